@@ -1,0 +1,205 @@
+//! Environment -> `Config`, validated once at start. A bad value names its variable.
+
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub demo: bool,
+    pub locales: Vec<String>,
+    pub default_locale: String,
+    pub cors_origins: Vec<String>,
+    pub cache_max_age: u32,
+    pub workers: Option<usize>,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://data/belportal.db".into(),
+            demo: true,
+            locales: vec!["be".into(), "ru".into(), "en".into()],
+            default_locale: "en".into(),
+            cors_origins: Vec::new(),
+            cache_max_age: 60,
+            workers: None,
+            pool_size: 16,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, loaded by the caller).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds a config from any variable source; tests pass a map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut c = Config::default();
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("BELPORTAL_ADDR") {
+            c.addr = v
+                .trim()
+                .parse()
+                .map_err(|_| err("BELPORTAL_ADDR", format!("`{v}` is not host:port")))?;
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            let v = v.trim().to_string();
+            if !(v.starts_with("sqlite:")
+                || v.starts_with("postgres://")
+                || v.starts_with("postgresql://"))
+            {
+                return Err(err(
+                    "DATABASE_URL",
+                    "must start with sqlite:// or postgres://",
+                ));
+            }
+            c.database_url = v;
+        }
+        if let Some(v) = get("BELPORTAL_DEMO") {
+            c.demo = parse_bool(&v).ok_or_else(|| err("BELPORTAL_DEMO", "expected true or false"))?;
+        }
+        if let Some(v) = get("BELPORTAL_LOCALES") {
+            let locales: Vec<String> = v
+                .split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if locales.is_empty()
+                || locales
+                    .iter()
+                    .any(|l| l.len() != 2 || !l.bytes().all(|b| b.is_ascii_lowercase()))
+            {
+                return Err(err(
+                    "BELPORTAL_LOCALES",
+                    "expected a comma-separated list of two-letter language codes",
+                ));
+            }
+            c.locales = locales;
+        }
+        if let Some(v) = get("BELPORTAL_DEFAULT_LOCALE") {
+            c.default_locale = v.trim().to_ascii_lowercase();
+        }
+        if !c.locales.contains(&c.default_locale) {
+            return Err(err(
+                "BELPORTAL_DEFAULT_LOCALE",
+                format!(
+                    "`{}` is not one of BELPORTAL_LOCALES ({})",
+                    c.default_locale,
+                    c.locales.join(",")
+                ),
+            ));
+        }
+        if let Some(v) = get("BELPORTAL_CORS_ORIGINS") {
+            let mut origins = Vec::new();
+            for o in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let parsed = url::Url::parse(o).map_err(|_| {
+                    err("BELPORTAL_CORS_ORIGINS", format!("`{o}` is not an origin URL"))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                    return Err(err(
+                        "BELPORTAL_CORS_ORIGINS",
+                        format!("`{o}` is not an http(s) origin"),
+                    ));
+                }
+                origins.push(o.trim_end_matches('/').to_string());
+            }
+            c.cors_origins = origins;
+        }
+        if let Some(v) = get("BELPORTAL_CACHE_MAX_AGE") {
+            c.cache_max_age = v.trim().parse().map_err(|_| {
+                err("BELPORTAL_CACHE_MAX_AGE", "expected a whole number of seconds")
+            })?;
+        }
+        if let Some(v) = get("BELPORTAL_WORKERS") {
+            let n: usize = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=1024).contains(n))
+                .ok_or_else(|| err("BELPORTAL_WORKERS", "expected a number from 1 to 1024"))?;
+            c.workers = Some(n);
+        }
+        if let Some(v) = get("BELPORTAL_DB_POOL_SIZE") {
+            c.pool_size = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=512).contains(n))
+                .ok_or_else(|| err("BELPORTAL_DB_POOL_SIZE", "expected a number from 1 to 512"))?;
+        }
+        Ok(c)
+    }
+
+    pub fn is_supported_locale(&self, l: &str) -> bool {
+        self.locales.iter().any(|x| x == l)
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn empty_environment_gives_the_documented_defaults() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/belportal.db");
+        assert_eq!(c.locales, ["be", "ru", "en"]);
+        assert_eq!(c.default_locale, "en");
+        assert_eq!(c.cache_max_age, 60);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (k, v) in [
+            ("BELPORTAL_ADDR", "nope"),
+            ("DATABASE_URL", "mysql://x"),
+            ("BELPORTAL_DEMO", "maybe"),
+            ("BELPORTAL_LOCALES", "english"),
+            ("BELPORTAL_DEFAULT_LOCALE", "de"),
+            ("BELPORTAL_CORS_ORIGINS", "not a url"),
+            ("BELPORTAL_CACHE_MAX_AGE", "-1"),
+            ("BELPORTAL_WORKERS", "0"),
+        ] {
+            let e = cfg(&[(k, v)]).unwrap_err();
+            assert_eq!(e.var, k, "{k}={v}");
+            assert!(e.to_string().contains(k));
+        }
+    }
+}

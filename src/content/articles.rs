@@ -1,0 +1,665 @@
+//! Articles: the news list (keyset pagination, filters), items with related
+//! articles, and the archive calendar.
+
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::sections::{self, SectionRef, SectionRow};
+use super::{siblings, utc, Image, Translation};
+use crate::db::schema::{article_tags, articles};
+use crate::db::{self, AnyConnection, MultiBackend};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::locale::negotiate;
+use crate::http::params::{
+    day_range, is_slug, minsk_day, minsk_day_start, parse_month, rfc3339_utc, ItemRef,
+    ListParams, RawList,
+};
+use crate::http::response::{self, ListBody, Page};
+use crate::{AppState, CountCache};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct ArticleSummaryRow {
+    pub id: i64,
+    pub group_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub section_id: i64,
+    pub title: String,
+    pub lead: String,
+    pub dateline: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub image: Option<String>,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An article as lists show it (no `body_html`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub translations: Vec<Translation>,
+    pub section: SectionRef,
+    pub title: String,
+    pub lead: String,
+    /// Like `MINSK, 31 May`.
+    pub dateline: Option<String>,
+    /// Like `BelTA`.
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub image: Option<Image>,
+    pub tags: Vec<String>,
+    pub status: super::ContentStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub reading_time_minutes: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A short reference to another article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedArticle {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A whole article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Article {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    /// Sanitized HTML.
+    pub body_html: String,
+    /// Up to four visible articles sharing a tag (newest first), topped up from the same section.
+    pub related: Vec<RelatedArticle>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// `published_at` or `title`, prefix `-` for descending; default `-published_at`.
+    #[param(pattern = "^-?(published_at|title)$")]
+    pub sort: Option<String>,
+    /// Text to find in the title or lead (case-insensitive).
+    pub q: Option<String>,
+    /// Only articles changed at or after this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<String>,
+    /// Section slug; includes its subsections.
+    pub section: Option<String>,
+    /// Tag slug.
+    pub tag: Option<String>,
+    /// First published day, inclusive (`YYYY-MM-DD`, Europe/Minsk).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last published day, inclusive (`YYYY-MM-DD`, Europe/Minsk).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+/// Validated filters of the article list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub locale: String,
+    pub now: NaiveDateTime,
+    pub section_ids: Option<Vec<i64>>,
+    pub tag: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+impl ArticleFilter {
+    fn cache_key(&self) -> String {
+        format!(
+            "articles|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.locale, self.section_ids, self.tag, self.from, self.to, self.q, self.updated_since
+        )
+    }
+}
+
+fn visible(now: NaiveDateTime) -> articles::BoxedQuery<'static, MultiBackend> {
+    articles::table
+        .into_boxed()
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+}
+
+fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
+    let mut q = visible(f.now).filter(articles::locale.eq(f.locale.clone()));
+    if let Some(ids) = &f.section_ids {
+        q = q.filter(articles::section_id.eq_any(ids.clone()));
+    }
+    if let Some(tag) = &f.tag {
+        q = q.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(from) = f.from {
+        q = q.filter(articles::published_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(articles::published_at.lt(to));
+    }
+    if let Some(text) = &f.q {
+        let pattern = db::like_pattern(text);
+        q = q.filter(
+            lower(articles::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(articles::lead).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(articles::updated_at.ge(t));
+    }
+    q
+}
+
+/// The total for a filter, cached for a few seconds: COUNT over a million rows
+/// must not run on every page view.
+fn cached_total(conn: &mut AnyConnection, counts: &CountCache, f: &ArticleFilter) -> AppResult<i64> {
+    let key = f.cache_key();
+    if let Some(n) = counts.get(&key) {
+        return Ok(n);
+    }
+    let n: i64 = filtered(f).count().get_result(conn)?;
+    counts.insert(key, n);
+    Ok(n)
+}
+
+/// One page of the article list.
+pub fn list_articles_page(
+    conn: &mut AnyConnection,
+    counts: &CountCache,
+    f: &ArticleFilter,
+    params: &ListParams,
+) -> AppResult<Page<ArticleSummary>> {
+    let total = cached_total(conn, counts, f)?;
+    let mut q = filtered(f).select(ArticleSummaryRow::as_select());
+    let desc = params.sort.desc;
+    let cursor = params.cursor();
+    match params.sort.field {
+        "title" => {
+            if let Some(c) = cursor {
+                let k = c.key_str()?.to_string();
+                q = if desc {
+                    q.filter(articles::title.lt(k.clone()).or(articles::title.eq(k).and(articles::id.lt(c.id))))
+                } else {
+                    q.filter(articles::title.gt(k.clone()).or(articles::title.eq(k).and(articles::id.gt(c.id))))
+                };
+            }
+            q = if desc {
+                q.order((articles::title.desc(), articles::id.desc()))
+            } else {
+                q.order((articles::title.asc(), articles::id.asc()))
+            };
+        }
+        _ => {
+            if let Some(c) = cursor {
+                let t = c.key_time()?;
+                q = if desc {
+                    q.filter(
+                        articles::published_at
+                            .lt(t)
+                            .or(articles::published_at.eq(t).and(articles::id.lt(c.id))),
+                    )
+                } else {
+                    q.filter(
+                        articles::published_at
+                            .gt(t)
+                            .or(articles::published_at.eq(t).and(articles::id.gt(c.id))),
+                    )
+                };
+            }
+            q = if desc {
+                q.order((articles::published_at.desc(), articles::id.desc()))
+            } else {
+                q.order((articles::published_at.asc(), articles::id.asc()))
+            };
+        }
+    }
+    if params.page().is_some() {
+        q = q.offset(params.offset());
+    }
+    let rows: Vec<ArticleSummaryRow> = q.limit(params.limit + 1).load(conn)?;
+    let field = params.sort.field;
+    let page = Page::from_rows(rows, total, params, |r| {
+        let key = if field == "title" {
+            serde_json::Value::String(r.title.clone())
+        } else {
+            r.published_at
+                .map(|t| serde_json::Value::String(rfc3339_utc(t)))
+                .unwrap_or(serde_json::Value::Null)
+        };
+        (key, r.id)
+    });
+    let items = summaries(conn, f.now, page.items.clone())?;
+    Ok(Page {
+        items,
+        total: page.total,
+        next_key: page.next_key,
+        has_more: page.has_more,
+    })
+}
+
+/// Attaches sections, tags and visible translations to rows, in three queries.
+fn summaries(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    rows: Vec<ArticleSummaryRow>,
+) -> AppResult<Vec<ArticleSummary>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all_sections = sections::load_all(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
+    let tag_rows: Vec<(i64, String)> = article_tags::table
+        .filter(article_tags::article_id.eq_any(ids))
+        .select((article_tags::article_id, article_tags::tag))
+        .order((article_tags::article_id, article_tags::tag))
+        .load(conn)?;
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tag_rows {
+        tags.entry(id).or_default().push(tag);
+    }
+    let sibling_rows: Vec<(i64, i64, String, String)> = visible(now)
+        .filter(articles::group_id.eq_any(groups))
+        .select((articles::group_id, articles::id, articles::locale, articles::slug))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| summary_from_row(r, &all_sections, &mut tags, &sibling_rows))
+        .collect())
+}
+
+fn summary_from_row(
+    r: ArticleSummaryRow,
+    all_sections: &[SectionRow],
+    tags: &mut HashMap<i64, Vec<String>>,
+    sibling_rows: &[(i64, i64, String, String)],
+) -> ArticleSummary {
+    let section = all_sections
+        .iter()
+        .find(|s| s.id == r.section_id)
+        .map(SectionRef::from)
+        .unwrap_or(SectionRef {
+            id: r.section_id,
+            slug: String::new(),
+            title: String::new(),
+        });
+    let status = match r.status.as_str() {
+        "published" => super::ContentStatus::Published,
+        "archived" => super::ContentStatus::Archived,
+        _ => super::ContentStatus::Draft,
+    };
+    ArticleSummary {
+        translations: siblings(sibling_rows, r.group_id, r.id),
+        tags: tags.remove(&r.id).unwrap_or_default(),
+        section,
+        image: Image::from_column(r.image.as_deref()),
+        id: r.id,
+        slug: r.slug,
+        locale: r.locale,
+        title: r.title,
+        lead: r.lead,
+        dateline: r.dateline,
+        source: r.source,
+        author: r.author,
+        status,
+        published_at: r.published_at.map(utc),
+        reading_time_minutes: r.reading_time_minutes,
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+    }
+}
+
+/// A visible article by id (any locale) or by slug in `locale`.
+pub fn find_article(
+    conn: &mut AnyConnection,
+    item: &ItemRef,
+    locale: &str,
+    now: NaiveDateTime,
+) -> AppResult<Article> {
+    let mut q = visible(now);
+    q = match item {
+        ItemRef::Id(id) => q.filter(articles::id.eq(*id)),
+        ItemRef::Slug(slug) => q
+            .filter(articles::locale.eq(locale.to_string()))
+            .filter(articles::slug.eq(slug.clone())),
+    };
+    let row: Option<ArticleSummaryRow> = q
+        .select(ArticleSummaryRow::as_select())
+        .first(conn)
+        .optional()?;
+    let row = row.ok_or_else(|| AppError::not_found("no such article"))?;
+    let body_html: String = articles::table
+        .find(row.id)
+        .select(articles::body_html)
+        .first(conn)?;
+    let related = related_articles(conn, &row, now)?;
+    let summary = summaries(conn, now, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    Ok(Article {
+        summary,
+        body_html,
+        related,
+    })
+}
+
+fn related_articles(
+    conn: &mut AnyConnection,
+    row: &ArticleSummaryRow,
+    now: NaiveDateTime,
+) -> AppResult<Vec<RelatedArticle>> {
+    const N: i64 = 4;
+    let my_tags: Vec<String> = article_tags::table
+        .filter(article_tags::article_id.eq(row.id))
+        .select(article_tags::tag)
+        .load(conn)?;
+    let base = || {
+        visible(now)
+            .filter(articles::locale.eq(row.locale.clone()))
+            .filter(articles::id.ne(row.id))
+            .select((articles::id, articles::slug, articles::title, articles::published_at))
+            .order((articles::published_at.desc(), articles::id.desc()))
+    };
+    let mut found: Vec<(i64, String, String, Option<NaiveDateTime>)> = if my_tags.is_empty() {
+        Vec::new()
+    } else {
+        base()
+            .filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .filter(article_tags::tag.eq_any(my_tags))
+                        .select(article_tags::article_id),
+                ),
+            )
+            .limit(N)
+            .load(conn)?
+    };
+    if (found.len() as i64) < N {
+        let have: Vec<i64> = found.iter().map(|r| r.0).collect();
+        let more: Vec<(i64, String, String, Option<NaiveDateTime>)> = base()
+            .filter(articles::section_id.eq(row.section_id))
+            .filter(articles::id.ne_all(have))
+            .limit(N - found.len() as i64)
+            .load(conn)?;
+        found.extend(more);
+    }
+    Ok(found
+        .into_iter()
+        .map(|(id, slug, title, published_at)| RelatedArticle {
+            id,
+            slug,
+            title,
+            published_at: published_at.map(utc),
+        })
+        .collect())
+}
+
+/// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.
+pub fn section_filter(
+    conn: &mut AnyConnection,
+    locale: &str,
+    slug: Option<&str>,
+) -> AppResult<Option<Vec<i64>>> {
+    let Some(slug) = slug else { return Ok(None) };
+    let all = sections::load_all(conn)?;
+    let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
+    match root {
+        Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
+        None => {
+            let known: Vec<&str> = all
+                .iter()
+                .filter(|s| s.locale == locale)
+                .map(|s| s.slug.as_str())
+                .collect();
+            Err(AppError::bad_param(
+                "section",
+                format!("unknown section `{slug}`; known: {}", known.join(", ")),
+            ))
+        }
+    }
+}
+
+pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
+    match tag {
+        None => Ok(None),
+        Some(t) if is_slug(t) => Ok(Some(t.to_string())),
+        Some(_) => Err(AppError::bad_param(
+            "tag",
+            "must be a slug: lowercase letters, digits and hyphens",
+        )),
+    }
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(ArticleListQuery),
+    responses(
+        (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
+            headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
+        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ArticleListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: q.limit.as_deref(),
+            cursor: q.cursor.as_deref(),
+            page: q.page.as_deref(),
+            sort: q.sort.as_deref(),
+            q: q.q.as_deref(),
+            updated_since: q.updated_since.as_deref(),
+        },
+        &["published_at", "title"],
+        "-published_at",
+    )?;
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    let tag = validate_tag(q.tag.as_deref())?;
+    let counts = state.counts.clone();
+    let loc = locale.clone();
+    let section = q.section.clone();
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        let f = ArticleFilter {
+            section_ids: section_filter(conn, &loc, section.as_deref())?,
+            locale: loc,
+            now: db::now(),
+            tag,
+            from,
+            to,
+            q: p.q.clone(),
+            updated_since: p.updated_since,
+        };
+        list_articles_page(conn, &counts, &f, &p)
+    })
+    .await?;
+    Ok(response::list(&req, &locale, &params, page))
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(("id" = String, Path, description = "Article id, or slug in the requested locale"), sections::ItemQuery),
+    responses(
+        (status = 200, description = "One article", body = Article,
+            headers(("ETag" = String, description = "Strong validator of this representation"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such published article", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id}")]
+pub async fn get_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<sections::ItemQuery>,
+) -> AppResult<HttpResponse> {
+    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let item = ItemRef::parse(&path)?;
+    let loc = locale.clone();
+    let article = db::run(&state.pool, move |c| find_article(c, &item, &loc, db::now())).await?;
+    Ok(response::json(Some(&article.summary.locale.clone()), &article))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// The month, `YYYY-MM`.
+    #[param(pattern = r"^\d{4}-\d{2}$", example = "2023-05")]
+    pub month: Option<String>,
+    /// Only this section (slug) and its subsections.
+    pub section: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub count: i64,
+}
+
+/// The archive calendar widget: published articles per Minsk day of a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleCalendar {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Always `Europe/Minsk`: days are Minsk days.
+    pub timezone: String,
+    /// Every day of the month, in order.
+    pub days: Vec<CalendarDay>,
+}
+
+/// Every day of a month (first day given).
+pub fn days_of_month(first: NaiveDate) -> Vec<NaiveDate> {
+    first
+        .iter_days()
+        .take_while(|d| d.month() == first.month())
+        .collect()
+}
+
+pub fn article_calendar_counts(
+    conn: &mut AnyConnection,
+    f: &ArticleFilter,
+    first: NaiveDate,
+) -> AppResult<ArticleCalendar> {
+    let days = days_of_month(first);
+    let last = *days.last().unwrap_or(&first);
+    let mut range = f.clone();
+    range.from = Some(minsk_day_start(first));
+    range.to = last.succ_opt().map(minsk_day_start);
+    let stamps: Vec<Option<NaiveDateTime>> = filtered(&range).select(articles::published_at).load(conn)?;
+    let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
+    for t in stamps.into_iter().flatten() {
+        *counts.entry(minsk_day(t)).or_default() += 1;
+    }
+    Ok(ArticleCalendar {
+        month: first.format("%Y-%m").to_string(),
+        timezone: "Europe/Minsk".into(),
+        days: days
+            .into_iter()
+            .map(|date| CalendarDay {
+                count: counts.get(&date).copied().unwrap_or(0),
+                date,
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(CalendarQuery),
+    responses(
+        (status = 200, description = "Published articles per day of the month", body = ArticleCalendar),
+        (status = 400, description = "Missing or malformed month", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/calendar")]
+pub async fn article_calendar(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CalendarQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let month = q
+        .month
+        .as_deref()
+        .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
+    let first = parse_month("month", month)?;
+    let loc = locale.clone();
+    let cal = db::run(&state.pool, move |conn| {
+        let f = ArticleFilter {
+            section_ids: section_filter(conn, &loc, q.section.as_deref())?,
+            locale: loc,
+            now: db::now(),
+            ..Default::default()
+        };
+        article_calendar_counts(conn, &f, first)
+    })
+    .await?;
+    Ok(response::json(Some(&locale), &cal))
+}
+
+/// The latest visible articles for feeds, newest first.
+pub fn latest_for_feed(
+    conn: &mut AnyConnection,
+    f: &ArticleFilter,
+    n: i64,
+) -> AppResult<Vec<(ArticleSummary, String)>> {
+    let rows: Vec<(ArticleSummaryRow, String)> = filtered(f)
+        .select((ArticleSummaryRow::as_select(), articles::body_html))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(n)
+        .load(conn)?;
+    let (rows, bodies): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let items = summaries(conn, f.now, rows)?;
+    Ok(items.into_iter().zip(bodies).collect())
+}

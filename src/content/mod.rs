@@ -1,0 +1,123 @@
+//! One module per resource: its diesel model, API types, queries and handlers.
+
+pub mod articles;
+pub mod feeds;
+pub mod regions;
+pub mod sections;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An image: `image` is one or null, `gallery` a list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Image {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+impl Image {
+    /// Images are stored as validated JSON text; an unreadable value reads as no image.
+    pub fn from_column(v: Option<&str>) -> Option<Image> {
+        v.and_then(|s| serde_json::from_str(s).ok())
+    }
+}
+
+/// A sibling of an item in another locale.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Translation {
+    pub locale: String,
+    pub id: i64,
+    pub slug: String,
+}
+
+/// Publication state of a content item.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ContentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentStatus::Draft => "draft",
+            ContentStatus::Published => "published",
+            ContentStatus::Archived => "archived",
+        }
+    }
+}
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&t)
+}
+
+/// Reading time at 200 words a minute, at least one minute.
+pub fn reading_time_minutes(html: &str) -> i32 {
+    let mut in_tag = false;
+    let mut text = String::with_capacity(html.len());
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words = text.split_whitespace().count() as i32;
+    ((words + 199) / 200).max(1)
+}
+
+/// Lists in-memory translation siblings grouped by `group_id`, excluding the item itself.
+pub fn siblings(
+    rows: &[(i64, i64, String, String)],
+    group_id: i64,
+    self_id: i64,
+) -> Vec<Translation> {
+    let mut v: Vec<Translation> = rows
+        .iter()
+        .filter(|(g, id, _, _)| *g == group_id && *id != self_id)
+        .map(|(_, id, locale, slug)| Translation {
+            locale: locale.clone(),
+            id: *id,
+            slug: slug.clone(),
+        })
+        .collect();
+    v.sort_by(|a, b| a.locale.cmp(&b.locale));
+    v
+}
+
+/// Registers every content route under `/v1`. Order matters: fixed paths such as
+/// `/articles/calendar` come before `/articles/{id}`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(regions::list_regions)
+        .service(regions::get_region)
+        .service(sections::list_sections)
+        .service(sections::get_section)
+        .service(articles::list_articles)
+        .service(articles::article_calendar)
+        .service(feeds::atom_feed)
+        .service(feeds::rss_feed)
+        .service(articles::get_article);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_time_counts_words_outside_tags() {
+        assert_eq!(reading_time_minutes("<p>short</p>"), 1);
+        let long = format!("<p>{}</p>", "word ".repeat(401));
+        assert_eq!(reading_time_minutes(&long), 3);
+    }
+}

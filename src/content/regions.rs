@@ -1,0 +1,165 @@
+//! Regions: fixed reference data (six regions and Minsk city), localized names.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::schema::{region_names, regions};
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::params::{ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::http::locale::negotiate;
+use crate::AppState;
+
+/// A point on the map (WGS 84).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Region {
+    /// One of `brest`, `vitebsk`, `gomel`, `grodno`, `minsk-region`, `mogilev`, `minsk-city`.
+    pub slug: String,
+    pub name: String,
+    pub capital: String,
+    pub location: Location,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RegionListQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// `position` (default) or `name`; prefix `-` for descending.
+    #[param(pattern = "^-?(position|name)$")]
+    pub sort: Option<String>,
+    /// Text to find in the name or capital.
+    pub q: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+/// All regions with names in `locale`, falling back to `fallback` per region.
+pub fn load_regions(conn: &mut AnyConnection, locale: &str, fallback: &str) -> AppResult<Vec<Region>> {
+    let rows: Vec<(i64, String, i32, f64, f64)> = regions::table
+        .select((regions::id, regions::slug, regions::position, regions::lat, regions::lon))
+        .order(regions::position.asc())
+        .load(conn)?;
+    let names: Vec<(i64, String, String, String)> = region_names::table
+        .filter(region_names::locale.eq_any([locale, fallback]))
+        .select((
+            region_names::region_id,
+            region_names::locale,
+            region_names::name,
+            region_names::capital,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slug, _, lat, lon)| {
+            let pick = names
+                .iter()
+                .filter(|n| n.0 == id)
+                .max_by_key(|n| n.1 == locale);
+            let (name, capital) = pick
+                .map(|n| (n.2.clone(), n.3.clone()))
+                .unwrap_or_else(|| (slug.clone(), String::new()));
+            Region {
+                slug,
+                name,
+                capital,
+                location: Location { lat, lon },
+            }
+        })
+        .collect())
+}
+
+#[utoipa::path(
+    tag = "reference",
+    params(RegionListQuery),
+    responses(
+        (status = 200, description = "The regions of Belarus", body = ListBody<Region>),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions")]
+pub async fn list_regions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<RegionListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: q.limit.as_deref(),
+            cursor: q.cursor.as_deref(),
+            page: q.page.as_deref(),
+            sort: q.sort.as_deref(),
+            q: q.q.as_deref(),
+            updated_since: None,
+        },
+        &["position", "name"],
+        "position",
+    )?;
+    let fallback = state.config.default_locale.clone();
+    let loc = locale.clone();
+    let mut all = db::run(&state.pool, move |c| load_regions(c, &loc, &fallback)).await?;
+    if let Some(text) = &params.q {
+        let t = text.to_lowercase();
+        all.retain(|r| r.name.to_lowercase().contains(&t) || r.capital.to_lowercase().contains(&t));
+    }
+    if params.sort.field == "name" {
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    if params.sort.desc {
+        all.reverse();
+    }
+    Ok(response::list(&req, &locale, &params, Page::from_slice(all, &params)))
+}
+
+#[utoipa::path(
+    tag = "reference",
+    params(("slug" = String, Path, description = "Region slug"), LangQuery),
+    responses(
+        (status = 200, description = "One region", body = Region),
+        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{slug}")]
+pub async fn get_region(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> AppResult<HttpResponse> {
+    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let slug = path.into_inner();
+    let fallback = state.config.default_locale.clone();
+    let loc = locale.clone();
+    let all = db::run(&state.pool, move |c| load_regions(c, &loc, &fallback)).await?;
+    let region = all
+        .into_iter()
+        .find(|r| r.slug == slug)
+        .ok_or_else(|| AppError::not_found(format!("no region `{slug}`")))?;
+    Ok(response::json(Some(&locale), &region))
+}

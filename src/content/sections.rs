@@ -1,0 +1,239 @@
+//! News sections: a small tree per locale (`news` with `opinions-interviews` and others).
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{utc, Translation};
+use crate::db::schema::sections;
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::locale::negotiate;
+use crate::http::params::{ItemRef, ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::AppState;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sections)]
+pub struct SectionRow {
+    pub id: i64,
+    pub group_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub parent_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct SectionRef {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+}
+
+impl From<&SectionRow> for SectionRef {
+    fn from(r: &SectionRow) -> Self {
+        SectionRef {
+            id: r.id,
+            slug: r.slug.clone(),
+            title: r.title.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Section {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub translations: Vec<Translation>,
+    pub title: String,
+    pub description: String,
+    pub parent: Option<SectionRef>,
+    pub children: Vec<SectionRef>,
+    pub position: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every section of every locale; the table holds tens of rows.
+pub fn load_all(conn: &mut AnyConnection) -> AppResult<Vec<SectionRow>> {
+    Ok(sections::table
+        .select(SectionRow::as_select())
+        .order((sections::position.asc(), sections::id.asc()))
+        .load(conn)?)
+}
+
+/// The section and all its descendants (ids), for "a section includes its subsections".
+pub fn subtree_ids(all: &[SectionRow], root: i64) -> Vec<i64> {
+    let mut ids = vec![root];
+    let mut i = 0;
+    while i < ids.len() {
+        let parent = ids[i];
+        ids.extend(all.iter().filter(|s| s.parent_id == Some(parent)).map(|s| s.id));
+        i += 1;
+    }
+    ids
+}
+
+pub fn to_api(all: &[SectionRow], row: &SectionRow) -> Section {
+    let translations = all
+        .iter()
+        .filter(|s| s.group_id == row.group_id && s.id != row.id)
+        .map(|s| Translation {
+            locale: s.locale.clone(),
+            id: s.id,
+            slug: s.slug.clone(),
+        })
+        .collect();
+    Section {
+        id: row.id,
+        slug: row.slug.clone(),
+        locale: row.locale.clone(),
+        translations,
+        title: row.title.clone(),
+        description: row.description.clone(),
+        parent: row
+            .parent_id
+            .and_then(|p| all.iter().find(|s| s.id == p))
+            .map(SectionRef::from),
+        children: all
+            .iter()
+            .filter(|s| s.parent_id == Some(row.id))
+            .map(SectionRef::from)
+            .collect(),
+        position: row.position,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SectionListQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// `position` (default) or `title`; prefix `-` for descending.
+    #[param(pattern = "^-?(position|title)$")]
+    pub sort: Option<String>,
+    /// Text to find in the title or description.
+    pub q: Option<String>,
+    /// Only sections changed at or after this instant.
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<String>,
+    /// Only the children of this section (slug); `root` for top-level sections.
+    pub parent: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// Locale in which a slug is looked up and the response is given.
+    pub lang: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(SectionListQuery),
+    responses(
+        (status = 200, description = "News sections in the requested locale", body = ListBody<Section>),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sections")]
+pub async fn list_sections(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SectionListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: q.limit.as_deref(),
+            cursor: q.cursor.as_deref(),
+            page: q.page.as_deref(),
+            sort: q.sort.as_deref(),
+            q: q.q.as_deref(),
+            updated_since: q.updated_since.as_deref(),
+        },
+        &["position", "title"],
+        "position",
+    )?;
+    let all = db::run(&state.pool, load_all).await?;
+    let parent_filter = match q.parent.as_deref() {
+        None => None,
+        Some("root") => Some(None),
+        Some(slug) => {
+            let p = all
+                .iter()
+                .find(|s| s.locale == locale && s.slug == slug)
+                .ok_or_else(|| AppError::bad_param("parent", format!("no section `{slug}`")))?;
+            Some(Some(p.id))
+        }
+    };
+    let text = params.q.as_ref().map(|t| t.to_lowercase());
+    let mut rows: Vec<&SectionRow> = all
+        .iter()
+        .filter(|s| s.locale == locale)
+        .filter(|s| parent_filter.is_none_or(|p| s.parent_id == p))
+        .filter(|s| params.updated_since.is_none_or(|t| s.updated_at >= t))
+        .filter(|s| {
+            text.as_ref().is_none_or(|t| {
+                s.title.to_lowercase().contains(t) || s.description.to_lowercase().contains(t)
+            })
+        })
+        .collect();
+    if params.sort.field == "title" {
+        rows.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
+    }
+    if params.sort.desc {
+        rows.reverse();
+    }
+    let items: Vec<Section> = rows.into_iter().map(|r| to_api(&all, r)).collect();
+    Ok(response::list(&req, &locale, &params, Page::from_slice(items, &params)))
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(("id" = String, Path, description = "Section id or slug"), ItemQuery),
+    responses(
+        (status = 200, description = "One section with its parent and children", body = Section),
+        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sections/{id}")]
+pub async fn get_section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ItemQuery>,
+) -> AppResult<HttpResponse> {
+    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let item = ItemRef::parse(&path)?;
+    let all = db::run(&state.pool, load_all).await?;
+    let row = all
+        .iter()
+        .find(|s| match &item {
+            ItemRef::Id(id) => s.id == *id,
+            ItemRef::Slug(slug) => s.locale == locale && &s.slug == slug,
+        })
+        .ok_or_else(|| AppError::not_found("no such section"))?;
+    Ok(response::json(Some(&row.locale), &to_api(&all, row)))
+}

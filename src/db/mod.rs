@@ -1,0 +1,204 @@
+//! Database access: one `AnyConnection` over SQLite or PostgreSQL, an r2d2 pool,
+//! embedded migrations, and the few places where SQL differs per backend.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Runs the same diesel code on the concrete connection inside an `AnyConnection`,
+/// for statements `MultiConnection` cannot express (multi-row inserts).
+#[macro_export]
+macro_rules! with_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
+/// Which backend a `DATABASE_URL` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    /// A filesystem path, or `:memory:`.
+    Sqlite(String),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres(url.to_string()))
+        } else if let Some(rest) = url.strip_prefix("sqlite://") {
+            Ok(Backend::Sqlite(rest.to_string()))
+        } else if let Some(rest) = url.strip_prefix("sqlite:") {
+            Ok(Backend::Sqlite(rest.to_string()))
+        } else {
+            Err(format!("unsupported database URL scheme in `{url}`"))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Backend::Sqlite(_))
+    }
+}
+
+/// Opens connections for the pool, choosing the backend from the URL scheme
+/// (diesel's generated `establish` would try every backend in turn, and SQLite
+/// accepts any string as a file name).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;";
+
+impl Manager {
+    pub fn new(backend: Backend) -> Self {
+        Manager { backend }
+    }
+
+    pub fn connect(&self) -> ConnectionResult<AnyConnection> {
+        match &self.backend {
+            Backend::Postgres(url) => PgConnection::establish(url).map(AnyConnection::Postgresql),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        Manager::connect(self).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map(|_| ()).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Builds the pool. It starts empty, so a service whose database is down still
+/// starts and answers `/readyz` with 503 until the database comes back.
+pub fn build_pool(backend: &Backend, size: u32) -> DbPool {
+    // SQLite allows one writer; a small pool avoids lock convoys while WAL lets readers run.
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build_unchecked(Manager::new(backend.clone()))
+}
+
+/// Applies pending migrations for the backend. Runs on a dedicated connection.
+pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
+    let manager = Manager::new(backend.clone());
+    if let Backend::Sqlite(path) = backend {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() && path != ":memory:" {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+        }
+    }
+    let conn = manager.connect().map_err(|e| format!("cannot connect: {e}"))?;
+    let applied = match conn {
+        AnyConnection::Postgresql(mut c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Reverts every migration (used by the migration round-trip test).
+pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
+    let manager = Manager::new(backend.clone());
+    let conn = manager.connect().map_err(|e| format!("cannot connect: {e}"))?;
+    let reverted = match conn {
+        AnyConnection::Postgresql(mut c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => c
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    reverted.map_err(|e| format!("revert failed: {e}"))
+}
+
+/// The current instant as stored: UTC, truncated to microseconds so it reads
+/// back identically from both backends.
+pub fn now() -> NaiveDateTime {
+    truncate_micros(Utc::now().naive_utc())
+}
+
+pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
+    let nanos = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(nanos).unwrap_or(t)
+}
+
+/// Runs `f` on a pooled connection on the blocking thread pool, never on an actix worker.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Case-insensitive substring pattern for LIKE, with `\` escaping the wildcards.
+pub fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for ch in q.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+pub fn is_unavailable(e: &AppError) -> bool {
+    matches!(e, AppError::Unavailable(_))
+}

@@ -1,0 +1,70 @@
+// One portable schema for both backends (see DESIGN.md, multi-backend rules).
+
+diesel::table! {
+    regions (id) {
+        id -> BigInt,
+        slug -> Text,
+        position -> Integer,
+        lat -> Double,
+        lon -> Double,
+    }
+}
+
+diesel::table! {
+    region_names (region_id, locale) {
+        region_id -> BigInt,
+        locale -> Text,
+        name -> Text,
+        capital -> Text,
+    }
+}
+
+diesel::table! {
+    sections (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        locale -> Text,
+        slug -> Text,
+        parent_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        locale -> Text,
+        slug -> Text,
+        section_id -> BigInt,
+        title -> Text,
+        lead -> Text,
+        body_html -> Text,
+        dateline -> Nullable<Text>,
+        source -> Nullable<Text>,
+        author -> Nullable<Text>,
+        image -> Nullable<Text>,
+        reading_time_minutes -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag) {
+        article_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::joinable!(region_names -> regions (region_id));
+diesel::joinable!(articles -> sections (section_id));
+diesel::joinable!(article_tags -> articles (article_id));
+
+diesel::allow_tables_to_appear_in_same_query!(regions, region_names, sections, articles, article_tags);

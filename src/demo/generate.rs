@@ -1,0 +1,115 @@
+//! Deterministic article generator for benchmarks: the same seed gives the same rows.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+
+use super::NewArticle;
+use crate::db::schema::{article_tags, articles, sections};
+use crate::db::{self, AnyConnection};
+use crate::error::AppResult;
+
+/// SplitMix64: tiny, fast and reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: [&str; 24] = [
+    "minsk", "brest", "vitebsk", "gomel", "grodno", "mogilev", "harvest", "festival", "forum",
+    "exhibition", "museum", "castle", "lake", "tractor", "export", "school", "hospital", "marathon",
+    "theatre", "railway", "forest", "bison", "linen", "potash",
+];
+const TAGS: [&str; 12] = [
+    "economy", "culture", "sport", "tourism", "minsk", "education", "health", "industry",
+    "history", "ecology", "agriculture", "festival",
+];
+
+/// Adds `n` published English articles spread over ten years, in batches.
+pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
+    super::ensure_reference_data(conn)?;
+    let section_ids: Vec<i64> = sections::table
+        .filter(sections::locale.eq("en"))
+        .select(sections::id)
+        .load(conn)?;
+    let start = NaiveDate::from_ymd_opt(2016, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let now = db::now();
+    let mut rng = Rng(seed);
+    let batch = 500u64;
+    let mut done = 0u64;
+    let first_index: i64 = articles::table.count().get_result(conn)?;
+    while done < n {
+        let size = batch.min(n - done);
+        conn.transaction::<_, crate::error::AppError, _>(|conn| {
+            let mut rows = Vec::with_capacity(size as usize);
+            let mut tags: Vec<(u64, &str)> = Vec::new();
+            for k in 0..size {
+                let i = first_index as u64 + done + k;
+                let w: Vec<&str> = (0..6).map(|_| WORDS[rng.below(24) as usize]).collect();
+                let title = format!("{} {} {} news {}", w[0], w[1], w[2], i);
+                let body = format!(
+                    "<p>{}</p><p>Generated article number {i} about {} and {}.</p>",
+                    w.join(" "),
+                    w[3],
+                    w[4]
+                );
+                let published_at = start + Duration::seconds(rng.below(10 * 365 * 86_400) as i64);
+                rows.push(NewArticle {
+                    group_id: 0,
+                    locale: "en".into(),
+                    slug: format!("gen-{i}-{}", w[0]),
+                    section_id: section_ids[rng.below(section_ids.len() as u64) as usize],
+                    title,
+                    lead: format!("A generated lead about {} in {}.", w[1], w[2]),
+                    body_html: body,
+                    dateline: Some("MINSK, 1 January".into()),
+                    source: Some("BelTA".into()),
+                    author: None,
+                    image: None,
+                    reading_time_minutes: 1,
+                    status: "published".into(),
+                    published_at: Some(published_at),
+                    created_at: now,
+                    updated_at: now,
+                });
+                for t in 0..(1 + rng.below(3)) {
+                    tags.push((k, TAGS[((rng.below(12)) + t) as usize % 12]));
+                }
+            }
+            let ids: Vec<i64> = crate::with_backend!(conn, |c| diesel::insert_into(articles::table)
+                .values(&rows)
+                .returning(articles::id)
+                .get_results(c)?);
+            let mut tag_rows: Vec<(i64, &str)> = tags
+                .into_iter()
+                .filter_map(|(k, t)| ids.get(k as usize).map(|id| (*id, t)))
+                .collect();
+            tag_rows.sort();
+            tag_rows.dedup();
+            let values: Vec<_> = tag_rows
+                .iter()
+                .map(|(id, t)| (article_tags::article_id.eq(*id), article_tags::tag.eq(*t)))
+                .collect();
+            crate::with_backend!(conn, |c| diesel::insert_into(article_tags::table)
+                .values(&values)
+                .execute(c)?);
+            diesel::update(articles::table.filter(articles::group_id.eq(0i64)))
+                .set(articles::group_id.eq(articles::id))
+                .execute(conn)?;
+            Ok(())
+        })?;
+        done += size;
+    }
+    Ok(done)
+}

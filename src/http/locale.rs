@@ -1,0 +1,97 @@
+//! Locale negotiation: `lang`, else `Accept-Language` (with q-values), else the default.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+
+/// Picks the response locale for a request.
+pub fn negotiate(req: &HttpRequest, lang: Option<&str>, config: &Config) -> AppResult<String> {
+    if let Some(lang) = lang {
+        let l = lang.trim().to_ascii_lowercase();
+        if config.is_supported_locale(&l) {
+            return Ok(l);
+        }
+        return Err(AppError::bad_param(
+            "lang",
+            format!(
+                "unsupported locale `{lang}`; supported: {}",
+                config.locales.join(", ")
+            ),
+        ));
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(from_accept_language(accept, &config.locales)
+        .unwrap_or_else(|| config.default_locale.clone()))
+}
+
+/// The best supported locale named by an `Accept-Language` value (RFC 9110 12.5.4),
+/// matching on the primary subtag; `*` means the first supported, and q=0 excludes.
+pub fn from_accept_language(value: &str, supported: &[String]) -> Option<String> {
+    let mut ranges: Vec<(String, f32, usize)> = Vec::new();
+    for (i, part) in value.split(',').enumerate().take(32) {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        if tag.is_empty() {
+            continue;
+        }
+        let mut q = 1.0f32;
+        for p in pieces {
+            if let Some(v) = p.trim().strip_prefix("q=") {
+                q = v.trim().parse().unwrap_or(0.0);
+            }
+        }
+        if q > 0.0 && q <= 1.0 {
+            ranges.push((tag, q, i));
+        }
+    }
+    // Highest q first; equal q keeps header order.
+    ranges.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    for (tag, _, _) in ranges {
+        if tag == "*" {
+            return supported.first().cloned();
+        }
+        let primary = tag.split('-').next().unwrap_or("");
+        if let Some(l) = supported.iter().find(|l| l.as_str() == primary) {
+            return Some(l.clone());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sup() -> Vec<String> {
+        vec!["be".into(), "ru".into(), "en".into()]
+    }
+
+    #[test]
+    fn highest_q_value_wins_over_header_order() {
+        assert_eq!(
+            from_accept_language("en;q=0.5, ru-RU;q=0.9, de", &sup()).as_deref(),
+            Some("ru")
+        );
+    }
+
+    #[test]
+    fn unsupported_and_zero_q_ranges_are_skipped() {
+        assert_eq!(from_accept_language("de, ru;q=0", &sup()), None);
+        assert_eq!(
+            from_accept_language("fr-CA, be-BY;q=0.3", &sup()).as_deref(),
+            Some("be")
+        );
+    }
+
+    #[test]
+    fn garbage_headers_fall_back_to_none() {
+        assert_eq!(from_accept_language(";;;,q=, ", &sup()), None);
+        assert_eq!(from_accept_language("en;q=abc", &sup()), None);
+    }
+}

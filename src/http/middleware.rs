@@ -1,0 +1,183 @@
+//! Cross-cutting response rules: strong ETags with 304 and Cache-Control on GETs
+//! (inner, on the uncompressed body), and request ids, Vary, problem+json for
+//! every error and 5xx logging (outermost).
+
+use actix_web::body::{to_bytes, BodySize, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse};
+
+use crate::error::{problem_response, PROBLEM_JSON};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const VARY_VALUE: &str = "Accept, Accept-Language, Accept-Encoding";
+
+/// Settings the middleware reads from app data.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub cache_max_age: u32,
+}
+
+/// The request id, stored in request extensions for logging.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A strong ETag from the body bytes (xxh3-128: fast, and collisions are not a
+/// security concern for cache validators).
+pub fn etag_for(bytes: &[u8]) -> String {
+    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// RFC 9110 13.1.2: weak comparison for If-None-Match.
+pub fn if_none_match_matches(header_value: &str, etag: &str) -> bool {
+    let etag = etag.trim_start_matches("W/");
+    header_value.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+pub async fn conditional_get(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+    let authed = req.headers().contains_key(header::AUTHORIZATION);
+    let max_age = req
+        .app_data::<web::Data<HttpSettings>>()
+        .map(|s| s.cache_max_age)
+        .unwrap_or(60);
+    let inm = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.call(req).await?;
+    if !is_get || res.status() != StatusCode::OK {
+        return Ok(res.map_into_boxed_body());
+    }
+    if matches!(res.response().body().size(), BodySize::Stream) {
+        // Streams (exports) are not buffered to compute a validator.
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = match to_bytes(body).await {
+        Ok(b) => b,
+        Err(_) => {
+            let r = problem_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an unexpected error occurred".into(),
+                None,
+            );
+            return Ok(ServiceResponse::new(req, r));
+        }
+    };
+    let headers = head.headers_mut();
+    let etag = match headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
+        Some(e) => e.to_string(),
+        None => {
+            let e = etag_for(&bytes);
+            if let Ok(v) = HeaderValue::from_str(&e) {
+                headers.insert(header::ETAG, v);
+            }
+            e
+        }
+    };
+    if authed {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    } else if !headers.contains_key(header::CACHE_CONTROL) {
+        if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+            headers.insert(header::CACHE_CONTROL, v);
+        }
+    }
+    if inm.as_deref().is_some_and(|v| if_none_match_matches(v, &etag)) {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [header::ETAG, header::CACHE_CONTROL, header::CONTENT_LANGUAGE, header::LINK] {
+            if let Some(v) = head.headers().get(&name) {
+                not_modified.insert_header((name, v.clone()));
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
+}
+
+fn valid_request_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?.trim();
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_string())
+}
+
+pub async fn envelope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let rid = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(valid_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(rid.clone()));
+    let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if status.is_server_error() {
+        let cause = res
+            .response()
+            .error()
+            .map(|e| format!("{e:?}"))
+            .unwrap_or_default();
+        tracing::error!(request_id = %rid, %method, %path, status = status.as_u16(), %cause, "request failed");
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        // The framework's own errors (and any middleware's) become problem+json too.
+        let (req, old) = res.into_parts();
+        let keep: Vec<(HeaderName, HeaderValue)> = [header::ALLOW, header::RETRY_AFTER]
+            .into_iter()
+            .filter_map(|n| old.headers().get(&n).map(|v| (n, v.clone())))
+            .collect();
+        let text = to_bytes(old.into_body()).await.unwrap_or_default();
+        let detail = match std::str::from_utf8(&text) {
+            Ok(t) if status.is_client_error() && !t.trim().is_empty() && t.len() < 500 => t.trim().to_string(),
+            _ => status.canonical_reason().unwrap_or("Error").to_string(),
+        };
+        let mut fresh = problem_response(status, detail, None);
+        for (n, v) in keep {
+            fresh.headers_mut().insert(n, v);
+        }
+        res = ServiceResponse::new(req, fresh);
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        headers.insert(REQUEST_ID, v);
+    }
+    if is_get {
+        headers.insert(header::VARY, HeaderValue::from_static(VARY_VALUE));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_uses_weak_comparison_and_lists() {
+        let e = etag_for(b"hello");
+        assert!(if_none_match_matches(&e, &e));
+        assert!(if_none_match_matches(&format!("\"x\", W/{e}"), &e));
+        assert!(if_none_match_matches("*", &e));
+        assert!(!if_none_match_matches("\"other\"", &e));
+    }
+
+    #[test]
+    fn etag_is_strong_and_depends_on_the_bytes() {
+        assert!(etag_for(b"a").starts_with('"'));
+        assert_ne!(etag_for(b"a"), etag_for(b"b"));
+    }
+}

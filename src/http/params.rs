@@ -1,0 +1,388 @@
+//! Query parameter parsing shared by every list: limit, cursor/page, sort, q,
+//! updated_since, day ranges and months. Every bad value is a 400 naming the field.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Minsk;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+pub const MAX_Q_LEN: usize = 200;
+
+/// A sort order: a field name from the list's allowed set, ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub field: &'static str,
+    pub desc: bool,
+}
+
+impl Sort {
+    pub fn as_param(&self) -> String {
+        if self.desc {
+            format!("-{}", self.field)
+        } else {
+            self.field.to_string()
+        }
+    }
+}
+
+/// The position after the last item of a page: the sort key and the id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CursorKey {
+    /// The sort the cursor belongs to (`-published_at`).
+    #[serde(rename = "s")]
+    pub sort: String,
+    /// The sort key of the last item (string, number or null).
+    #[serde(rename = "k")]
+    pub key: serde_json::Value,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl CursorKey {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        if s.len() > 1024 {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub fn key_str(&self) -> AppResult<&str> {
+        self.key.as_str().ok_or_else(invalid_cursor)
+    }
+
+    pub fn key_i64(&self) -> AppResult<i64> {
+        self.key.as_i64().ok_or_else(invalid_cursor)
+    }
+
+    pub fn key_time(&self) -> AppResult<NaiveDateTime> {
+        let s = self.key_str()?;
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.naive_utc())
+            .map_err(|_| invalid_cursor())
+    }
+}
+
+fn invalid_cursor() -> AppError {
+    AppError::bad_param("cursor", "not a cursor issued by this list")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paging {
+    /// Keyset pagination; `None` is the first page.
+    Cursor(Option<CursorKey>),
+    /// Numbered pages, 1-based.
+    Page(i64),
+}
+
+/// The parameters every list takes, validated.
+#[derive(Debug, Clone)]
+pub struct ListParams {
+    pub limit: i64,
+    pub paging: Paging,
+    pub sort: Sort,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+/// The raw common list parameters as they came in the query string.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawList<'a> {
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub page: Option<&'a str>,
+    pub sort: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub updated_since: Option<&'a str>,
+}
+
+impl ListParams {
+    /// `sorts` lists the allowed fields; `default_sort` is like `-published_at`.
+    pub fn parse(raw: RawList<'_>, sorts: &[&'static str], default_sort: &str) -> AppResult<Self> {
+        let limit = match raw.limit {
+            None => DEFAULT_LIMIT,
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    AppError::bad_param("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))
+                })?,
+        };
+        let sort = parse_sort(raw.sort.unwrap_or(default_sort), sorts)?;
+        let paging = match (raw.cursor, raw.page) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_request(
+                    "`cursor` and `page` cannot be combined; use one way of paging",
+                ))
+            }
+            (Some(c), None) => {
+                let key = CursorKey::decode(c).ok_or_else(invalid_cursor)?;
+                if key.sort != sort.as_param() {
+                    return Err(AppError::bad_param(
+                        "cursor",
+                        format!("this cursor belongs to sort `{}`", key.sort),
+                    ));
+                }
+                Paging::Cursor(Some(key))
+            }
+            (None, Some(p)) => Paging::Page(
+                p.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| AppError::bad_param("page", "must be a whole number from 1"))?,
+            ),
+            (None, None) => Paging::Cursor(None),
+        };
+        let q = parse_q(raw.q)?;
+        let updated_since = raw
+            .updated_since
+            .map(|v| parse_instant("updated_since", v))
+            .transpose()?;
+        Ok(ListParams {
+            limit,
+            paging,
+            sort,
+            q,
+            updated_since,
+        })
+    }
+
+    pub fn page(&self) -> Option<i64> {
+        match self.paging {
+            Paging::Page(p) => Some(p),
+            Paging::Cursor(_) => None,
+        }
+    }
+
+    pub fn cursor(&self) -> Option<&CursorKey> {
+        match &self.paging {
+            Paging::Cursor(c) => c.as_ref(),
+            Paging::Page(_) => None,
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        match self.paging {
+            Paging::Page(p) => (p - 1) * self.limit,
+            Paging::Cursor(_) => 0,
+        }
+    }
+}
+
+pub fn parse_sort(v: &str, sorts: &[&'static str]) -> AppResult<Sort> {
+    let (desc, name) = match v.trim().strip_prefix('-') {
+        Some(n) => (true, n),
+        None => (false, v.trim()),
+    };
+    sorts
+        .iter()
+        .find(|s| **s == name)
+        .map(|field| Sort { field, desc })
+        .ok_or_else(|| {
+            AppError::bad_param(
+                "sort",
+                format!(
+                    "unknown sort `{v}`; allowed: {} (prefix `-` for descending)",
+                    sorts.join(", ")
+                ),
+            )
+        })
+}
+
+/// `q`: trimmed, non-empty, at most 200 characters, no control characters.
+pub fn parse_q(v: Option<&str>) -> AppResult<Option<String>> {
+    let Some(v) = v else { return Ok(None) };
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(AppError::bad_param("q", "must not be empty"));
+    }
+    if t.chars().count() > MAX_Q_LEN {
+        return Err(AppError::bad_param("q", format!("at most {MAX_Q_LEN} characters")));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(AppError::bad_param("q", "must not contain control characters"));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// An RFC 3339 instant with offset, returned as naive UTC.
+pub fn parse_instant(field: &str, v: &str) -> AppResult<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(v.trim())
+        .map(|t| t.with_timezone(&Utc).naive_utc())
+        .map_err(|_| {
+            AppError::bad_param(field, "must be an RFC 3339 date-time with offset, e.g. 2024-05-31T12:00:00Z")
+        })
+}
+
+pub fn parse_date(field: &str, v: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
+        .ok_or_else(|| AppError::bad_param(field, "must be a date YYYY-MM-DD between 1900 and 2200"))
+}
+
+/// The first day of a `YYYY-MM` month.
+pub fn parse_month(field: &str, v: &str) -> AppResult<NaiveDate> {
+    let v = v.trim();
+    let ok = v.len() == 7 && v.as_bytes()[4] == b'-';
+    ok.then(|| NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").ok())
+        .flatten()
+        .filter(|d| (1900..=2200).contains(&d.year()))
+        .ok_or_else(|| AppError::bad_param(field, "must be a month YYYY-MM between 1900 and 2200"))
+}
+
+/// The UTC instant at which a Minsk calendar day starts.
+pub fn minsk_day_start(d: NaiveDate) -> NaiveDateTime {
+    let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match Minsk.from_local_datetime(&local).earliest() {
+        Some(t) => t.with_timezone(&Utc).naive_utc(),
+        // A day that starts inside a DST gap: fall back to the fixed offset.
+        None => local - chrono::Duration::hours(3),
+    }
+}
+
+/// The Minsk calendar day of a UTC instant.
+pub fn minsk_day(t: NaiveDateTime) -> NaiveDate {
+    Utc.from_utc_datetime(&t).with_timezone(&Minsk).date_naive()
+}
+
+/// A UTC instant shown as RFC 3339 with `Z`.
+pub fn rfc3339_utc(t: NaiveDateTime) -> String {
+    Utc.from_utc_datetime(&t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// `from`/`to` day range (inclusive, Minsk days) as a half-open UTC interval.
+pub fn day_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    let from = from.map(|v| parse_date("from", v)).transpose()?;
+    let to = to.map(|v| parse_date("to", v)).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(AppError::bad_param("to", "must not be before `from`"));
+        }
+    }
+    Ok((
+        from.map(minsk_day_start),
+        to.and_then(|t| t.succ_opt()).map(minsk_day_start),
+    ))
+}
+
+/// A slug path segment or filter value: lowercase letters, digits and hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 120
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// An item path segment: a numeric id or a slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef {
+    Id(i64),
+    Slug(String),
+}
+
+impl ItemRef {
+    pub fn parse(v: &str) -> AppResult<Self> {
+        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return v
+                .parse::<i64>()
+                .map(ItemRef::Id)
+                .map_err(|_| AppError::not_found("no such item"));
+        }
+        if is_slug(v) {
+            Ok(ItemRef::Slug(v.to_string()))
+        } else {
+            // Not a shape any item can have: nothing lives there.
+            Err(AppError::not_found("no such item"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw<'a>(limit: Option<&'a str>, cursor: Option<&'a str>, page: Option<&'a str>) -> RawList<'a> {
+        RawList {
+            limit,
+            cursor,
+            page,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn limit_outside_1_to_100_is_rejected() {
+        for bad in ["0", "101", "-1", "abc", "1.5", ""] {
+            assert!(ListParams::parse(raw(Some(bad), None, None), &["title"], "title").is_err(), "{bad}");
+        }
+        let p = ListParams::parse(raw(Some("100"), None, None), &["title"], "title").unwrap();
+        assert_eq!(p.limit, 100);
+    }
+
+    #[test]
+    fn cursor_round_trips_and_is_bound_to_its_sort() {
+        let c = CursorKey {
+            sort: "-published_at".into(),
+            key: serde_json::json!("2024-01-01T00:00:00Z"),
+            id: 7,
+        };
+        let enc = c.encode();
+        assert_eq!(CursorKey::decode(&enc), Some(c));
+        let sorts = &["published_at", "title"];
+        assert!(ListParams::parse(raw(None, Some(&enc), None), sorts, "-published_at").is_ok());
+        let r = RawList {
+            cursor: Some(&enc),
+            sort: Some("title"),
+            ..Default::default()
+        };
+        assert!(ListParams::parse(r, sorts, "-published_at").is_err());
+        assert!(ListParams::parse(raw(None, Some("!!"), None), sorts, "-published_at").is_err());
+    }
+
+    #[test]
+    fn cursor_and_page_together_are_rejected() {
+        let c = CursorKey {
+            sort: "title".into(),
+            key: serde_json::json!("a"),
+            id: 1,
+        }
+        .encode();
+        assert!(ListParams::parse(raw(None, Some(&c), Some("2")), &["title"], "title").is_err());
+    }
+
+    #[test]
+    fn minsk_days_start_at_21_utc_the_day_before() {
+        let d = NaiveDate::from_ymd_opt(2023, 5, 31).unwrap();
+        assert_eq!(rfc3339_utc(minsk_day_start(d)), "2023-05-30T21:00:00Z");
+        let late = NaiveDate::from_ymd_opt(2023, 5, 30).unwrap().and_hms_opt(21, 30, 0).unwrap();
+        assert_eq!(minsk_day(late), d);
+    }
+
+    #[test]
+    fn slugs_need_a_letter_and_no_odd_characters() {
+        assert!(is_slug("fm-belarus-pakistan-talks"));
+        assert!(!is_slug("123"));
+        assert!(!is_slug("Bad Slug"));
+        assert!(!is_slug("-x"));
+        assert_eq!(ItemRef::parse("42").unwrap(), ItemRef::Id(42));
+        assert!(ItemRef::parse("99999999999999999999999").is_err());
+    }
+}

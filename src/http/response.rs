@@ -1,0 +1,189 @@
+//! Response building: JSON bodies with Content-Language, and the list envelope
+//! with `meta`, `links` and an RFC 8288 `Link` header.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::params::{CursorKey, ListParams};
+
+/// `{data, meta, links}`: every list has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListBody<T> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+    pub links: ListLinks,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListMeta {
+    /// Items matching the filters, over all pages.
+    pub total: i64,
+    pub limit: i64,
+    /// The page number when paging with `page`, else null.
+    pub page: Option<i64>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListLinks {
+    #[serde(rename = "self")]
+    pub self_: String,
+    pub next: Option<String>,
+}
+
+/// One page of a list as a query returns it: up to `limit` items, whether more
+/// follow, and the total.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    /// The cursor of the last item, when more items follow (cursor paging).
+    pub next_key: Option<CursorKey>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows; `key` gives the cursor key of an item.
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        total: i64,
+        params: &ListParams,
+        key: impl Fn(&T) -> (serde_json::Value, i64),
+    ) -> Self {
+        let has_more = rows.len() as i64 > params.limit;
+        rows.truncate(params.limit as usize);
+        let next_key = if has_more && params.page().is_none() {
+            rows.last().map(|last| {
+                let (k, id) = key(last);
+                CursorKey {
+                    sort: params.sort.as_param(),
+                    key: k,
+                    id,
+                }
+            })
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            total,
+            next_key,
+            has_more,
+        }
+    }
+
+    /// Paginates an in-memory list (small reference lists such as regions and sections):
+    /// the cursor then carries the offset.
+    pub fn from_slice(all: Vec<T>, params: &ListParams) -> Self {
+        let total = all.len() as i64;
+        let start = match params.cursor() {
+            Some(c) => c.key.as_i64().unwrap_or(0).max(0),
+            None => params.offset(),
+        };
+        let rows: Vec<T> = all
+            .into_iter()
+            .skip(start as usize)
+            .take(params.limit as usize + 1)
+            .collect();
+        let end = start + params.limit;
+        let mut page = Page::from_rows(rows, total, params, |_| (serde_json::json!(end), 0));
+        if let Some(k) = page.next_key.as_mut() {
+            k.key = serde_json::json!(end);
+        }
+        page
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            next_key: self.next_key,
+            has_more: self.has_more,
+        }
+    }
+}
+
+pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/json");
+    if let Some(l) = locale {
+        res.insert_header((header::CONTENT_LANGUAGE, l.to_string()));
+    }
+    match serde_json::to_vec(body) {
+        Ok(bytes) => res.body(bytes),
+        Err(_) => actix_web::ResponseError::error_response(&crate::error::AppError::Internal(
+            "serialization failed".into(),
+        )),
+    }
+}
+
+/// The request's path and query with the paging parameters replaced.
+fn link_with(req: &HttpRequest, set: Option<(&str, String)>) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    if let Some((k, v)) = set {
+        pairs.retain(|(name, _)| name != "cursor" && name != "page");
+        pairs.push((k.to_string(), v));
+    }
+    let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if qs.is_empty() {
+        req.path().to_string()
+    } else {
+        format!("{}?{}", req.path(), qs)
+    }
+}
+
+pub fn list<T: Serialize>(
+    req: &HttpRequest,
+    locale: &str,
+    params: &ListParams,
+    page: Page<T>,
+) -> HttpResponse {
+    let next_cursor = page.next_key.as_ref().map(CursorKey::encode);
+    let next = match (params.page(), &next_cursor) {
+        (Some(p), _) if page.has_more => Some(link_with(req, Some(("page", (p + 1).to_string())))),
+        (None, Some(c)) => Some(link_with(req, Some(("cursor", c.clone())))),
+        _ => None,
+    };
+    let mut link_header = Vec::new();
+    if let Some(n) = &next {
+        link_header.push(format!("<{n}>; rel=\"next\""));
+    }
+    if let Some(p) = params.page() {
+        let last = ((page.total + params.limit - 1) / params.limit).max(1);
+        link_header.push(format!("<{}>; rel=\"first\"", link_with(req, Some(("page", "1".into())))));
+        if p > 1 {
+            let prev = (p - 1).min(last);
+            link_header.push(format!(
+                "<{}>; rel=\"prev\"",
+                link_with(req, Some(("page", prev.to_string())))
+            ));
+        }
+        link_header.push(format!(
+            "<{}>; rel=\"last\"",
+            link_with(req, Some(("page", last.to_string())))
+        ));
+    }
+    let body = ListBody {
+        data: page.items,
+        meta: ListMeta {
+            total: page.total,
+            limit: params.limit,
+            page: params.page(),
+            next_cursor,
+        },
+        links: ListLinks {
+            self_: link_with(req, None),
+            next,
+        },
+    };
+    let mut res = json(Some(locale), &body);
+    if !link_header.is_empty() {
+        if let Ok(v) = header::HeaderValue::from_str(&link_header.join(", ")) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+    }
+    res
+}

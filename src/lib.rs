@@ -1,0 +1,163 @@
+//! belportal: a headless JSON content API. `build_app` is shared by the binary and the tests.
+
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::db::{Backend, DbPool};
+use crate::http::middleware::{conditional_get, envelope, HttpSettings};
+use crate::http::RouteTable;
+
+/// Totals of list filters, kept a few seconds (see `content::articles::cached_total`).
+pub type CountCache = mini_moka::sync::Cache<String, i64>;
+
+pub fn new_count_cache() -> CountCache {
+    mini_moka::sync::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(5))
+        .build()
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub backend: Backend,
+    pub counts: CountCache,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> Result<Self, String> {
+        let backend = Backend::from_url(&config.database_url)?;
+        let pool = db::build_pool(&backend, config.pool_size);
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            backend,
+            counts: new_count_cache(),
+        })
+    }
+}
+
+/// Request counts and latency histograms per route pattern. A fresh registry each
+/// call, so test apps never collide; `main` builds it once and shares it.
+pub fn metrics() -> Result<PrometheusMetrics, String> {
+    PrometheusMetricsBuilder::new("belportal")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| format!("cannot set up metrics: {e}"))
+}
+
+fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(openapi::ApiDoc::openapi())
+        .service(scope::scope("/v1").configure(content::configure))
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+}
+
+/// The OpenAPI document, built from the routes without a database.
+pub fn openapi_spec() -> utoipa::openapi::OpenApi {
+    let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    api
+}
+
+fn cors(config: &Config) -> Cors {
+    let origins = config.cors_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let reading = |m: &Method| matches!(*m, Method::GET | Method::HEAD);
+            let requested = head
+                .headers()
+                .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Method::from_bytes(v.as_bytes()).ok());
+            let public = match head.method {
+                Method::OPTIONS => requested.as_ref().is_some_and(reading),
+                ref m => reading(m),
+            };
+            public || origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
+        })
+        .allowed_methods([Method::GET, Method::HEAD, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::ACCEPT_LANGUAGE,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::CONTENT_LANGUAGE,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+}
+
+/// The whole application: routes, spec, docs, error handlers and middleware.
+pub fn build_app(
+    state: web::Data<AppState>,
+    metrics: PrometheusMetrics,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let settings = web::Data::new(HttpSettings {
+        cache_max_age: state.config.cache_max_age,
+    });
+    let cors = cors(&state.config);
+    let (app, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    let table = web::Data::new(RouteTable::from_openapi(&api));
+    app.app_data(state)
+        .app_data(settings)
+        .app_data(table)
+        .app_data(web::QueryConfig::default().error_handler(http::query_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1 << 20)
+                .error_handler(http::json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(http::path_error))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
+        .default_service(web::to(http::fallback))
+        .wrap(metrics)
+        .wrap(from_fn(conditional_get))
+        .wrap(Compress::default())
+        .wrap(cors)
+        .wrap(from_fn(envelope))
+}

@@ -1,0 +1,132 @@
+//! The `belportal` command: serve (default), migrate, openapi, generate.
+
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+
+use belportal::config::Config;
+use belportal::db::{self, Backend};
+use belportal::{build_app, demo, AppState};
+
+#[derive(Parser)]
+#[command(name = "belportal", version, about = "Headless JSON content API of a national information and tourism portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default): applies migrations, loads demo content into an empty database.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (or write it with --output).
+    Openapi {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Fill the database with N generated articles (deterministic, for benchmarks).
+    Generate {
+        /// How many articles to add.
+        #[arg(long, default_value_t = 10_000)]
+        articles: u64,
+        /// Seed of the generator; the same seed gives the same content.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi { output } => print_openapi(output),
+        Command::Serve => load_config().and_then(serve),
+        Command::Migrate => load_config().and_then(|c| {
+            let backend = Backend::from_url(&c.database_url)?;
+            let n = db::run_migrations(&backend)?;
+            println!("applied {n} migration(s)");
+            Ok(())
+        }),
+        Command::Generate { articles, seed } => load_config().and_then(|c| {
+            let backend = Backend::from_url(&c.database_url)?;
+            db::run_migrations(&backend)?;
+            let mut conn = db::Manager::new(backend)
+                .connect()
+                .map_err(|e| format!("cannot connect: {e}"))?;
+            let n = belportal::demo::generate::generate_articles(&mut conn, articles, seed)
+                .map_err(|e| e.to_string())?;
+            println!("generated {n} article(s)");
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("belportal: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+fn load_config() -> Result<Config, String> {
+    Config::from_env().map_err(|e| e.to_string())
+}
+
+fn print_openapi(output: Option<std::path::PathBuf>) -> Result<(), String> {
+    let json = belportal::openapi_spec()
+        .to_pretty_json()
+        .map_err(|e| e.to_string())?;
+    match output {
+        Some(path) => std::fs::write(&path, json + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            println!("{json}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let backend = Backend::from_url(&config.database_url)?;
+    let applied = db::run_migrations(&backend)?;
+    tracing::info!(applied, "migrations up to date");
+    let state = AppState::new(config.clone())?;
+    {
+        let mut conn = state.pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+        demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
+        if config.demo {
+            let n = demo::load_demo_content(&mut conn).map_err(|e| e.to_string())?;
+            if n > 0 {
+                tracing::info!(articles = n, "demo content loaded");
+            }
+        }
+    }
+    let state = web::Data::new(state);
+    let metrics = belportal::metrics()?;
+    let addr = config.addr;
+    let workers = config.workers;
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(move || build_app(state.clone(), metrics.clone()))
+            .shutdown_timeout(30);
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        let server = server
+            .bind(addr)
+            .map_err(|e| format!("cannot listen on {addr} (BELPORTAL_ADDR): {e}"))?;
+        tracing::info!(%addr, "belportal listening");
+        // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
+        server.run().await.map_err(|e| e.to_string())
+    })
+}
