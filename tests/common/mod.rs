@@ -1,0 +1,223 @@
+//! TestApp: a fresh database per test (a temporary SQLite file, or a new
+//! PostgreSQL database when TEST_POSTGRES_URL is set), dropped afterwards.
+#![allow(dead_code)]
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use actix_web_prom::PrometheusMetrics;
+use belportal::config::Config;
+use belportal::db::{self, AnyConnection, Backend};
+use belportal::{build_app, demo, AppState};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub state: web::Data<AppState>,
+    pub metrics: PrometheusMetrics,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: actix_web::web::Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+    /// Asserts an RFC 9457 problem with this status and returns its JSON.
+    pub fn problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "problem content type for {status}"
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert!(p["title"].is_string() && p["detail"].is_string() && p["type"].is_string());
+        p
+    }
+}
+
+/// The PostgreSQL server URL for tests, if configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let mut u = url::Url::parse(url).unwrap_or_else(|e| panic!("TEST_POSTGRES_URL: {e}"));
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+impl TestApp {
+    /// A migrated database with the reference data and the demo content.
+    pub async fn new(kind: Kind) -> Option<TestApp> {
+        let app = Self::empty(kind).await?;
+        let state = app.state.clone();
+        web::block(move || {
+            let mut conn = state.pool.get().expect("connection");
+            demo::load_demo_content(&mut conn).expect("demo content");
+        })
+        .await
+        .expect("blocking");
+        Some(app)
+    }
+
+    /// A migrated database with only the reference data. `None` when the backend
+    /// is PostgreSQL and TEST_POSTGRES_URL is unset (plain `cargo test`).
+    pub async fn empty(kind: Kind) -> Option<TestApp> {
+        let (url, dir, pg_drop) = match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                (url, Some(dir), None)
+            }
+            Kind::Postgres => {
+                let admin = postgres_url()?;
+                let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {e}")
+                });
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                (with_database(&admin, &name), None, Some((admin, name)))
+            }
+        };
+        let config = Config {
+            database_url: url.clone(),
+            demo: false,
+            pool_size: 4,
+            cors_origins: vec!["https://editor.example.org".into()],
+            ..Config::default()
+        };
+        let backend = Backend::from_url(&url).expect("backend");
+        let b = backend.clone();
+        web::block(move || db::run_migrations(&b))
+            .await
+            .expect("blocking")
+            .expect("migrations");
+        let state = web::Data::new(AppState::new(config).expect("state"));
+        let s = state.clone();
+        web::block(move || {
+            let mut conn = s.pool.get().expect("connection");
+            demo::ensure_reference_data(&mut conn).expect("reference data");
+        })
+        .await
+        .expect("blocking");
+        Some(TestApp {
+            state,
+            metrics: belportal::metrics().expect("metrics"),
+            backend,
+            _dir: dir,
+            pg_drop,
+        })
+    }
+
+    pub async fn send(&self, req: TestRequest) -> Resp {
+        let svc = test::init_service(build_app(self.state.clone(), self.metrics.clone())).await;
+        let res = test::call_service(&svc, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = test::read_body(res).await;
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Resp {
+        self.send(TestRequest::get().uri(uri)).await
+    }
+
+    /// Runs raw statements on the test database (to set up states no endpoint creates yet).
+    pub async fn exec(&self, sql: &str) {
+        let state = self.state.clone();
+        let sql = sql.to_string();
+        web::block(move || {
+            let mut conn = state.pool.get().expect("connection");
+            conn.batch_execute(&sql).expect("sql");
+        })
+        .await
+        .expect("blocking");
+    }
+
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> T + Send + 'static,
+    ) -> T {
+        let state = self.state.clone();
+        web::block(move || {
+            let mut conn = state.pool.get().expect("connection");
+            f(&mut conn)
+        })
+        .await
+        .expect("blocking")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Defines a test that runs once on SQLite and once on PostgreSQL (the latter only
+/// when TEST_POSTGRES_URL is set; `.ci/run` sets it, so CI always runs both).
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::common::TestApp) $body
+
+            #[actix_web::test]
+            async fn on_sqlite() {
+                let app = $crate::common::TestApp::new($crate::common::Kind::Sqlite).await.expect("sqlite");
+                run(app).await;
+            }
+
+            #[actix_web::test]
+            async fn on_postgres() {
+                match $crate::common::TestApp::new($crate::common::Kind::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
+                }
+            }
+        }
+    };
+}
