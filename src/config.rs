@@ -75,7 +75,8 @@ impl Config {
             c.database_url = v;
         }
         if let Some(v) = get("BELPORTAL_DEMO") {
-            c.demo = parse_bool(&v).ok_or_else(|| err("BELPORTAL_DEMO", "expected true or false"))?;
+            c.demo =
+                parse_bool(&v).ok_or_else(|| err("BELPORTAL_DEMO", "expected true or false"))?;
         }
         if let Some(v) = get("BELPORTAL_LOCALES") {
             let locales: Vec<String> = v
@@ -112,7 +113,10 @@ impl Config {
             let mut origins = Vec::new();
             for o in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let parsed = url::Url::parse(o).map_err(|_| {
-                    err("BELPORTAL_CORS_ORIGINS", format!("`{o}` is not an origin URL"))
+                    err(
+                        "BELPORTAL_CORS_ORIGINS",
+                        format!("`{o}` is not an origin URL"),
+                    )
                 })?;
                 if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
                     return Err(err(
@@ -126,7 +130,10 @@ impl Config {
         }
         if let Some(v) = get("BELPORTAL_CACHE_MAX_AGE") {
             c.cache_max_age = v.trim().parse().map_err(|_| {
-                err("BELPORTAL_CACHE_MAX_AGE", "expected a whole number of seconds")
+                err(
+                    "BELPORTAL_CACHE_MAX_AGE",
+                    "expected a whole number of seconds",
+                )
             })?;
         }
         if let Some(v) = get("BELPORTAL_WORKERS") {

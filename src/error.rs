@@ -101,7 +101,11 @@ impl AppError {
 
 /// Builds a problem+json response for any status; shared with the middleware that
 /// turns the framework's own plain-text errors into problems.
-pub fn problem_response(status: StatusCode, detail: String, errors: Option<Vec<FieldError>>) -> HttpResponse {
+pub fn problem_response(
+    status: StatusCode,
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+) -> HttpResponse {
     let body = Problem {
         kind: "about:blank".into(),
         title: status.canonical_reason().unwrap_or("Error").to_string(),

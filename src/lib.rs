@@ -102,7 +102,13 @@ fn cors(config: &Config) -> Cors {
             };
             public || origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
         })
-        .allowed_methods([Method::GET, Method::HEAD, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

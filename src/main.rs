@@ -10,7 +10,11 @@ use belportal::db::{self, Backend};
 use belportal::{build_app, demo, AppState};
 
 #[derive(Parser)]
-#[command(name = "belportal", version, about = "Headless JSON content API of a national information and tourism portal")]
+#[command(
+    name = "belportal",
+    version,
+    about = "Headless JSON content API of a national information and tourism portal"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -76,7 +80,10 @@ fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 fn load_config() -> Result<Config, String> {
@@ -103,7 +110,10 @@ fn serve(config: Config) -> Result<(), String> {
     tracing::info!(applied, "migrations up to date");
     let state = AppState::new(config.clone())?;
     {
-        let mut conn = state.pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+        let mut conn = state
+            .pool
+            .get()
+            .map_err(|e| format!("cannot connect: {e}"))?;
         demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
         if config.demo {
             let n = demo::load_demo_content(&mut conn).map_err(|e| e.to_string())?;
@@ -117,8 +127,8 @@ fn serve(config: Config) -> Result<(), String> {
     let addr = config.addr;
     let workers = config.workers;
     actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(move || build_app(state.clone(), metrics.clone()))
-            .shutdown_timeout(30);
+        let mut server =
+            HttpServer::new(move || build_app(state.clone(), metrics.clone())).shutdown_timeout(30);
         if let Some(n) = workers {
             server = server.workers(n);
         }

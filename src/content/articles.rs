@@ -16,8 +16,8 @@ use crate::db::{self, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
 use crate::http::params::{
-    day_range, is_slug, minsk_day, minsk_day_start, parse_month, rfc3339_utc, ItemRef,
-    ListParams, RawList,
+    day_range, is_slug, minsk_day, minsk_day_start, parse_month, rfc3339_utc, ItemRef, ListParams,
+    RawList,
 };
 use crate::http::response::{self, ListBody, Page};
 use crate::{AppState, CountCache};
@@ -192,7 +192,11 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
 
 /// The total for a filter, cached for a few seconds: COUNT over a million rows
 /// must not run on every page view.
-fn cached_total(conn: &mut AnyConnection, counts: &CountCache, f: &ArticleFilter) -> AppResult<i64> {
+fn cached_total(
+    conn: &mut AnyConnection,
+    counts: &CountCache,
+    f: &ArticleFilter,
+) -> AppResult<i64> {
     let key = f.cache_key();
     if let Some(n) = counts.get(&key) {
         return Ok(n);
@@ -218,9 +222,17 @@ pub fn list_articles_page(
             if let Some(c) = cursor {
                 let k = c.key_str()?.to_string();
                 q = if desc {
-                    q.filter(articles::title.lt(k.clone()).or(articles::title.eq(k).and(articles::id.lt(c.id))))
+                    q.filter(
+                        articles::title
+                            .lt(k.clone())
+                            .or(articles::title.eq(k).and(articles::id.lt(c.id))),
+                    )
                 } else {
-                    q.filter(articles::title.gt(k.clone()).or(articles::title.eq(k).and(articles::id.gt(c.id))))
+                    q.filter(
+                        articles::title
+                            .gt(k.clone())
+                            .or(articles::title.eq(k).and(articles::id.gt(c.id))),
+                    )
                 };
             }
             q = if desc {
@@ -300,7 +312,12 @@ fn summaries(
     }
     let sibling_rows: Vec<(i64, i64, String, String)> = visible(now)
         .filter(articles::group_id.eq_any(groups))
-        .select((articles::group_id, articles::id, articles::locale, articles::slug))
+        .select((
+            articles::group_id,
+            articles::id,
+            articles::locale,
+            articles::slug,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -397,7 +414,12 @@ fn related_articles(
         visible(now)
             .filter(articles::locale.eq(row.locale.clone()))
             .filter(articles::id.ne(row.id))
-            .select((articles::id, articles::slug, articles::title, articles::published_at))
+            .select((
+                articles::id,
+                articles::slug,
+                articles::title,
+                articles::published_at,
+            ))
             .order((articles::published_at.desc(), articles::id.desc()))
     };
     let mut found: Vec<(i64, String, String, Option<NaiveDateTime>)> = if my_tags.is_empty() {
@@ -543,8 +565,14 @@ pub async fn get_article(
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
     let item = ItemRef::parse(&path)?;
     let loc = locale.clone();
-    let article = db::run(&state.pool, move |c| find_article(c, &item, &loc, db::now())).await?;
-    Ok(response::json(Some(&article.summary.locale.clone()), &article))
+    let article = db::run(&state.pool, move |c| {
+        find_article(c, &item, &loc, db::now())
+    })
+    .await?;
+    Ok(response::json(
+        Some(&article.summary.locale.clone()),
+        &article,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -595,7 +623,8 @@ pub fn article_calendar_counts(
     let mut range = f.clone();
     range.from = Some(minsk_day_start(first));
     range.to = last.succ_opt().map(minsk_day_start);
-    let stamps: Vec<Option<NaiveDateTime>> = filtered(&range).select(articles::published_at).load(conn)?;
+    let stamps: Vec<Option<NaiveDateTime>> =
+        filtered(&range).select(articles::published_at).load(conn)?;
     let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
     for t in stamps.into_iter().flatten() {
         *counts.entry(minsk_day(t)).or_default() += 1;

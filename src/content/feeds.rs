@@ -127,7 +127,12 @@ pub async fn atom_feed(
             content.set_content_type(Some("html".to_string()));
             e.set_content(Some(content));
             let mut author = atom::Person::default();
-            author.set_name(a.author.clone().or(a.source.clone()).unwrap_or_else(|| "belportal".into()));
+            author.set_name(
+                a.author
+                    .clone()
+                    .or(a.source.clone())
+                    .unwrap_or_else(|| "belportal".into()),
+            );
             e.set_authors(vec![author]);
             let mut cats: Vec<atom::Category> = Vec::new();
             let mut section = atom::Category::default();
@@ -144,7 +149,11 @@ pub async fn atom_feed(
         })
         .collect::<Vec<_>>();
     feed.set_entries(entries);
-    Ok(feed_response("application/atom+xml; charset=utf-8", &d.locale, feed.to_string()))
+    Ok(feed_response(
+        "application/atom+xml; charset=utf-8",
+        &d.locale,
+        feed.to_string(),
+    ))
 }
 
 #[utoipa::path(
@@ -196,5 +205,9 @@ pub async fn rss_feed(
         .last_build_date(Some(newest(&d.items).to_rfc2822()))
         .items(items)
         .build();
-    Ok(feed_response("application/rss+xml; charset=utf-8", &d.locale, channel.to_string()))
+    Ok(feed_response(
+        "application/rss+xml; charset=utf-8",
+        &d.locale,
+        channel.to_string(),
+    ))
 }

@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::schema::{region_names, regions};
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::locale::negotiate;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::http::locale::negotiate;
 use crate::AppState;
 
 /// A point on the map (WGS 84).
@@ -59,9 +59,19 @@ pub struct LangQuery {
 }
 
 /// All regions with names in `locale`, falling back to `fallback` per region.
-pub fn load_regions(conn: &mut AnyConnection, locale: &str, fallback: &str) -> AppResult<Vec<Region>> {
+pub fn load_regions(
+    conn: &mut AnyConnection,
+    locale: &str,
+    fallback: &str,
+) -> AppResult<Vec<Region>> {
     let rows: Vec<(i64, String, i32, f64, f64)> = regions::table
-        .select((regions::id, regions::slug, regions::position, regions::lat, regions::lon))
+        .select((
+            regions::id,
+            regions::slug,
+            regions::position,
+            regions::lat,
+            regions::lon,
+        ))
         .order(regions::position.asc())
         .load(conn)?;
     let names: Vec<(i64, String, String, String)> = region_names::table
@@ -134,7 +144,12 @@ pub async fn list_regions(
     if params.sort.desc {
         all.reverse();
     }
-    Ok(response::list(&req, &locale, &params, Page::from_slice(all, &params)))
+    Ok(response::list(
+        &req,
+        &locale,
+        &params,
+        Page::from_slice(all, &params),
+    ))
 }
 
 #[utoipa::path(

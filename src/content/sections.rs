@@ -76,7 +76,11 @@ pub fn subtree_ids(all: &[SectionRow], root: i64) -> Vec<i64> {
     let mut i = 0;
     while i < ids.len() {
         let parent = ids[i];
-        ids.extend(all.iter().filter(|s| s.parent_id == Some(parent)).map(|s| s.id));
+        ids.extend(
+            all.iter()
+                .filter(|s| s.parent_id == Some(parent))
+                .map(|s| s.id),
+        );
         i += 1;
     }
     ids
@@ -207,7 +211,12 @@ pub async fn list_sections(
         rows.reverse();
     }
     let items: Vec<Section> = rows.into_iter().map(|r| to_api(&all, r)).collect();
-    Ok(response::list(&req, &locale, &params, Page::from_slice(items, &params)))
+    Ok(response::list(
+        &req,
+        &locale,
+        &params,
+        Page::from_slice(items, &params),
+    ))
 }
 
 #[utoipa::path(

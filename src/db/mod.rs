@@ -133,14 +133,16 @@ pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
             }
         }
     }
-    let conn = manager.connect().map_err(|e| format!("cannot connect: {e}"))?;
+    let conn = manager
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
     let applied = match conn {
         AnyConnection::Postgresql(mut c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map(|v| v.len()),
-        AnyConnection::Sqlite(mut c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }
     };
     applied.map_err(|e| format!("migration failed: {e}"))
 }
@@ -148,14 +150,14 @@ pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
 /// Reverts every migration (used by the migration round-trip test).
 pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
     let manager = Manager::new(backend.clone());
-    let conn = manager.connect().map_err(|e| format!("cannot connect: {e}"))?;
+    let conn = manager
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
     let reverted = match conn {
         AnyConnection::Postgresql(mut c) => c
             .revert_all_migrations(POSTGRES_MIGRATIONS)
             .map(|v| v.len()),
-        AnyConnection::Sqlite(mut c) => c
-            .revert_all_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     reverted.map_err(|e| format!("revert failed: {e}"))
 }

@@ -67,4 +67,10 @@ diesel::joinable!(region_names -> regions (region_id));
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(article_tags -> articles (article_id));
 
-diesel::allow_tables_to_appear_in_same_query!(regions, region_names, sections, articles, article_tags);
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    region_names,
+    sections,
+    articles,
+    article_tags
+);

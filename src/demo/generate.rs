@@ -25,13 +25,44 @@ impl Rng {
 }
 
 const WORDS: [&str; 24] = [
-    "minsk", "brest", "vitebsk", "gomel", "grodno", "mogilev", "harvest", "festival", "forum",
-    "exhibition", "museum", "castle", "lake", "tractor", "export", "school", "hospital", "marathon",
-    "theatre", "railway", "forest", "bison", "linen", "potash",
+    "minsk",
+    "brest",
+    "vitebsk",
+    "gomel",
+    "grodno",
+    "mogilev",
+    "harvest",
+    "festival",
+    "forum",
+    "exhibition",
+    "museum",
+    "castle",
+    "lake",
+    "tractor",
+    "export",
+    "school",
+    "hospital",
+    "marathon",
+    "theatre",
+    "railway",
+    "forest",
+    "bison",
+    "linen",
+    "potash",
 ];
 const TAGS: [&str; 12] = [
-    "economy", "culture", "sport", "tourism", "minsk", "education", "health", "industry",
-    "history", "ecology", "agriculture", "festival",
+    "economy",
+    "culture",
+    "sport",
+    "tourism",
+    "minsk",
+    "education",
+    "health",
+    "industry",
+    "history",
+    "ecology",
+    "agriculture",
+    "festival",
 ];
 
 /// Adds `n` published English articles spread over ten years, in batches.
@@ -87,10 +118,11 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
                     tags.push((k, TAGS[((rng.below(12)) + t) as usize % 12]));
                 }
             }
-            let ids: Vec<i64> = crate::with_backend!(conn, |c| diesel::insert_into(articles::table)
-                .values(&rows)
-                .returning(articles::id)
-                .get_results(c)?);
+            let ids: Vec<i64> =
+                crate::with_backend!(conn, |c| diesel::insert_into(articles::table)
+                    .values(&rows)
+                    .returning(articles::id)
+                    .get_results(c)?);
             let mut tag_rows: Vec<(i64, &str)> = tags
                 .into_iter()
                 .filter_map(|(k, t)| ids.get(k as usize).map(|id| (*id, t)))

@@ -13,56 +13,144 @@ use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult};
 
 /// slug, lat, lon, [(locale, name, capital)]
-type RegionSeed = (&'static str, f64, f64, [(&'static str, &'static str, &'static str); 3]);
+type RegionSeed = (
+    &'static str,
+    f64,
+    f64,
+    [(&'static str, &'static str, &'static str); 3],
+);
 
 const REGIONS: [RegionSeed; 7] = [
-    ("brest", 52.0976, 23.7341, [
-        ("en", "Brest Region", "Brest"),
-        ("be", "Брэсцкая вобласць", "Брэст"),
-        ("ru", "Брестская область", "Брест"),
-    ]),
-    ("vitebsk", 55.1904, 30.2049, [
-        ("en", "Vitebsk Region", "Vitebsk"),
-        ("be", "Віцебская вобласць", "Віцебск"),
-        ("ru", "Витебская область", "Витебск"),
-    ]),
-    ("gomel", 52.4412, 30.9878, [
-        ("en", "Gomel Region", "Gomel"),
-        ("be", "Гомельская вобласць", "Гомель"),
-        ("ru", "Гомельская область", "Гомель"),
-    ]),
-    ("grodno", 53.6694, 23.8131, [
-        ("en", "Grodno Region", "Grodno"),
-        ("be", "Гродзенская вобласць", "Гродна"),
-        ("ru", "Гродненская область", "Гродно"),
-    ]),
-    ("minsk-region", 53.9000, 27.5667, [
-        ("en", "Minsk Region", "Minsk"),
-        ("be", "Мінская вобласць", "Мінск"),
-        ("ru", "Минская область", "Минск"),
-    ]),
-    ("mogilev", 53.9007, 30.3314, [
-        ("en", "Mogilev Region", "Mogilev"),
-        ("be", "Магілёўская вобласць", "Магілёў"),
-        ("ru", "Могилёвская область", "Могилёв"),
-    ]),
-    ("minsk-city", 53.9006, 27.5590, [
-        ("en", "Minsk City", "Minsk"),
-        ("be", "Горад Мінск", "Мінск"),
-        ("ru", "Город Минск", "Минск"),
-    ]),
+    (
+        "brest",
+        52.0976,
+        23.7341,
+        [
+            ("en", "Brest Region", "Brest"),
+            ("be", "Брэсцкая вобласць", "Брэст"),
+            ("ru", "Брестская область", "Брест"),
+        ],
+    ),
+    (
+        "vitebsk",
+        55.1904,
+        30.2049,
+        [
+            ("en", "Vitebsk Region", "Vitebsk"),
+            ("be", "Віцебская вобласць", "Віцебск"),
+            ("ru", "Витебская область", "Витебск"),
+        ],
+    ),
+    (
+        "gomel",
+        52.4412,
+        30.9878,
+        [
+            ("en", "Gomel Region", "Gomel"),
+            ("be", "Гомельская вобласць", "Гомель"),
+            ("ru", "Гомельская область", "Гомель"),
+        ],
+    ),
+    (
+        "grodno",
+        53.6694,
+        23.8131,
+        [
+            ("en", "Grodno Region", "Grodno"),
+            ("be", "Гродзенская вобласць", "Гродна"),
+            ("ru", "Гродненская область", "Гродно"),
+        ],
+    ),
+    (
+        "minsk-region",
+        53.9000,
+        27.5667,
+        [
+            ("en", "Minsk Region", "Minsk"),
+            ("be", "Мінская вобласць", "Мінск"),
+            ("ru", "Минская область", "Минск"),
+        ],
+    ),
+    (
+        "mogilev",
+        53.9007,
+        30.3314,
+        [
+            ("en", "Mogilev Region", "Mogilev"),
+            ("be", "Магілёўская вобласць", "Магілёў"),
+            ("ru", "Могилёвская область", "Могилёв"),
+        ],
+    ),
+    (
+        "minsk-city",
+        53.9006,
+        27.5590,
+        [
+            ("en", "Minsk City", "Minsk"),
+            ("be", "Горад Мінск", "Мінск"),
+            ("ru", "Город Минск", "Минск"),
+        ],
+    ),
 ];
 
 /// slug, parent slug, position, title, description
 const SECTIONS: [(&str, Option<&str>, i32, &str, &str); 8] = [
-    ("news", None, 1, "News", "Current news of Belarus: politics, economy, society, culture and sport."),
-    ("politics", Some("news"), 1, "Politics", "State affairs, diplomacy and foreign visits."),
-    ("economy", Some("news"), 2, "Economy", "Industry, agriculture, trade and investment."),
-    ("society", Some("news"), 3, "Society", "Education, health care, social life and public holidays."),
-    ("culture", Some("news"), 4, "Culture", "Festivals, museums, theatre and heritage."),
-    ("sport", Some("news"), 5, "Sport", "Competitions, athletes and sporting events in Belarus."),
-    ("tourism", Some("news"), 6, "Tourism", "Travel news: destinations, routes, visa-free entry and events for visitors."),
-    ("opinions-interviews", Some("news"), 7, "Opinions & Interviews", "Interviews with officials and experts, and commentary."),
+    (
+        "news",
+        None,
+        1,
+        "News",
+        "Current news of Belarus: politics, economy, society, culture and sport.",
+    ),
+    (
+        "politics",
+        Some("news"),
+        1,
+        "Politics",
+        "State affairs, diplomacy and foreign visits.",
+    ),
+    (
+        "economy",
+        Some("news"),
+        2,
+        "Economy",
+        "Industry, agriculture, trade and investment.",
+    ),
+    (
+        "society",
+        Some("news"),
+        3,
+        "Society",
+        "Education, health care, social life and public holidays.",
+    ),
+    (
+        "culture",
+        Some("news"),
+        4,
+        "Culture",
+        "Festivals, museums, theatre and heritage.",
+    ),
+    (
+        "sport",
+        Some("news"),
+        5,
+        "Sport",
+        "Competitions, athletes and sporting events in Belarus.",
+    ),
+    (
+        "tourism",
+        Some("news"),
+        6,
+        "Tourism",
+        "Travel news: destinations, routes, visa-free entry and events for visitors.",
+    ),
+    (
+        "opinions-interviews",
+        Some("news"),
+        7,
+        "Opinions & Interviews",
+        "Interviews with officials and experts, and commentary.",
+    ),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +289,10 @@ pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
                 dateline: s.dateline.clone(),
                 source: s.source.clone(),
                 author: s.author.clone(),
-                image: s.image.as_ref().map(|i| serde_json::to_string(i).unwrap_or_default()),
+                image: s
+                    .image
+                    .as_ref()
+                    .map(|i| serde_json::to_string(i).unwrap_or_default()),
                 reading_time_minutes: reading_time_minutes(&s.body_html),
                 status: "published".into(),
                 published_at: Some(published_at),
@@ -214,7 +305,10 @@ pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
                 .get_result(conn)?;
             for t in &s.tags {
                 diesel::insert_into(article_tags::table)
-                    .values((article_tags::article_id.eq(id), article_tags::tag.eq(t.as_str())))
+                    .values((
+                        article_tags::article_id.eq(id),
+                        article_tags::tag.eq(t.as_str()),
+                    ))
                     .execute(conn)?;
             }
         }

@@ -33,7 +33,10 @@ pub fn etag_for(bytes: &[u8]) -> String {
 /// RFC 9110 13.1.2: weak comparison for If-None-Match.
 pub fn if_none_match_matches(header_value: &str, etag: &str) -> bool {
     let etag = etag.trim_start_matches("W/");
-    header_value.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+    header_value
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
 pub async fn conditional_get(
@@ -84,27 +87,42 @@ pub async fn conditional_get(
         }
     };
     if authed {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     } else if !headers.contains_key(header::CACHE_CONTROL) {
         if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
             headers.insert(header::CACHE_CONTROL, v);
         }
     }
-    if inm.as_deref().is_some_and(|v| if_none_match_matches(v, &etag)) {
+    if inm
+        .as_deref()
+        .is_some_and(|v| if_none_match_matches(v, &etag))
+    {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::CACHE_CONTROL, header::CONTENT_LANGUAGE, header::LINK] {
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::CONTENT_LANGUAGE,
+            header::LINK,
+        ] {
             if let Some(v) = head.headers().get(&name) {
                 not_modified.insert_header((name, v.clone()));
             }
         }
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
-    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
 }
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?.trim();
-    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_string())
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| s.to_string())
 }
 
 pub async fn envelope(
@@ -143,7 +161,9 @@ pub async fn envelope(
             .collect();
         let text = to_bytes(old.into_body()).await.unwrap_or_default();
         let detail = match std::str::from_utf8(&text) {
-            Ok(t) if status.is_client_error() && !t.trim().is_empty() && t.len() < 500 => t.trim().to_string(),
+            Ok(t) if status.is_client_error() && !t.trim().is_empty() && t.len() < 500 => {
+                t.trim().to_string()
+            }
             _ => status.canonical_reason().unwrap_or("Error").to_string(),
         };
         let mut fresh = problem_response(status, detail, None);

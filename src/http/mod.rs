@@ -106,9 +106,14 @@ pub async fn fallback(
     req: HttpRequest,
     routes: Option<web::Data<RouteTable>>,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    let allow = routes.map(|r| r.allowed_methods(req.path())).unwrap_or_default();
+    let allow = routes
+        .map(|r| r.allowed_methods(req.path()))
+        .unwrap_or_default();
     if allow.is_empty() {
-        Err(AppError::not_found(format!("no resource at {}", req.path())))
+        Err(AppError::not_found(format!(
+            "no resource at {}",
+            req.path()
+        )))
     } else {
         Err(AppError::MethodNotAllowed { allow })
     }

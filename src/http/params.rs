@@ -116,7 +116,10 @@ impl ListParams {
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
-                    AppError::bad_param("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))
+                    AppError::bad_param(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    )
                 })?,
         };
         let sort = parse_sort(raw.sort.unwrap_or(default_sort), sorts)?;
@@ -209,10 +212,16 @@ pub fn parse_q(v: Option<&str>) -> AppResult<Option<String>> {
         return Err(AppError::bad_param("q", "must not be empty"));
     }
     if t.chars().count() > MAX_Q_LEN {
-        return Err(AppError::bad_param("q", format!("at most {MAX_Q_LEN} characters")));
+        return Err(AppError::bad_param(
+            "q",
+            format!("at most {MAX_Q_LEN} characters"),
+        ));
     }
     if t.chars().any(char::is_control) {
-        return Err(AppError::bad_param("q", "must not contain control characters"));
+        return Err(AppError::bad_param(
+            "q",
+            "must not contain control characters",
+        ));
     }
     Ok(Some(t.to_string()))
 }
@@ -222,7 +231,10 @@ pub fn parse_instant(field: &str, v: &str) -> AppResult<NaiveDateTime> {
     DateTime::parse_from_rfc3339(v.trim())
         .map(|t| t.with_timezone(&Utc).naive_utc())
         .map_err(|_| {
-            AppError::bad_param(field, "must be an RFC 3339 date-time with offset, e.g. 2024-05-31T12:00:00Z")
+            AppError::bad_param(
+                field,
+                "must be an RFC 3339 date-time with offset, e.g. 2024-05-31T12:00:00Z",
+            )
         })
 }
 
@@ -230,7 +242,9 @@ pub fn parse_date(field: &str, v: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| (1900..=2200).contains(&d.year()))
-        .ok_or_else(|| AppError::bad_param(field, "must be a date YYYY-MM-DD between 1900 and 2200"))
+        .ok_or_else(|| {
+            AppError::bad_param(field, "must be a date YYYY-MM-DD between 1900 and 2200")
+        })
 }
 
 /// The first day of a `YYYY-MM` month.
@@ -260,7 +274,8 @@ pub fn minsk_day(t: NaiveDateTime) -> NaiveDate {
 
 /// A UTC instant shown as RFC 3339 with `Z`.
 pub fn rfc3339_utc(t: NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    Utc.from_utc_datetime(&t)
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// `from`/`to` day range (inclusive, Minsk days) as a half-open UTC interval.
@@ -285,7 +300,8 @@ pub fn day_range(
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 120
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && s.bytes().any(|b| b.is_ascii_lowercase())
         && !s.starts_with('-')
         && !s.ends_with('-')
@@ -319,7 +335,11 @@ impl ItemRef {
 mod tests {
     use super::*;
 
-    fn raw<'a>(limit: Option<&'a str>, cursor: Option<&'a str>, page: Option<&'a str>) -> RawList<'a> {
+    fn raw<'a>(
+        limit: Option<&'a str>,
+        cursor: Option<&'a str>,
+        page: Option<&'a str>,
+    ) -> RawList<'a> {
         RawList {
             limit,
             cursor,
@@ -331,7 +351,10 @@ mod tests {
     #[test]
     fn limit_outside_1_to_100_is_rejected() {
         for bad in ["0", "101", "-1", "abc", "1.5", ""] {
-            assert!(ListParams::parse(raw(Some(bad), None, None), &["title"], "title").is_err(), "{bad}");
+            assert!(
+                ListParams::parse(raw(Some(bad), None, None), &["title"], "title").is_err(),
+                "{bad}"
+            );
         }
         let p = ListParams::parse(raw(Some("100"), None, None), &["title"], "title").unwrap();
         assert_eq!(p.limit, 100);
@@ -372,7 +395,10 @@ mod tests {
     fn minsk_days_start_at_21_utc_the_day_before() {
         let d = NaiveDate::from_ymd_opt(2023, 5, 31).unwrap();
         assert_eq!(rfc3339_utc(minsk_day_start(d)), "2023-05-30T21:00:00Z");
-        let late = NaiveDate::from_ymd_opt(2023, 5, 30).unwrap().and_hms_opt(21, 30, 0).unwrap();
+        let late = NaiveDate::from_ymd_opt(2023, 5, 30)
+            .unwrap()
+            .and_hms_opt(21, 30, 0)
+            .unwrap();
         assert_eq!(minsk_day(late), d);
     }
 

@@ -153,7 +153,10 @@ pub fn list<T: Serialize>(
     }
     if let Some(p) = params.page() {
         let last = ((page.total + params.limit - 1) / params.limit).max(1);
-        link_header.push(format!("<{}>; rel=\"first\"", link_with(req, Some(("page", "1".into())))));
+        link_header.push(format!(
+            "<{}>; rel=\"first\"",
+            link_with(req, Some(("page", "1".into())))
+        ));
         if p > 1 {
             let prev = (p - 1).min(last);
             link_header.push(format!(

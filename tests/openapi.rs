@@ -1,0 +1,66 @@
+//! The checked-in spec equals the generated one. `UPDATE_OPENAPI=1 cargo test --test openapi`
+//! (or `belportal openapi --output openapi/openapi.json`) rewrites it.
+
+#[test]
+fn checked_in_openapi_matches_the_generated_spec() {
+    let generated = belportal::openapi_spec().to_pretty_json().unwrap() + "\n";
+    let path = "openapi/openapi.json";
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "openapi/openapi.json is stale: run `cargo run -- openapi --output openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn spec_is_openapi_3_1_and_documents_every_route_with_problem_errors() {
+    let spec: serde_json::Value = serde_json::to_value(belportal::openapi_spec()).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/v1/regions",
+        "/v1/regions/{slug}",
+        "/v1/sections",
+        "/v1/sections/{id}",
+        "/v1/articles",
+        "/v1/articles/{id}",
+        "/v1/articles/calendar",
+        "/v1/articles/feed.atom",
+        "/v1/articles/feed.rss",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        let op = &spec["paths"][path]["get"];
+        assert!(op.is_object(), "{path} is documented");
+        for (code, resp) in op["responses"].as_object().unwrap() {
+            assert!(
+                resp["description"].is_string(),
+                "{path} {code} has a description"
+            );
+        }
+    }
+    let list_params: Vec<&str> = spec["paths"]["/v1/articles"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for p in [
+        "limit",
+        "cursor",
+        "page",
+        "sort",
+        "q",
+        "updated_since",
+        "section",
+        "tag",
+        "from",
+        "to",
+        "lang",
+    ] {
+        assert!(list_params.contains(&p), "articles list documents `{p}`");
+    }
+}
