@@ -13,6 +13,8 @@ pub struct Config {
     pub cache_max_age: u32,
     pub workers: Option<usize>,
     pub pool_size: u32,
+    /// Milliseconds an anonymous GET response is reused; 0 turns the cache off.
+    pub response_cache_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,7 @@ impl Default for Config {
             cache_max_age: 60,
             workers: None,
             pool_size: 16,
+            response_cache_ms: 1000,
         }
     }
 }
@@ -153,6 +156,19 @@ impl Config {
                 .filter(|n| (1..=512).contains(n))
                 .ok_or_else(|| err("BELPORTAL_DB_POOL_SIZE", "expected a number from 1 to 512"))?;
         }
+        if let Some(v) = get("BELPORTAL_RESPONSE_CACHE_MS") {
+            c.response_cache_ms = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n <= 3_600_000)
+                .ok_or_else(|| {
+                    err(
+                        "BELPORTAL_RESPONSE_CACHE_MS",
+                        "expected milliseconds from 0 to 3600000",
+                    )
+                })?;
+        }
         Ok(c)
     }
 
@@ -203,6 +219,7 @@ mod tests {
             ("BELPORTAL_CORS_ORIGINS", "not a url"),
             ("BELPORTAL_CACHE_MAX_AGE", "-1"),
             ("BELPORTAL_WORKERS", "0"),
+            ("BELPORTAL_RESPONSE_CACHE_MS", "soon"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -1,5 +1,6 @@
 //! belportal: a headless JSON content API. `build_app` is shared by the binary and the tests.
 
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -10,7 +11,6 @@ pub mod openapi;
 pub mod ops;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -28,33 +28,24 @@ use crate::db::{Backend, DbPool};
 use crate::http::middleware::{conditional_get, envelope, HttpSettings};
 use crate::http::RouteTable;
 
-/// Totals of list filters, kept a few seconds (see `content::articles::cached_total`).
-pub type CountCache = mini_moka::sync::Cache<String, i64>;
-
-pub fn new_count_cache() -> CountCache {
-    mini_moka::sync::Cache::builder()
-        .max_capacity(10_000)
-        .time_to_live(Duration::from_secs(5))
-        .build()
-}
-
 /// What every handler shares.
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub backend: Backend,
-    pub counts: CountCache,
+    pub caches: cache::Caches,
 }
 
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
         let backend = Backend::from_url(&config.database_url)?;
         let pool = db::build_pool(&backend, config.pool_size);
+        let caches = cache::Caches::new(config.response_cache_ms);
         Ok(AppState {
             pool,
             config: Arc::new(config),
             backend,
-            counts: new_count_cache(),
+            caches,
         })
     }
 }
@@ -146,6 +137,10 @@ pub fn build_app(
         cache_max_age: state.config.cache_max_age,
     });
     let cors = cors(&state.config);
+    // Every worker builds an app; the first registration wins, the rest are duplicates.
+    let _ = metrics
+        .registry
+        .register(Box::new(state.caches.response_results.clone()));
     let (app, api) = routes(App::new().into_utoipa_app()).split_for_parts();
     let table = web::Data::new(RouteTable::from_openapi(&api));
     app.app_data(state)

@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+// mimalloc: the request path allocates many small objects; glibc malloc showed up
+// as ~15% of CPU under load.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
 

@@ -221,3 +221,66 @@ async fn docs_page_and_its_assets_are_served_by_the_binary() {
     let init = app.get("/docs/swagger-initializer.js").await.text();
     assert!(init.contains("/openapi.json"));
 }
+
+#[actix_web::test]
+async fn anonymous_gets_are_served_from_the_response_cache_until_a_write_invalidates_it() {
+    let mut app = TestApp::new(Kind::Sqlite).await.unwrap();
+    // A state with the cache on, over the same database.
+    let config = belportal::config::Config {
+        response_cache_ms: 60_000,
+        ..(*app.state.config).clone()
+    };
+    let cached = actix_web::web::Data::new(belportal::AppState::new(config).unwrap());
+    app.state = cached.clone();
+    let first = app.get("/v1/articles/fm-belarus-pakistan-talks").await;
+    app.exec("UPDATE articles SET title = 'Changed' WHERE slug = 'fm-belarus-pakistan-talks'")
+        .await;
+    let second = app.get("/v1/articles/fm-belarus-pakistan-talks").await;
+    assert_eq!(first.body, second.body, "reused within the TTL");
+    assert_eq!(first.header("etag"), second.header("etag"));
+    let revalidated = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/articles/fm-belarus-pakistan-talks")
+                .insert_header(("If-None-Match", first.header("etag").unwrap())),
+        )
+        .await;
+    assert_eq!(
+        revalidated.status, 304,
+        "a cached response still answers 304"
+    );
+    let authed = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/articles/fm-belarus-pakistan-talks")
+                .insert_header(("Authorization", "Bearer x")),
+        )
+        .await;
+    assert_eq!(
+        authed.json()["title"],
+        "Changed",
+        "authenticated reads bypass the cache"
+    );
+    let other_lang = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/regions/brest")
+                .insert_header(("Accept-Language", "ru")),
+        )
+        .await;
+    assert_eq!(other_lang.json()["name"], "Брестская область");
+    let en = app.get("/v1/regions/brest").await;
+    assert_eq!(
+        en.json()["name"],
+        "Brest Region",
+        "Accept-Language is part of the key"
+    );
+    cached.caches.invalidate_all();
+    let third = app.get("/v1/articles/fm-belarus-pakistan-talks").await;
+    assert_eq!(third.json()["title"], "Changed");
+    let metrics = app.get("/metrics").await.text();
+    assert!(
+        metrics.contains("belportal_response_cache_total{result=\"hit\"} 2"),
+        "{metrics}"
+    );
+}

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::sections::{self, SectionRef, SectionRow};
 use super::{siblings, utc, Image, Translation};
+use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
 use crate::db::{self, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
@@ -20,7 +21,7 @@ use crate::http::params::{
     RawList,
 };
 use crate::http::response::{self, ListBody, Page};
-use crate::{AppState, CountCache};
+use crate::AppState;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.
@@ -88,7 +89,7 @@ pub struct Article {
     pub summary: ArticleSummary,
     /// Sanitized HTML.
     pub body_html: String,
-    /// Up to four visible articles sharing a tag (newest first), topped up from the same section.
+    /// Up to four visible articles sharing the most tags (then newest), topped up from the same section.
     pub related: Vec<RelatedArticle>,
 }
 
@@ -155,6 +156,11 @@ fn visible(now: NaiveDateTime) -> articles::BoxedQuery<'static, MultiBackend> {
         .filter(articles::published_at.le(now))
 }
 
+/// The visibility rule of `visible`, for rows already loaded.
+pub fn is_visible(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    status == "published" && published_at.is_some_and(|t| t <= now)
+}
+
 fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
     let mut q = visible(f.now).filter(articles::locale.eq(f.locale.clone()));
     if let Some(ids) = &f.section_ids {
@@ -192,28 +198,24 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
 
 /// The total for a filter, cached for a few seconds: COUNT over a million rows
 /// must not run on every page view.
-fn cached_total(
-    conn: &mut AnyConnection,
-    counts: &CountCache,
-    f: &ArticleFilter,
-) -> AppResult<i64> {
+fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
     let key = f.cache_key();
-    if let Some(n) = counts.get(&key) {
+    if let Some(n) = caches.counts.get(&key) {
         return Ok(n);
     }
     let n: i64 = filtered(f).count().get_result(conn)?;
-    counts.insert(key, n);
+    caches.counts.insert(key, n);
     Ok(n)
 }
 
 /// One page of the article list.
 pub fn list_articles_page(
     conn: &mut AnyConnection,
-    counts: &CountCache,
+    caches: &Caches,
     f: &ArticleFilter,
     params: &ListParams,
 ) -> AppResult<Page<ArticleSummary>> {
-    let total = cached_total(conn, counts, f)?;
+    let total = cached_total(conn, caches, f)?;
     let mut q = filtered(f).select(ArticleSummaryRow::as_select());
     let desc = params.sort.desc;
     let cursor = params.cursor();
@@ -280,7 +282,7 @@ pub fn list_articles_page(
         };
         (key, r.id)
     });
-    let items = summaries(conn, f.now, page.items.clone())?;
+    let items = summaries(conn, caches, f.now, page.items.clone())?;
     Ok(Page {
         items,
         total: page.total,
@@ -292,13 +294,14 @@ pub fn list_articles_page(
 /// Attaches sections, tags and visible translations to rows, in three queries.
 fn summaries(
     conn: &mut AnyConnection,
+    caches: &Caches,
     now: NaiveDateTime,
     rows: Vec<ArticleSummaryRow>,
 ) -> AppResult<Vec<ArticleSummary>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let all_sections = sections::load_all(conn)?;
+    let all_sections = sections::load_all(conn, caches)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
     let tag_rows: Vec<(i64, String)> = article_tags::table
@@ -310,8 +313,10 @@ fn summaries(
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }
-    let sibling_rows: Vec<(i64, i64, String, String)> = visible(now)
+    let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
         .filter(articles::group_id.eq_any(groups))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
         .select((
             articles::group_id,
             articles::id,
@@ -369,6 +374,7 @@ fn summary_from_row(
 /// A visible article by id (any locale) or by slug in `locale`.
 pub fn find_article(
     conn: &mut AnyConnection,
+    caches: &Caches,
     item: &ItemRef,
     locale: &str,
     now: NaiveDateTime,
@@ -390,7 +396,7 @@ pub fn find_article(
         .select(articles::body_html)
         .first(conn)?;
     let related = related_articles(conn, &row, now)?;
-    let summary = summaries(conn, now, vec![row])?
+    let summary = summaries(conn, caches, now, vec![row])?
         .pop()
         .ok_or_else(|| AppError::not_found("no such article"))?;
     Ok(Article {
@@ -405,11 +411,28 @@ fn related_articles(
     row: &ArticleSummaryRow,
     now: NaiveDateTime,
 ) -> AppResult<Vec<RelatedArticle>> {
-    const N: i64 = 4;
+    const N: usize = 4;
+    // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
+    // so the cost stays flat however many articles share a common tag.
+    const PER_TAG: i64 = 25;
     let my_tags: Vec<String> = article_tags::table
         .filter(article_tags::article_id.eq(row.id))
         .select(article_tags::tag)
         .load(conn)?;
+    let mut shared: HashMap<i64, usize> = HashMap::new();
+    for tag in my_tags {
+        let ids: Vec<i64> = article_tags::table
+            .filter(article_tags::tag.eq(tag))
+            .filter(article_tags::article_id.ne(row.id))
+            .select(article_tags::article_id)
+            .order(article_tags::article_id.desc())
+            .limit(PER_TAG)
+            .load(conn)?;
+        for id in ids {
+            *shared.entry(id).or_default() += 1;
+        }
+    }
+    type Brief = (i64, String, String, Option<NaiveDateTime>);
     let base = || {
         visible(now)
             .filter(articles::locale.eq(row.locale.clone()))
@@ -420,28 +443,43 @@ fn related_articles(
                 articles::title,
                 articles::published_at,
             ))
-            .order((articles::published_at.desc(), articles::id.desc()))
     };
-    let mut found: Vec<(i64, String, String, Option<NaiveDateTime>)> = if my_tags.is_empty() {
+    // Looked up by primary key only; visibility and locale are checked here, since
+    // planners otherwise prefer a range scan of the public index.
+    let mut found: Vec<Brief> = if shared.is_empty() {
         Vec::new()
     } else {
-        base()
-            .filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .filter(article_tags::tag.eq_any(my_tags))
-                        .select(article_tags::article_id),
+        let rows: Vec<(Brief, String, String)> = articles::table
+            .filter(articles::id.eq_any(shared.keys().copied().collect::<Vec<_>>()))
+            .select((
+                (
+                    articles::id,
+                    articles::slug,
+                    articles::title,
+                    articles::published_at,
                 ),
-            )
-            .limit(N)
-            .load(conn)?
+                articles::status,
+                articles::locale,
+            ))
+            .load(conn)?;
+        rows.into_iter()
+            .filter(|(b, status, locale)| is_visible(status, b.3, now) && *locale == row.locale)
+            .map(|(b, _, _)| b)
+            .collect()
     };
-    if (found.len() as i64) < N {
+    // Most shared tags first, then newest.
+    found.sort_by(|a, b| {
+        let (sa, sb) = (shared.get(&a.0), shared.get(&b.0));
+        sb.cmp(&sa).then(b.3.cmp(&a.3)).then(b.0.cmp(&a.0))
+    });
+    found.truncate(N);
+    if found.len() < N {
         let have: Vec<i64> = found.iter().map(|r| r.0).collect();
-        let more: Vec<(i64, String, String, Option<NaiveDateTime>)> = base()
+        let more: Vec<Brief> = base()
             .filter(articles::section_id.eq(row.section_id))
             .filter(articles::id.ne_all(have))
-            .limit(N - found.len() as i64)
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit((N - found.len()) as i64)
             .load(conn)?;
         found.extend(more);
     }
@@ -459,11 +497,12 @@ fn related_articles(
 /// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.
 pub fn section_filter(
     conn: &mut AnyConnection,
+    caches: &Caches,
     locale: &str,
     slug: Option<&str>,
 ) -> AppResult<Option<Vec<i64>>> {
     let Some(slug) = slug else { return Ok(None) };
-    let all = sections::load_all(conn)?;
+    let all = sections::load_all(conn, caches)?;
     let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
     match root {
         Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
@@ -524,13 +563,13 @@ pub async fn list_articles(
     )?;
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let tag = validate_tag(q.tag.as_deref())?;
-    let counts = state.counts.clone();
+    let caches = state.caches.clone();
     let loc = locale.clone();
     let section = q.section.clone();
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
-            section_ids: section_filter(conn, &loc, section.as_deref())?,
+            section_ids: section_filter(conn, &caches, &loc, section.as_deref())?,
             locale: loc,
             now: db::now(),
             tag,
@@ -539,7 +578,7 @@ pub async fn list_articles(
             q: p.q.clone(),
             updated_since: p.updated_since,
         };
-        list_articles_page(conn, &counts, &f, &p)
+        list_articles_page(conn, &caches, &f, &p)
     })
     .await?;
     Ok(response::list(&req, &locale, &params, page))
@@ -565,8 +604,9 @@ pub async fn get_article(
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
     let item = ItemRef::parse(&path)?;
     let loc = locale.clone();
+    let caches = state.caches.clone();
     let article = db::run(&state.pool, move |c| {
-        find_article(c, &item, &loc, db::now())
+        find_article(c, &caches, &item, &loc, db::now())
     })
     .await?;
     Ok(response::json(
@@ -664,9 +704,10 @@ pub async fn article_calendar(
         .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
     let first = parse_month("month", month)?;
     let loc = locale.clone();
+    let caches = state.caches.clone();
     let cal = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
-            section_ids: section_filter(conn, &loc, q.section.as_deref())?,
+            section_ids: section_filter(conn, &caches, &loc, q.section.as_deref())?,
             locale: loc,
             now: db::now(),
             ..Default::default()
@@ -680,6 +721,7 @@ pub async fn article_calendar(
 /// The latest visible articles for feeds, newest first.
 pub fn latest_for_feed(
     conn: &mut AnyConnection,
+    caches: &Caches,
     f: &ArticleFilter,
     n: i64,
 ) -> AppResult<Vec<(ArticleSummary, String)>> {
@@ -689,6 +731,6 @@ pub fn latest_for_feed(
         .limit(n)
         .load(conn)?;
     let (rows, bodies): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    let items = summaries(conn, f.now, rows)?;
+    let items = summaries(conn, caches, f.now, rows)?;
     Ok(items.into_iter().zip(bodies).collect())
 }

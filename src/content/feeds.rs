@@ -35,14 +35,15 @@ struct FeedData {
 async fn load(req: &HttpRequest, state: &AppState, q: FeedQuery) -> AppResult<FeedData> {
     let locale = negotiate(req, q.lang.as_deref(), &state.config)?;
     let loc = locale.clone();
+    let caches = state.caches.clone();
     let items = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
-            section_ids: section_filter(conn, &loc, q.section.as_deref())?,
+            section_ids: section_filter(conn, &caches, &loc, q.section.as_deref())?,
             locale: loc,
             now: db::now(),
             ..Default::default()
         };
-        latest_for_feed(conn, &f, FEED_SIZE)
+        latest_for_feed(conn, &caches, &f, FEED_SIZE)
     })
     .await?;
     let info = req.connection_info();

@@ -1,5 +1,7 @@
 //! News sections: a small tree per locale (`news` with `opinions-interviews` and others).
 
+use std::sync::Arc;
+
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -7,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{utc, Translation};
+use crate::cache::Caches;
 use crate::db::schema::sections;
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
@@ -62,12 +65,18 @@ pub struct Section {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Every section of every locale; the table holds tens of rows.
-pub fn load_all(conn: &mut AnyConnection) -> AppResult<Vec<SectionRow>> {
-    Ok(sections::table
+/// Every section of every locale (tens of rows), from the cache when fresh.
+pub fn load_all(conn: &mut AnyConnection, caches: &Caches) -> AppResult<Arc<Vec<SectionRow>>> {
+    if let Some(all) = caches.sections() {
+        return Ok(all);
+    }
+    let rows: Vec<SectionRow> = sections::table
         .select(SectionRow::as_select())
         .order((sections::position.asc(), sections::id.asc()))
-        .load(conn)?)
+        .load(conn)?;
+    let all = Arc::new(rows);
+    caches.set_sections(all.clone());
+    Ok(all)
 }
 
 /// The section and all its descendants (ids), for "a section includes its subsections".
@@ -180,7 +189,8 @@ pub async fn list_sections(
         &["position", "title"],
         "position",
     )?;
-    let all = db::run(&state.pool, load_all).await?;
+    let caches = state.caches.clone();
+    let all = db::run(&state.pool, move |c| load_all(c, &caches)).await?;
     let parent_filter = match q.parent.as_deref() {
         None => None,
         Some("root") => Some(None),
@@ -236,7 +246,8 @@ pub async fn get_section(
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
     let item = ItemRef::parse(&path)?;
-    let all = db::run(&state.pool, load_all).await?;
+    let caches = state.caches.clone();
+    let all = db::run(&state.pool, move |c| load_all(c, &caches)).await?;
     let row = all
         .iter()
         .find(|s| match &item {

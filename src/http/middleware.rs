@@ -39,6 +39,44 @@ pub fn if_none_match_matches(header_value: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
+/// The response to send for a 200 GET whose headers and body are final: 304 when
+/// `If-None-Match` matches the ETag.
+fn finish(
+    req: actix_web::HttpRequest,
+    headers: &[(HeaderName, HeaderValue)],
+    body: actix_web::web::Bytes,
+    inm: Option<&str>,
+) -> ServiceResponse<BoxBody> {
+    let etag = headers
+        .iter()
+        .find(|(n, _)| n == header::ETAG)
+        .and_then(|(_, v)| v.to_str().ok())
+        .unwrap_or("");
+    if inm.is_some_and(|v| if_none_match_matches(v, etag)) {
+        let mut not_modified = HttpResponse::NotModified();
+        for (name, v) in headers {
+            if [
+                header::ETAG,
+                header::CACHE_CONTROL,
+                header::CONTENT_LANGUAGE,
+                header::LINK,
+            ]
+            .contains(name)
+            {
+                not_modified.insert_header((name.clone(), v.clone()));
+            }
+        }
+        return ServiceResponse::new(req, not_modified.finish());
+    }
+    let mut res = HttpResponse::Ok();
+    for (name, v) in headers {
+        res.append_header((name.clone(), v.clone()));
+    }
+    ServiceResponse::new(req, res.body(body))
+}
+
+/// Strong ETags and 304s on every successful GET, `Cache-Control`, and the
+/// short-lived response cache for anonymous GETs.
 pub async fn conditional_get(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -54,6 +92,42 @@ pub async fn conditional_get(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let cache = match req.app_data::<web::Data<crate::AppState>>() {
+        Some(state) if is_get && !authed => state
+            .caches
+            .responses
+            .clone()
+            .map(|c| (c, state.caches.response_results.clone())),
+        _ => None,
+    };
+    let key = cache.as_ref().map(|_| {
+        let h = |n: header::HeaderName| {
+            req.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        format!(
+            "{}|{}|{}",
+            req.uri(),
+            h(header::ACCEPT),
+            h(header::ACCEPT_LANGUAGE)
+        )
+    });
+    if let (Some((c, counter)), Some(key)) = (&cache, &key) {
+        if let Some(hit) = c.get(key) {
+            counter.with_label_values(&["hit"]).inc();
+            let (http_req, _) = req.into_parts();
+            return Ok(finish(
+                http_req,
+                &hit.headers,
+                hit.body.clone(),
+                inm.as_deref(),
+            ));
+        }
+        counter.with_label_values(&["miss"]).inc();
+    }
     let res = next.call(req).await?;
     if !is_get || res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
@@ -76,16 +150,11 @@ pub async fn conditional_get(
         }
     };
     let headers = head.headers_mut();
-    let etag = match headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        Some(e) => e.to_string(),
-        None => {
-            let e = etag_for(&bytes);
-            if let Ok(v) = HeaderValue::from_str(&e) {
-                headers.insert(header::ETAG, v);
-            }
-            e
+    if !headers.contains_key(header::ETAG) {
+        if let Ok(v) = HeaderValue::from_str(&etag_for(&bytes)) {
+            headers.insert(header::ETAG, v);
         }
-    };
+    }
     if authed {
         headers.insert(
             header::CACHE_CONTROL,
@@ -96,27 +165,23 @@ pub async fn conditional_get(
             headers.insert(header::CACHE_CONTROL, v);
         }
     }
-    if inm
-        .as_deref()
-        .is_some_and(|v| if_none_match_matches(v, &etag))
-    {
-        let mut not_modified = HttpResponse::NotModified();
-        for name in [
-            header::ETAG,
-            header::CACHE_CONTROL,
-            header::CONTENT_LANGUAGE,
-            header::LINK,
-        ] {
-            if let Some(v) = head.headers().get(&name) {
-                not_modified.insert_header((name, v.clone()));
-            }
-        }
-        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    let stored: Vec<(HeaderName, HeaderValue)> = headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let no_store = headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().windows(8).any(|w| w == b"no-store"));
+    if let (Some((c, _)), Some(key), false) = (&cache, key, no_store) {
+        c.insert(
+            key,
+            std::sync::Arc::new(crate::cache::CachedResponse {
+                headers: stored.clone(),
+                body: bytes.clone(),
+            }),
+        );
     }
-    Ok(ServiceResponse::new(
-        req,
-        head.set_body(BoxBody::new(bytes)),
-    ))
+    Ok(finish(req, &stored, bytes, inm.as_deref()))
 }
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {

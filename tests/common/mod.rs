@@ -116,6 +116,8 @@ impl TestApp {
             database_url: url.clone(),
             demo: false,
             pool_size: 4,
+            // Tests change rows behind the API's back; the cache has its own test.
+            response_cache_ms: 0,
             cors_origins: vec!["https://editor.example.org".into()],
             ..Config::default()
         };
