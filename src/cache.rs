@@ -1,9 +1,11 @@
 //! Short-lived in-process caches (mini-moka) for values that are read on every
-//! request but change rarely: list totals and the section tree. Writes call
-//! `invalidate_all`; the TTL bounds staleness across several instances.
+//! request but change rarely: list totals, the section tree and whole anonymous
+//! GET responses. Writes call `invalidate_all`; the TTLs bound staleness across
+//! several instances.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
@@ -19,13 +21,75 @@ pub struct CachedResponse {
     pub body: Bytes,
 }
 
+struct Entry<V> {
+    value: V,
+    at: Instant,
+    refreshing: AtomicBool,
+}
+
+/// What a stale-while-revalidate lookup found.
+pub enum Lookup<V> {
+    /// Fresh, or stale while another request refreshes it.
+    Hit(V),
+    /// Absent, or stale and this caller was chosen to recompute and `insert` it.
+    Miss,
+}
+
+/// A stale-while-revalidate cache: an entry is fresh for `fresh`; after that the
+/// first caller recomputes it while the others keep the stale value (at most
+/// `stale` longer), so an expiry never sends every concurrent request to the database.
+#[derive(Clone)]
+pub struct SwrCache<V: Clone + Send + Sync + 'static> {
+    inner: Cache<String, Arc<Entry<V>>>,
+    fresh: Duration,
+}
+
+impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
+    pub fn new(fresh: Duration, stale: Duration, max_weight: u64, weigh: fn(&V) -> u32) -> Self {
+        let inner = Cache::builder()
+            .weigher(move |k: &String, e: &Arc<Entry<V>>| {
+                weigh(&e.value).saturating_add(k.len().min(u32::MAX as usize) as u32)
+            })
+            .max_capacity(max_weight)
+            .time_to_live(fresh + stale)
+            .build();
+        SwrCache { inner, fresh }
+    }
+
+    pub fn lookup(&self, key: &str) -> Lookup<V> {
+        let Some(e) = self.inner.get(&key.to_string()) else {
+            return Lookup::Miss;
+        };
+        if e.at.elapsed() < self.fresh || e.refreshing.swap(true, Ordering::AcqRel) {
+            Lookup::Hit(e.value.clone())
+        } else {
+            Lookup::Miss
+        }
+    }
+
+    pub fn insert(&self, key: String, value: V) {
+        self.inner.insert(
+            key,
+            Arc::new(Entry {
+                value,
+                at: Instant::now(),
+                refreshing: AtomicBool::new(false),
+            }),
+        );
+    }
+
+    pub fn invalidate_all(&self) {
+        self.inner.invalidate_all();
+    }
+}
+
 #[derive(Clone)]
 pub struct Caches {
     /// Totals of list filters: COUNT over a million rows must not run per page view.
-    pub counts: Cache<String, i64>,
+    pub counts: SwrCache<i64>,
     sections: Cache<(), Arc<Vec<SectionRow>>>,
     /// None when `BELPORTAL_RESPONSE_CACHE_MS=0`.
-    pub responses: Option<Cache<String, Arc<CachedResponse>>>,
+    pub responses: Option<SwrCache<Arc<CachedResponse>>>,
     /// `belportal_response_cache_total{result="hit"|"miss"}`.
     pub response_results: IntCounterVec,
 }
@@ -39,14 +103,11 @@ impl Default for Caches {
 impl Caches {
     pub fn new(response_cache_ms: u64) -> Self {
         let responses = (response_cache_ms > 0).then(|| {
-            Cache::builder()
-                // Weighed by body size: at most 64 MiB of cached bodies.
-                .weigher(|k: &String, v: &Arc<CachedResponse>| {
-                    (k.len() + v.body.len() + 256).min(u32::MAX as usize) as u32
-                })
-                .max_capacity(64 << 20)
-                .time_to_live(Duration::from_millis(response_cache_ms))
-                .build()
+            let fresh = Duration::from_millis(response_cache_ms);
+            // Weighed by body size: at most 64 MiB of cached bodies.
+            SwrCache::new(fresh, fresh.max(Duration::from_secs(2)), 64 << 20, |r: &Arc<CachedResponse>| {
+                (r.body.len() + 256).min(u32::MAX as usize) as u32
+            })
         });
         let response_results = IntCounterVec::new(
             prometheus::Opts::new(
@@ -57,10 +118,7 @@ impl Caches {
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
         Caches {
-            counts: Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(5))
-                .build(),
+            counts: SwrCache::new(Duration::from_secs(5), Duration::from_secs(55), 10_000, |_| 1),
             sections: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(5))
@@ -85,5 +143,26 @@ impl Caches {
         if let Some(r) = &self.responses {
             r.invalidate_all();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_entries_are_recomputed_by_one_caller_while_others_get_the_old_value() {
+        let c: SwrCache<i64> =
+            SwrCache::new(Duration::from_millis(20), Duration::from_secs(5), 100, |_| 1);
+        assert!(matches!(c.lookup("k"), Lookup::Miss));
+        c.insert("k".into(), 1);
+        assert!(matches!(c.lookup("k"), Lookup::Hit(1)));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(matches!(c.lookup("k"), Lookup::Miss), "first caller refreshes");
+        assert!(matches!(c.lookup("k"), Lookup::Hit(1)), "others get the stale value");
+        c.insert("k".into(), 2);
+        assert!(matches!(c.lookup("k"), Lookup::Hit(2)));
+        c.invalidate_all();
+        assert!(matches!(c.lookup("k"), Lookup::Miss));
     }
 }

@@ -200,7 +200,7 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
 /// must not run on every page view.
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
     let key = f.cache_key();
-    if let Some(n) = caches.counts.get(&key) {
+    if let crate::cache::Lookup::Hit(n) = caches.counts.lookup(&key) {
         return Ok(n);
     }
     let n: i64 = filtered(f).count().get_result(conn)?;
@@ -313,17 +313,20 @@ fn summaries(
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }
+    // By group only (an index lookup); visibility is checked here, since planners
+    // otherwise prefer a range scan of the public index with a generic plan.
     let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
         .filter(articles::group_id.eq_any(groups))
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(now))
         .select((
-            articles::group_id,
-            articles::id,
-            articles::locale,
-            articles::slug,
+            (articles::group_id, articles::id, articles::locale, articles::slug),
+            articles::status,
+            articles::published_at,
         ))
-        .load(conn)?;
+        .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
+        .into_iter()
+        .filter(|(_, status, published_at)| is_visible(status, *published_at, now))
+        .map(|(row, _, _)| row)
+        .collect();
     Ok(rows
         .into_iter()
         .map(|r| summary_from_row(r, &all_sections, &mut tags, &sibling_rows))

@@ -116,7 +116,7 @@ pub async fn conditional_get(
         )
     });
     if let (Some((c, counter)), Some(key)) = (&cache, &key) {
-        if let Some(hit) = c.get(key) {
+        if let crate::cache::Lookup::Hit(hit) = c.lookup(key) {
             counter.with_label_values(&["hit"]).inc();
             let (http_req, _) = req.into_parts();
             return Ok(finish(
