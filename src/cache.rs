@@ -12,6 +12,7 @@ use actix_web::web::Bytes;
 use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
 
+use crate::content::regions::Region;
 use crate::content::sections::SectionRow;
 
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
@@ -88,6 +89,8 @@ pub struct Caches {
     /// Totals of list filters: COUNT over a million rows must not run per page view.
     pub counts: SwrCache<i64>,
     sections: Cache<(), Arc<Vec<SectionRow>>>,
+    /// Regions localized per locale (fixed reference data).
+    regions: Cache<String, Arc<Vec<Region>>>,
     /// None when `BELPORTAL_RESPONSE_CACHE_MS=0`.
     pub responses: Option<SwrCache<Arc<CachedResponse>>>,
     /// `belportal_response_cache_total{result="hit"|"miss"}`.
@@ -105,9 +108,12 @@ impl Caches {
         let responses = (response_cache_ms > 0).then(|| {
             let fresh = Duration::from_millis(response_cache_ms);
             // Weighed by body size: at most 64 MiB of cached bodies.
-            SwrCache::new(fresh, fresh.max(Duration::from_secs(2)), 64 << 20, |r: &Arc<CachedResponse>| {
-                (r.body.len() + 256).min(u32::MAX as usize) as u32
-            })
+            SwrCache::new(
+                fresh,
+                fresh.max(Duration::from_secs(2)),
+                64 << 20,
+                |r: &Arc<CachedResponse>| (r.body.len() + 256).min(u32::MAX as usize) as u32,
+            )
         });
         let response_results = IntCounterVec::new(
             prometheus::Opts::new(
@@ -118,10 +124,19 @@ impl Caches {
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
         Caches {
-            counts: SwrCache::new(Duration::from_secs(5), Duration::from_secs(55), 10_000, |_| 1),
+            counts: SwrCache::new(
+                Duration::from_secs(5),
+                Duration::from_secs(55),
+                10_000,
+                |_| 1,
+            ),
             sections: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(5))
+                .build(),
+            regions: Cache::builder()
+                .max_capacity(16)
+                .time_to_live(Duration::from_secs(300))
                 .build(),
             responses,
             response_results,
@@ -134,6 +149,14 @@ impl Caches {
 
     pub fn set_sections(&self, rows: Arc<Vec<SectionRow>>) {
         self.sections.insert((), rows);
+    }
+
+    pub fn regions(&self, locale: &str) -> Option<Arc<Vec<Region>>> {
+        self.regions.get(&locale.to_string())
+    }
+
+    pub fn set_regions(&self, locale: &str, rows: Arc<Vec<Region>>) {
+        self.regions.insert(locale.to_string(), rows);
     }
 
     /// Called after every committed write.
@@ -152,14 +175,24 @@ mod tests {
 
     #[test]
     fn stale_entries_are_recomputed_by_one_caller_while_others_get_the_old_value() {
-        let c: SwrCache<i64> =
-            SwrCache::new(Duration::from_millis(20), Duration::from_secs(5), 100, |_| 1);
+        let c: SwrCache<i64> = SwrCache::new(
+            Duration::from_millis(20),
+            Duration::from_secs(5),
+            100,
+            |_| 1,
+        );
         assert!(matches!(c.lookup("k"), Lookup::Miss));
         c.insert("k".into(), 1);
         assert!(matches!(c.lookup("k"), Lookup::Hit(1)));
         std::thread::sleep(Duration::from_millis(30));
-        assert!(matches!(c.lookup("k"), Lookup::Miss), "first caller refreshes");
-        assert!(matches!(c.lookup("k"), Lookup::Hit(1)), "others get the stale value");
+        assert!(
+            matches!(c.lookup("k"), Lookup::Miss),
+            "first caller refreshes"
+        );
+        assert!(
+            matches!(c.lookup("k"), Lookup::Hit(1)),
+            "others get the stale value"
+        );
         c.insert("k".into(), 2);
         assert!(matches!(c.lookup("k"), Lookup::Hit(2)));
         c.invalidate_all();

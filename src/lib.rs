@@ -6,6 +6,7 @@ pub mod content;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod geo;
 pub mod http;
 pub mod openapi;
 pub mod ops;

@@ -12,9 +12,14 @@ use utoipa::OpenApi;
     ),
     tags(
         (name = "news", description = "Sections, articles, archive calendar and feeds"),
+        (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        crate::content::vocab::RegionSlug,
+    ))
 )]
 pub struct ApiDoc;

@@ -64,3 +64,58 @@ fn spec_is_openapi_3_1_and_documents_every_route_with_problem_errors() {
         assert!(list_params.contains(&p), "articles list documents `{p}`");
     }
 }
+
+#[test]
+fn controlled_vocabularies_are_enums_in_the_spec() {
+    let spec: serde_json::Value = serde_json::to_value(belportal::openapi_spec()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    for (name, value) in [
+        ("TouristCategory", "national_park"),
+        ("UnescoCriterion", "x"),
+        ("UnescoStatus", "tentative"),
+        ("MedicalProfile", "nervous_system"),
+        ("Treatment", "radon_baths"),
+        ("MonumentKind", "mass_grave"),
+        ("SouvenirCategory", "straw"),
+        ("RegionSlug", "minsk-city"),
+    ] {
+        let values = schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enum"));
+        assert!(values.iter().any(|v| v == value), "{name} lists {value}");
+    }
+    let geo = &spec["paths"]["/v1/tourist-sites"]["get"]["responses"]["200"]["content"];
+    assert!(
+        geo["application/geo+json"].is_object(),
+        "GeoJSON is documented"
+    );
+}
+
+#[test]
+fn every_schema_reference_resolves() {
+    let spec: serde_json::Value = serde_json::to_value(belportal::openapi_spec()).unwrap();
+    fn walk(v: &serde_json::Value, refs: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    refs.push(r.to_string());
+                }
+                m.values().for_each(|x| walk(x, refs));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, refs)),
+            _ => {}
+        }
+    }
+    let mut refs = Vec::new();
+    walk(&spec, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected ref {r}"));
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "{r} does not resolve"
+        );
+    }
+}

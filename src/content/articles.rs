@@ -66,7 +66,6 @@ pub struct ArticleSummary {
     pub author: Option<String>,
     pub image: Option<Image>,
     pub tags: Vec<String>,
-    pub status: super::ContentStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
@@ -318,7 +317,12 @@ fn summaries(
     let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
         .filter(articles::group_id.eq_any(groups))
         .select((
-            (articles::group_id, articles::id, articles::locale, articles::slug),
+            (
+                articles::group_id,
+                articles::id,
+                articles::locale,
+                articles::slug,
+            ),
             articles::status,
             articles::published_at,
         ))
@@ -348,11 +352,6 @@ fn summary_from_row(
             slug: String::new(),
             title: String::new(),
         });
-    let status = match r.status.as_str() {
-        "published" => super::ContentStatus::Published,
-        "archived" => super::ContentStatus::Archived,
-        _ => super::ContentStatus::Draft,
-    };
     ArticleSummary {
         translations: siblings(sibling_rows, r.group_id, r.id),
         tags: tags.remove(&r.id).unwrap_or_default(),
@@ -366,7 +365,6 @@ fn summary_from_row(
         dateline: r.dateline,
         source: r.source,
         author: r.author,
-        status,
         published_at: r.published_at.map(utc),
         reading_time_minutes: r.reading_time_minutes,
         created_at: utc(r.created_at),

@@ -2,8 +2,10 @@
 
 pub mod articles;
 pub mod feeds;
+pub mod places;
 pub mod regions;
 pub mod sections;
+pub mod vocab;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -107,7 +109,18 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(articles::article_calendar)
         .service(feeds::atom_feed)
         .service(feeds::rss_feed)
-        .service(articles::get_article);
+        .service(articles::get_article)
+        .service(places::tourist_sites::list_tourist_sites)
+        .service(places::tourist_sites::get_tourist_site)
+        .service(places::unesco_sites::list_unesco_sites)
+        .service(places::unesco_sites::get_unesco_site)
+        .service(places::sanatoria::list_sanatoria)
+        .service(places::sanatoria::get_sanatorium)
+        .service(places::monuments::list_monuments)
+        .service(places::monuments::get_monument)
+        .service(places::souvenirs::list_souvenirs)
+        .service(places::souvenirs::get_souvenir)
+        .service(places::nearby::nearby);
 }
 
 #[cfg(test)]

@@ -74,3 +74,46 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_tags
 );
+
+diesel::table! {
+    places (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        kind -> Text,
+        locale -> Text,
+        slug -> Text,
+        name -> Text,
+        summary -> Text,
+        description_html -> Text,
+        region -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        address -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        image -> Nullable<Text>,
+        gallery -> Text,
+        website -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        category -> Nullable<Text>,
+        rank_order -> Integer,
+        listing_status -> Nullable<Text>,
+        details -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    place_terms (place_id, term, value) {
+        place_id -> BigInt,
+        term -> Text,
+        value -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(place_terms -> places (place_id));
+diesel::allow_tables_to_appear_in_same_query!(places, place_terms);

@@ -2,6 +2,7 @@
 //! news sections and the articles in `articles.json` (written for this project).
 
 pub mod generate;
+pub mod places;
 
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
@@ -261,6 +262,7 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
 /// Loads the demo articles when the database holds none. Returns how many were loaded.
 pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
     ensure_reference_data(conn)?;
+    places::load_demo_places(conn)?;
     let seeds: Vec<ArticleSeed> =
         serde_json::from_str(include_str!("articles.json")).map_err(internal)?;
     conn.transaction(|conn| {

@@ -135,12 +135,12 @@ fn link_with(req: &HttpRequest, set: Option<(&str, String)>) -> String {
     }
 }
 
-pub fn list<T: Serialize>(
+/// The `meta`, `links` and `Link` header value of a list page.
+pub fn list_parts<T>(
     req: &HttpRequest,
-    locale: &str,
     params: &ListParams,
-    page: Page<T>,
-) -> HttpResponse {
+    page: &Page<T>,
+) -> (ListMeta, ListLinks, Option<String>) {
     let next_cursor = page.next_key.as_ref().map(CursorKey::encode);
     let next = match (params.page(), &next_cursor) {
         (Some(p), _) if page.has_more => Some(link_with(req, Some(("page", (p + 1).to_string())))),
@@ -169,24 +169,38 @@ pub fn list<T: Serialize>(
             link_with(req, Some(("page", last.to_string())))
         ));
     }
-    let body = ListBody {
-        data: page.items,
-        meta: ListMeta {
-            total: page.total,
-            limit: params.limit,
-            page: params.page(),
-            next_cursor,
-        },
-        links: ListLinks {
-            self_: link_with(req, None),
-            next,
-        },
+    let meta = ListMeta {
+        total: page.total,
+        limit: params.limit,
+        page: params.page(),
+        next_cursor,
     };
-    let mut res = json(Some(locale), &body);
-    if !link_header.is_empty() {
-        if let Ok(v) = header::HeaderValue::from_str(&link_header.join(", ")) {
-            res.headers_mut().insert(header::LINK, v);
-        }
+    let links = ListLinks {
+        self_: link_with(req, None),
+        next,
+    };
+    let header = (!link_header.is_empty()).then(|| link_header.join(", "));
+    (meta, links, header)
+}
+
+pub fn with_link_header(mut res: HttpResponse, link: Option<String>) -> HttpResponse {
+    if let Some(v) = link.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LINK, v);
     }
     res
+}
+
+pub fn list<T: Serialize>(
+    req: &HttpRequest,
+    locale: &str,
+    params: &ListParams,
+    page: Page<T>,
+) -> HttpResponse {
+    let (meta, links, link) = list_parts(req, params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    with_link_header(json(Some(locale), &body), link)
 }

@@ -1,0 +1,2 @@
+DROP TABLE place_terms;
+DROP TABLE places;

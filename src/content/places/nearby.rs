@@ -1,0 +1,139 @@
+//! `/v1/nearby`: places of every kind around a point, nearest first.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{context, list_places, parse_radius, point, Kind, PlaceCore, PlaceFilter};
+use crate::db;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::locale::negotiate;
+use crate::http::params::{ListParams, RawList};
+use crate::http::response::{self, ListBody};
+use crate::AppState;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NearbyPlace {
+    /// The collection: `tourist-sites`, `unesco-sites`, `sanatoria` or `monuments`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(flatten)]
+    pub core: PlaceCore,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NearbyQuery {
+    /// Latitude of the centre, -90..90.
+    #[param(value_type = f64, minimum = -90, maximum = 90)]
+    pub lat: Option<String>,
+    /// Longitude of the centre, -180..180.
+    #[param(value_type = f64, minimum = -180, maximum = 180)]
+    pub lon: Option<String>,
+    /// Radius in km (default 25, at most 500).
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 500)]
+    pub radius_km: Option<String>,
+    /// Comma-separated kinds: `tourist-sites,unesco-sites,sanatoria,monuments` (default all).
+    #[param(
+        pattern = "^(tourist-sites|unesco-sites|sanatoria|monuments)(,(tourist-sites|unesco-sites|sanatoria|monuments))*$"
+    )]
+    pub types: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+fn coordinate(field: &str, v: Option<&str>) -> AppResult<f64> {
+    v.ok_or_else(|| AppError::bad_param(field, "is required"))?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| AppError::bad_param(field, "must be a decimal number of degrees"))
+}
+
+fn parse_types(v: Option<&str>) -> AppResult<Vec<Kind>> {
+    let Some(v) = v else {
+        return Ok(Kind::PLACES.to_vec());
+    };
+    let mut kinds = Vec::new();
+    for t in v.split(',').map(str::trim) {
+        let k = Kind::from_collection(t)
+            .filter(|k| *k != Kind::Souvenir)
+            .ok_or_else(|| {
+                AppError::bad_param(
+                    "types",
+                    format!("unknown type `{t}`; allowed: tourist-sites, unesco-sites, sanatoria, monuments"),
+                )
+            })?;
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    Ok(kinds)
+}
+
+#[utoipa::path(
+    tag = "places",
+    params(NearbyQuery),
+    responses(
+        (status = 200, description = "Places of every kind within the radius, nearest first, each with `type` and `distance_km`", body = ListBody<NearbyPlace>),
+        (status = 400, description = "Missing or out-of-range coordinates, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/nearby")]
+pub async fn nearby(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NearbyQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let lat = coordinate("lat", q.lat.as_deref())?;
+    let lon = coordinate("lon", q.lon.as_deref())?;
+    let center = point("lat", lat, lon)?;
+    let radius = parse_radius(q.radius_km.as_deref())?;
+    let kinds = parse_types(q.types.as_deref())?;
+    let params = ListParams::parse(
+        RawList {
+            limit: q.limit.as_deref(),
+            cursor: q.cursor.as_deref(),
+            page: q.page.as_deref(),
+            ..Default::default()
+        },
+        &["distance"],
+        "distance",
+    )?;
+    let mut f = PlaceFilter {
+        kinds,
+        locale: locale.clone(),
+        near: Some((center, radius)),
+        ..Default::default()
+    };
+    let caches = state.caches.clone();
+    let fallback = state.config.default_locale.clone();
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        f.now = db::now();
+        let (page, distances) = list_places(conn, &caches, &f, &p)?;
+        let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
+        ctx.distances = distances;
+        Ok(page.map(|r| NearbyPlace {
+            kind: Kind::from_str_kind(&r.kind)
+                .map(Kind::collection)
+                .unwrap_or_default()
+                .to_string(),
+            core: ctx.core(&r),
+        }))
+    })
+    .await?;
+    Ok(response::list(&req, &locale, &params, page))
+}
