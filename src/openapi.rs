@@ -12,6 +12,7 @@ use utoipa::OpenApi;
     ),
     tags(
         (name = "news", description = "Sections, articles, archive calendar and feeds"),
+        (name = "events", description = "The Belarus Events Calendar: events, month calendar, iCalendar feed"),
         (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
         (name = "operations", description = "Health, readiness and metrics"),

@@ -78,6 +78,8 @@ fn controlled_vocabularies_are_enums_in_the_spec() {
         ("MonumentKind", "mass_grave"),
         ("SouvenirCategory", "straw"),
         ("RegionSlug", "minsk-city"),
+        ("EventCategory", "festival"),
+        ("EventStatus", "postponed"),
     ] {
         let values = schemas[name]["enum"]
             .as_array()

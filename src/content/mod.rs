@@ -1,6 +1,7 @@
 //! One module per resource: its diesel model, API types, queries and handlers.
 
 pub mod articles;
+pub mod events;
 pub mod feeds;
 pub mod places;
 pub mod regions;
@@ -120,7 +121,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(places::monuments::get_monument)
         .service(places::souvenirs::list_souvenirs)
         .service(places::souvenirs::get_souvenir)
-        .service(places::nearby::nearby);
+        .service(places::nearby::nearby)
+        .service(events::list_events)
+        .service(events::calendar::event_calendar)
+        .service(events::ics::events_ics)
+        .service(events::get_event);
 }
 
 #[cfg(test)]

@@ -158,6 +158,30 @@ vocab!(
     }
 );
 
+vocab!(
+    /// Category of an event.
+    EventCategory {
+        Festival = "festival",
+        Concert = "concert",
+        Exhibition = "exhibition",
+        Theatre = "theatre",
+        Sport = "sport",
+        Fair = "fair",
+        Holiday = "holiday",
+        Conference = "conference",
+        Other = "other",
+    }
+);
+
+vocab!(
+    /// Whether an event takes place as announced.
+    EventStatus {
+        Scheduled = "scheduled",
+        Cancelled = "cancelled",
+        Postponed = "postponed",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,3 +117,46 @@ diesel::table! {
 
 diesel::joinable!(place_terms -> places (place_id));
 diesel::allow_tables_to_appear_in_same_query!(places, place_terms);
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        locale -> Text,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        description_html -> Text,
+        category -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        all_day -> Bool,
+        timezone -> Text,
+        venue_name -> Nullable<Text>,
+        venue_address -> Nullable<Text>,
+        venue_locality -> Nullable<Text>,
+        region -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        organizer -> Nullable<Text>,
+        website -> Nullable<Text>,
+        price -> Nullable<Text>,
+        is_free -> Bool,
+        event_status -> Text,
+        image -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_tags (event_id, tag) {
+        event_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::joinable!(event_tags -> events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(events, event_tags);

@@ -1,6 +1,7 @@
 //! Demo content, loaded into an empty database on first start: the regions, the
 //! news sections and the articles in `articles.json` (written for this project).
 
+pub mod events;
 pub mod generate;
 pub mod places;
 
@@ -263,6 +264,7 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
 pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
     ensure_reference_data(conn)?;
     places::load_demo_places(conn)?;
+    events::load_demo_events(conn, db::now())?;
     let seeds: Vec<ArticleSeed> =
         serde_json::from_str(include_str!("articles.json")).map_err(internal)?;
     conn.transaction(|conn| {

@@ -108,7 +108,7 @@ use crate::db::{self, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
 use crate::http::locale::negotiate;
-use crate::http::params::{is_slug, CursorKey, ItemRef, ListParams, Paging, RawList};
+use crate::http::params::{is_slug, ItemRef, ListParams, Paging, RawList};
 use crate::http::response::{self, Page};
 use crate::AppState;
 
@@ -542,72 +542,40 @@ fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> A
     Ok(n)
 }
 
-/// A candidate of a radius search: enough to filter and sort in memory.
-struct Candidate {
-    id: i64,
-    distance: f64,
-    name: String,
-    rank_order: i32,
+/// A candidate of a radius search: enough to filter, sort and page in memory.
+pub struct Candidate {
+    pub id: i64,
+    pub distance: f64,
+    /// The text sort key (`name`, `title`).
+    pub text: String,
+    /// The numeric sort key (`rank`, `starts_at` in microseconds).
+    pub num: i64,
 }
 
-fn compare(a: &Candidate, b: &Candidate, field: &str) -> Ordering {
+/// Sort fields of an in-memory page: text keys, numeric keys, or `distance`.
+fn candidate_key(c: &Candidate, field: &str) -> serde_json::Value {
+    match field {
+        "name" | "title" => serde_json::json!(c.text),
+        "rank" | "starts_at" => serde_json::json!(c.num),
+        _ => serde_json::json!(c.distance),
+    }
+}
+
+fn compare_candidates(a: &Candidate, b: &Candidate, field: &str) -> Ordering {
     let primary = match field {
-        "name" => a.name.cmp(&b.name),
-        "rank" => a.rank_order.cmp(&b.rank_order),
+        "name" | "title" => a.text.cmp(&b.text),
+        "rank" | "starts_at" => a.num.cmp(&b.num),
         _ => a.distance.total_cmp(&b.distance),
     };
     primary.then(a.id.cmp(&b.id))
 }
 
-fn candidate_key(c: &Candidate, field: &str) -> serde_json::Value {
-    match field {
-        "name" => serde_json::json!(c.name),
-        "rank" => serde_json::json!(c.rank_order),
-        _ => serde_json::json!(c.distance),
-    }
-}
-
-/// A radius search: SQL narrows to the bounding box on indexed lat/lon, Rust
-/// computes exact great-circle distances, filters, sorts and pages.
-fn near_page(
-    conn: &mut AnyConnection,
-    f: &PlaceFilter,
-    params: &ListParams,
-) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    let Some((center, radius)) = f.near else {
-        return Err(AppError::Internal("near_page without near".into()));
-    };
-    type GeoRow = (i64, Option<f64>, Option<f64>, String, i32);
-    let rows: Vec<GeoRow> = filtered(f)
-        .select((
-            places::id,
-            places::lat,
-            places::lon,
-            places::name,
-            places::rank_order,
-        ))
-        .load(conn)?;
+/// Sorts and pages candidates in memory (cursor or page): the ids of the page
+/// with their distances rounded for display, in order.
+pub fn page_candidates(mut cands: Vec<Candidate>, params: &ListParams) -> Page<(i64, f64)> {
     let field = params.sort.field;
-    let mut cands: Vec<Candidate> = rows
-        .into_iter()
-        .filter_map(|(id, lat, lon, name, rank_order)| {
-            let distance = haversine_km(
-                center,
-                Point {
-                    lat: lat?,
-                    lon: lon?,
-                },
-            );
-            (distance <= radius).then_some(Candidate {
-                id,
-                distance,
-                name,
-                rank_order,
-            })
-        })
-        .collect();
     cands.sort_by(|a, b| {
-        let o = compare(a, b, field);
+        let o = compare_candidates(a, b, field);
         if params.sort.desc {
             o.reverse()
         } else {
@@ -639,26 +607,56 @@ fn near_page(
             cands.iter().position(after).unwrap_or(cands.len())
         }
     };
-    let window: Vec<&Candidate> = cands
+    let rows: Vec<&Candidate> = cands
         .iter()
         .skip(start)
         .take(params.limit as usize + 1)
         .collect();
-    let has_more = window.len() as i64 > params.limit;
-    let window = &window[..window.len().min(params.limit as usize)];
-    let next_key = match (has_more, params.page(), window.last()) {
-        (true, None, Some(last)) => Some(CursorKey {
-            sort: params.sort.as_param(),
-            key: candidate_key(last, field),
-            id: last.id,
-        }),
-        _ => None,
-    };
-    let ids: Vec<i64> = window.iter().map(|c| c.id).collect();
-    let distances: HashMap<i64, f64> = window
-        .iter()
+    Page::from_rows(rows, total, params, |c| (candidate_key(c, field), c.id))
         .map(|c| (c.id, round_km(c.distance)))
+}
+
+/// A radius search: SQL narrows to the bounding box on indexed lat/lon, Rust
+/// computes exact great-circle distances, filters, sorts and pages.
+fn near_page(
+    conn: &mut AnyConnection,
+    f: &PlaceFilter,
+    params: &ListParams,
+) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
+    let Some((center, radius)) = f.near else {
+        return Err(AppError::Internal("near_page without near".into()));
+    };
+    type GeoRow = (i64, Option<f64>, Option<f64>, String, i32);
+    let rows: Vec<GeoRow> = filtered(f)
+        .select((
+            places::id,
+            places::lat,
+            places::lon,
+            places::name,
+            places::rank_order,
+        ))
+        .load(conn)?;
+    let cands: Vec<Candidate> = rows
+        .into_iter()
+        .filter_map(|(id, lat, lon, name, rank_order)| {
+            let distance = haversine_km(
+                center,
+                Point {
+                    lat: lat?,
+                    lon: lon?,
+                },
+            );
+            (distance <= radius).then_some(Candidate {
+                id,
+                distance,
+                text: name,
+                num: rank_order.into(),
+            })
+        })
         .collect();
+    let page = page_candidates(cands, params);
+    let ids: Vec<i64> = page.items.iter().map(|(id, _)| *id).collect();
+    let distances: HashMap<i64, f64> = page.items.iter().copied().collect();
     let mut loaded: Vec<PlaceRow> = places::table
         .filter(places::id.eq_any(ids.clone()))
         .select(PlaceRow::as_select())
@@ -667,9 +665,9 @@ fn near_page(
     Ok((
         Page {
             items: loaded,
-            total,
-            next_key,
-            has_more,
+            total: page.total,
+            next_key: page.next_key,
+            has_more: page.has_more,
         },
         distances,
     ))

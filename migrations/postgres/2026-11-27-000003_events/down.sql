@@ -1,0 +1,2 @@
+DROP TABLE event_tags;
+DROP TABLE events;

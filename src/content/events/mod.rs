@@ -1,0 +1,716 @@
+//! The Belarus Events Calendar: events with Minsk-time presentation, day-range
+//! overlap filters, geo filters, the month calendar and an iCalendar feed.
+
+pub mod calendar;
+pub mod ics;
+
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Minsk;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::articles::is_visible;
+use super::places::{
+    apply_common, page_candidates, regions_for, Candidate, PlaceFilter, RawPlaceFilter, RegionRef,
+};
+use super::regions::{Location, Region};
+use super::sections::ItemQuery;
+use super::vocab::{EventCategory, EventStatus, RegionSlug};
+use super::{siblings, utc, Image, Translation};
+use crate::cache::{Caches, Lookup};
+use crate::db::schema::{event_tags, events};
+use crate::db::{self, AnyConnection, MultiBackend};
+use crate::error::{AppError, AppResult, Problem};
+use crate::geo::{bbox_around, haversine_km, Point};
+use crate::http::locale::negotiate;
+use crate::http::params::{day_range, minsk_day, rfc3339_utc, ItemRef, ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::AppState;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+pub const TIMEZONE: &str = "Europe/Minsk";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub group_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub description_html: String,
+    pub category: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub all_day: bool,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_locality: Option<String>,
+    pub region: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub organizer: Option<String>,
+    pub website: Option<String>,
+    pub price: Option<String>,
+    pub is_free: bool,
+    pub event_status: String,
+    pub image: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl EventRow {
+    /// The first and last Minsk days an event spans (its end is exclusive, so an
+    /// event ending at midnight does not count on the next day).
+    pub fn span_days(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> (NaiveDate, NaiveDate) {
+        let last = if ends_at > starts_at {
+            ends_at - Duration::microseconds(1)
+        } else {
+            ends_at
+        };
+        (minsk_day(starts_at), minsk_day(last))
+    }
+
+    pub fn start_date(&self) -> NaiveDate {
+        Self::span_days(self.starts_at, self.ends_at).0
+    }
+
+    pub fn end_date(&self) -> NaiveDate {
+        Self::span_days(self.starts_at, self.ends_at).1
+    }
+
+    pub fn point(&self) -> Option<Point> {
+        Some(Point {
+            lat: self.lat?,
+            lon: self.lon?,
+        })
+    }
+}
+
+/// `d`, or `fallback` when a date computation ran off the calendar.
+pub fn minsk_day_or_date(d: Option<NaiveDate>, fallback: NaiveDate) -> NaiveDate {
+    d.unwrap_or(fallback)
+}
+
+/// A UTC instant shown with the Europe/Minsk offset.
+pub fn minsk_time(t: NaiveDateTime) -> DateTime<FixedOffset> {
+    Utc.from_utc_datetime(&t)
+        .with_timezone(&Minsk)
+        .fixed_offset()
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Venue {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<RegionRef>,
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub translations: Vec<Translation>,
+    pub title: String,
+    pub summary: String,
+    /// Sanitized HTML.
+    pub description_html: String,
+    pub category: EventCategory,
+    /// Start, with the Europe/Minsk offset.
+    pub starts_at: DateTime<FixedOffset>,
+    /// End, with the Europe/Minsk offset; for all-day events the start of the day after the last (exclusive).
+    pub ends_at: DateTime<FixedOffset>,
+    pub all_day: bool,
+    /// The first day (Europe/Minsk).
+    pub start_date: NaiveDate,
+    /// The last day, inclusive (Europe/Minsk).
+    pub end_date: NaiveDate,
+    /// Always `Europe/Minsk`.
+    pub timezone: String,
+    pub venue: Venue,
+    pub organizer: Option<String>,
+    pub website: Option<String>,
+    /// Free text, like `from 20 BYN`.
+    pub price: Option<String>,
+    pub is_free: bool,
+    /// Whether the event takes place as announced.
+    pub status: EventStatus,
+    pub image: Option<Image>,
+    pub tags: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Great-circle distance from `near` (km); only with `near`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+/// What rows need to become API items.
+pub struct EventCtx {
+    pub regions: std::sync::Arc<Vec<Region>>,
+    pub tags: HashMap<i64, Vec<String>>,
+    pub siblings: Vec<(i64, i64, String, String)>,
+    pub distances: HashMap<i64, f64>,
+}
+
+impl EventCtx {
+    pub fn event(&self, r: &EventRow) -> Event {
+        let region = r.region.as_ref().map(|slug| RegionRef {
+            slug: slug.clone(),
+            name: self
+                .regions
+                .iter()
+                .find(|x| &x.slug == slug)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| slug.clone()),
+        });
+        Event {
+            id: r.id,
+            slug: r.slug.clone(),
+            locale: r.locale.clone(),
+            translations: siblings(&self.siblings, r.group_id, r.id),
+            title: r.title.clone(),
+            summary: r.summary.clone(),
+            description_html: r.description_html.clone(),
+            category: EventCategory::from_wire(&r.category).unwrap_or(EventCategory::Other),
+            starts_at: minsk_time(r.starts_at),
+            ends_at: minsk_time(r.ends_at),
+            all_day: r.all_day,
+            start_date: r.start_date(),
+            end_date: r.end_date(),
+            timezone: r.timezone.clone(),
+            venue: Venue {
+                name: r.venue_name.clone(),
+                address: r.venue_address.clone(),
+                locality: r.venue_locality.clone(),
+                region,
+                location: r.point().map(|p| Location {
+                    lat: p.lat,
+                    lon: p.lon,
+                }),
+            },
+            organizer: r.organizer.clone(),
+            website: r.website.clone(),
+            price: r.price.clone(),
+            is_free: r.is_free,
+            status: EventStatus::from_wire(&r.event_status).unwrap_or(EventStatus::Scheduled),
+            image: Image::from_column(r.image.as_deref()),
+            tags: self.tags.get(&r.id).cloned().unwrap_or_default(),
+            published_at: r.published_at.map(utc),
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+            distance_km: self.distances.get(&r.id).copied(),
+        }
+    }
+}
+
+pub fn context(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    rows: &[EventRow],
+    locale: &str,
+    fallback: &str,
+    now: NaiveDateTime,
+) -> AppResult<EventCtx> {
+    let regions = regions_for(conn, caches, locale, fallback)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut sibling_rows = Vec::new();
+    if !ids.is_empty() {
+        let tag_rows: Vec<(i64, String)> = event_tags::table
+            .filter(event_tags::event_id.eq_any(ids))
+            .select((event_tags::event_id, event_tags::tag))
+            .order((event_tags::event_id, event_tags::tag))
+            .load(conn)?;
+        for (id, tag) in tag_rows {
+            tags.entry(id).or_default().push(tag);
+        }
+        let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
+        // By group only (an index lookup); visibility is checked here.
+        sibling_rows = events::table
+            .filter(events::group_id.eq_any(groups))
+            .select((
+                (events::group_id, events::id, events::locale, events::slug),
+                events::status,
+                events::published_at,
+            ))
+            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
+            .into_iter()
+            .filter(|(_, s, p)| is_visible(s, *p, now))
+            .map(|(r, _, _)| r)
+            .collect();
+    }
+    Ok(EventCtx {
+        regions,
+        tags,
+        siblings: sibling_rows,
+        distances: HashMap::new(),
+    })
+}
+
+/// Validated filters of the event list, calendar and feed.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub locale: String,
+    pub now: NaiveDateTime,
+    /// Start of the first day of `from` (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Start of the day after `to` (UTC, exclusive).
+    pub to: Option<NaiveDateTime>,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub tag: Option<String>,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    pub geo: PlaceFilter,
+}
+
+impl EventFilter {
+    fn cache_key(&self) -> String {
+        format!(
+            "events|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.locale,
+            self.from,
+            self.to,
+            self.category,
+            self.region,
+            self.tag,
+            self.q,
+            self.updated_since,
+            self.geo
+                .bbox
+                .map(|b| (b.min_lat, b.min_lon, b.max_lat, b.max_lon)),
+        )
+    }
+}
+
+/// Visible events matching the filters: those overlapping `[from, to)`, or,
+/// with neither, the upcoming and ongoing ones.
+pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
+    let mut q = events::table
+        .into_boxed()
+        .filter(events::locale.eq(f.locale.clone()))
+        .filter(events::status.eq("published"))
+        .filter(events::published_at.le(f.now));
+    match (f.from, f.to) {
+        (None, None) => q = q.filter(events::ends_at.gt(f.now)),
+        (from, to) => {
+            if let Some(a) = from {
+                // Overlaps: ends after the range starts (an instant event at the start counts).
+                q = q.filter(events::ends_at.gt(a).or(events::starts_at.ge(a)));
+            }
+            if let Some(b) = to {
+                q = q.filter(events::starts_at.lt(b));
+            }
+        }
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(events::category.eq(c.clone()));
+    }
+    if let Some(r) = &f.region {
+        q = q.filter(events::region.eq(r.clone()));
+    }
+    if let Some(t) = &f.tag {
+        q = q.filter(
+            events::id.eq_any(
+                event_tags::table
+                    .filter(event_tags::tag.eq(t.clone()))
+                    .select(event_tags::event_id),
+            ),
+        );
+    }
+    if let Some(text) = &f.q {
+        let pattern = db::like_pattern(text);
+        q = q.filter(
+            lower(events::title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(events::summary).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(events::updated_at.ge(t));
+    }
+    let circle = f.geo.near.map(|(p, r)| bbox_around(p, r));
+    let search = match (f.geo.bbox, circle) {
+        (Some(a), Some(b)) => Some(a.intersect(&b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(b) = search {
+        q = q
+            .filter(events::lat.between(b.min_lat, b.max_lat))
+            .filter(events::lon.between(b.min_lon, b.max_lon));
+    }
+    q
+}
+
+fn micros(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// One page of events (a radius search pages in memory, like places).
+pub fn list_events_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &EventFilter,
+    params: &ListParams,
+) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
+    if let Some((center, radius)) = f.geo.near {
+        type GeoRow = (i64, Option<f64>, Option<f64>, String, NaiveDateTime);
+        let rows: Vec<GeoRow> = filtered(f)
+            .select((
+                events::id,
+                events::lat,
+                events::lon,
+                events::title,
+                events::starts_at,
+            ))
+            .load(conn)?;
+        let cands = rows
+            .into_iter()
+            .filter_map(|(id, lat, lon, title, starts_at)| {
+                let distance = haversine_km(
+                    center,
+                    Point {
+                        lat: lat?,
+                        lon: lon?,
+                    },
+                );
+                (distance <= radius).then_some(Candidate {
+                    id,
+                    distance,
+                    text: title,
+                    num: micros(starts_at),
+                })
+            })
+            .collect();
+        let page = page_candidates(cands, params);
+        let ids: Vec<i64> = page.items.iter().map(|(id, _)| *id).collect();
+        let distances: HashMap<i64, f64> = page.items.iter().copied().collect();
+        let mut loaded: Vec<EventRow> = events::table
+            .filter(events::id.eq_any(ids.clone()))
+            .select(EventRow::as_select())
+            .load(conn)?;
+        loaded.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+        return Ok((
+            Page {
+                items: loaded,
+                total: page.total,
+                next_key: page.next_key,
+                has_more: page.has_more,
+            },
+            distances,
+        ));
+    }
+    let key = f.cache_key();
+    let total = match caches.counts.lookup(&key) {
+        Lookup::Hit(n) => n,
+        Lookup::Miss => {
+            let n: i64 = filtered(f).count().get_result(conn)?;
+            caches.counts.insert(key, n);
+            n
+        }
+    };
+    let mut q = filtered(f).select(EventRow::as_select());
+    let desc = params.sort.desc;
+    if let Some(c) = params.cursor() {
+        q = match (params.sort.field, desc) {
+            ("title", false) => {
+                let k = c.key_str()?.to_string();
+                q.filter(
+                    events::title
+                        .gt(k.clone())
+                        .or(events::title.eq(k).and(events::id.gt(c.id))),
+                )
+            }
+            ("title", true) => {
+                let k = c.key_str()?.to_string();
+                q.filter(
+                    events::title
+                        .lt(k.clone())
+                        .or(events::title.eq(k).and(events::id.lt(c.id))),
+                )
+            }
+            (_, false) => {
+                let t = c.key_time()?;
+                q.filter(
+                    events::starts_at
+                        .gt(t)
+                        .or(events::starts_at.eq(t).and(events::id.gt(c.id))),
+                )
+            }
+            (_, true) => {
+                let t = c.key_time()?;
+                q.filter(
+                    events::starts_at
+                        .lt(t)
+                        .or(events::starts_at.eq(t).and(events::id.lt(c.id))),
+                )
+            }
+        };
+    }
+    q = match (params.sort.field, desc) {
+        ("title", false) => q.order((events::title.asc(), events::id.asc())),
+        ("title", true) => q.order((events::title.desc(), events::id.desc())),
+        (_, false) => q.order((events::starts_at.asc(), events::id.asc())),
+        (_, true) => q.order((events::starts_at.desc(), events::id.desc())),
+    };
+    if params.page().is_some() {
+        q = q.offset(params.offset());
+    }
+    let rows: Vec<EventRow> = q.limit(params.limit + 1).load(conn)?;
+    let field = params.sort.field;
+    let page = Page::from_rows(rows, total, params, |r| {
+        let key = if field == "title" {
+            serde_json::json!(r.title)
+        } else {
+            serde_json::json!(rfc3339_utc(r.starts_at))
+        };
+        (key, r.id)
+    });
+    Ok((page, HashMap::new()))
+}
+
+/// The filter parameters shared by the list, the calendar and the iCalendar feed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawEventFilter<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub updated_since: Option<&'a str>,
+    pub near: Option<&'a str>,
+    pub radius_km: Option<&'a str>,
+    pub bbox: Option<&'a str>,
+}
+
+/// Validates the shared filters.
+pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFilter> {
+    let (from, to) = day_range(raw.from, raw.to)?;
+    let mut geo = PlaceFilter::default();
+    // Region, tag, q and updated_since are checked by the list parameters' rules.
+    let list = ListParams::parse(
+        RawList {
+            q: raw.q,
+            updated_since: raw.updated_since,
+            ..Default::default()
+        },
+        &["starts_at"],
+        "starts_at",
+    )?;
+    apply_common(
+        &mut geo,
+        &RawPlaceFilter {
+            region: raw.region,
+            tag: raw.tag,
+            near: raw.near,
+            radius_km: raw.radius_km,
+            bbox: raw.bbox,
+        },
+        &list,
+    )?;
+    let tag = geo
+        .terms
+        .iter()
+        .find(|(t, _)| *t == "tag")
+        .map(|(_, v)| v.clone());
+    Ok(EventFilter {
+        locale: locale.to_string(),
+        now: NaiveDateTime::default(),
+        from,
+        to,
+        category: raw
+            .category
+            .map(|c| EventCategory::parse_param("category", c).map(str::to_string))
+            .transpose()?,
+        region: geo.region.clone(),
+        tag,
+        q: list.q,
+        updated_since: list.updated_since,
+        geo,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventListQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// `starts_at` (default) or `title`, and `distance` with `near` (then the default); `-` for descending.
+    #[param(pattern = "^-?(starts_at|title|distance)$")]
+    pub sort: Option<String>,
+    /// First day, inclusive (`YYYY-MM-DD`, Europe/Minsk): events overlapping the range are listed.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day, inclusive (`YYYY-MM-DD`, Europe/Minsk). Without `from` and `to`: upcoming and ongoing events.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    #[param(value_type = Option<EventCategory>)]
+    pub category: Option<String>,
+    #[param(value_type = Option<RegionSlug>)]
+    pub region: Option<String>,
+    /// Tag slug.
+    pub tag: Option<String>,
+    /// Text to find in the title or summary.
+    pub q: Option<String>,
+    /// Only events changed at or after this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub updated_since: Option<String>,
+    /// `lat,lon`: keeps events within `radius_km`, adds `distance_km`, sorts by distance unless `sort` is given.
+    pub near: Option<String>,
+    /// Radius around `near` in km (default 25, at most 500).
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 500)]
+    pub radius_km: Option<String>,
+    /// `min_lon,min_lat,max_lon,max_lat`.
+    pub bbox: Option<String>,
+    /// Response locale (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+}
+
+impl EventListQuery {
+    fn raw_filter(&self) -> RawEventFilter<'_> {
+        RawEventFilter {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            category: self.category.as_deref(),
+            region: self.region.as_deref(),
+            tag: self.tag.as_deref(),
+            q: self.q.as_deref(),
+            updated_since: self.updated_since.as_deref(),
+            near: self.near.as_deref(),
+            radius_km: self.radius_km.as_deref(),
+            bbox: self.bbox.as_deref(),
+        }
+    }
+}
+
+#[utoipa::path(
+    tag = "events",
+    params(EventListQuery),
+    responses(
+        (status = 200, description = "Events: overlapping the day range, or upcoming and ongoing; earliest first", body = ListBody<Event>),
+        (status = 400, description = "Unknown or malformed parameter (also `to` before `from`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+pub async fn list_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<EventListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let mut f = event_filter(q.raw_filter(), &locale)?;
+    let mut sorts = vec!["starts_at", "title"];
+    if f.geo.near.is_some() {
+        sorts.push("distance");
+    }
+    let default = if f.geo.near.is_some() {
+        "distance"
+    } else {
+        "starts_at"
+    };
+    let params = ListParams::parse(
+        RawList {
+            limit: q.limit.as_deref(),
+            cursor: q.cursor.as_deref(),
+            page: q.page.as_deref(),
+            sort: q.sort.as_deref(),
+            ..Default::default()
+        },
+        &sorts,
+        default,
+    )?;
+    let caches = state.caches.clone();
+    let fallback = state.config.default_locale.clone();
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        f.now = db::now();
+        let (page, distances) = list_events_page(conn, &caches, &f, &p)?;
+        let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
+        ctx.distances = distances;
+        Ok(page.map(|r| ctx.event(&r)))
+    })
+    .await?;
+    Ok(response::list(&req, &locale, &params, page))
+}
+
+/// A visible event by id or by slug in `locale`.
+pub fn find_event(
+    conn: &mut AnyConnection,
+    item: &ItemRef,
+    locale: &str,
+    now: NaiveDateTime,
+) -> AppResult<EventRow> {
+    let q = events::table.into_boxed::<MultiBackend>();
+    let q = match item {
+        ItemRef::Id(id) => q.filter(events::id.eq(*id)),
+        ItemRef::Slug(slug) => q
+            .filter(events::locale.eq(locale.to_string()))
+            .filter(events::slug.eq(slug.clone())),
+    };
+    let row: Option<EventRow> = q.select(EventRow::as_select()).first(conn).optional()?;
+    row.filter(|r| is_visible(&r.status, r.published_at, now))
+        .ok_or_else(|| AppError::not_found("no such event"))
+}
+
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    responses(
+        (status = 200, description = "One event", body = Event),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events/{id}")]
+pub async fn get_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ItemQuery>,
+) -> AppResult<HttpResponse> {
+    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let item = ItemRef::parse(&path)?;
+    let caches = state.caches.clone();
+    let fallback = state.config.default_locale.clone();
+    let loc = locale.clone();
+    let event = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let row = find_event(conn, &item, &loc, now)?;
+        let ctx = context(
+            conn,
+            &caches,
+            std::slice::from_ref(&row),
+            &row.locale,
+            &fallback,
+            now,
+        )?;
+        Ok(ctx.event(&row))
+    })
+    .await?;
+    Ok(response::json(Some(&event.locale.clone()), &event))
+}
