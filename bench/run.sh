@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Load test of the news API: article list, article item and a 304 revalidation,
-# against /healthz as the baseline measured in the same run, on SQLite and
-# PostgreSQL, at each article count given (default 10000 and 1000000).
+# Load tests against /healthz as the baseline measured in the same run, on SQLite
+# and PostgreSQL, with the response cache off (every request reaches the
+# database) and on (the default, 1 s):
+#   news:   article list, article item and a 304 revalidation at each of SIZES articles
+#   places: a `near` radius search and /v1/nearby at PLACES generated places
 #
-#   bench/run.sh                 # both backends, 10k and 1M articles
-#   SIZES="10000" BACKENDS=sqlite DURATION=5s bench/run.sh
+#   bench/run.sh                                   # everything (about 25 minutes)
+#   SCENARIOS=news SIZES=10000 BACKENDS=sqlite DURATION=5s bench/run.sh
 #
 # Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); it creates
-# and drops its own database. Every run is bounded by DURATION per endpoint.
+# and drops its own databases. Each wrk run is bounded by DURATION (plus one
+# second of warm-up) and stops by itself. Results: bench/results/*.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SCENARIOS="${SCENARIOS:-news places}"
 SIZES="${SIZES:-10000 1000000}"
+PLACES="${PLACES:-100000}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
 CACHES="${CACHES:-0 1000}"
 DURATION="${DURATION:-10s}"
@@ -20,17 +25,13 @@ CONNS="${CONNS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-8181}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-OUT="${OUT:-bench/results/news-$(date -u +%Y%m%d-%H%M%S).tsv}"
+OUT="${OUT:-bench/results/run-$(date -u +%Y%m%d-%H%M%S).tsv}"
 BIN=target/release/belportal
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet
 mkdir -p bench/results
-printf 'backend\tarticles\tresponse_cache_ms\tendpoint\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
-
-pg_url_for() { # the admin URL with another database name
-  echo "${PG_ADMIN%/*}/$1"
-}
+printf 'scenario\tbackend\trows\tresponse_cache_ms\tendpoint\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
 
 server_pid=""
 stop_server() {
@@ -42,67 +43,89 @@ stop_server() {
 }
 trap stop_server EXIT
 
-run_wrk() { # name url [header]
-  local name=$1 url=$2 header=${3:-}
+run_wrk() { # url [header] -> "rps p50 p99"
+  local url=$1 header=${2:-}
   local args=(-t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 5s)
   [ -n "$header" ] && args+=(-H "$header")
-  local out
   # One second of warm-up (caches, connections), not recorded.
   wrk -t"$THREADS" -c"$CONNS" -d1s ${header:+-H "$header"} "$url" >/dev/null
+  local out
   out=$(wrk "${args[@]}" "$url")
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  if grep -q "Non-2xx or 3xx" <<<"$out"; then
-    echo "warning: $name answered errors" >&2
-  fi
-  echo "$rps $p50 $p99"
+  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $url answered errors" >&2
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+
+new_database() { # backend name -> DATABASE_URL
+  case $1 in
+    sqlite)
+      rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm"
+      echo "sqlite://bench/results/$2.db" ;;
+    postgres)
+      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2" >/dev/null
+      echo "${PG_ADMIN%/*}/$2" ;;
+  esac
+}
+
+drop_database() { # backend name
+  case $1 in
+    sqlite) rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm" ;;
+    postgres) psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" >/dev/null ;;
+  esac
+}
+
+# scenario backend rows url endpoint-specs...; a spec is name|path|header
+measure() {
+  local scenario=$1 backend=$2 rows=$3 url=$4
+  shift 4
+  for cache in $CACHES; do
+    DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
+      BELPORTAL_RESPONSE_CACHE_MS=$cache RUST_LOG=warn "$BIN" serve &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+      curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+      sleep 0.1
+    done
+    local base="http://127.0.0.1:$PORT"
+    read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "healthz (baseline)" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
+    for spec in "$@"; do
+      IFS='|' read -r name path header <<<"$spec"
+      if [ "$header" = "ETAG" ]; then
+        # Same headers as wrk (no Accept), so the ETag is that of wrk's requests.
+        header="If-None-Match: $(curl -sI -H 'Accept:' "$base$path" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')"
+      fi
+      read -r rps p50 p99 < <(run_wrk "$base$path" "$header")
+      ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.3f", a / b}')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "$name" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
+    done
+    stop_server
+  done
 }
 
 for backend in $BACKENDS; do
-  for n in $SIZES; do
-    case $backend in
-      sqlite)
-        db_file="bench/results/bench-$n.db"
-        rm -f "$db_file" "$db_file-wal" "$db_file-shm"
-        url="sqlite://$db_file" ;;
-      postgres)
-        name="bp_bench_$n"
-        psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
-        url=$(pg_url_for "$name") ;;
+  for scenario in $SCENARIOS; do
+    case $scenario in
+      news)
+        for n in $SIZES; do
+          url=$(new_database "$backend" "bp_bench_news_$n")
+          start=$(date +%s)
+          DATABASE_URL=$url RUST_LOG=warn "$BIN" generate --articles "$n" --seed 42 >/dev/null
+          echo "# $backend: generated $n articles in $(( $(date +%s) - start )) s" | tee -a "$OUT.log"
+          measure news "$backend" "$n" "$url" \
+            "list 20|/v1/articles|" "item|/v1/articles/$(( n / 2 ))|" "304 revalidation|/v1/articles|ETAG"
+          drop_database "$backend" "bp_bench_news_$n"
+        done ;;
+      places)
+        url=$(new_database "$backend" "bp_bench_places")
+        start=$(date +%s)
+        DATABASE_URL=$url RUST_LOG=warn "$BIN" generate --places "$PLACES" --seed 42 >/dev/null
+        echo "# $backend: generated $PLACES places in $(( $(date +%s) - start )) s" | tee -a "$OUT.log"
+        measure places "$backend" "$PLACES" "$url" \
+          "near 25 km|/v1/tourist-sites?near=53.9006,27.5590&radius_km=25|" \
+          "near 100 km|/v1/tourist-sites?near=53.9006,27.5590&radius_km=100|" \
+          "nearby 25 km|/v1/nearby?lat=53.9006&lon=27.5590&radius_km=25|"
+        drop_database "$backend" "bp_bench_places" ;;
     esac
-    start=$(date +%s)
-    DATABASE_URL=$url BELPORTAL_DEMO=false RUST_LOG=warn "$BIN" generate --articles "$n" --seed 42 >/dev/null
-    echo "# $backend: generated $n articles in $(( $(date +%s) - start )) s" | tee -a "$OUT.log"
-    for cache in $CACHES; do
-      DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
-        BELPORTAL_RESPONSE_CACHE_MS=$cache RUST_LOG=warn "$BIN" serve &
-      server_pid=$!
-      for _ in $(seq 1 100); do
-        curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
-        sleep 0.1
-      done
-      base="http://127.0.0.1:$PORT"
-      item_id=$(( n / 2 ))
-      # Same headers as wrk (no Accept), so the warm-up fills the same cache keys.
-      etag=$(curl -sI -H 'Accept:' "$base/v1/articles" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
-      curl -sf "$base/v1/articles/$item_id" >/dev/null
-      read -r b_rps b50 b99 < <(run_wrk healthz "$base/healthz")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$n" "$cache" "healthz (baseline)" "$b_rps" "$b50" "$b99" "1.00" >> "$OUT"
-      for spec in "list|$base/v1/articles|" "item|$base/v1/articles/$item_id|" "304|$base/v1/articles|If-None-Match: $etag"; do
-        IFS='|' read -r name url_ header <<<"$spec"
-        read -r rps p50 p99 < <(run_wrk "$name" "$url_" "$header")
-        ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.3f", a / b}')
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$n" "$cache" "$name" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
-      done
-      stop_server
-    done
-    if [ "$backend" = postgres ]; then
-      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS bp_bench_$n WITH (FORCE)" >/dev/null
-    else
-      rm -f "$db_file" "$db_file-wal" "$db_file-shm"
-    fi
   done
 done
 column -t -s $'\t' "$OUT"

@@ -75,6 +75,39 @@ pub fn bbox_around(c: Point, radius_km: f64) -> BBox {
     }
 }
 
+/// Grid cells are 0.1 degree in latitude and longitude.
+const CELLS_PER_DEGREE: f64 = 10.0;
+const CELL_COLUMNS: i32 = 3601;
+
+fn cell_row(lat: f64) -> i32 {
+    ((lat.clamp(-90.0, 90.0) + 90.0) * CELLS_PER_DEGREE).floor() as i32
+}
+
+fn cell_col(lon: f64) -> i32 {
+    ((lon.clamp(-180.0, 180.0) + 180.0) * CELLS_PER_DEGREE).floor() as i32
+}
+
+/// The grid cell of a point: an integer that an ordinary index can search, so a
+/// radius search reads only the cells its box touches (no database extension).
+pub fn cell(p: Point) -> i32 {
+    cell_row(p.lat) * CELL_COLUMNS + cell_col(p.lon)
+}
+
+/// The cells a box touches; `None` when there are so many that a plain range
+/// scan is as good (about a 150 km radius and more).
+pub fn cells(b: &BBox) -> Option<Vec<i32>> {
+    let (r0, r1) = (cell_row(b.min_lat), cell_row(b.max_lat));
+    let (c0, c1) = (cell_col(b.min_lon), cell_col(b.max_lon));
+    if (r1 - r0 + 1) * (c1 - c0 + 1) > 1500 {
+        return None;
+    }
+    Some(
+        (r0..=r1)
+            .flat_map(|r| (c0..=c1).map(move |c| r * CELL_COLUMNS + c))
+            .collect(),
+    )
+}
+
 /// Distances are shown to 0.01 km.
 pub fn round_km(d: f64) -> f64 {
     (d * 100.0).round() / 100.0
@@ -111,6 +144,19 @@ mod tests {
             haversine_km(MINSK, mir)
         );
         assert_eq!(haversine_km(MINSK, MINSK), 0.0);
+    }
+
+    #[test]
+    fn a_point_lies_in_one_of_the_cells_of_any_box_around_it() {
+        let b = bbox_around(MINSK, 25.0);
+        let cells = cells(&b).unwrap();
+        assert!(cells.contains(&cell(MINSK)));
+        assert!(cells.len() <= 80, "{}", cells.len());
+        assert!(
+            super::cells(&bbox_around(MINSK, 500.0)).is_none(),
+            "huge boxes fall back to a range scan"
+        );
+        assert_ne!(cell(MINSK), cell(BREST));
     }
 
     #[test]

@@ -37,11 +37,14 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
-    /// Fill the database with N generated articles (deterministic, for benchmarks).
+    /// Add generated articles and places (deterministic, for benchmarks).
     Generate {
         /// How many articles to add.
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 0)]
         articles: u64,
+        /// How many places (tourist sites, UNESCO listings, sanatoria, monuments) to add.
+        #[arg(long, default_value_t = 0)]
+        places: u64,
         /// Seed of the generator; the same seed gives the same content.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -61,15 +64,24 @@ fn main() -> ExitCode {
             println!("applied {n} migration(s)");
             Ok(())
         }),
-        Command::Generate { articles, seed } => load_config().and_then(|c| {
+        Command::Generate {
+            articles,
+            places,
+            seed,
+        } => load_config().and_then(|c| {
+            if articles == 0 && places == 0 {
+                return Err("nothing to generate: pass --articles N and/or --places N".into());
+            }
             let backend = Backend::from_url(&c.database_url)?;
             db::run_migrations(&backend)?;
             let mut conn = db::Manager::new(backend)
                 .connect()
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            let n = belportal::demo::generate::generate_articles(&mut conn, articles, seed)
+            let a = belportal::demo::generate::generate_articles(&mut conn, articles, seed)
                 .map_err(|e| e.to_string())?;
-            println!("generated {n} article(s)");
+            let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
+                .map_err(|e| e.to_string())?;
+            println!("generated {a} article(s) and {p} place(s)");
             Ok(())
         }),
     };

@@ -73,6 +73,7 @@ pub struct Manager {
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+     PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002; \
      PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;";
 
 impl Manager {

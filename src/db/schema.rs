@@ -90,6 +90,7 @@ diesel::table! {
         address -> Nullable<Text>,
         lat -> Nullable<Double>,
         lon -> Nullable<Double>,
+        geo_cell -> Nullable<Integer>,
         image -> Nullable<Text>,
         gallery -> Text,
         website -> Nullable<Text>,

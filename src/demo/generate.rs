@@ -145,3 +145,106 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
     }
     Ok(done)
 }
+
+const PLACE_WORDS: [&str; 12] = [
+    "castle", "manor", "lake", "church", "museum", "park", "forest", "memorial", "spring", "hill",
+    "mill", "chapel",
+];
+const REGIONS: [&str; 7] = [
+    "brest",
+    "vitebsk",
+    "gomel",
+    "grodno",
+    "minsk-region",
+    "mogilev",
+    "minsk-city",
+];
+
+/// Adds `n` published English places of the four geo kinds, spread uniformly
+/// over Belarus' bounding box, in batches.
+pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
+    use crate::content::places::Kind;
+    use crate::db::schema::{place_terms, places};
+    use crate::demo::places::NewPlace;
+    super::ensure_reference_data(conn)?;
+    let now = db::now();
+    let mut rng = Rng(seed ^ 0x005e_ed91_ace5);
+    let first_index: i64 = places::table.count().get_result(conn)?;
+    let mut done = 0u64;
+    while done < n {
+        let size = 500u64.min(n - done);
+        conn.transaction::<_, crate::error::AppError, _>(|conn| {
+            let mut rows = Vec::with_capacity(size as usize);
+            let mut tags: Vec<(u64, &str)> = Vec::new();
+            for k in 0..size {
+                let i = first_index as u64 + done + k;
+                let kind = Kind::PLACES[rng.below(4) as usize];
+                let word = PLACE_WORDS[rng.below(12) as usize];
+                let lat = 51.3 + (rng.below(1_000_000) as f64 / 1_000_000.0) * 4.8;
+                let lon = 23.3 + (rng.below(1_000_000) as f64 / 1_000_000.0) * 9.4;
+                let category = match kind {
+                    Kind::TouristSite => {
+                        Some(["castle", "museum", "lake", "church"][rng.below(4) as usize])
+                    }
+                    Kind::UnescoSite => Some("cultural"),
+                    Kind::Monument => Some("monument"),
+                    _ => None,
+                };
+                rows.push(NewPlace {
+                    group_id: 0,
+                    kind: kind.as_str().into(),
+                    locale: "en".into(),
+                    slug: format!("gen-{i}-{word}"),
+                    name: format!("Generated {word} {i}"),
+                    summary: format!("A generated {word} for load tests."),
+                    description_html: format!("<p>Generated {word} number {i}.</p>"),
+                    region: Some(REGIONS[rng.below(7) as usize].into()),
+                    locality: None,
+                    address: None,
+                    lat: Some(lat),
+                    lon: Some(lon),
+                    geo_cell: Some(crate::geo::cell(crate::geo::Point { lat, lon })),
+                    image: None,
+                    gallery: "[]".into(),
+                    website: None,
+                    phone: None,
+                    email: None,
+                    category: category.map(str::to_string),
+                    rank_order: i32::MAX,
+                    listing_status: (kind == Kind::UnescoSite).then(|| "tentative".to_string()),
+                    details: "{}".into(),
+                    status: "published".into(),
+                    published_at: Some(now),
+                    created_at: now,
+                    updated_at: now,
+                });
+                tags.push((k, TAGS[rng.below(12) as usize]));
+            }
+            let ids: Vec<i64> = crate::with_backend!(conn, |c| diesel::insert_into(places::table)
+                .values(&rows)
+                .returning(places::id)
+                .get_results(c)?);
+            let values: Vec<_> = tags
+                .iter()
+                .filter_map(|(k, t)| ids.get(*k as usize).map(|id| (*id, *t)))
+                .map(|(id, t)| {
+                    (
+                        place_terms::place_id.eq(id),
+                        place_terms::term.eq("tag"),
+                        place_terms::value.eq(t),
+                        place_terms::position.eq(0),
+                    )
+                })
+                .collect();
+            crate::with_backend!(conn, |c| diesel::insert_into(place_terms::table)
+                .values(&values)
+                .execute(c)?);
+            diesel::update(places::table.filter(places::group_id.eq(0i64)))
+                .set(places::group_id.eq(places::id))
+                .execute(conn)?;
+            Ok(())
+        })?;
+        done += size;
+    }
+    Ok(done)
+}

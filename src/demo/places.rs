@@ -98,6 +98,7 @@ pub struct NewPlace {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    pub geo_cell: Option<i32>,
     pub image: Option<String>,
     pub gallery: String,
     pub website: Option<String>,
@@ -219,6 +220,12 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     address: s.address.clone(),
                     lat: s.location.map(|l| l.lat),
                     lon: s.location.map(|l| l.lon),
+                    geo_cell: s.location.map(|l| {
+                        crate::geo::cell(crate::geo::Point {
+                            lat: l.lat,
+                            lon: l.lon,
+                        })
+                    }),
                     image: s.image.as_ref().map(to_json).transpose()?,
                     gallery: to_json(&s.gallery)?,
                     website: s.website.clone(),

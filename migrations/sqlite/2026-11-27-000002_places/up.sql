@@ -15,6 +15,9 @@ CREATE TABLE places (
     address TEXT,
     lat DOUBLE PRECISION CHECK (lat BETWEEN -90 AND 90),
     lon DOUBLE PRECISION CHECK (lon BETWEEN -180 AND 180),
+    -- The 0.1-degree grid cell of (lat, lon) (see geo::cell): a radius search
+    -- reads only the cells its bounding box touches.
+    geo_cell INTEGER,
     image TEXT,
     gallery TEXT NOT NULL DEFAULT '[]',
     website TEXT,
@@ -34,8 +37,8 @@ CREATE TABLE places (
 );
 CREATE INDEX places_list ON places (kind, locale, status, rank_order, id);
 CREATE INDEX places_name ON places (kind, locale, name, id);
-CREATE INDEX places_geo ON places (lat, lon);
-CREATE INDEX places_kind_geo ON places (kind, lat, lon);
+-- Radius and box searches read candidates from this alone (covering).
+CREATE INDEX places_geo ON places (kind, geo_cell, lat, lon, locale, status, published_at, rank_order, name);
 CREATE INDEX places_group ON places (group_id);
 CREATE INDEX places_updated ON places (updated_at);
 

@@ -189,6 +189,7 @@ pub struct PlaceRow {
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    pub geo_cell: Option<i32>,
     pub image: Option<String>,
     pub gallery: String,
     pub website: Option<String>,
@@ -525,6 +526,9 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
         q = q.filter(places::updated_at.ge(t));
     }
     if let Some(b) = f.search_box() {
+        if let Some(cells) = crate::geo::cells(&b) {
+            q = q.filter(places::geo_cell.eq_any(cells));
+        }
         q = q
             .filter(places::lat.between(b.min_lat, b.max_lat))
             .filter(places::lon.between(b.min_lon, b.max_lon));
