@@ -4,7 +4,9 @@ use belportal::db::{self, Backend};
 use belportal::demo::generate::{generate_articles, generate_places};
 use diesel::prelude::*;
 
-fn generated(seed: u64) -> (Vec<(String, String)>, Vec<(String, Option<f64>)>) {
+type Generated = (Vec<(String, String)>, Vec<(String, Option<f64>)>);
+
+fn generated(seed: u64) -> Generated {
     let dir = tempfile::tempdir().unwrap();
     let backend = Backend::Sqlite(dir.path().join("g.db").display().to_string());
     db::run_migrations(&backend).unwrap();
