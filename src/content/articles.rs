@@ -13,7 +13,7 @@ use super::sections::{self, SectionRef, SectionRow};
 use super::{siblings, utc, Image, Translation};
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
 use crate::http::params::{
@@ -22,11 +22,6 @@ use crate::http::params::{
 };
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, the same on both backends.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]

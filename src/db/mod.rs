@@ -188,6 +188,11 @@ where
     .await?
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends (for case-insensitive `q`).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Case-insensitive substring pattern for LIKE, with `\` escaping the wildcards.
 pub fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);

@@ -23,18 +23,13 @@ use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use super::{siblings, utc, Image, Translation};
 use crate::cache::{Caches, Lookup};
 use crate::db::schema::{event_tags, events};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
-use crate::geo::{bbox_around, haversine_km, Point};
+use crate::geo::{haversine_km, Point};
 use crate::http::locale::negotiate;
 use crate::http::params::{day_range, minsk_day, rfc3339_utc, ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 pub const TIMEZONE: &str = "Europe/Minsk";
 
@@ -346,12 +341,7 @@ pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     if let Some(t) = f.updated_since {
         q = q.filter(events::updated_at.ge(t));
     }
-    let circle = f.geo.near.map(|(p, r)| bbox_around(p, r));
-    let search = match (f.geo.bbox, circle) {
-        (Some(a), Some(b)) => Some(a.intersect(&b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(b) = search {
+    if let Some(b) = f.geo.search_box() {
         q = q
             .filter(events::lat.between(b.min_lat, b.max_lat))
             .filter(events::lon.between(b.min_lon, b.max_lon));

@@ -104,18 +104,13 @@ use super::regions::{load_regions, Location, Region};
 use super::{siblings, utc, Image, Translation};
 use crate::cache::{Caches, Lookup};
 use crate::db::schema::{place_terms, places};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
 use crate::http::locale::negotiate;
 use crate::http::params::{is_slug, ItemRef, ListParams, Paging, RawList};
 use crate::http::response::{self, Page};
 use crate::AppState;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
 pub const MAX_RADIUS_KM: f64 = 500.0;
@@ -477,7 +472,7 @@ impl PlaceFilter {
     }
 
     /// The box searched in SQL: `bbox`, the circle's box, or both intersected.
-    fn search_box(&self) -> Option<BBox> {
+    pub fn search_box(&self) -> Option<BBox> {
         let circle = self.near.map(|(p, r)| bbox_around(p, r));
         match (self.bbox, circle) {
             (Some(a), Some(b)) => Some(a.intersect(&b)),
