@@ -3,8 +3,9 @@
 //! GET responses. Writes call `invalidate_all`; the TTLs bound staleness across
 //! several instances.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -43,6 +44,8 @@ pub enum Lookup<V> {
 pub struct SwrCache<V: Clone + Send + Sync + 'static> {
     inner: Cache<String, Arc<Entry<V>>>,
     fresh: Duration,
+    /// Keys being computed: concurrent misses of one key wait for the first.
+    in_flight: Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>,
 }
 
 impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
@@ -54,7 +57,43 @@ impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
             .max_capacity(max_weight)
             .time_to_live(fresh + stale)
             .build();
-        SwrCache { inner, fresh }
+        SwrCache {
+            inner,
+            fresh,
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// The cached value, or `compute`'s, computed once for all concurrent callers
+    /// of a key (single flight): a cold start does not run the same COUNT 32 times.
+    /// Called on blocking threads only (it may wait).
+    pub fn get_or_compute<E>(
+        &self,
+        key: &str,
+        compute: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if let Lookup::Hit(v) = self.lookup(key) {
+            return Ok(v);
+        }
+        let lock = {
+            let mut map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key.to_string()).or_default().clone()
+        };
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = self.inner.get(&key.to_string()) {
+            if e.at.elapsed() < self.fresh {
+                return Ok(e.value.clone());
+            }
+        }
+        let result = compute();
+        if let Ok(v) = &result {
+            self.insert(key.to_string(), v.clone());
+        }
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        result
     }
 
     pub fn lookup(&self, key: &str) -> Lookup<V> {
@@ -197,5 +236,28 @@ mod tests {
         assert!(matches!(c.lookup("k"), Lookup::Hit(2)));
         c.invalidate_all();
         assert!(matches!(c.lookup("k"), Lookup::Miss));
+    }
+
+    #[test]
+    fn concurrent_misses_of_one_key_compute_once() {
+        let c: SwrCache<i64> =
+            SwrCache::new(Duration::from_secs(5), Duration::from_secs(5), 100, |_| 1);
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (c, calls) = (c.clone(), calls.clone());
+                std::thread::spawn(move || {
+                    c.get_or_compute::<()>("k", || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(50));
+                        Ok(7)
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), Ok(7));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

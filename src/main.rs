@@ -81,6 +81,7 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())?;
             let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
                 .map_err(|e| e.to_string())?;
+            db::analyze(&mut conn).map_err(|e| e.to_string())?;
             println!("generated {a} article(s) and {p} place(s)");
             Ok(())
         }),

@@ -193,13 +193,9 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
 /// The total for a filter, cached for a few seconds: COUNT over a million rows
 /// must not run on every page view.
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
-    let key = f.cache_key();
-    if let crate::cache::Lookup::Hit(n) = caches.counts.lookup(&key) {
-        return Ok(n);
-    }
-    let n: i64 = filtered(f).count().get_result(conn)?;
-    caches.counts.insert(key, n);
-    Ok(n)
+    caches.counts.get_or_compute(&f.cache_key(), || {
+        Ok(filtered(f).count().get_result(conn)?)
+    })
 }
 
 /// One page of the article list.

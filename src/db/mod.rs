@@ -72,9 +72,11 @@ pub struct Manager {
     backend: Backend,
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002; \
-     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000;";
+// busy_timeout comes first: the pragmas after it may need the write lock briefly
+// (WAL switch, statistics), and a pool opens several connections at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000; \
+     PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;";
 
 impl Manager {
     pub fn new(backend: Backend) -> Self {
@@ -172,6 +174,18 @@ pub fn now() -> NaiveDateTime {
 pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
     let nanos = t.nanosecond() / 1_000 * 1_000;
     t.with_nanosecond(nanos).unwrap_or(t)
+}
+
+/// Refreshes the planner's statistics after a bulk load (the generator; imports
+/// later): without them PostgreSQL picks sequential scans for a freshly loaded
+/// table until autovacuum catches up.
+pub fn analyze(conn: &mut AnyConnection) -> AppResult<()> {
+    match conn {
+        // VACUUM also sets the visibility map, so counts become index-only scans.
+        AnyConnection::Postgresql(c) => c.batch_execute("VACUUM (ANALYZE)")?,
+        AnyConnection::Sqlite(c) => c.batch_execute("ANALYZE")?,
+    }
+    Ok(())
 }
 
 /// Runs `f` on a pooled connection on the blocking thread pool, never on an actix worker.

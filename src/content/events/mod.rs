@@ -21,7 +21,7 @@ use super::regions::{Location, Region};
 use super::sections::ItemQuery;
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use super::{siblings, utc, Image, Translation};
-use crate::cache::{Caches, Lookup};
+use crate::cache::Caches;
 use crate::db::schema::{event_tags, events};
 use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
@@ -407,15 +407,11 @@ pub fn list_events_page(
             distances,
         ));
     }
-    let key = f.cache_key();
-    let total = match caches.counts.lookup(&key) {
-        Lookup::Hit(n) => n,
-        Lookup::Miss => {
-            let n: i64 = filtered(f).count().get_result(conn)?;
-            caches.counts.insert(key, n);
-            n
-        }
-    };
+    let total = caches
+        .counts
+        .get_or_compute(&f.cache_key(), || -> AppResult<i64> {
+            Ok(filtered(f).count().get_result(conn)?)
+        })?;
     let mut q = filtered(f).select(EventRow::as_select());
     let desc = params.sort.desc;
     if let Some(c) = params.cursor() {

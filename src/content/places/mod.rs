@@ -102,7 +102,7 @@ use utoipa::ToSchema;
 use super::articles::is_visible;
 use super::regions::{load_regions, Location, Region};
 use super::{siblings, utc, Image, Translation};
-use crate::cache::{Caches, Lookup};
+use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
@@ -532,13 +532,9 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
 }
 
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> AppResult<i64> {
-    let key = f.cache_key();
-    if let Lookup::Hit(n) = caches.counts.lookup(&key) {
-        return Ok(n);
-    }
-    let n: i64 = filtered(f).count().get_result(conn)?;
-    caches.counts.insert(key, n);
-    Ok(n)
+    caches.counts.get_or_compute(&f.cache_key(), || {
+        Ok(filtered(f).count().get_result(conn)?)
+    })
 }
 
 /// A candidate of a radius search: enough to filter, sort and page in memory.
