@@ -94,6 +94,19 @@ both_backends! {
 }
 
 both_backends! {
+    async fn head_answers_like_get(app) {
+        let get = app.get("/v1/articles/fm-belarus-pakistan-talks").await;
+        let head = app
+            .send(TestRequest::default().method(actix_web::http::Method::HEAD).uri("/v1/articles/fm-belarus-pakistan-talks"))
+            .await;
+        assert_eq!(head.status, 200);
+        assert_eq!(head.header("etag"), get.header("etag"));
+        let missing = app.send(TestRequest::default().method(actix_web::http::Method::HEAD).uri("/v1/articles/nope")).await;
+        assert_eq!(missing.status, 404);
+    }
+}
+
+both_backends! {
     async fn public_gets_are_cacheable_and_vary(app) {
         let r = app.get("/v1/articles?limit=1").await;
         assert_eq!(r.header("cache-control").as_deref(), Some("public, max-age=60"));

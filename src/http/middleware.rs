@@ -200,6 +200,12 @@ pub async fn envelope(
         .and_then(valid_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(rid.clone()));
+    let mut req = req;
+    if req.method() == Method::HEAD {
+        // HEAD is GET without a body: route it as GET; the HTTP layer, which saw
+        // the original method, sends headers only.
+        req.head_mut().method = Method::GET;
+    }
     let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
     let method = req.method().clone();
     let path = req.path().to_string();
