@@ -66,7 +66,7 @@ both_backends! {
             let req = TestRequest::default().method(method.parse().unwrap()).uri(uri);
             let r = app.send(req).await;
             r.problem(405);
-            assert_eq!(r.header("allow").as_deref(), Some("GET"), "{method} {uri}");
+            assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD"), "{method} {uri}");
         }
     }
 }

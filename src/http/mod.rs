@@ -82,6 +82,10 @@ impl RouteTable {
                         methods.push(m.to_string());
                     }
                 }
+                // HEAD is served wherever GET is (see the envelope middleware).
+                if item.get.is_some() {
+                    methods.push("HEAD".to_string());
+                }
                 (ResourceDef::new(path.as_str()), methods)
             })
             .collect();
