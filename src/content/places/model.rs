@@ -1,0 +1,288 @@
+//! The place row, the shared API core, and the context that turns rows into items.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{unesco_sites, Kind};
+use crate::cache::Caches;
+use crate::content::articles::is_visible;
+use crate::content::regions::{load_regions, Location, Region};
+use crate::content::{siblings, utc, Image, Translation};
+use crate::db::schema::{place_terms, places};
+use crate::db::AnyConnection;
+use crate::error::AppResult;
+use crate::geo::Point;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = places)]
+pub struct PlaceRow {
+    pub id: i64,
+    pub group_id: i64,
+    pub kind: String,
+    pub locale: String,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub description_html: String,
+    pub region: Option<String>,
+    pub locality: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub geo_cell: Option<i32>,
+    pub image: Option<String>,
+    pub gallery: String,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub category: Option<String>,
+    pub rank_order: i32,
+    pub listing_status: Option<String>,
+    pub details: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PlaceRow {
+    pub fn point(&self) -> Option<Point> {
+        Some(Point {
+            lat: self.lat?,
+            lon: self.lon?,
+        })
+    }
+
+    pub fn details<T: for<'de> Deserialize<'de> + Default>(&self) -> T {
+        serde_json::from_str(&self.details).unwrap_or_default()
+    }
+}
+
+/// A region as places show it.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct RegionRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// The fields every place has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaceCore {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub translations: Vec<Translation>,
+    pub name: String,
+    pub summary: String,
+    /// Sanitized HTML.
+    pub description_html: String,
+    pub region: Option<RegionRef>,
+    pub locality: Option<String>,
+    pub address: Option<String>,
+    pub location: Option<Location>,
+    pub image: Option<Image>,
+    pub gallery: Vec<Image>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Great-circle distance from `near` (km, two decimals); only with `near`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+/// What rows need to become API items: localized regions, multi-valued terms,
+/// visible translations, and referenced tourist sites.
+pub struct Ctx {
+    pub regions: Arc<Vec<Region>>,
+    pub terms: HashMap<i64, HashMap<String, Vec<String>>>,
+    pub siblings: Vec<(i64, i64, String, String)>,
+    pub tourist_refs: HashMap<i64, TouristSiteRef>,
+    pub distances: HashMap<i64, f64>,
+}
+
+/// A tourist site referenced from a UNESCO listing.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TouristSiteRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+impl Ctx {
+    pub fn terms(&self, id: i64, term: &str) -> Vec<String> {
+        self.terms
+            .get(&id)
+            .and_then(|t| t.get(term))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn region(&self, slug: Option<&str>) -> Option<RegionRef> {
+        let slug = slug?;
+        let name = self
+            .regions
+            .iter()
+            .find(|r| r.slug == slug)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| slug.to_string());
+        Some(RegionRef {
+            slug: slug.to_string(),
+            name,
+        })
+    }
+
+    pub fn core(&self, r: &PlaceRow) -> PlaceCore {
+        PlaceCore {
+            id: r.id,
+            slug: r.slug.clone(),
+            locale: r.locale.clone(),
+            translations: siblings(&self.siblings, r.group_id, r.id),
+            name: r.name.clone(),
+            summary: r.summary.clone(),
+            description_html: r.description_html.clone(),
+            region: self.region(r.region.as_deref()),
+            locality: r.locality.clone(),
+            address: r.address.clone(),
+            location: r.point().map(|p| Location {
+                lat: p.lat,
+                lon: p.lon,
+            }),
+            image: Image::from_column(r.image.as_deref()),
+            gallery: serde_json::from_str(&r.gallery).unwrap_or_default(),
+            website: r.website.clone(),
+            phone: r.phone.clone(),
+            email: r.email.clone(),
+            tags: self.terms(r.id, "tag"),
+            published_at: r.published_at.map(utc),
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+            distance_km: self.distances.get(&r.id).copied(),
+        }
+    }
+}
+
+/// Regions localized for `locale`, cached (reference data).
+pub fn regions_for(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    locale: &str,
+    fallback: &str,
+) -> AppResult<Arc<Vec<Region>>> {
+    if let Some(r) = caches.regions(locale) {
+        return Ok(r);
+    }
+    let r = Arc::new(load_regions(conn, locale, fallback)?);
+    caches.set_regions(locale, r.clone());
+    Ok(r)
+}
+
+/// Loads everything `Ctx` needs for these rows, in a handful of queries.
+pub fn context(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    rows: &[PlaceRow],
+    locale: &str,
+    fallback: &str,
+    now: NaiveDateTime,
+) -> AppResult<Ctx> {
+    let regions = regions_for(conn, caches, locale, fallback)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut terms: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
+    if !ids.is_empty() {
+        let term_rows: Vec<(i64, String, String)> = place_terms::table
+            .filter(place_terms::place_id.eq_any(ids))
+            .select((place_terms::place_id, place_terms::term, place_terms::value))
+            .order((
+                place_terms::place_id,
+                place_terms::term,
+                place_terms::position,
+                place_terms::value,
+            ))
+            .load(conn)?;
+        for (id, term, value) in term_rows {
+            terms
+                .entry(id)
+                .or_default()
+                .entry(term)
+                .or_default()
+                .push(value);
+        }
+    }
+    let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
+    let siblings = if groups.is_empty() {
+        Vec::new()
+    } else {
+        // By group only (an index lookup); visibility is checked here.
+        places::table
+            .filter(places::group_id.eq_any(groups))
+            .select((
+                (places::group_id, places::id, places::locale, places::slug),
+                places::status,
+                places::published_at,
+            ))
+            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
+            .into_iter()
+            .filter(|(_, s, p)| is_visible(s, *p, now))
+            .map(|(r, _, _)| r)
+            .collect()
+    };
+    let wanted: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.kind == Kind::UnescoSite.as_str())
+        .filter_map(|r| {
+            r.details::<unesco_sites::UnescoDetails>()
+                .tourist_site_group
+        })
+        .collect();
+    let mut tourist_refs = HashMap::new();
+    if !wanted.is_empty() {
+        type RefRow = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<NaiveDateTime>,
+        );
+        let refs: Vec<RefRow> = places::table
+            .filter(places::group_id.eq_any(wanted))
+            .filter(places::kind.eq(Kind::TouristSite.as_str()))
+            .select((
+                places::group_id,
+                places::id,
+                places::slug,
+                places::name,
+                places::locale,
+                places::status,
+                places::published_at,
+            ))
+            .load(conn)?;
+        for (group, id, slug, name, loc, status, published_at) in refs {
+            if !is_visible(&status, published_at, now) {
+                continue;
+            }
+            // Prefer the sibling in the requested locale.
+            let better = loc == locale || !tourist_refs.contains_key(&group);
+            if better {
+                tourist_refs.insert(group, TouristSiteRef { id, slug, name });
+            }
+        }
+    }
+    Ok(Ctx {
+        regions,
+        terms,
+        siblings,
+        tourist_refs,
+        distances: HashMap::new(),
+    })
+}
