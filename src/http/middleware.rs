@@ -207,8 +207,6 @@ pub async fn envelope(
         req.head_mut().method = Method::GET;
     }
     let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
-    let method = req.method().clone();
-    let path = req.path().to_string();
     let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
     if status.is_server_error() {
@@ -217,6 +215,7 @@ pub async fn envelope(
             .error()
             .map(|e| format!("{e:?}"))
             .unwrap_or_default();
+        let (method, path) = (res.request().method(), res.request().path());
         tracing::error!(request_id = %rid, %method, %path, status = status.as_u16(), %cause, "request failed");
     }
     let is_problem = res
