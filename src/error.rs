@@ -36,6 +36,10 @@ pub enum AppError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -87,7 +91,9 @@ impl AppError {
             AppError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
             }
-            AppError::Conflict(d)
+            AppError::Unauthorized(d)
+            | AppError::Forbidden(d)
+            | AppError::Conflict(d)
             | AppError::PreconditionFailed(d)
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d) => d.clone(),
@@ -123,6 +129,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -148,6 +156,12 @@ impl ResponseError for AppError {
                     res.headers_mut().insert(header::ALLOW, v);
                 }
             }
+            AppError::Unauthorized(_) => {
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"belportal\""),
+                );
+            }
             AppError::Unavailable(_) => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
@@ -165,6 +179,9 @@ impl From<diesel::result::Error> for AppError {
             E::NotFound => AppError::not_found("no such item"),
             E::DatabaseError(K::UniqueViolation, _) => {
                 AppError::Conflict("an item with this slug already exists in this locale".into())
+            }
+            E::DatabaseError(K::ForeignKeyViolation, _) => {
+                AppError::Conflict("other content still refers to this item".into())
             }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 AppError::Unavailable(e.to_string())

@@ -1,5 +1,6 @@
 //! belportal: a headless JSON content API. `build_app` is shared by the binary and the tests.
 
+pub mod admin;
 pub mod cache;
 pub mod config;
 pub mod content;
@@ -8,8 +9,10 @@ pub mod demo;
 pub mod error;
 pub mod geo;
 pub mod http;
+pub mod keys;
 pub mod openapi;
 pub mod ops;
+pub mod write;
 
 use std::sync::Arc;
 
@@ -151,6 +154,11 @@ pub fn build_app(
         .app_data(
             web::JsonConfig::default()
                 .limit(1 << 20)
+                // application/json, and +json types such as application/merge-patch+json.
+                .content_type(|m| {
+                    m.type_() == "application"
+                        && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+                })
                 .error_handler(http::json_error),
         )
         .app_data(web::PathConfig::default().error_handler(http::path_error))

@@ -1,4 +1,4 @@
-//! The `belportal` command: serve (default), migrate, openapi, generate.
+//! The `belportal` command: serve (default), migrate, keys, openapi, generate.
 
 use std::process::ExitCode;
 
@@ -31,6 +31,11 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage API keys: create (prints the key once, alone on the last line), list, revoke.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Print the OpenAPI document (or write it with --output).
     Openapi {
         /// Write to this file instead of standard output.
@@ -51,12 +56,83 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key; its secret is printed once, alone on the last line.
+    Create {
+        /// `editor` (writes content) or `admin` (also manages keys).
+        #[arg(long, value_parser = ["editor", "admin"])]
+        role: String,
+        /// Who or what uses the key; shown in article revisions.
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by id; it fails at once.
+    Revoke {
+        /// The key's id, from `keys list`.
+        id: i64,
+    },
+}
+
+fn keys(config: Config, action: KeysCommand) -> Result<(), String> {
+    use belportal::keys::{self, Role};
+    let backend = Backend::from_url(&config.database_url)?;
+    db::run_migrations(&backend)?;
+    let mut conn = db::Manager::new(backend)
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    match action {
+        KeysCommand::Create { role, name } => {
+            let role = Role::parse(&role).ok_or("role must be editor or admin")?;
+            let name =
+                keys::validate_name(Some(&name)).map_err(|e| format!("--name {}", e.message))?;
+            let k = keys::create_key(&mut conn, &name, role).map_err(|e| e.to_string())?;
+            println!(
+                "created {} key {} (\"{}\", prefix {}); store it now, it is not shown again:",
+                k.info.role.as_str(),
+                k.info.id,
+                k.info.name,
+                k.info.prefix
+            );
+            println!("{}", k.key);
+        }
+        KeysCommand::List => {
+            let all = keys::list_keys(&mut conn).map_err(|e| e.to_string())?;
+            println!(
+                "{:>5}  {:<7}  {:<8}  {:<25}  {:<25}  name",
+                "id", "role", "prefix", "created", "revoked"
+            );
+            for k in all {
+                println!(
+                    "{:>5}  {:<7}  {:<8}  {:<25}  {:<25}  {}",
+                    k.id,
+                    k.role.as_str(),
+                    k.prefix,
+                    k.created_at.to_rfc3339(),
+                    k.revoked_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "-".into()),
+                    k.name
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let k = keys::revoke_key(&mut conn, id).map_err(|e| e.to_string())?;
+            println!("revoked key {} (\"{}\")", k.id, k.name);
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     init_tracing();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi { output } => print_openapi(output),
+        Command::Keys { action } => load_config().and_then(|c| keys(c, action)),
         Command::Serve => load_config().and_then(serve),
         Command::Migrate => load_config().and_then(|c| {
             let backend = Backend::from_url(&c.database_url)?;

@@ -15,12 +15,36 @@ use utoipa::OpenApi;
         (name = "events", description = "The Belarus Events Calendar: events, month calendar, iCalendar feed"),
         (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
+        (name = "sync", description = "The changes feed for mirrors and importers"),
+        (name = "admin", description = "API keys (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
         crate::content::vocab::RegionSlug,
-    ))
+    )),
+    modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
+
+/// `Authorization: Bearer <api key>` for writes, previews and admin.
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key from `belportal keys create` or `POST /v1/admin/api-keys`; roles `editor` (content) and `admin` (also keys).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -38,7 +38,8 @@ pub struct Translation {
     pub slug: String,
 }
 
-/// Publication state of a content item.
+/// Publication state of a content item: `published` with a future
+/// `published_at` is scheduled and turns public at that instant.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentStatus {
@@ -55,6 +56,104 @@ impl ContentStatus {
             ContentStatus::Archived => "archived",
         }
     }
+
+    pub fn from_column(s: &str) -> ContentStatus {
+        match s {
+            "published" => ContentStatus::Published,
+            "archived" => ContentStatus::Archived,
+            _ => ContentStatus::Draft,
+        }
+    }
+}
+
+/// Which items a read may see: the public (published, `published_at` passed), or,
+/// for editors previewing with `status=`, one publication status or any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Visibility {
+    #[default]
+    Public,
+    Status(ContentStatus),
+    Any,
+}
+
+impl Visibility {
+    /// The rule for rows already loaded.
+    pub fn allows(
+        self,
+        status: &str,
+        published_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> bool {
+        match self {
+            Visibility::Public => status == "published" && published_at.is_some_and(|t| t <= now),
+            Visibility::Status(s) => status == s.as_str(),
+            Visibility::Any => true,
+        }
+    }
+
+    /// The preview value of a `status` parameter, if it is one (`draft`,
+    /// `published`, `archived`, `any`); other values belong to the resource.
+    pub fn preview_value(v: &str) -> Option<Visibility> {
+        match v {
+            "draft" => Some(Visibility::Status(ContentStatus::Draft)),
+            "published" => Some(Visibility::Status(ContentStatus::Published)),
+            "archived" => Some(Visibility::Status(ContentStatus::Archived)),
+            "any" => Some(Visibility::Any),
+            _ => None,
+        }
+    }
+
+    /// The visibility a request asks for with `status`: previews need an editor key.
+    pub async fn from_request(
+        req: &actix_web::HttpRequest,
+        status: Option<&str>,
+    ) -> crate::error::AppResult<Visibility> {
+        let Some(v) = status else {
+            return Ok(Visibility::Public);
+        };
+        let vis = Visibility::preview_value(v).ok_or_else(|| {
+            crate::error::AppError::bad_param(
+                "status",
+                format!("unknown status `{v}`; allowed: draft, published, archived, any"),
+            )
+        })?;
+        crate::http::auth::require(req, crate::keys::Role::Editor).await?;
+        Ok(vis)
+    }
+
+    pub fn cache_tag(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Status(s) => s.as_str(),
+            Visibility::Any => "any",
+        }
+    }
+}
+
+/// The query of a content item endpoint: the locale, and an editor's preview.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContentItemQuery {
+    /// Locale in which a slug is looked up and the response is given.
+    pub lang: Option<String>,
+    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview items the public cannot see yet.
+    #[param(pattern = "^(draft|published|archived|any)$")]
+    pub status: Option<String>,
+}
+
+/// Narrows a boxed query on a content table to what `vis` may see.
+#[macro_export]
+macro_rules! filter_visibility {
+    ($q:expr, $t:ident, $vis:expr, $now:expr) => {
+        match $vis {
+            $crate::content::Visibility::Public => $q
+                .filter($t::status.eq("published"))
+                .filter($t::published_at.le($now)),
+            $crate::content::Visibility::Status(s) => $q.filter($t::status.eq(s.as_str())),
+            $crate::content::Visibility::Any => $q,
+        }
+    };
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -111,6 +210,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(feeds::atom_feed)
         .service(feeds::rss_feed)
         .service(articles::get_article)
+        .service(articles::write::create_article)
+        .service(articles::write::update_article)
+        .service(articles::write::delete_article)
+        .service(articles::write::list_article_revisions)
         .service(places::tourist_sites::list_tourist_sites)
         .service(places::tourist_sites::get_tourist_site)
         .service(places::unesco_sites::list_unesco_sites)
@@ -125,7 +228,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(events::list_events)
         .service(events::calendar::event_calendar)
         .service(events::ics::events_ics)
-        .service(events::get_event);
+        .service(events::get_event)
+        .service(crate::write::changes::changes_feed)
+        .service(crate::admin::list_api_keys)
+        .service(crate::admin::create_api_key)
+        .service(crate::admin::revoke_api_key);
 }
 
 #[cfg(test)]

@@ -161,3 +161,60 @@ diesel::table! {
 
 diesel::joinable!(event_tags -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(events, event_tags);
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    change_seq (id) {
+        id -> Integer,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        resource -> Text,
+        item_id -> BigInt,
+        slug -> Text,
+        locale -> Text,
+        action -> Text,
+        public -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        number -> Integer,
+        key_name -> Text,
+        saved_at -> Timestamp,
+        content -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, idem_key) {
+        api_key_id -> BigInt,
+        idem_key -> Text,
+        fingerprint -> Text,
+        status -> Integer,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        content_language -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -161,6 +161,61 @@ impl TestApp {
         self.send(TestRequest::get().uri(uri)).await
     }
 
+    /// A new API key with this role (`editor` or `admin`).
+    pub async fn key(&self, role: &str) -> String {
+        let role = belportal::keys::Role::parse(role).expect("role");
+        let name = format!("{} desk", role.as_str());
+        self.with_conn(move |c| {
+            belportal::keys::create_key(c, &name, role)
+                .expect("create key")
+                .key
+        })
+        .await
+    }
+
+    /// A JSON write with a bearer key.
+    pub async fn write(
+        &self,
+        method: actix_web::http::Method,
+        uri: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> Resp {
+        let mut req = TestRequest::default()
+            .method(method)
+            .uri(uri)
+            .insert_header(("Authorization", format!("Bearer {key}")));
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post(&self, uri: &str, key: &str, body: serde_json::Value) -> Resp {
+        self.write(actix_web::http::Method::POST, uri, key, Some(body))
+            .await
+    }
+
+    pub async fn patch(&self, uri: &str, key: &str, body: serde_json::Value) -> Resp {
+        self.write(actix_web::http::Method::PATCH, uri, key, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, uri: &str, key: &str) -> Resp {
+        self.write(actix_web::http::Method::DELETE, uri, key, None)
+            .await
+    }
+
+    /// A GET with a bearer key (previews).
+    pub async fn get_as(&self, uri: &str, key: &str) -> Resp {
+        self.send(
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("Authorization", format!("Bearer {key}"))),
+        )
+        .await
+    }
+
     /// Runs raw statements on the test database (to set up states no endpoint creates yet).
     pub async fn exec(&self, sql: &str) {
         let state = self.state.clone();

@@ -1,6 +1,8 @@
 //! Articles: the news list (keyset pagination, filters), items with related
 //! articles, and the archive calendar.
 
+pub mod write;
+
 use std::collections::HashMap;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::sections::{self, SectionRef, SectionRow};
-use super::{siblings, utc, Image, Translation};
+use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
 use crate::db::{self, lower, AnyConnection, MultiBackend};
@@ -62,6 +64,8 @@ pub struct ArticleSummary {
     pub image: Option<Image>,
     pub tags: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
+    /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
+    pub publication_status: ContentStatus,
     pub reading_time_minutes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -119,11 +123,15 @@ pub struct ArticleListQuery {
     pub to: Option<String>,
     /// Response locale (`be`, `ru`, `en`).
     pub lang: Option<String>,
+    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.
+    #[param(pattern = "^(draft|published|archived|any)$")]
+    pub status: Option<String>,
 }
 
 /// Validated filters of the article list.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
+    pub vis: Visibility,
     pub locale: String,
     pub now: NaiveDateTime,
     pub section_ids: Option<Vec<i64>>,
@@ -137,17 +145,21 @@ pub struct ArticleFilter {
 impl ArticleFilter {
     fn cache_key(&self) -> String {
         format!(
-            "articles|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.locale, self.section_ids, self.tag, self.from, self.to, self.q, self.updated_since
+            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.vis,
+            self.locale,
+            self.section_ids,
+            self.tag,
+            self.from,
+            self.to,
+            self.q,
+            self.updated_since
         )
     }
 }
 
-fn visible(now: NaiveDateTime) -> articles::BoxedQuery<'static, MultiBackend> {
-    articles::table
-        .into_boxed()
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(now))
+fn visible(now: NaiveDateTime, vis: Visibility) -> articles::BoxedQuery<'static, MultiBackend> {
+    crate::filter_visibility!(articles::table.into_boxed(), articles, vis, now)
 }
 
 /// The visibility rule of `visible`, for rows already loaded.
@@ -156,7 +168,7 @@ pub fn is_visible(status: &str, published_at: Option<NaiveDateTime>, now: NaiveD
 }
 
 fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
-    let mut q = visible(f.now).filter(articles::locale.eq(f.locale.clone()));
+    let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
     if let Some(ids) = &f.section_ids {
         q = q.filter(articles::section_id.eq_any(ids.clone()));
     }
@@ -357,6 +369,7 @@ fn summary_from_row(
         source: r.source,
         author: r.author,
         published_at: r.published_at.map(utc),
+        publication_status: ContentStatus::from_column(&r.status),
         reading_time_minutes: r.reading_time_minutes,
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
@@ -370,8 +383,9 @@ pub fn find_article(
     item: &ItemRef,
     locale: &str,
     now: NaiveDateTime,
+    vis: Visibility,
 ) -> AppResult<Article> {
-    let mut q = visible(now);
+    let mut q = visible(now, vis);
     q = match item {
         ItemRef::Id(id) => q.filter(articles::id.eq(*id)),
         ItemRef::Slug(slug) => q
@@ -426,7 +440,7 @@ fn related_articles(
     }
     type Brief = (i64, String, String, Option<NaiveDateTime>);
     let base = || {
-        visible(now)
+        visible(now, Visibility::Public)
             .filter(articles::locale.eq(row.locale.clone()))
             .filter(articles::id.ne(row.id))
             .select((
@@ -541,6 +555,7 @@ pub async fn list_articles(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let vis = Visibility::from_request(&req, q.status.as_deref()).await?;
     let params = ListParams::parse(
         RawList {
             limit: q.limit.as_deref(),
@@ -562,6 +577,7 @@ pub async fn list_articles(
     let page = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
             section_ids: section_filter(conn, &caches, &loc, section.as_deref())?,
+            vis,
             locale: loc,
             now: db::now(),
             tag,
@@ -578,7 +594,7 @@ pub async fn list_articles(
 
 #[utoipa::path(
     tag = "news",
-    params(("id" = String, Path, description = "Article id, or slug in the requested locale"), sections::ItemQuery),
+    params(("id" = String, Path, description = "Article id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One article", body = Article,
             headers(("ETag" = String, description = "Strong validator of this representation"))),
@@ -591,14 +607,15 @@ pub async fn get_article(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<sections::ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     let item = ItemRef::parse(&path)?;
     let loc = locale.clone();
     let caches = state.caches.clone();
     let article = db::run(&state.pool, move |c| {
-        find_article(c, &caches, &item, &loc, db::now())
+        find_article(c, &caches, &item, &loc, db::now(), vis)
     })
     .await?;
     Ok(response::json(

@@ -1,0 +1,5 @@
+DROP TABLE idempotency_keys;
+DROP TABLE article_revisions;
+DROP TABLE changes;
+DROP TABLE change_seq;
+DROP TABLE api_keys;

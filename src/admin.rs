@@ -1,0 +1,125 @@
+//! Admin endpoints: API keys.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use crate::db;
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::http::auth::Admin;
+use crate::http::params::{ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
+use crate::write::{parse_body, write_id};
+use crate::AppState;
+
+#[utoipa::path(
+    tag = "admin",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every key, revoked ones included (never the secrets)", body = ListBody<ApiKey>),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/api-keys")]
+pub async fn list_api_keys(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> AppResult<HttpResponse> {
+    let params = ListParams::parse(
+        RawList {
+            limit: Some("100"),
+            ..Default::default()
+        },
+        &["id"],
+        "id",
+    )?;
+    let all = db::run(&state.pool, keys::list_keys).await?;
+    let page = Page::from_slice(all, &params);
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    request_body = ApiKeyWrite,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "The new key; `key` is shown only in this response", body = CreatedApiKey),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or bad name or role", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/api-keys")]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    let obj = match body.into_inner() {
+        Value::Object(m) => m,
+        _ => {
+            return Err(AppError::Unprocessable(vec![FieldError {
+                field: "body".into(),
+                message: "must be a JSON object".into(),
+            }]))
+        }
+    };
+    let w: ApiKeyWrite = parse_body(&obj, &["id", "prefix", "created_at", "revoked_at", "key"])?;
+    let mut errors = Vec::new();
+    let name = keys::validate_name(w.name.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    if w.role.is_none() {
+        errors.push(FieldError {
+            field: "role".into(),
+            message: "is required (`editor` or `admin`)".into(),
+        });
+    }
+    let (Some(name), Some(role), true) = (name, w.role, errors.is_empty()) else {
+        return Err(AppError::Unprocessable(errors));
+    };
+    let created = db::run(&state.pool, move |conn| keys::create_key(conn, &name, role)).await?;
+    let mut res = response::json(None, &created);
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!(
+        "/v1/admin/api-keys/{}",
+        created.info.id
+    )) {
+        res.headers_mut()
+            .insert(actix_web::http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "Key id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Revoked; requests with the key fail from now on"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/admin/api-keys/{id}")]
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    db::run(&state.pool, move |conn| keys::revoke_key(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

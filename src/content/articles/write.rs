@@ -1,0 +1,527 @@
+//! Writing articles: POST, PATCH (JSON Merge Patch), DELETE, and revisions.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::{find_article, Article};
+use crate::content::{reading_time_minutes, utc, ContentStatus, Image, Visibility};
+use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::auth::Editor;
+use crate::http::params::{ItemRef, ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::write::common::{self, Fields};
+use crate::write::{self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::AppState;
+
+/// The body of article writes. Every field is optional in a PATCH (a merge
+/// patch onto the stored article); POST needs `slug`, `section` and `title`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleWrite {
+    /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
+    pub slug: Option<String>,
+    /// A configured locale; defaults to the default locale.
+    pub locale: Option<String>,
+    /// The id of an article in another locale this one translates.
+    pub translation_of: Option<i64>,
+    /// The section's slug (in the article's locale).
+    pub section: Option<String>,
+    /// 1-300 characters.
+    pub title: Option<String>,
+    pub lead: Option<String>,
+    /// HTML; sanitized on write (allow-listed tags and attributes).
+    pub body_html: Option<String>,
+    pub dateline: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub image: Option<Image>,
+    pub tags: Option<Vec<String>>,
+    /// `draft` (default), `published` or `archived`.
+    pub publication_status: Option<ContentStatus>,
+    /// Synonym of `publication_status`.
+    pub status: Option<ContentStatus>,
+    /// RFC 3339; defaults to now when published. A future instant schedules the article.
+    pub published_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+struct ArticleForm {
+    group_id: i64,
+    locale: String,
+    slug: String,
+    section_id: i64,
+    title: String,
+    lead: String,
+    body_html: String,
+    dateline: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+    image: Option<String>,
+    reading_time_minutes: i32,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+pub struct Articles;
+
+/// The translation group for a write: the sibling's group with `translation_of`
+/// (which must not hold this locale yet), else the item's own group.
+pub fn translation_group(
+    errs: &mut FieldErrors,
+    target: Option<(i64, String)>,
+    in_group: impl FnOnce(i64) -> AppResult<Vec<(i64, String)>>,
+    locale: &str,
+    self_id: Option<i64>,
+    own_group: Option<i64>,
+) -> AppResult<i64> {
+    let group = match target {
+        None => return Ok(own_group.unwrap_or(0)),
+        Some((g, _)) => g,
+    };
+    for (id, l) in in_group(group)? {
+        if Some(id) != self_id && l == locale {
+            errs.add(
+                "translation_of",
+                format!("that item already has a translation in `{locale}` (id {id})"),
+            );
+        }
+    }
+    Ok(group)
+}
+
+impl Resource for Articles {
+    const TYPE: &'static str = "article";
+    const COLLECTION: &'static str = "articles";
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "translations",
+        "created_at",
+        "updated_at",
+        "reading_time_minutes",
+        "related",
+    ];
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Body = ArticleWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<NaiveDateTime>,
+        );
+        let row: Option<Row> = articles::table
+            .inner_join(sections_t::table)
+            .filter(articles::id.eq(id))
+            .select((
+                articles::slug,
+                articles::locale,
+                sections_t::slug,
+                articles::title,
+                articles::lead,
+                articles::body_html,
+                articles::dateline,
+                articles::source,
+                articles::author,
+                articles::image,
+                articles::status,
+                articles::published_at,
+            ))
+            .first(conn)
+            .optional()?;
+        let (slug, locale, section, title, lead, body, dateline, source, author, image, status, at) =
+            row.ok_or_else(|| AppError::not_found("no such article"))?;
+        let tags: Vec<String> = article_tags::table
+            .filter(article_tags::article_id.eq(id))
+            .select(article_tags::tag)
+            .order(article_tags::tag)
+            .load(conn)?;
+        Ok(Fields::default()
+            .set("slug", slug)
+            .set("locale", locale)
+            .set("section", section)
+            .set("title", title)
+            .set("lead", lead)
+            .set("body_html", body)
+            .set("dateline", dateline)
+            .set("source", source)
+            .set("author", author)
+            .set("image", Image::from_column(image.as_deref()))
+            .set("tags", tags)
+            .publication(&status, at)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        b: ArticleWrite,
+    ) -> AppResult<i64> {
+        let mut e = FieldErrors::default();
+        let locale = common::locale(&mut e, ctx, &b.locale);
+        let slug = e.slug("slug", &b.slug);
+        let title = e.text("title", &b.title, 300);
+        let lead = e.opt_text("lead", &b.lead, 2000).unwrap_or_default();
+        let body_html = sanitize_html(b.body_html.as_deref().unwrap_or(""));
+        if body_html.len() > 500_000 {
+            e.add("body_html", "must be at most 500000 bytes");
+        }
+        let dateline = e.opt_text("dateline", &b.dateline, 200);
+        let source = e.opt_text("source", &b.source, 200);
+        let author = e.opt_text("author", &b.author, 200);
+        if let Some(img) = &b.image {
+            common::image(&mut e, "image", img);
+        }
+        let tags = e.tags("tags", &b.tags);
+        let (status, published_at) =
+            common::publication(&mut e, ctx, b.publication_status, b.status, b.published_at);
+        let section_id = match b.section.as_deref() {
+            None => {
+                e.add("section", "is required");
+                0
+            }
+            Some(s) => {
+                let found: Option<i64> = sections_t::table
+                    .filter(sections_t::locale.eq(&locale))
+                    .filter(sections_t::slug.eq(s))
+                    .select(sections_t::id)
+                    .first(conn)
+                    .optional()?;
+                found.unwrap_or_else(|| {
+                    e.add("section", format!("no section `{s}` in locale `{locale}`"));
+                    0
+                })
+            }
+        };
+        let own_group: Option<i64> = match id {
+            Some(id) => Some(
+                articles::table
+                    .find(id)
+                    .select(articles::group_id)
+                    .first(conn)?,
+            ),
+            None => None,
+        };
+        let target: Option<(i64, String)> = match b.translation_of {
+            None => None,
+            Some(t) => {
+                let found: Option<(i64, String)> = articles::table
+                    .find(t)
+                    .select((articles::group_id, articles::locale))
+                    .first(conn)
+                    .optional()?;
+                if found.is_none() {
+                    e.add("translation_of", format!("no article {t}"));
+                }
+                found
+            }
+        };
+        let group_id = translation_group(
+            &mut e,
+            target,
+            |g| {
+                Ok(articles::table
+                    .filter(articles::group_id.eq(g))
+                    .select((articles::id, articles::locale))
+                    .load(conn)?)
+            },
+            &locale,
+            id,
+            own_group,
+        )?;
+        e.finish()?;
+        let form = ArticleForm {
+            group_id,
+            locale,
+            slug,
+            section_id,
+            title,
+            lead,
+            reading_time_minutes: reading_time_minutes(&body_html),
+            body_html,
+            dateline,
+            source,
+            author,
+            image: common::image_column(&b.image),
+            status,
+            published_at,
+            updated_at: ctx.now,
+        };
+        let id = match id {
+            Some(id) => {
+                diesel::update(articles::table.find(id))
+                    .set(&form)
+                    .execute(conn)?;
+                diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
+                    .execute(conn)?;
+                id
+            }
+            None => {
+                let id: i64 = diesel::insert_into(articles::table)
+                    .values((&form, articles::created_at.eq(ctx.now)))
+                    .returning(articles::id)
+                    .get_result(conn)?;
+                if form.group_id == 0 {
+                    diesel::update(articles::table.find(id))
+                        .set(articles::group_id.eq(id))
+                        .execute(conn)?;
+                }
+                id
+            }
+        };
+        for t in tags {
+            diesel::insert_into(article_tags::table)
+                .values((article_tags::article_id.eq(id), article_tags::tag.eq(t)))
+                .execute(conn)?;
+        }
+        Ok(id)
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        diesel::delete(articles::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        let a: Article = find_article(
+            conn,
+            &ctx.caches,
+            &ItemRef::Id(id),
+            "",
+            ctx.now,
+            Visibility::Any,
+        )?;
+        let s = &a.summary;
+        let public = s.publication_status == ContentStatus::Published
+            && s.published_at.is_some_and(|t| t.naive_utc() <= ctx.now);
+        let meta = ItemMeta {
+            slug: s.slug.clone(),
+            locale: s.locale.clone(),
+            public,
+        };
+        Representation::of(&a, meta)
+    }
+
+    fn after_save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+        rep: &Representation,
+    ) -> AppResult<()> {
+        let last: Option<i32> = article_revisions::table
+            .filter(article_revisions::article_id.eq(id))
+            .select(diesel::dsl::max(article_revisions::number))
+            .first(conn)?;
+        diesel::insert_into(article_revisions::table)
+            .values((
+                article_revisions::article_id.eq(id),
+                article_revisions::number.eq(last.unwrap_or(0) + 1),
+                article_revisions::key_name.eq(&ctx.caller.name),
+                article_revisions::saved_at.eq(ctx.now),
+                article_revisions::content.eq(String::from_utf8_lossy(&rep.bytes).into_owned()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+#[utoipa::path(
+    tag = "news",
+    request_body = ArticleWrite,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` and `ETag` name the new article", body = Article,
+            headers(("Location" = String, description = "Path of the new article"), ("ETag" = String, description = "Validator for If-Match"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::create::<Articles>(&req, &state, editor.0, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "news",
+    request_body(content = ArticleWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
+    params(
+        ("id" = i64, Path, description = "Article id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The updated article", body = Article,
+            headers(("ETag" = String, description = "Validator of the new version"))),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/articles/{id}")]
+pub async fn update_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::update::<Articles>(&req, &state, editor.0, &path, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(
+        ("id" = i64, Path, description = "Article id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted, with its revisions"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{id}")]
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    write::delete::<Articles>(&req, &state, editor.0, &path).await
+}
+
+/// One saved version of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    /// 1 for the first save, then consecutive.
+    pub number: i32,
+    pub saved_at: DateTime<Utc>,
+    /// The name of the API key that saved it.
+    pub saved_by: String,
+    /// The article as it read right after this save.
+    #[schema(value_type = Article)]
+    pub article: Value,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(("id" = i64, Path, description = "Article id"), RevisionQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every saved version, newest first", body = ListBody<Revision>),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id}/revisions")]
+pub async fn list_article_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _editor: Editor,
+    path: web::Path<String>,
+    query: web::Query<RevisionQuery>,
+) -> AppResult<HttpResponse> {
+    let id = write::write_id(&path)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: query.limit.as_deref(),
+            cursor: query.cursor.as_deref(),
+            page: query.page.as_deref(),
+            sort: None,
+            q: None,
+            updated_since: None,
+        },
+        &["number"],
+        "-number",
+    )?;
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        let exists: i64 = articles::table
+            .filter(articles::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(AppError::not_found("no such article"));
+        }
+        let rows: Vec<(i32, NaiveDateTime, String, String)> = article_revisions::table
+            .filter(article_revisions::article_id.eq(id))
+            .order(article_revisions::number.desc())
+            .select((
+                article_revisions::number,
+                article_revisions::saved_at,
+                article_revisions::key_name,
+                article_revisions::content,
+            ))
+            .load(conn)?;
+        let all: Vec<Revision> = rows
+            .into_iter()
+            .map(|(number, saved_at, saved_by, content)| Revision {
+                number,
+                saved_at: utc(saved_at),
+                saved_by,
+                article: serde_json::from_str(&content).unwrap_or(Value::Null),
+            })
+            .collect();
+        Ok(Page::from_slice(all, &p))
+    })
+    .await?;
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}

@@ -1,0 +1,79 @@
+//! Bearer API keys: extractors that answer 401 (no or bad key) and 403 (role too low).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::keys::{self, Caller, Role};
+use crate::AppState;
+
+/// The key presented in `Authorization: Bearer <key>`, if any (401 when malformed).
+fn bearer(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| AppError::Unauthorized("malformed Authorization header".into()))?;
+    let (scheme, key) = v
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| AppError::Unauthorized("expected `Authorization: Bearer <key>`".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
+        return Err(AppError::Unauthorized(
+            "expected `Authorization: Bearer <key>`".into(),
+        ));
+    }
+    Ok(Some(key.trim().to_string()))
+}
+
+/// The caller behind the request's key with at least `role`.
+pub async fn require(req: &HttpRequest, role: Role) -> AppResult<Caller> {
+    let key = bearer(req)?
+        .ok_or_else(|| AppError::Unauthorized("this request needs an API key".into()))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("no app state".into()))?
+        .clone();
+    let caller = db::run(&state.pool, move |conn| keys::authenticate(conn, &key)).await?;
+    if caller.role < role {
+        return Err(AppError::Forbidden(format!(
+            "this request needs the `{}` role",
+            role.as_str()
+        )));
+    }
+    Ok(caller)
+}
+
+macro_rules! role_extractor {
+    ($name:ident, $role:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $name(pub Caller);
+
+        impl FromRequest for $name {
+            type Error = actix_web::Error;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    require(&req, $role)
+                        .await
+                        .map($name)
+                        .map_err(actix_web::Error::from)
+                })
+            }
+        }
+    };
+}
+
+role_extractor!(
+    Editor,
+    Role::Editor,
+    "A caller with the `editor` or `admin` role."
+);
+role_extractor!(Admin, Role::Admin, "A caller with the `admin` role.");

@@ -1,0 +1,190 @@
+//! Write bodies: parsed into a resource's body struct (every field optional,
+//! unknown fields denied), with one `errors` entry per offending field rather than
+//! serde's first error.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{AppError, AppResult, FieldError};
+use crate::http::params::is_slug;
+
+/// serde's message without the position suffix (`at line 1 column 9`).
+fn clean_message(e: &serde_json::Error) -> String {
+    let m = e.to_string();
+    match m.find(" at line ") {
+        Some(i) => m[..i].to_string(),
+        None => m,
+    }
+}
+
+/// Checks each field on its own (so every bad field is reported), then parses the
+/// whole object. Read-only fields are named as such; unknown fields are named by
+/// the body struct's `deny_unknown_fields`.
+pub fn parse_body<T: DeserializeOwned>(
+    obj: &Map<String, Value>,
+    read_only: &[&str],
+) -> AppResult<T> {
+    let mut errors = Vec::new();
+    for (k, v) in obj {
+        if read_only.contains(&k.as_str()) {
+            errors.push(FieldError {
+                field: k.clone(),
+                message: "is read-only".into(),
+            });
+            continue;
+        }
+        let single = Value::Object(Map::from_iter([(k.clone(), v.clone())]));
+        if let Err(e) = serde_json::from_value::<T>(single) {
+            let msg = clean_message(&e);
+            let message = if msg.starts_with("unknown field") {
+                "is not a field of this resource".to_string()
+            } else {
+                msg
+            };
+            errors.push(FieldError {
+                field: k.clone(),
+                message,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Unprocessable(errors));
+    }
+    serde_json::from_value(Value::Object(obj.clone())).map_err(|e| {
+        AppError::Unprocessable(vec![FieldError {
+            field: "body".into(),
+            message: clean_message(&e),
+        }])
+    })
+}
+
+/// The keys of a merge patch must be writable fields (`null` included: removing a
+/// read-only field is as wrong as setting it).
+pub fn check_patch_keys<T: DeserializeOwned>(
+    patch: &Map<String, Value>,
+    read_only: &[&str],
+) -> AppResult<()> {
+    let mut errors = Vec::new();
+    for k in patch.keys() {
+        if read_only.contains(&k.as_str()) {
+            errors.push(FieldError {
+                field: k.clone(),
+                message: "is read-only".into(),
+            });
+            continue;
+        }
+        let single = Value::Object(Map::from_iter([(k.clone(), Value::Null)]));
+        if let Err(e) = serde_json::from_value::<T>(single) {
+            if clean_message(&e).starts_with("unknown field") {
+                errors.push(FieldError {
+                    field: k.clone(),
+                    message: "is not a field of this resource".into(),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Unprocessable(errors))
+    }
+}
+
+/// Collects semantic errors (required fields, formats, references) of a parsed body.
+#[derive(Debug, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// A required text: present, not blank, at most `max` characters. Returns it trimmed.
+    pub fn text(&mut self, field: &str, v: &Option<String>, max: usize) -> String {
+        match v.as_deref().map(str::trim) {
+            None | Some("") => {
+                self.add(field, "is required");
+                String::new()
+            }
+            Some(s) => {
+                self.max_len(field, s, max);
+                s.to_string()
+            }
+        }
+    }
+
+    /// An optional text, at most `max` characters; blank reads as absent.
+    pub fn opt_text(&mut self, field: &str, v: &Option<String>, max: usize) -> Option<String> {
+        let s = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+        self.max_len(field, s, max);
+        Some(s.to_string())
+    }
+
+    fn max_len(&mut self, field: &str, s: &str, max: usize) {
+        if s.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// A required slug: lowercase letters, digits and hyphens, with a letter.
+    pub fn slug(&mut self, field: &str, v: &Option<String>) -> String {
+        match v.as_deref() {
+            None | Some("") => {
+                self.add(field, "is required");
+                String::new()
+            }
+            Some(s) if !is_slug(s) || s.len() > 200 => {
+                self.add(
+                    field,
+                    "must be a slug: lowercase letters, digits and hyphens, with at least one letter, at most 200 characters",
+                );
+                String::new()
+            }
+            Some(s) => s.to_string(),
+        }
+    }
+
+    /// Tags: each a slug, no duplicates (order kept), at most 50.
+    pub fn tags(&mut self, field: &str, v: &Option<Vec<String>>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in v.iter().flatten() {
+            if !is_slug(t) || t.len() > 100 {
+                self.add(field, format!("`{t}` is not a slug"));
+                return Vec::new();
+            }
+            if !out.contains(t) {
+                out.push(t.clone());
+            }
+        }
+        if out.len() > 50 {
+            self.add(field, "at most 50 tags");
+        }
+        out
+    }
+
+    /// An absolute http(s) URL.
+    pub fn url(&mut self, field: &str, v: &Option<String>) -> Option<String> {
+        let s = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+        match url::Url::parse(s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && s.len() <= 2000 => {
+                Some(s.to_string())
+            }
+            _ => {
+                self.add(field, "must be an absolute http or https URL");
+                None
+            }
+        }
+    }
+
+    /// Ends the validation: 422 with every collected error, or Ok.
+    pub fn finish(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Unprocessable(self.0))
+        }
+    }
+}

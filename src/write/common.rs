@@ -1,0 +1,117 @@
+//! Field rules every content resource shares: locale, publication, images,
+//! translation links.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde_json::{Map, Value};
+
+use super::{FieldErrors, SaveCtx};
+use crate::content::{ContentStatus, Image};
+use crate::db::truncate_micros;
+use crate::http::params::rfc3339_utc;
+
+/// The locale of a write: a configured locale, else the default.
+pub fn locale(errs: &mut FieldErrors, ctx: &SaveCtx, v: &Option<String>) -> String {
+    match v.as_deref() {
+        None => ctx.config.default_locale.clone(),
+        Some(l) if ctx.config.is_supported_locale(l) => l.to_string(),
+        Some(l) => {
+            errs.add(
+                "locale",
+                format!(
+                    "`{l}` is not a configured locale; configured: {}",
+                    ctx.config.locales.join(", ")
+                ),
+            );
+            ctx.config.default_locale.clone()
+        }
+    }
+}
+
+/// `publication_status` (or its synonym `status`, where a resource has no other
+/// `status`) and `published_at`: `published` without a date is published now; a
+/// future date schedules it. Returns the stored status and instant.
+pub fn publication(
+    errs: &mut FieldErrors,
+    ctx: &SaveCtx,
+    status: Option<ContentStatus>,
+    synonym: Option<ContentStatus>,
+    published_at: Option<DateTime<FixedOffset>>,
+) -> (String, Option<NaiveDateTime>) {
+    let status = match (status, synonym) {
+        (Some(a), Some(b)) if a != b => {
+            errs.add("status", "contradicts `publication_status`");
+            a
+        }
+        (a, b) => a.or(b).unwrap_or(ContentStatus::Draft),
+    };
+    let at = published_at.map(|t| truncate_micros(t.naive_utc()));
+    let at = match (status, at) {
+        (ContentStatus::Published, None) => Some(ctx.now),
+        (_, at) => at,
+    };
+    (status.as_str().to_string(), at)
+}
+
+/// Checks an image object: an absolute http(s) URL or a path on this service,
+/// sizes in range, short texts.
+pub fn image(errs: &mut FieldErrors, field: &str, img: &Image) {
+    let u = img.url.trim();
+    let ok_url = if u.starts_with('/') {
+        !u.starts_with("//") && u.len() <= 2000
+    } else {
+        url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https")) && u.len() <= 2000
+    };
+    if !ok_url {
+        errs.add(
+            &format!("{field}.url"),
+            "must be an absolute http(s) URL or a path starting with /",
+        );
+    }
+    for (name, v) in [("width", img.width), ("height", img.height)] {
+        if v.is_some_and(|n| n == 0 || n > 100_000) {
+            errs.add(&format!("{field}.{name}"), "must be from 1 to 100000");
+        }
+    }
+    if img.alt.chars().count() > 500 {
+        errs.add(&format!("{field}.alt"), "must be at most 500 characters");
+    }
+    for (name, v) in [("caption", &img.caption), ("credit", &img.credit)] {
+        if v.as_ref().is_some_and(|s| s.chars().count() > 1000) {
+            errs.add(
+                &format!("{field}.{name}"),
+                "must be at most 1000 characters",
+            );
+        }
+    }
+}
+
+/// Image JSON as stored in a column.
+pub fn image_column(img: &Option<Image>) -> Option<String> {
+    img.as_ref().and_then(|i| serde_json::to_string(i).ok())
+}
+
+/// Builds the writable-field object of a stored item (the base of a merge patch).
+#[derive(Default)]
+pub struct Fields(pub Map<String, Value>);
+
+impl Fields {
+    pub fn set(mut self, k: &str, v: impl serde::Serialize) -> Self {
+        self.0.insert(
+            k.to_string(),
+            serde_json::to_value(v).unwrap_or(Value::Null),
+        );
+        self
+    }
+
+    /// Publication fields as a write would send them.
+    pub fn publication(self, status: &str, published_at: Option<NaiveDateTime>) -> Self {
+        self.set("publication_status", status)
+            .set("published_at", published_at.map(rfc3339_utc))
+    }
+
+    /// Null values are left out: in a merge patch they mean "absent".
+    pub fn done(mut self) -> Map<String, Value> {
+        self.0.retain(|_, v| !v.is_null());
+        self.0
+    }
+}

@@ -1,0 +1,370 @@
+//! The editorial write API for articles: keys and roles, validation, sanitizing,
+//! concurrency, idempotency, publication, revisions and the changes feed.
+
+mod common;
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+fn article(slug: &str) -> serde_json::Value {
+    json!({
+        "slug": slug,
+        "section": "culture",
+        "title": "Slutsk sashes return to the loom",
+        "lead": "Weavers revive the silk belts.",
+        "body_html": "<p>Silk and <b>gold</b> thread.</p>",
+        "tags": ["crafts", "slutsk"],
+        "publication_status": "published"
+    })
+}
+
+both_backends!(
+    async fn editor_creates_updates_and_deletes_an_article(app) {
+        let key = app.key("editor").await;
+        let res = app.post("/v1/articles", &key, article("slutsk-sashes")).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let loc = res.header("location").expect("location");
+        let etag = res.header("etag").expect("etag");
+        let created = res.json();
+        assert_eq!(created["slug"], "slutsk-sashes");
+        assert_eq!(created["section"]["slug"], "culture");
+        assert_eq!(created["publication_status"], "published");
+        assert_eq!(created["tags"], json!(["crafts", "slutsk"]));
+        let id = created["id"].as_i64().unwrap();
+        assert_eq!(loc, format!("/v1/articles/{id}"));
+
+        // The public sees it, with the same ETag as the write returned.
+        let got = app.get(&loc).await;
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("etag").as_deref(), Some(etag.as_str()));
+
+        // A merge patch changes one field and keeps the rest.
+        let res = app
+            .send(
+                TestRequest::patch()
+                    .uri(&loc)
+                    .insert_header(("Authorization", format!("Bearer {key}")))
+                    .insert_header(("If-Match", etag.clone()))
+                    .insert_header(("Content-Type", "application/merge-patch+json"))
+                    .set_payload(r#"{"title": "Slutsk sashes, woven again", "dateline": null}"#),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let updated = res.json();
+        assert_eq!(updated["title"], "Slutsk sashes, woven again");
+        assert_eq!(updated["lead"], "Weavers revive the silk belts.");
+        let new_etag = res.header("etag").unwrap();
+        assert_ne!(new_etag, etag);
+
+        // The old ETag is now stale: 412 and nothing changes.
+        let res = app
+            .send(
+                TestRequest::patch()
+                    .uri(&loc)
+                    .insert_header(("Authorization", format!("Bearer {key}")))
+                    .insert_header(("If-Match", etag.clone()))
+                    .set_json(json!({"title": "Lost update"})),
+            )
+            .await;
+        res.problem(412);
+        assert_eq!(app.get(&loc).await.json()["title"], "Slutsk sashes, woven again");
+
+        let res = app
+            .send(
+                TestRequest::delete()
+                    .uri(&loc)
+                    .insert_header(("Authorization", format!("Bearer {key}")))
+                    .insert_header(("If-Match", new_etag)),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+        app.get(&loc).await.problem(404);
+
+        let changes = app.get("/v1/changes").await.json();
+        let mine: Vec<(String, String)> = changes["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == id && c["type"] == "article")
+            .map(|c| (c["action"].as_str().unwrap().to_string(), c["seq"].to_string()))
+            .collect();
+        assert_eq!(
+            mine.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+            ["created", "updated", "deleted"]
+        );
+    }
+);
+
+both_backends!(
+    async fn writes_need_a_valid_key_and_role(app) {
+        let body = article("keyless");
+        let res = app
+            .send(TestRequest::post().uri("/v1/articles").set_json(body.clone()))
+            .await;
+        res.problem(401);
+        assert!(res.header("www-authenticate").is_some());
+        app.post("/v1/articles", "bp_00000000_nope", body.clone())
+            .await
+            .problem(401);
+        let editor = app.key("editor").await;
+        app.get_as("/v1/admin/api-keys", &editor).await.problem(403);
+        let admin = app.key("admin").await;
+        let res = app
+            .post("/v1/admin/api-keys", &admin, json!({"name": "night desk", "role": "editor"}))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let created = res.json();
+        let new_key = created["key"].as_str().unwrap().to_string();
+        assert!(new_key.len() >= 40);
+        assert_eq!(
+            app.post("/v1/articles", &new_key, article("night-news")).await.status,
+            201
+        );
+        let listed = app.get_as("/v1/admin/api-keys", &admin).await.json();
+        assert!(listed["data"].as_array().unwrap().iter().all(|k| k.get("key").is_none()));
+        let id = created["id"].as_i64().unwrap();
+        let res = app.delete(&format!("/v1/admin/api-keys/{id}"), &admin).await;
+        assert_eq!(res.status, 204);
+        app.post("/v1/articles", &new_key, article("after-revoke"))
+            .await
+            .problem(401);
+    }
+);
+
+both_backends!(
+    async fn bad_bodies_get_one_error_per_field(app) {
+        let key = app.key("editor").await;
+        let res = app
+            .post(
+                "/v1/articles",
+                &key,
+                json!({
+                    "slug": "Not A Slug",
+                    "section": "no-such-section",
+                    "title": 5,
+                    "id": 7,
+                    "reading_time_minutes": 3,
+                    "colour": "red",
+                    "publication_status": "live",
+                }),
+            )
+            .await;
+        let p = res.problem(422);
+        let fields: Vec<&str> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        for f in ["title", "id", "reading_time_minutes", "colour", "publication_status"] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+        // After the type errors are fixed, the semantic ones are named.
+        let p = app
+            .post("/v1/articles", &key, json!({"slug": "Not A Slug", "section": "nope"}))
+            .await
+            .problem(422);
+        let fields: Vec<&str> = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["slug", "title", "section"]);
+        // Duplicate slug in the same locale.
+        assert_eq!(app.post("/v1/articles", &key, article("twice")).await.status, 201);
+        app.post("/v1/articles", &key, article("twice")).await.problem(409);
+        // Malformed JSON, wrong type, too large.
+        let send = |ct: &'static str, body: Vec<u8>| {
+            TestRequest::post()
+                .uri("/v1/articles")
+                .insert_header(("Authorization", format!("Bearer {key}")))
+                .insert_header(("Content-Type", ct))
+                .set_payload(body)
+        };
+        app.send(send("application/json", b"{\"slug\":".to_vec())).await.problem(400);
+        app.send(send("text/plain", b"{}".to_vec())).await.problem(415);
+        let big = format!("{{\"lead\": \"{}\"}}", "x".repeat(1_100_000));
+        app.send(send("application/json", big.into_bytes())).await.problem(413);
+        // Nothing half-written: the failed writes left no changes behind.
+        let changes = app.get("/v1/changes").await.json();
+        assert_eq!(changes["data"].as_array().unwrap().len(), 1);
+    }
+);
+
+both_backends!(
+    async fn html_is_sanitized_on_write(app) {
+        let key = app.key("editor").await;
+        let mut body = article("sanitized");
+        body["body_html"] = json!(
+            "<p onmouseover=\"steal()\">Hello <a href=\"javascript:alert(1)\">x</a> <a href=\"https://belarus.by\">portal</a></p><script>alert(1)</script><img src=\"https://e.org/p.jpg\" onerror=\"boom()\" alt=\"p\"><em>ok</em>"
+        );
+        let res = app.post("/v1/articles", &key, body).await;
+        assert_eq!(res.status, 201);
+        let html = res.json()["body_html"].as_str().unwrap().to_string();
+        for bad in ["onmouseover", "javascript:", "<script", "onerror", "alert(1)"] {
+            assert!(!html.contains(bad), "{bad} survived: {html}");
+        }
+        for good in ["<a href=\"https://belarus.by\"", "<img src=\"https://e.org/p.jpg\"", "<em>ok</em>"] {
+            assert!(html.contains(good), "{good} lost: {html}");
+        }
+    }
+);
+
+both_backends!(
+    async fn concurrent_patches_with_the_same_if_match_have_one_winner(app) {
+        let key = app.key("editor").await;
+        let res = app.post("/v1/articles", &key, article("contested")).await;
+        let loc = res.header("location").unwrap();
+        let etag = res.header("etag").unwrap();
+        let svc = actix_web::test::init_service(belportal::build_app(
+            app.state.clone(),
+            app.metrics.clone(),
+        ))
+        .await;
+        let reqs = (0..12).map(|i| {
+            TestRequest::patch()
+                .uri(&loc)
+                .insert_header(("Authorization", format!("Bearer {key}")))
+                .insert_header(("If-Match", etag.clone()))
+                .set_json(json!({"title": format!("Version {i}")}))
+                .to_request()
+        });
+        let results =
+            futures_util::future::join_all(reqs.map(|r| actix_web::test::call_service(&svc, r))).await;
+        let statuses: Vec<u16> = results.iter().map(|r| r.status().as_u16()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 412).count(), 11, "{statuses:?}");
+        let revisions = app
+            .get_as(&format!("{loc}/revisions"), &key)
+            .await
+            .json();
+        assert_eq!(revisions["meta"]["total"], 2);
+    }
+);
+
+both_backends!(
+    async fn idempotency_key_replays_the_first_response(app) {
+        let key = app.key("editor").await;
+        let send = |body: serde_json::Value| {
+            TestRequest::post()
+                .uri("/v1/articles")
+                .insert_header(("Authorization", format!("Bearer {key}")))
+                .insert_header(("Idempotency-Key", "7b0e-retry"))
+                .set_json(body)
+        };
+        let first = app.send(send(article("once-only"))).await;
+        assert_eq!(first.status, 201);
+        let again = app.send(send(article("once-only"))).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.body, first.body);
+        assert_eq!(again.header("location"), first.header("location"));
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        let listed = app.get_as("/v1/articles?status=any&q=slutsk", &key).await.json();
+        assert_eq!(listed["meta"]["total"], 1);
+        app.send(send(article("another-body"))).await.problem(422);
+    }
+);
+
+both_backends!(
+    async fn drafts_and_scheduled_articles_stay_private_until_due(app) {
+        let key = app.key("editor").await;
+        let mut draft = article("secret-draft");
+        draft["publication_status"] = json!("draft");
+        let res = app.post("/v1/articles", &key, draft).await;
+        let id = res.json()["id"].as_i64().unwrap();
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+        let mut scheduled = article("scheduled-news");
+        scheduled["published_at"] = json!(soon);
+        let res = app.post("/v1/articles", &key, scheduled).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let sid = res.json()["id"].as_i64().unwrap();
+        for uri in [
+            format!("/v1/articles/{id}"),
+            "/v1/articles/secret-draft".to_string(),
+            format!("/v1/articles/{sid}"),
+        ] {
+            app.get(&uri).await.problem(404);
+        }
+        let list = app.get("/v1/articles?q=slutsk").await.json();
+        assert_eq!(list["meta"]["total"], 0);
+        let atom = app.get("/v1/articles/feed.atom").await;
+        assert_eq!(atom.status, 200);
+        let atom = atom.text();
+        assert!(!atom.contains("secret-draft") && !atom.contains("scheduled-news"));
+        // Previews need a key.
+        app.get("/v1/articles?status=any").await.problem(401);
+        let preview = app.get_as("/v1/articles?status=draft&q=slutsk", &key).await.json();
+        assert_eq!(preview["meta"]["total"], 1);
+        assert_eq!(preview["data"][0]["publication_status"], "draft");
+        assert_eq!(app.get_as(&format!("/v1/articles/{id}?status=any"), &key).await.status, 200);
+        // The changes feed hides the slugs of non-public items from anonymous readers.
+        let feed = app.get("/v1/changes").await.json();
+        let entry = feed["data"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        assert!(entry["slug"].is_null());
+        let feed = app.get_as("/v1/changes", &key).await.json();
+        let entry = feed["data"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        assert_eq!(entry["slug"], "secret-draft");
+        // The scheduled article turns public by itself.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
+        assert_eq!(app.get(&format!("/v1/articles/{sid}")).await.status, 200);
+    }
+);
+
+both_backends!(
+    async fn changes_feed_is_gap_free_and_pages_with_next_since(app) {
+        let key = app.key("editor").await;
+        for i in 0..5 {
+            let res = app.post("/v1/articles", &key, article(&format!("feed-{i}"))).await;
+            assert_eq!(res.status, 201);
+        }
+        // A failed write takes no number.
+        app.post("/v1/articles", &key, article("feed-0")).await.problem(409);
+        app.post("/v1/articles", &key, article("feed-5")).await;
+        let first = app.get("/v1/changes?limit=4").await.json();
+        assert_eq!(first["meta"]["next_since"], 4);
+        assert_eq!(first["meta"]["has_more"], true);
+        let rest = app.get("/v1/changes?since=4&limit=4").await.json();
+        let seqs: Vec<i64> = first["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(rest["data"].as_array().unwrap())
+            .map(|c| c["seq"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+        app.get("/v1/changes?since=-1").await.problem(400);
+    }
+);
+
+both_backends!(
+    async fn list_etag_changes_when_an_item_in_it_changes(app) {
+        let key = app.key("editor").await;
+        let before = app.get("/v1/articles?section=culture").await;
+        let first = before.json()["data"][0]["id"].as_i64().unwrap();
+        let res = app
+            .patch(&format!("/v1/articles/{first}"), &key, json!({"lead": "A new lead."}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let after = app.get("/v1/articles?section=culture").await;
+        assert_ne!(before.header("etag"), after.header("etag"));
+        assert_eq!(after.header("cache-control").as_deref(), Some("public, max-age=60"));
+    }
+);
+
+both_backends!(
+    async fn revisions_record_who_saved_each_version(app) {
+        let key = app.key("editor").await;
+        let loc = app.post("/v1/articles", &key, article("revised")).await.header("location").unwrap();
+        app.patch(&loc, &key, json!({"title": "Second title"})).await;
+        let res = app.get_as(&format!("{loc}/revisions"), &key).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let r = res.json();
+        assert_eq!(r["meta"]["total"], 2);
+        assert_eq!(r["data"][0]["number"], 2);
+        assert_eq!(r["data"][0]["saved_by"], "editor desk");
+        assert_eq!(r["data"][0]["article"]["title"], "Second title");
+        assert_eq!(r["data"][1]["article"]["title"], "Slutsk sashes return to the loom");
+        app.get(&format!("{loc}/revisions")).await.problem(401);
+    }
+);
