@@ -308,6 +308,20 @@ both_backends!(
         // The scheduled article turns public by itself.
         actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
         assert_eq!(app.get(&format!("/v1/articles/{sid}")).await.status, 200);
+        // ... and the changes feed announces it once it is due, slug and all.
+        let feed = app.get("/v1/changes").await.json();
+        let entries: Vec<&serde_json::Value> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == sid)
+            .collect();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert!(entries[0]["slug"].is_null());
+        assert_eq!(entries[1]["action"], "updated");
+        assert_eq!(entries[1]["slug"], "scheduled-news");
+        let again = app.get("/v1/changes").await.json();
+        assert_eq!(again["data"], feed["data"], "announced once");
     }
 );
 
@@ -366,5 +380,154 @@ both_backends!(
         assert_eq!(r["data"][0]["article"]["title"], "Second title");
         assert_eq!(r["data"][1]["article"]["title"], "Slutsk sashes return to the loom");
         app.get(&format!("{loc}/revisions")).await.problem(401);
+    }
+);
+
+both_backends!(
+    async fn drafts_stay_out_of_the_article_calendar_and_rss(app) {
+        let key = app.key("editor").await;
+        let mut draft = article("calendar-draft");
+        draft["publication_status"] = json!("draft");
+        draft["published_at"] = json!("2023-05-31T09:00:00+03:00");
+        assert_eq!(app.post("/v1/articles", &key, draft).await.status, 201);
+        let mut archived = article("calendar-archived");
+        archived["publication_status"] = json!("archived");
+        archived["published_at"] = json!("2023-05-31T10:00:00+03:00");
+        assert_eq!(app.post("/v1/articles", &key, archived).await.status, 201);
+        let before = app.get("/v1/articles/calendar?month=2023-05").await.json();
+        let day = |cal: &serde_json::Value| {
+            cal["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["date"] == "2023-05-31")
+                .unwrap()["count"]
+                .as_i64()
+                .unwrap()
+        };
+        let public_count = day(&before);
+        let rss = app.get("/v1/articles/feed.rss").await;
+        assert_eq!(rss.status, 200);
+        assert!(!rss.text().contains("calendar-draft") && !rss.text().contains("calendar-archived"));
+        // Publishing the draft adds it to the calendar day.
+        let id = app
+            .get_as("/v1/articles/calendar-draft?status=draft", &key)
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let res = app
+            .patch(&format!("/v1/articles/{id}"), &key, json!({"status": "published"}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["publication_status"], "published");
+        let after = app.get("/v1/articles/calendar?month=2023-05").await.json();
+        assert_eq!(day(&after), public_count + 1);
+    }
+);
+
+both_backends!(
+    async fn translation_of_links_articles_across_locales(app) {
+        let key = app.key("editor").await;
+        let en = app.post("/v1/articles", &key, article("linen-harvest")).await.json();
+        let en_id = en["id"].as_i64().unwrap();
+        let mut ru = article("urozhai-lna");
+        ru["locale"] = json!("ru");
+        ru["translation_of"] = json!(en_id);
+        // Sections are per locale: `culture` exists in English only.
+        let p = app.post("/v1/articles", &key, ru.clone()).await.problem(422);
+        assert_eq!(p["errors"][0]["field"], "section");
+        let culture = app.get("/v1/sections/culture").await.json();
+        let res = app
+            .post(
+                "/v1/sections",
+                &key,
+                json!({"slug": "kultura", "locale": "ru", "title": "Культура", "translation_of": culture["id"]}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        ru["section"] = json!("kultura");
+        let res = app.post("/v1/articles", &key, ru.clone()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let ru_id = res.json()["id"].as_i64().unwrap();
+        let got = app.get(&format!("/v1/articles/{en_id}")).await.json();
+        assert_eq!(got["translations"], json!([{"locale": "ru", "id": ru_id, "slug": "urozhai-lna"}]));
+        // A second Russian translation of the same article is refused.
+        ru["slug"] = json!("eshche-odin");
+        let p = app.post("/v1/articles", &key, ru).await.problem(422);
+        assert_eq!(p["errors"][0]["field"], "translation_of");
+        // An unsupported locale is named.
+        let mut xx = article("klingon");
+        xx["locale"] = json!("tlh");
+        let p = app.post("/v1/articles", &key, xx).await.problem(422);
+        assert_eq!(p["errors"][0]["field"], "locale");
+    }
+);
+
+both_backends!(
+    async fn a_write_that_fails_late_leaves_nothing_behind(app) {
+        // Make the last step of an article write (its revision) fail in the database.
+        let sql = if app.backend.is_sqlite() {
+            "CREATE TRIGGER fail_revision BEFORE INSERT ON article_revisions \
+             BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;"
+        } else {
+            "CREATE FUNCTION fail_revision() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'simulated failure'; END $$; \
+             CREATE TRIGGER fail_revision BEFORE INSERT ON article_revisions \
+             FOR EACH ROW EXECUTE FUNCTION fail_revision();"
+        };
+        app.exec(sql).await;
+        let key = app.key("editor").await;
+        let res = app.post("/v1/articles", &key, article("doomed")).await;
+        assert_eq!(res.status, 500, "{}", res.text());
+        let counts = app
+            .with_conn(|c| {
+                use belportal::db::schema::{article_tags, articles, changes};
+                use diesel::prelude::*;
+                let a: i64 = articles::table
+                    .filter(articles::slug.eq("doomed"))
+                    .count()
+                    .get_result(c)
+                    .unwrap();
+                let t: i64 = article_tags::table
+                    .filter(article_tags::tag.eq("slutsk"))
+                    .count()
+                    .get_result(c)
+                    .unwrap();
+                let ch: i64 = changes::table.count().get_result(c).unwrap();
+                (a, t, ch)
+            })
+            .await;
+        assert_eq!(counts, (0, 0, 0));
+    }
+);
+
+both_backends!(
+    async fn deleting_the_first_translation_keeps_the_rest_linked_and_new_articles_apart(app) {
+        let key = app.key("editor").await;
+        let a = app.post("/v1/articles", &key, article("first-of-group")).await.json();
+        let a_id = a["id"].as_i64().unwrap();
+        let res = app
+            .post(
+                "/v1/sections",
+                &key,
+                json!({"slug": "kultura", "locale": "ru", "title": "Культура"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let mut b = article("vtoroi-v-gruppe");
+        b["locale"] = json!("ru");
+        b["section"] = json!("kultura");
+        b["translation_of"] = json!(a_id);
+        let b_id = app.post("/v1/articles", &key, b).await.json()["id"].as_i64().unwrap();
+        let mut c = article("third-of-group");
+        c["locale"] = json!("be");
+        c["section"] = json!("kultura");
+        assert_eq!(app.delete(&format!("/v1/articles/{a_id}"), &key).await.status, 204);
+        // A new article (which SQLite may give the freed id) is not a translation of b.
+        let fresh = app.post("/v1/articles", &key, article("fresh-start")).await.json();
+        assert_eq!(fresh["translations"], json!([]));
+        let b_now = app.get(&format!("/v1/articles/{b_id}")).await.json();
+        assert_eq!(b_now["translations"], json!([]));
     }
 );

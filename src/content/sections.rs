@@ -1,5 +1,7 @@
 //! News sections: a small tree per locale (`news` with `opinions-interviews` and others).
 
+pub mod write;
+
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -66,17 +68,23 @@ pub struct Section {
 }
 
 /// Every section of every locale (tens of rows), from the cache when fresh.
+/// Writes validate against `load_fresh` instead: the cache may be up to its TTL
+/// old, and must not pick up rows of a transaction that may still roll back.
 pub fn load_all(conn: &mut AnyConnection, caches: &Caches) -> AppResult<Arc<Vec<SectionRow>>> {
     if let Some(all) = caches.sections() {
         return Ok(all);
     }
-    let rows: Vec<SectionRow> = sections::table
-        .select(SectionRow::as_select())
-        .order((sections::position.asc(), sections::id.asc()))
-        .load(conn)?;
-    let all = Arc::new(rows);
+    let all = Arc::new(load_fresh(conn)?);
     caches.set_sections(all.clone());
     Ok(all)
+}
+
+/// Every section of every locale from the database, in the order `load_all` keeps.
+pub fn load_fresh(conn: &mut AnyConnection) -> AppResult<Vec<SectionRow>> {
+    Ok(sections::table
+        .select(SectionRow::as_select())
+        .order((sections::position.asc(), sections::id.asc()))
+        .load(conn)?)
 }
 
 /// The section and all its descendants (ids), for "a section includes its subsections".

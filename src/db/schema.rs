@@ -218,3 +218,13 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    scheduled_changes (resource, item_id) {
+        resource -> Text,
+        item_id -> BigInt,
+        slug -> Text,
+        locale -> Text,
+        due_at -> Timestamp,
+    }
+}

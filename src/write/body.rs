@@ -36,7 +36,9 @@ pub fn parse_body<T: DeserializeOwned>(
         let single = Value::Object(Map::from_iter([(k.clone(), v.clone())]));
         if let Err(e) = serde_json::from_value::<T>(single) {
             let msg = clean_message(&e);
-            let message = if msg.starts_with("unknown field") {
+            // Only the top-level key itself is "not a field"; an unknown key inside
+            // an object value (a venue, an image) keeps serde's message naming it.
+            let message = if msg.starts_with(&format!("unknown field `{k}`")) {
                 "is not a field of this resource".to_string()
             } else {
                 msg

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ItemMeta;
 use crate::content::utc;
-use crate::db::schema::{change_seq, changes};
+use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth;
@@ -62,6 +62,76 @@ pub fn record_change(
         ))
         .execute(conn)?;
     Ok(seq)
+}
+
+/// Keeps the item's pending publication current after a write: a published item
+/// whose `published_at` is ahead gets an entry when it falls due; any other state
+/// (or a delete, `due` None) cancels a pending one.
+pub fn track_schedule(
+    conn: &mut AnyConnection,
+    resource: &str,
+    id: i64,
+    meta: &ItemMeta,
+    due: Option<NaiveDateTime>,
+) -> AppResult<()> {
+    diesel::delete(
+        scheduled_changes::table
+            .filter(scheduled_changes::resource.eq(resource))
+            .filter(scheduled_changes::item_id.eq(id)),
+    )
+    .execute(conn)?;
+    if let Some(due) = due {
+        diesel::insert_into(scheduled_changes::table)
+            .values((
+                scheduled_changes::resource.eq(resource),
+                scheduled_changes::item_id.eq(id),
+                scheduled_changes::slug.eq(&meta.slug),
+                scheduled_changes::locale.eq(&meta.locale),
+                scheduled_changes::due_at.eq(due),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Appends `updated` entries for scheduled items that have turned public since
+/// the last read, so a mirror learns of them. Cheap when none are due; the
+/// write lock makes it safe with several instances (each due item once).
+pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
+    let due: i64 = scheduled_changes::table
+        .filter(scheduled_changes::due_at.le(now))
+        .count()
+        .get_result(conn)?;
+    if due == 0 {
+        return Ok(());
+    }
+    super::write_tx(conn, |conn| {
+        let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
+            .filter(scheduled_changes::due_at.le(now))
+            .order((
+                scheduled_changes::due_at,
+                scheduled_changes::resource,
+                scheduled_changes::item_id,
+            ))
+            .select((
+                scheduled_changes::resource,
+                scheduled_changes::item_id,
+                scheduled_changes::slug,
+                scheduled_changes::locale,
+                scheduled_changes::due_at,
+            ))
+            .load(conn)?;
+        for (resource, id, slug, locale, due_at) in rows {
+            let meta = ItemMeta {
+                slug,
+                locale,
+                public: true,
+            };
+            record_change(conn, &resource, id, &meta, Action::Updated, due_at)?;
+            track_schedule(conn, &resource, id, &meta, None)?;
+        }
+        Ok(())
+    })
 }
 
 /// One entry of the changes feed.
@@ -178,7 +248,7 @@ fn parse_int(field: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> 
     tag = "sync",
     params(ChangesQuery),
     responses(
-        (status = 200, description = "Every create, update and delete after `since`, in order, with no gaps. Anonymous readers see the slug only of items that were public after the change; editors (with a key) see every slug.", body = ChangesBody),
+        (status = 200, description = "Every create, update and delete after `since`, in order, with no gaps; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Anonymous readers see the slug only of items that were public after the change; editors (with a key) see every slug.", body = ChangesBody),
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     )
@@ -201,6 +271,7 @@ pub async fn changes_feed(
         false
     };
     let (data, has_more) = db::run(&state.pool, move |conn| {
+        promote_due(conn, db::now())?;
         list_changes(conn, since, limit, editor)
     })
     .await?;

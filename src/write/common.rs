@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{FieldErrors, SaveCtx};
 use crate::content::{ContentStatus, Image};
 use crate::db::truncate_micros;
+use crate::error::AppResult;
 use crate::http::params::rfc3339_utc;
 
 /// The locale of a write: a configured locale, else the default.
@@ -114,4 +115,48 @@ impl Fields {
         self.0.retain(|_, v| !v.is_null());
         self.0
     }
+}
+
+/// The translation group for a write: the sibling's group with `translation_of`
+/// (which must not hold this locale yet), else the item's own group.
+pub fn translation_group(
+    errs: &mut FieldErrors,
+    target: Option<(i64, String)>,
+    in_group: impl FnOnce(i64) -> AppResult<Vec<(i64, String)>>,
+    locale: &str,
+    self_id: Option<i64>,
+    own_group: Option<i64>,
+) -> AppResult<i64> {
+    let group = match target {
+        None => return Ok(own_group.unwrap_or(0)),
+        Some((g, _)) => g,
+    };
+    for (id, l) in in_group(group)? {
+        if Some(id) != self_id && l == locale {
+            errs.add(
+                "translation_of",
+                format!("that item already has a translation in `{locale}` (id {id})"),
+            );
+        }
+    }
+    Ok(group)
+}
+
+/// After deleting item `$id`: a translation group is named by its first member's
+/// id, and SQLite may hand a deleted id to the next new row, which would then join
+/// the group by accident. The remaining members move to a group named by one of them.
+#[macro_export]
+macro_rules! regroup_translations {
+    ($conn:expr, $t:ident, $id:expr) => {{
+        let heir: Option<i64> = $t::table
+            .filter($t::group_id.eq($id))
+            .select(diesel::dsl::min($t::id))
+            .first($conn)?;
+        if let Some(h) = heir {
+            diesel::update($t::table.filter($t::group_id.eq($id)))
+                .set($t::group_id.eq(h))
+                .execute($conn)?;
+        }
+        heir
+    }};
 }

@@ -25,7 +25,7 @@ use crate::keys::Caller;
 use crate::AppState;
 
 pub use body::{parse_body, FieldErrors};
-pub use changes::{record_change, Action};
+pub use changes::{record_change, track_schedule, Action};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
@@ -119,6 +119,16 @@ pub trait Resource: 'static {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation>;
+
+    /// The `published_at` of a published item that is not public yet (scheduled),
+    /// so the changes feed can announce it when it falls due.
+    fn scheduled_at(
+        _conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        _id: i64,
+    ) -> AppResult<Option<NaiveDateTime>> {
+        Ok(None)
+    }
 
     /// Runs after a create or update inside the same transaction (revisions).
     fn after_save(
@@ -339,6 +349,8 @@ pub async fn create<R: Resource>(
             let id = R::save(conn, &ctx, None, parsed)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
+            let due = R::scheduled_at(conn, &ctx, id)?;
+            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             let w = Written {
                 status: 201,
@@ -394,6 +406,8 @@ pub async fn update<R: Resource>(
             R::save(conn, &ctx, Some(id), parsed)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
+            let due = R::scheduled_at(conn, &ctx, id)?;
+            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             Ok(Written {
                 status: 200,
@@ -427,6 +441,7 @@ pub async fn delete<R: Resource>(
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
             record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
+            track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {
                 status: 204,
                 location: None,

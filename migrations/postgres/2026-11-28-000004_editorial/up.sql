@@ -32,6 +32,18 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_item ON changes (resource, item_id);
 
+-- Published items whose published_at is still ahead: when it passes, the next
+-- read of the changes feed appends an `updated` entry for them (no job runs).
+CREATE TABLE scheduled_changes (
+    resource TEXT NOT NULL,
+    item_id BIGINT NOT NULL,
+    slug TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    due_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (resource, item_id)
+);
+CREATE INDEX scheduled_changes_due ON scheduled_changes (due_at);
+
 -- Every saved version of an article, with who saved it.
 CREATE TABLE article_revisions (
     id BIGSERIAL PRIMARY KEY,

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth::Editor;
 use crate::http::params::{ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::write::common::{self, Fields};
+use crate::write::common::{self, translation_group, Fields};
 use crate::write::{self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::AppState;
 
@@ -71,31 +71,6 @@ struct ArticleForm {
 }
 
 pub struct Articles;
-
-/// The translation group for a write: the sibling's group with `translation_of`
-/// (which must not hold this locale yet), else the item's own group.
-pub fn translation_group(
-    errs: &mut FieldErrors,
-    target: Option<(i64, String)>,
-    in_group: impl FnOnce(i64) -> AppResult<Vec<(i64, String)>>,
-    locale: &str,
-    self_id: Option<i64>,
-    own_group: Option<i64>,
-) -> AppResult<i64> {
-    let group = match target {
-        None => return Ok(own_group.unwrap_or(0)),
-        Some((g, _)) => g,
-    };
-    for (id, l) in in_group(group)? {
-        if Some(id) != self_id && l == locale {
-            errs.add(
-                "translation_of",
-                format!("that item already has a translation in `{locale}` (id {id})"),
-            );
-        }
-    }
-    Ok(group)
-}
 
 impl Resource for Articles {
     const TYPE: &'static str = "article";
@@ -296,6 +271,7 @@ impl Resource for Articles {
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
         diesel::delete(articles::table.find(id)).execute(conn)?;
+        crate::regroup_translations!(conn, articles, id);
         Ok(())
     }
 
@@ -321,6 +297,18 @@ impl Resource for Articles {
             public,
         };
         Representation::of(&a, meta)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<NaiveDateTime>> {
+        let (status, at): (String, Option<NaiveDateTime>) = articles::table
+            .find(id)
+            .select((articles::status, articles::published_at))
+            .first(conn)?;
+        Ok(at.filter(|t| status == "published" && *t > ctx.now))
     }
 
     fn after_save(

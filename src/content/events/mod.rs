@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod ics;
+pub mod write;
 
 use std::collections::HashMap;
 
@@ -18,9 +19,8 @@ use super::places::{
     apply_common, page_candidates, regions_for, Candidate, PlaceFilter, RawPlaceFilter, RegionRef,
 };
 use super::regions::{Location, Region};
-use super::sections::ItemQuery;
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
-use super::{siblings, utc, Image, Translation};
+use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
 use crate::db::schema::{event_tags, events};
 use crate::db::{self, lower, AnyConnection, MultiBackend};
@@ -148,6 +148,8 @@ pub struct Event {
     pub image: Option<Image>,
     pub tags: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
+    /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
+    pub publication_status: ContentStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Great-circle distance from `near` (km); only with `near`.
@@ -207,6 +209,7 @@ impl EventCtx {
             image: Image::from_column(r.image.as_deref()),
             tags: self.tags.get(&r.id).cloned().unwrap_or_default(),
             published_at: r.published_at.map(utc),
+            publication_status: ContentStatus::from_column(&r.status),
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
             distance_km: self.distances.get(&r.id).copied(),
@@ -261,6 +264,8 @@ pub fn context(
 /// Validated filters of the event list, calendar and feed.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
+    /// Public for the calendar and the iCalendar feed; editors may preview lists.
+    pub vis: Visibility,
     pub locale: String,
     pub now: NaiveDateTime,
     /// Start of the first day of `from` (UTC).
@@ -278,7 +283,8 @@ pub struct EventFilter {
 impl EventFilter {
     fn cache_key(&self) -> String {
         format!(
-            "events|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "events|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.vis,
             self.locale,
             self.from,
             self.to,
@@ -297,11 +303,8 @@ impl EventFilter {
 /// Visible events matching the filters: those overlapping `[from, to)`, or,
 /// with neither, the upcoming and ongoing ones.
 pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
-    let mut q = events::table
-        .into_boxed()
-        .filter(events::locale.eq(f.locale.clone()))
-        .filter(events::status.eq("published"))
-        .filter(events::published_at.le(f.now));
+    let mut q = crate::filter_visibility!(events::table.into_boxed(), events, f.vis, f.now)
+        .filter(events::locale.eq(f.locale.clone()));
     match (f.from, f.to) {
         (None, None) => q = q.filter(events::ends_at.gt(f.now)),
         (from, to) => {
@@ -518,6 +521,7 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
         .find(|(t, _)| *t == "tag")
         .map(|(_, v)| v.clone());
     Ok(EventFilter {
+        vis: Visibility::Public,
         locale: locale.to_string(),
         now: NaiveDateTime::default(),
         from,
@@ -575,6 +579,9 @@ pub struct EventListQuery {
     pub bbox: Option<String>,
     /// Response locale (`be`, `ru`, `en`).
     pub lang: Option<String>,
+    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview events the public cannot see yet. The event's own `status` (scheduled, cancelled, postponed) is not a filter.
+    #[param(pattern = "^(draft|published|archived|any)$")]
+    pub status: Option<String>,
 }
 
 impl EventListQuery {
@@ -600,6 +607,7 @@ impl EventListQuery {
     responses(
         (status = 200, description = "Events: overlapping the day range, or upcoming and ongoing; earliest first", body = ListBody<Event>),
         (status = 400, description = "Unknown or malformed parameter (also `to` before `from`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`status` needs an API key", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events")]
@@ -611,6 +619,7 @@ pub async fn list_events(
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
     let mut f = event_filter(q.raw_filter(), &locale)?;
+    f.vis = Visibility::from_request(&req, q.status.as_deref()).await?;
     let mut sorts = vec!["starts_at", "title"];
     if f.geo.near.is_some() {
         sorts.push("distance");
@@ -645,14 +654,15 @@ pub async fn list_events(
     Ok(response::list(&req, &locale, &params, page))
 }
 
-/// A visible event by id or by slug in `locale`.
+/// An event `vis` may see, by id or by slug in `locale`.
 pub fn find_event(
     conn: &mut AnyConnection,
     item: &ItemRef,
     locale: &str,
     now: NaiveDateTime,
+    vis: Visibility,
 ) -> AppResult<EventRow> {
-    let q = events::table.into_boxed::<MultiBackend>();
+    let q = crate::filter_visibility!(events::table.into_boxed::<MultiBackend>(), events, vis, now);
     let q = match item {
         ItemRef::Id(id) => q.filter(events::id.eq(*id)),
         ItemRef::Slug(slug) => q
@@ -660,15 +670,17 @@ pub fn find_event(
             .filter(events::slug.eq(slug.clone())),
     };
     let row: Option<EventRow> = q.select(EventRow::as_select()).first(conn).optional()?;
-    row.filter(|r| is_visible(&r.status, r.published_at, now))
-        .ok_or_else(|| AppError::not_found("no such event"))
+    row.ok_or_else(|| AppError::not_found("no such event"))
 }
 
 #[utoipa::path(
     tag = "events",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One event", body = Event),
+        (status = 200, description = "One event", body = Event,
+            headers(("ETag" = String, description = "Strong validator of this representation"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 401, description = "`status` needs an API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -677,16 +689,17 @@ pub async fn get_event(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     let item = ItemRef::parse(&path)?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let loc = locale.clone();
     let event = db::run(&state.pool, move |conn| {
         let now = db::now();
-        let row = find_event(conn, &item, &loc, now)?;
+        let row = find_event(conn, &item, &loc, now, vis)?;
         let ctx = context(
             conn,
             &caches,

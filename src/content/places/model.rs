@@ -12,7 +12,7 @@ use super::{unesco_sites, Kind};
 use crate::cache::Caches;
 use crate::content::articles::is_visible;
 use crate::content::regions::{load_regions, Location, Region};
-use crate::content::{siblings, utc, Image, Translation};
+use crate::content::{siblings, utc, ContentStatus, Image, Translation};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::error::AppResult;
@@ -92,6 +92,8 @@ pub struct PlaceCore {
     pub email: Option<String>,
     pub tags: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
+    /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
+    pub publication_status: ContentStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Great-circle distance from `near` (km, two decimals); only with `near`.
@@ -163,6 +165,7 @@ impl Ctx {
             email: r.email.clone(),
             tags: self.terms(r.id, "tag"),
             published_at: r.published_at.map(utc),
+            publication_status: ContentStatus::from_column(&r.status),
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
             distance_km: self.distances.get(&r.id).copied(),

@@ -1,14 +1,19 @@
 //! Great Patriotic War monuments and memorials.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::write::{self as pw, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
-use crate::content::sections::ItemQuery;
-use crate::content::vocab::MonumentKind;
+use crate::content::regions::Location;
+use crate::content::vocab::{MonumentKind, RegionSlug};
+use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;
+use crate::write::{Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// Kind fields kept in `details`.
@@ -46,6 +51,9 @@ place_list_query!(
         /// Kind of monument (the monuments' category).
         #[param(value_type = Option<MonumentKind>)]
         kind,
+        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview monuments the public cannot see yet.
+        #[param(pattern = "^(draft|published|archived|any)$")]
+        status,
     }
 );
 
@@ -68,10 +76,12 @@ pub async fn list_monuments(
     query: web::Query<MonumentListQuery>,
 ) -> AppResult<HttpResponse> {
     let kind = query.kind.clone();
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![Kind::Monument],
+        vis,
         &*query,
         &["name"],
         |f| {
@@ -87,7 +97,7 @@ pub async fn list_monuments(
 
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One monument", body = Monument),
         (status = 404, description = "No such monument", body = Problem, content_type = "application/problem+json"),
@@ -98,15 +108,92 @@ pub async fn get_monument(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(
-        &req,
-        &state,
-        Kind::Monument,
-        &path,
-        query.lang.as_deref(),
-        shape,
-    )
-    .await
+    run_item(&req, &state, Kind::Monument, &path, &query, shape).await
 }
+
+place_write_body!(
+    /// The body of monument writes. Every field is optional in a PATCH (a merge
+    /// patch onto the stored monument); POST needs `slug` and `name`.
+    MonumentWrite {
+        /// Synonym of `publication_status`.
+        status: Option<ContentStatus>,
+        kind: Option<MonumentKind>,
+        /// 1000-2100.
+        year_unveiled: Option<i32>,
+        /// Whom or what the monument commemorates, up to 1000 characters.
+        commemorates: Option<String>,
+    }
+);
+
+pub struct Monuments;
+
+impl Resource for Monuments {
+    const TYPE: &'static str = "monument";
+    const COLLECTION: &'static str = "monuments";
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Body = MonumentWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let (row, _, f) = pw::current_core(conn, Kind::Monument, id)?;
+        let d: MonumentDetails = row.details();
+        Ok(f.set("kind", &row.category)
+            .set("year_unveiled", d.year_unveiled)
+            .set("commemorates", d.commemorates)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        mut b: MonumentWrite,
+    ) -> AppResult<i64> {
+        let mut core = b.take_core();
+        core.status = b.status;
+        pw::save_place(conn, ctx, Kind::Monument, id, core, |_, e, _| {
+            let details = MonumentDetails {
+                year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
+                commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
+            };
+            KindFields::new(b.kind.map(MonumentKind::as_str), &details)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, Kind::Monument, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, Kind::Monument, id, shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<chrono::NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+place_write_handlers!(
+    resource = Monuments,
+    body = MonumentWrite,
+    item = Monument,
+    collection = "/monuments",
+    item_path = "/monuments/{id}",
+    id_doc = "Monument id",
+    created = "Created; `Location` and `ETag` name the new monument",
+    updated = "The updated monument",
+    missing = "No such monument",
+    create = create_monument,
+    update = update_monument,
+    delete = delete_monument,
+);

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::{Kind, PlaceRow};
 use crate::cache::Caches;
-use crate::content::articles::is_visible;
+use crate::content::Visibility;
 use crate::db::schema::{place_terms, places};
 use crate::db::{self, lower, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
@@ -21,6 +21,8 @@ use crate::http::response::Page;
 #[derive(Debug, Clone, Default)]
 pub struct PlaceFilter {
     pub kinds: Vec<Kind>,
+    /// Public, or an editor's preview.
+    pub vis: Visibility,
     pub locale: String,
     pub now: NaiveDateTime,
     pub region: Option<String>,
@@ -37,8 +39,9 @@ pub struct PlaceFilter {
 impl PlaceFilter {
     fn cache_key(&self) -> String {
         format!(
-            "places|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "places|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.kinds,
+            self.vis,
             self.locale,
             self.region,
             self.category,
@@ -63,12 +66,11 @@ impl PlaceFilter {
 
 fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
     let kinds: Vec<&'static str> = f.kinds.iter().map(|k| k.as_str()).collect();
-    let mut q = places::table
+    let q = places::table
         .into_boxed()
         .filter(places::kind.eq_any(kinds))
-        .filter(places::locale.eq(f.locale.clone()))
-        .filter(places::status.eq("published"))
-        .filter(places::published_at.le(f.now));
+        .filter(places::locale.eq(f.locale.clone()));
+    let mut q = crate::filter_visibility!(q, places, f.vis, f.now);
     if let Some(r) = &f.region {
         q = q.filter(places::region.eq(r.clone()));
     }
@@ -328,13 +330,14 @@ pub fn list_places(
     Ok((page, HashMap::new()))
 }
 
-/// A visible place of `kind` by id or by slug in `locale`.
+/// A place of `kind` that `vis` may see, by id or by slug in `locale`.
 pub fn find_place(
     conn: &mut AnyConnection,
     kind: Kind,
     item: &ItemRef,
     locale: &str,
     now: NaiveDateTime,
+    vis: Visibility,
 ) -> AppResult<PlaceRow> {
     let q = places::table
         .into_boxed::<MultiBackend>()
@@ -346,6 +349,6 @@ pub fn find_place(
             .filter(places::slug.eq(slug.clone())),
     };
     let row: Option<PlaceRow> = q.select(PlaceRow::as_select()).first(conn).optional()?;
-    row.filter(|r| is_visible(&r.status, r.published_at, now))
+    row.filter(|r| vis.allows(&r.status, r.published_at, now))
         .ok_or_else(|| AppError::not_found(format!("no such {}", kind.as_str().replace('_', " "))))
 }

@@ -9,6 +9,7 @@ use super::{
     context, find_place, geojson, list_places, Ctx, Kind, PlaceFilter, PlaceRow, DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
 };
+use crate::content::Visibility;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::geo::{BBox, Point};
@@ -185,12 +186,15 @@ pub trait PlaceQuery {
 }
 
 /// The list flow of every place kind: locale, filters, query, JSON or GeoJSON.
-/// `sorts` are the kind's sort fields (the first is the default); `extra` adds the
-/// kind's own filters; `shape` turns a row into the kind's API item.
+/// `vis` is public or an editor's preview; `sorts` are the kind's sort fields
+/// (the first is the default); `extra` adds the kind's own filters; `shape` turns
+/// a row into the kind's API item.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_list<T, F>(
     req: &HttpRequest,
     state: &AppState,
     kinds: Vec<Kind>,
+    vis: Visibility,
     query: &impl PlaceQuery,
     sorts: &'static [&'static str],
     extra: impl FnOnce(&mut PlaceFilter) -> AppResult<()>,
@@ -206,6 +210,7 @@ where
     let params = list_params(query.raw(), raw_filter.near.is_some(), sorts, sorts[0])?;
     let mut f = PlaceFilter {
         kinds,
+        vis,
         locale: locale.clone(),
         ..Default::default()
     };
@@ -231,27 +236,29 @@ where
     Ok(response::list(req, &locale, &params, page))
 }
 
-/// Runs an item lookup for a kind and renders it.
+/// Runs an item lookup for a kind and renders it; `status` is an editor's
+/// preview (`draft`, `published`, `archived`, `any`; needs a key).
 pub async fn run_item<T, F>(
     req: &HttpRequest,
     state: &AppState,
     kind: Kind,
     id: &str,
-    lang: Option<&str>,
+    query: &crate::content::ContentItemQuery,
     shape: F,
 ) -> AppResult<HttpResponse>
 where
     T: Serialize + Send + 'static,
     F: Fn(&PlaceRow, &Ctx) -> T + Send + 'static,
 {
-    let locale = negotiate(req, lang, &state.config)?;
+    let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
+    let vis = Visibility::from_request(req, query.status.as_deref()).await?;
     let item = ItemRef::parse(id)?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let loc = locale.clone();
     let (body, row_locale) = db::run(&state.pool, move |conn| {
         let now = db::now();
-        let row = find_place(conn, kind, &item, &loc, now)?;
+        let row = find_place(conn, kind, &item, &loc, now, vis)?;
         let ctx = context(
             conn,
             &caches,

@@ -1,18 +1,24 @@
 //! Sanatoria and health resorts: medical profiles, treatments, capacity, prices.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
-use crate::content::sections::ItemQuery;
-use crate::content::vocab::{MedicalProfile, Treatment};
+use crate::content::regions::Location;
+use crate::content::vocab::{MedicalProfile, RegionSlug, Treatment};
+use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;
+use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// A price in a currency (ISO 4217).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Price {
     pub amount: f64,
     pub currency: String,
@@ -74,6 +80,9 @@ place_list_query!(
         /// A treatment; comma-separate several to require all.
         #[param(value_type = Option<Treatment>)]
         treatment,
+        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sanatoria the public cannot see yet.
+        #[param(pattern = "^(draft|published|archived|any)$")]
+        status,
     }
 );
 
@@ -96,10 +105,12 @@ pub async fn list_sanatoria(
     query: web::Query<SanatoriumListQuery>,
 ) -> AppResult<HttpResponse> {
     let (profile, treatment) = (query.profile.clone(), query.treatment.clone());
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![Kind::Sanatorium],
+        vis,
         &*query,
         &["name"],
         |f| {
@@ -122,7 +133,7 @@ pub async fn list_sanatoria(
 
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One sanatorium", body = Sanatorium),
         (status = 404, description = "No such sanatorium", body = Problem, content_type = "application/problem+json"),
@@ -133,15 +144,131 @@ pub async fn get_sanatorium(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(
-        &req,
-        &state,
-        Kind::Sanatorium,
-        &path,
-        query.lang.as_deref(),
-        shape,
-    )
-    .await
+    run_item(&req, &state, Kind::Sanatorium, &path, &query, shape).await
 }
+
+place_write_body!(
+    /// The body of sanatorium writes. Every field is optional in a PATCH (a
+    /// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
+    SanatoriumWrite {
+        /// Synonym of `publication_status`.
+        status: Option<ContentStatus>,
+        profiles: Option<Vec<MedicalProfile>>,
+        treatments: Option<Vec<Treatment>>,
+        /// 1-100000.
+        capacity_beds: Option<i32>,
+        open_all_year: Option<bool>,
+        accepts_children: Option<bool>,
+        /// `amount` at least 0; `currency` an ISO 4217 code (three capital letters).
+        price_from: Option<Price>,
+    }
+);
+
+fn check_price(e: &mut FieldErrors, p: &Option<Price>) {
+    let Some(p) = p else { return };
+    if !p.amount.is_finite() || p.amount < 0.0 {
+        e.add("price_from.amount", "must not be negative");
+    }
+    if p.currency.len() != 3 || !p.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        e.add(
+            "price_from.currency",
+            "must be an ISO 4217 code: three capital letters such as BYN",
+        );
+    }
+}
+
+pub struct Sanatoria;
+
+impl Resource for Sanatoria {
+    const TYPE: &'static str = "sanatorium";
+    const COLLECTION: &'static str = "sanatoria";
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Body = SanatoriumWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let (row, terms, f) = pw::current_core(conn, Kind::Sanatorium, id)?;
+        let d: SanatoriumDetails = row.details();
+        Ok(f.set(
+            "profiles",
+            terms.get("profile").cloned().unwrap_or_default(),
+        )
+        .set(
+            "treatments",
+            terms.get("treatment").cloned().unwrap_or_default(),
+        )
+        .set("capacity_beds", d.capacity_beds)
+        .set("open_all_year", d.open_all_year)
+        .set("accepts_children", d.accepts_children)
+        .set("price_from", d.price_from)
+        .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        mut b: SanatoriumWrite,
+    ) -> AppResult<i64> {
+        let mut core = b.take_core();
+        core.status = b.status;
+        pw::save_place(conn, ctx, Kind::Sanatorium, id, core, |_, e, _| {
+            check_price(e, &b.price_from);
+            let details = SanatoriumDetails {
+                capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
+                open_all_year: b.open_all_year.unwrap_or(false),
+                accepts_children: b.accepts_children.unwrap_or(false),
+                price_from: b.price_from.clone(),
+            };
+            let mut k = KindFields::new(None, &details)?;
+            k.terms = vec![
+                (
+                    "profile",
+                    pw::vocab_terms(&b.profiles, MedicalProfile::as_str),
+                ),
+                (
+                    "treatment",
+                    pw::vocab_terms(&b.treatments, Treatment::as_str),
+                ),
+            ];
+            Ok(k)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, Kind::Sanatorium, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, Kind::Sanatorium, id, shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<chrono::NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+place_write_handlers!(
+    resource = Sanatoria,
+    body = SanatoriumWrite,
+    item = Sanatorium,
+    collection = "/sanatoria",
+    item_path = "/sanatoria/{id}",
+    id_doc = "Sanatorium id",
+    created = "Created; `Location` and `ETag` name the new sanatorium",
+    updated = "The updated sanatorium",
+    missing = "No such sanatorium",
+    create = create_sanatorium,
+    update = update_sanatorium,
+    delete = delete_sanatorium,
+);

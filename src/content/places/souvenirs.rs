@@ -1,18 +1,21 @@
 //! Souvenirs from Belarus: crafts and produce, by category, material and region
 //! of origin. Stored like places, without a location.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::write::{self as pw, CoreIn, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
-use crate::content::sections::ItemQuery;
 use crate::content::vocab::{RegionSlug, SouvenirCategory};
-use crate::content::{Image, Translation};
+use crate::content::{ContentItemQuery, ContentStatus, Image, Translation, Visibility};
+use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::params::RawList;
 use crate::http::response::ListBody;
+use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -32,6 +35,8 @@ pub struct Souvenir {
     pub image: Option<Image>,
     pub tags: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
+    /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
+    pub publication_status: ContentStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -52,6 +57,7 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Souvenir {
         image: core.image,
         tags: core.tags,
         published_at: core.published_at,
+        publication_status: core.publication_status,
         created_at: core.created_at,
         updated_at: core.updated_at,
     }
@@ -88,6 +94,9 @@ pub struct SouvenirListQuery {
     pub tag: Option<String>,
     /// Response locale (`be`, `ru`, `en`).
     pub lang: Option<String>,
+    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview souvenirs the public cannot see yet.
+    #[param(pattern = "^(draft|published|archived|any)$")]
+    pub status: Option<String>,
 }
 
 impl PlaceQuery for SouvenirListQuery {
@@ -131,10 +140,12 @@ pub async fn list_souvenirs(
     query: web::Query<SouvenirListQuery>,
 ) -> AppResult<HttpResponse> {
     let (category, material) = (query.category.clone(), query.material.clone());
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![Kind::Souvenir],
+        vis,
         &*query,
         &["name"],
         |f| {
@@ -160,7 +171,7 @@ pub async fn list_souvenirs(
 
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One souvenir", body = Souvenir),
         (status = 404, description = "No such souvenir", body = Problem, content_type = "application/problem+json"),
@@ -171,15 +182,145 @@ pub async fn get_souvenir(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(
-        &req,
-        &state,
-        Kind::Souvenir,
-        &path,
-        query.lang.as_deref(),
-        shape,
-    )
-    .await
+    run_item(&req, &state, Kind::Souvenir, &path, &query, shape).await
 }
+
+/// The body of souvenir writes. Every field is optional in a PATCH (a merge
+/// patch onto the stored souvenir); POST needs `slug` and `name`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SouvenirWrite {
+    /// Unique per collection and locale: lowercase letters, digits and hyphens, with a letter.
+    pub slug: Option<String>,
+    /// A configured locale; defaults to the default locale.
+    pub locale: Option<String>,
+    /// The id of a souvenir in another locale that this one translates.
+    pub translation_of: Option<i64>,
+    /// 1-300 characters.
+    pub name: Option<String>,
+    /// Up to 2000 characters.
+    pub summary: Option<String>,
+    /// HTML; sanitized on write (allow-listed tags and attributes).
+    pub description_html: Option<String>,
+    pub category: Option<SouvenirCategory>,
+    /// Material names such as `linen` (stored lowercase), up to 60 characters each, at most 20.
+    pub materials: Option<Vec<String>>,
+    /// Region slug of the region the craft or product comes from.
+    pub origin_region: Option<RegionSlug>,
+    pub image: Option<Image>,
+    /// Slugs, at most 50.
+    pub tags: Option<Vec<String>>,
+    /// `draft` (default), `published` or `archived`.
+    pub publication_status: Option<ContentStatus>,
+    /// Synonym of `publication_status`.
+    pub status: Option<ContentStatus>,
+    /// RFC 3339; defaults to now when published. A future instant schedules the souvenir.
+    pub published_at: Option<DateTime<FixedOffset>>,
+}
+
+fn materials(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in v.iter().flatten() {
+        let m = m.trim().to_lowercase();
+        if m.is_empty() || m.chars().count() > 60 || m.chars().any(char::is_control) {
+            e.add(
+                "materials",
+                "each must be a material name such as `linen`, up to 60 characters",
+            );
+            return Vec::new();
+        }
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    if out.len() > 20 {
+        e.add("materials", "at most 20 materials");
+    }
+    out
+}
+
+pub struct Souvenirs;
+
+impl Resource for Souvenirs {
+    const TYPE: &'static str = "souvenir";
+    const COLLECTION: &'static str = "souvenirs";
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Body = SouvenirWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let (row, terms, f) = pw::current_core(conn, Kind::Souvenir, id)?;
+        Ok(f.set("category", &row.category)
+            .set(
+                "materials",
+                terms.get("material").cloned().unwrap_or_default(),
+            )
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        b: SouvenirWrite,
+    ) -> AppResult<i64> {
+        let core = CoreIn {
+            slug: b.slug,
+            locale: b.locale,
+            translation_of: b.translation_of,
+            name: b.name,
+            summary: b.summary,
+            description_html: b.description_html,
+            region: b.origin_region,
+            image: b.image,
+            tags: b.tags,
+            publication_status: b.publication_status,
+            status: b.status,
+            published_at: b.published_at,
+            ..Default::default()
+        };
+        let (category, raw_materials) = (b.category, b.materials);
+        pw::save_place(conn, ctx, Kind::Souvenir, id, core, |_, e, _| {
+            let mut k = KindFields::new(category.map(SouvenirCategory::as_str), &Map::new())?;
+            k.terms = vec![("material", materials(e, &raw_materials))];
+            Ok(k)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, Kind::Souvenir, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, Kind::Souvenir, id, shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<chrono::NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+place_write_handlers!(
+    resource = Souvenirs,
+    body = SouvenirWrite,
+    item = Souvenir,
+    collection = "/souvenirs",
+    item_path = "/souvenirs/{id}",
+    id_doc = "Souvenir id",
+    created = "Created; `Location` and `ETag` name the new souvenir",
+    updated = "The updated souvenir",
+    missing = "No such souvenir",
+    create = create_souvenir,
+    update = update_souvenir,
+    delete = delete_souvenir,
+);

@@ -1,14 +1,19 @@
 //! Top tourist sites: the place core plus category, rank, opening hours, admission.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::write::{self as pw, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
-use crate::content::sections::ItemQuery;
-use crate::content::vocab::TouristCategory;
+use crate::content::regions::Location;
+use crate::content::vocab::{RegionSlug, TouristCategory};
+use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;
+use crate::write::{Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// Kind fields kept in `details`.
@@ -49,6 +54,9 @@ place_list_query!(
         /// Category.
         #[param(value_type = Option<TouristCategory>)]
         category,
+        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sites the public cannot see yet.
+        #[param(pattern = "^(draft|published|archived|any)$")]
+        status,
     }
 );
 
@@ -71,10 +79,12 @@ pub async fn list_tourist_sites(
     query: web::Query<TouristSiteListQuery>,
 ) -> AppResult<HttpResponse> {
     let category = query.category.clone();
+    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![Kind::TouristSite],
+        vis,
         &*query,
         &["rank", "name"],
         |f| {
@@ -90,7 +100,7 @@ pub async fn list_tourist_sites(
 
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One tourist site", body = TouristSite),
         (status = 404, description = "No such tourist site", body = Problem, content_type = "application/problem+json"),
@@ -101,15 +111,98 @@ pub async fn get_tourist_site(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(
-        &req,
-        &state,
-        Kind::TouristSite,
-        &path,
-        query.lang.as_deref(),
-        shape,
-    )
-    .await
+    run_item(&req, &state, Kind::TouristSite, &path, &query, shape).await
 }
+
+place_write_body!(
+    /// The body of tourist site writes. Every field is optional in a PATCH (a
+    /// merge patch onto the stored site); POST needs `slug` and `name`.
+    TouristSiteWrite {
+        /// Synonym of `publication_status`.
+        status: Option<ContentStatus>,
+        category: Option<TouristCategory>,
+        /// Position in the top list, 1-1000, or null for unranked.
+        rank: Option<i32>,
+        /// Up to 500 characters.
+        opening_hours: Option<String>,
+        /// Up to 500 characters.
+        admission: Option<String>,
+    }
+);
+
+pub struct TouristSites;
+
+impl Resource for TouristSites {
+    const TYPE: &'static str = "tourist_site";
+    const COLLECTION: &'static str = "tourist-sites";
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Body = TouristSiteWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let (row, _, f) = pw::current_core(conn, Kind::TouristSite, id)?;
+        let d: TouristDetails = row.details();
+        Ok(f.set("category", &row.category)
+            .set("rank", d.rank)
+            .set("opening_hours", d.opening_hours)
+            .set("admission", d.admission)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        mut b: TouristSiteWrite,
+    ) -> AppResult<i64> {
+        let mut core = b.take_core();
+        core.status = b.status;
+        pw::save_place(conn, ctx, Kind::TouristSite, id, core, |_, e, _| {
+            let details = TouristDetails {
+                rank: pw::int_in(e, "rank", b.rank, 1..=1000),
+                opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
+                admission: e.opt_text("admission", &b.admission, 500),
+            };
+            let mut k = KindFields::new(b.category.map(TouristCategory::as_str), &details)?;
+            k.rank_order = details.rank.unwrap_or(i32::MAX);
+            Ok(k)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, Kind::TouristSite, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, Kind::TouristSite, id, shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<chrono::NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+place_write_handlers!(
+    resource = TouristSites,
+    body = TouristSiteWrite,
+    item = TouristSite,
+    collection = "/tourist-sites",
+    item_path = "/tourist-sites/{id}",
+    id_doc = "Tourist site id",
+    created = "Created; `Location` and `ETag` name the new tourist site",
+    updated = "The updated tourist site",
+    missing = "No such tourist site",
+    create = create_tourist_site,
+    update = update_tourist_site,
+    delete = delete_tourist_site,
+);

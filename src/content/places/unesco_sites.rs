@@ -1,15 +1,22 @@
 //! UNESCO World Heritage listings of Belarus: inscribed properties and the
 //! Tentative List, with criteria, years, areas and the matching tourist site.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, TouristSiteRef};
-use crate::content::sections::ItemQuery;
-use crate::content::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
+use crate::content::regions::Location;
+use crate::content::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
+use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::db::schema::places;
+use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;
+use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// Kind fields kept in `details`.
@@ -79,8 +86,8 @@ place_list_query!(
     sort_doc = "`name` (default), and `distance` with `near` (then the default); `-` for descending.",
     sort_pattern = "^-?(name|distance)$",
     {
-        /// `inscribed` or `tentative`.
-        #[param(value_type = Option<UnescoStatus>)]
+        /// The listing status, `inscribed` or `tentative`. Editors (with a key) may instead pass a publication status to preview listings the public cannot see yet: `draft`, `published` (scheduled included), `archived` or `any`.
+        #[param(pattern = "^(inscribed|tentative|draft|published|archived|any)$")]
         status,
         /// `cultural`, `natural` or `mixed`.
         #[param(value_type = Option<UnescoCategory>)]
@@ -109,15 +116,19 @@ pub async fn list_unesco_sites(
     state: web::Data<AppState>,
     query: web::Query<UnescoSiteListQuery>,
 ) -> AppResult<HttpResponse> {
-    let (status, category, criterion) = (
-        query.status.clone(),
-        query.category.clone(),
-        query.criterion.clone(),
-    );
+    let (category, criterion) = (query.category.clone(), query.criterion.clone());
+    // The two value sets of `status` are disjoint: a preview, or a listing status.
+    let (vis, status) = match query.status.as_deref() {
+        Some(s) if Visibility::preview_value(s).is_some() => {
+            (Visibility::from_request(&req, Some(s)).await?, None)
+        }
+        other => (Visibility::Public, other.map(str::to_string)),
+    };
     run_list(
         &req,
         &state,
         vec![Kind::UnescoSite],
+        vis,
         &*query,
         &["name"],
         |f| {
@@ -141,7 +152,7 @@ pub async fn list_unesco_sites(
 
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
         (status = 200, description = "One UNESCO listing", body = UnescoSite),
         (status = 404, description = "No such listing", body = Problem, content_type = "application/problem+json"),
@@ -152,15 +163,183 @@ pub async fn get_unesco_site(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<ItemQuery>,
+    query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(
-        &req,
-        &state,
-        Kind::UnescoSite,
-        &path,
-        query.lang.as_deref(),
-        shape,
-    )
-    .await
+    run_item(&req, &state, Kind::UnescoSite, &path, &query, shape).await
 }
+
+place_write_body!(
+    /// The body of UNESCO listing writes. Every field is optional in a PATCH (a
+    /// merge patch onto the stored listing); POST needs `slug` and `name`. Here
+    /// `status` is the listing status; the publication status is only
+    /// `publication_status`.
+    UnescoSiteWrite {
+        /// The listing status: `inscribed` or `tentative`.
+        status: Option<UnescoStatus>,
+        category: Option<UnescoCategory>,
+        criteria: Option<Vec<UnescoCriterion>>,
+        /// The World Heritage List number (or the Tentative List reference), 1-100000.
+        unesco_id: Option<i32>,
+        /// 1972-2100.
+        year_inscribed: Option<i32>,
+        /// 1972-2100.
+        year_submitted: Option<i32>,
+        transboundary: Option<bool>,
+        /// ISO 3166-1 alpha-2 codes (two capital letters).
+        countries: Option<Vec<String>>,
+        /// Hectares, at least 0.
+        area_ha: Option<f64>,
+        /// Hectares, at least 0.
+        buffer_zone_ha: Option<f64>,
+        /// The slug of the matching tourist site in the listing's locale.
+        tourist_site: Option<String>,
+    }
+);
+
+fn countries(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in v.iter().flatten() {
+        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+            e.add(
+                "countries",
+                format!("`{c}` is not an ISO 3166-1 alpha-2 code such as BY"),
+            );
+            return Vec::new();
+        }
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+/// The translation group of the tourist site `slug` in `locale`.
+fn tourist_site_group(
+    conn: &mut AnyConnection,
+    e: &mut FieldErrors,
+    slug: &Option<String>,
+    locale: &str,
+) -> AppResult<Option<i64>> {
+    let Some(slug) = slug else { return Ok(None) };
+    let group: Option<i64> = places::table
+        .filter(places::kind.eq(Kind::TouristSite.as_str()))
+        .filter(places::locale.eq(locale))
+        .filter(places::slug.eq(slug))
+        .select(places::group_id)
+        .first(conn)
+        .optional()?;
+    if group.is_none() {
+        e.add(
+            "tourist_site",
+            format!("no tourist site `{slug}` in locale `{locale}`"),
+        );
+    }
+    Ok(group)
+}
+
+pub struct UnescoSites;
+
+impl Resource for UnescoSites {
+    const TYPE: &'static str = "unesco_site";
+    const COLLECTION: &'static str = "unesco-sites";
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    type Body = UnescoSiteWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let (row, terms, f) = pw::current_core(conn, Kind::UnescoSite, id)?;
+        let d: UnescoDetails = row.details();
+        let tourist_site: Option<String> = match d.tourist_site_group {
+            Some(g) => places::table
+                .filter(places::kind.eq(Kind::TouristSite.as_str()))
+                .filter(places::group_id.eq(g))
+                .filter(places::locale.eq(&row.locale))
+                .select(places::slug)
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        Ok(f.set("status", &row.listing_status)
+            .set("category", &row.category)
+            .set(
+                "criteria",
+                terms.get("criterion").cloned().unwrap_or_default(),
+            )
+            .set("unesco_id", d.unesco_id)
+            .set("year_inscribed", d.year_inscribed)
+            .set("year_submitted", d.year_submitted)
+            .set("transboundary", d.transboundary)
+            .set(
+                "countries",
+                terms.get("country").cloned().unwrap_or_default(),
+            )
+            .set("area_ha", d.area_ha)
+            .set("buffer_zone_ha", d.buffer_zone_ha)
+            .set("tourist_site", tourist_site)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        mut b: UnescoSiteWrite,
+    ) -> AppResult<i64> {
+        let core = b.take_core();
+        pw::save_place(conn, ctx, Kind::UnescoSite, id, core, |conn, e, locale| {
+            let details = UnescoDetails {
+                unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),
+                year_inscribed: pw::int_in(e, "year_inscribed", b.year_inscribed, 1972..=2100),
+                year_submitted: pw::int_in(e, "year_submitted", b.year_submitted, 1972..=2100),
+                transboundary: b.transboundary.unwrap_or(false),
+                area_ha: pw::non_negative(e, "area_ha", b.area_ha),
+                buffer_zone_ha: pw::non_negative(e, "buffer_zone_ha", b.buffer_zone_ha),
+                tourist_site_group: tourist_site_group(conn, e, &b.tourist_site, locale)?,
+            };
+            let mut k = KindFields::new(b.category.map(UnescoCategory::as_str), &details)?;
+            k.listing_status = b.status.map(|s| s.as_str().to_string());
+            k.terms = vec![
+                (
+                    "criterion",
+                    pw::vocab_terms(&b.criteria, UnescoCriterion::as_str),
+                ),
+                ("country", countries(e, &b.countries)),
+            ];
+            Ok(k)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, Kind::UnescoSite, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, Kind::UnescoSite, id, shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<chrono::NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+place_write_handlers!(
+    resource = UnescoSites,
+    body = UnescoSiteWrite,
+    item = UnescoSite,
+    collection = "/unesco-sites",
+    item_path = "/unesco-sites/{id}",
+    id_doc = "UNESCO listing id",
+    created = "Created; `Location` and `ETag` name the new listing",
+    updated = "The updated listing",
+    missing = "No such listing",
+    create = create_unesco_site,
+    update = update_unesco_site,
+    delete = delete_unesco_site,
+);

@@ -1,0 +1,545 @@
+//! Writing events: POST, PATCH (JSON Merge Patch) and DELETE.
+
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::{context, find_event, minsk_time, Event, EventRow};
+use crate::content::vocab::{EventCategory, EventStatus, RegionSlug};
+use crate::content::{ContentStatus, Image, Visibility};
+use crate::db::schema::{event_tags, events};
+use crate::db::{truncate_micros, AnyConnection};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::auth::Editor;
+use crate::http::params::{minsk_day_start, ItemRef};
+use crate::write::common::{self, translation_group, Fields};
+use crate::write::{self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::AppState;
+
+/// Where an event takes place. Every field is optional.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueWrite {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// Town or city.
+    pub locality: Option<String>,
+    pub region: Option<RegionSlug>,
+    pub location: Option<VenueLocationWrite>,
+}
+
+/// A point on the map (WGS 84).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueLocationWrite {
+    /// -90 to 90.
+    pub lat: f64,
+    /// -180 to 180.
+    pub lon: f64,
+}
+
+/// The body of event writes. Every field is optional in a PATCH (a merge patch
+/// onto the stored event); POST needs `slug`, `title`, `category` and `starts_at`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventWrite {
+    /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
+    pub slug: Option<String>,
+    /// A configured locale; defaults to the default locale.
+    pub locale: Option<String>,
+    /// The id of an event in another locale this one translates.
+    pub translation_of: Option<i64>,
+    /// 1-300 characters.
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// HTML; sanitized on write (allow-listed tags and attributes).
+    pub description_html: Option<String>,
+    pub category: Option<EventCategory>,
+    /// RFC 3339 with an offset.
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    /// RFC 3339 with an offset, not before `starts_at`; defaults to `starts_at`.
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    /// With `true`, the event runs from the start of the Minsk day of `starts_at`
+    /// to the start of the Minsk day after the last day it touches (exclusive end).
+    pub all_day: Option<bool>,
+    pub venue: Option<VenueWrite>,
+    pub organizer: Option<String>,
+    /// An absolute http(s) URL.
+    pub website: Option<String>,
+    /// Free text, like `from 20 BYN`.
+    pub price: Option<String>,
+    pub is_free: Option<bool>,
+    /// Whether the event takes place as announced: `scheduled` (default), `cancelled` or `postponed`.
+    pub status: Option<EventStatus>,
+    pub image: Option<Image>,
+    pub tags: Option<Vec<String>>,
+    /// `draft` (default), `published` or `archived`.
+    pub publication_status: Option<ContentStatus>,
+    /// RFC 3339; defaults to now when published. A future instant schedules the event.
+    pub published_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+struct EventForm {
+    group_id: i64,
+    locale: String,
+    slug: String,
+    title: String,
+    summary: String,
+    description_html: String,
+    category: String,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    all_day: bool,
+    venue_name: Option<String>,
+    venue_address: Option<String>,
+    venue_locality: Option<String>,
+    region: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    organizer: Option<String>,
+    website: Option<String>,
+    price: Option<String>,
+    is_free: bool,
+    event_status: String,
+    image: Option<String>,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+/// The stored start and end (UTC): `ends_at` defaults to `starts_at` and may not
+/// precede it; all-day events are widened to whole Minsk days.
+fn event_times(
+    e: &mut FieldErrors,
+    starts_at: Option<DateTime<FixedOffset>>,
+    ends_at: Option<DateTime<FixedOffset>>,
+    all_day: bool,
+) -> (NaiveDateTime, NaiveDateTime) {
+    let Some(start) = starts_at.map(|t| truncate_micros(t.naive_utc())) else {
+        e.add("starts_at", "is required");
+        return Default::default();
+    };
+    let end = ends_at.map_or(start, |t| truncate_micros(t.naive_utc()));
+    if end < start {
+        e.add("ends_at", "must not be before `starts_at`");
+        return (start, start);
+    }
+    if !all_day {
+        return (start, end);
+    }
+    let (first, last) = EventRow::span_days(start, end);
+    (
+        minsk_day_start(first),
+        minsk_day_start(last.succ_opt().unwrap_or(last)),
+    )
+}
+
+/// The venue columns: name, address, locality, region, lat, lon.
+type VenueColumns = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn venue_columns(e: &mut FieldErrors, v: Option<VenueWrite>) -> VenueColumns {
+    let v = v.unwrap_or_default();
+    let name = e.opt_text("venue.name", &v.name, 300);
+    let address = e.opt_text("venue.address", &v.address, 500);
+    let locality = e.opt_text("venue.locality", &v.locality, 200);
+    let (lat, lon) = match v.location {
+        None => (None, None),
+        Some(l) => {
+            if !(-90.0..=90.0).contains(&l.lat) {
+                e.add("venue.location.lat", "must be from -90 to 90");
+            }
+            if !(-180.0..=180.0).contains(&l.lon) {
+                e.add("venue.location.lon", "must be from -180 to 180");
+            }
+            (Some(l.lat), Some(l.lon))
+        }
+    };
+    let region = v.region.map(|r| r.as_str().to_string());
+    (name, address, locality, region, lat, lon)
+}
+
+/// The venue of a stored event as a write would send it (absent parts left out).
+fn venue_value(r: &EventRow) -> Value {
+    let mut m = Map::new();
+    for (k, v) in [
+        ("name", &r.venue_name),
+        ("address", &r.venue_address),
+        ("locality", &r.venue_locality),
+        ("region", &r.region),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.to_string(), Value::String(v.clone()));
+        }
+    }
+    if let Some(p) = r.point() {
+        m.insert(
+            "location".into(),
+            serde_json::json!({"lat": p.lat, "lon": p.lon}),
+        );
+    }
+    if m.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(m)
+    }
+}
+
+pub struct Events;
+
+impl Resource for Events {
+    const TYPE: &'static str = "event";
+    const COLLECTION: &'static str = "events";
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "translations",
+        "created_at",
+        "updated_at",
+        "start_date",
+        "end_date",
+        "timezone",
+        "distance_km",
+    ];
+    type Body = EventWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let row: Option<EventRow> = events::table
+            .find(id)
+            .select(EventRow::as_select())
+            .first(conn)
+            .optional()?;
+        let r = row.ok_or_else(|| AppError::not_found("no such event"))?;
+        let tags: Vec<String> = event_tags::table
+            .filter(event_tags::event_id.eq(id))
+            .select(event_tags::tag)
+            .order(event_tags::tag)
+            .load(conn)?;
+        Ok(Fields::default()
+            .set("slug", &r.slug)
+            .set("locale", &r.locale)
+            .set("title", &r.title)
+            .set("summary", &r.summary)
+            .set("description_html", &r.description_html)
+            .set("category", &r.category)
+            .set("starts_at", minsk_time(r.starts_at))
+            .set("ends_at", minsk_time(r.ends_at))
+            .set("all_day", r.all_day)
+            .set("venue", venue_value(&r))
+            .set("organizer", &r.organizer)
+            .set("website", &r.website)
+            .set("price", &r.price)
+            .set("is_free", r.is_free)
+            .set("status", &r.event_status)
+            .set("image", Image::from_column(r.image.as_deref()))
+            .set("tags", tags)
+            .publication(&r.status, r.published_at)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        b: EventWrite,
+    ) -> AppResult<i64> {
+        let mut e = FieldErrors::default();
+        let locale = common::locale(&mut e, ctx, &b.locale);
+        let slug = e.slug("slug", &b.slug);
+        let title = e.text("title", &b.title, 300);
+        let summary = e.opt_text("summary", &b.summary, 2000).unwrap_or_default();
+        let description_html = sanitize_html(b.description_html.as_deref().unwrap_or(""));
+        if description_html.len() > 500_000 {
+            e.add("description_html", "must be at most 500000 bytes");
+        }
+        let category = match b.category {
+            Some(c) => c.as_str(),
+            None => {
+                e.add("category", "is required");
+                EventCategory::Other.as_str()
+            }
+        };
+        let all_day = b.all_day.unwrap_or(false);
+        let (starts_at, ends_at) = event_times(&mut e, b.starts_at, b.ends_at, all_day);
+        let (venue_name, venue_address, venue_locality, region, lat, lon) =
+            venue_columns(&mut e, b.venue);
+        let organizer = e.opt_text("organizer", &b.organizer, 300);
+        let website = e.url("website", &b.website);
+        let price = e.opt_text("price", &b.price, 200);
+        if let Some(img) = &b.image {
+            common::image(&mut e, "image", img);
+        }
+        let tags = e.tags("tags", &b.tags);
+        let (status, published_at) =
+            common::publication(&mut e, ctx, b.publication_status, None, b.published_at);
+        let own_group: Option<i64> = match id {
+            Some(id) => Some(
+                events::table
+                    .find(id)
+                    .select(events::group_id)
+                    .first(conn)?,
+            ),
+            None => None,
+        };
+        let target: Option<(i64, String)> = match b.translation_of {
+            None => None,
+            Some(t) => {
+                let found: Option<(i64, String)> = events::table
+                    .find(t)
+                    .select((events::group_id, events::locale))
+                    .first(conn)
+                    .optional()?;
+                if found.is_none() {
+                    e.add("translation_of", format!("no event {t}"));
+                }
+                found
+            }
+        };
+        let group_id = translation_group(
+            &mut e,
+            target,
+            |g| {
+                Ok(events::table
+                    .filter(events::group_id.eq(g))
+                    .select((events::id, events::locale))
+                    .load(conn)?)
+            },
+            &locale,
+            id,
+            own_group,
+        )?;
+        e.finish()?;
+        let form = EventForm {
+            group_id,
+            locale,
+            slug,
+            title,
+            summary,
+            description_html,
+            category: category.to_string(),
+            starts_at,
+            ends_at,
+            all_day,
+            venue_name,
+            venue_address,
+            venue_locality,
+            region,
+            lat,
+            lon,
+            organizer,
+            website,
+            price,
+            is_free: b.is_free.unwrap_or(false),
+            event_status: b
+                .status
+                .unwrap_or(EventStatus::Scheduled)
+                .as_str()
+                .to_string(),
+            image: common::image_column(&b.image),
+            status,
+            published_at,
+            updated_at: ctx.now,
+        };
+        let id = match id {
+            Some(id) => {
+                diesel::update(events::table.find(id))
+                    .set(&form)
+                    .execute(conn)?;
+                diesel::delete(event_tags::table.filter(event_tags::event_id.eq(id)))
+                    .execute(conn)?;
+                id
+            }
+            None => {
+                let id: i64 = diesel::insert_into(events::table)
+                    .values((&form, events::created_at.eq(ctx.now)))
+                    .returning(events::id)
+                    .get_result(conn)?;
+                if form.group_id == 0 {
+                    diesel::update(events::table.find(id))
+                        .set(events::group_id.eq(id))
+                        .execute(conn)?;
+                }
+                id
+            }
+        };
+        for t in tags {
+            diesel::insert_into(event_tags::table)
+                .values((event_tags::event_id.eq(id), event_tags::tag.eq(t)))
+                .execute(conn)?;
+        }
+        Ok(id)
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        diesel::delete(event_tags::table.filter(event_tags::event_id.eq(id))).execute(conn)?;
+        diesel::delete(events::table.find(id)).execute(conn)?;
+        crate::regroup_translations!(conn, events, id);
+        Ok(())
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        let row = find_event(conn, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
+        let ectx = context(
+            conn,
+            &ctx.caches,
+            std::slice::from_ref(&row),
+            &row.locale,
+            &ctx.config.default_locale,
+            ctx.now,
+        )?;
+        let event: Event = ectx.event(&row);
+        let meta = ItemMeta {
+            slug: row.slug.clone(),
+            locale: row.locale.clone(),
+            public: Visibility::Public.allows(&row.status, row.published_at, ctx.now),
+        };
+        Representation::of(&event, meta)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<NaiveDateTime>> {
+        let (status, at): (String, Option<NaiveDateTime>) = events::table
+            .find(id)
+            .select((events::status, events::published_at))
+            .first(conn)?;
+        Ok(at.filter(|t| status == "published" && *t > ctx.now))
+    }
+}
+
+#[utoipa::path(
+    tag = "events",
+    request_body = EventWrite,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` and `ETag` name the new event", body = Event,
+            headers(("Location" = String, description = "Path of the new event"), ("ETag" = String, description = "Validator for If-Match"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/events")]
+pub async fn create_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::create::<Events>(&req, &state, editor.0, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "events",
+    request_body(content = EventWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
+    params(
+        ("id" = i64, Path, description = "Event id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The updated event", body = Event,
+            headers(("ETag" = String, description = "Validator of the new version"))),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/events/{id}")]
+pub async fn update_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::update::<Events>(&req, &state, editor.0, &path, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "events",
+    params(
+        ("id" = i64, Path, description = "Event id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/events/{id}")]
+pub async fn delete_event(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    write::delete::<Events>(&req, &state, editor.0, &path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Option<DateTime<FixedOffset>> {
+        DateTime::parse_from_rfc3339(s).ok()
+    }
+
+    #[test]
+    fn all_day_events_cover_whole_minsk_days() {
+        let mut e = FieldErrors::default();
+        let (s, t) = event_times(
+            &mut e,
+            at("2035-04-05T15:00:00+03:00"),
+            at("2035-04-06T10:00:00+03:00"),
+            true,
+        );
+        assert!(e.0.is_empty());
+        assert_eq!(s.to_string(), "2035-04-04 21:00:00");
+        assert_eq!(t.to_string(), "2035-04-06 21:00:00");
+        // Stored values read back the same (a merge patch keeps them).
+        let (s2, t2) = event_times(&mut e, Some(minsk_time(s)), Some(minsk_time(t)), true);
+        assert_eq!((s2, t2), (s, t));
+        // Without an end: one day.
+        let (_, t) = event_times(&mut e, at("2035-04-05T00:00:00+03:00"), None, true);
+        assert_eq!(t.to_string(), "2035-04-05 21:00:00");
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_named() {
+        let mut e = FieldErrors::default();
+        event_times(
+            &mut e,
+            at("2035-04-05T15:00:00+03:00"),
+            at("2035-04-05T14:00:00+03:00"),
+            false,
+        );
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].field, "ends_at");
+    }
+}

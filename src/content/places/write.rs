@@ -1,0 +1,508 @@
+//! Writing places: the body fields every kind shares and their validation, the
+//! row form and terms, the merge-patch base, deletion, and the representation a
+//! GET shows. Each kind's module adds its fields (`place_write_body!`), its
+//! `Resource` impl, and its handlers (`place_write_handlers!`), both defined in
+//! `write_macros.rs`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::unesco_sites::UnescoDetails;
+use super::{context, find_place, Ctx, Kind, PlaceRow};
+use crate::content::regions::Location;
+use crate::content::vocab::RegionSlug;
+use crate::content::{ContentStatus, Image, Visibility};
+use crate::db::schema::{place_terms, places};
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult};
+use crate::geo::Point;
+use crate::http::params::ItemRef;
+use crate::write::common::{self, translation_group, Fields};
+use crate::write::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
+
+/// Fields of every place read shape that a write may not set.
+pub const READ_ONLY: &[&str] = &[
+    "id",
+    "translations",
+    "created_at",
+    "updated_at",
+    "distance_km",
+];
+
+/// The body fields every place shares, as sent (souvenirs fill only theirs).
+#[derive(Debug, Default)]
+pub struct CoreIn {
+    pub slug: Option<String>,
+    pub locale: Option<String>,
+    pub translation_of: Option<i64>,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub description_html: Option<String>,
+    pub region: Option<RegionSlug>,
+    pub locality: Option<String>,
+    pub address: Option<String>,
+    pub location: Option<Location>,
+    pub image: Option<Image>,
+    pub gallery: Option<Vec<Image>>,
+    pub website: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub publication_status: Option<ContentStatus>,
+    /// The synonym of `publication_status`, where the kind has one.
+    pub status: Option<ContentStatus>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A kind's own columns, details JSON and terms, validated.
+#[derive(Debug)]
+pub struct KindFields {
+    pub category: Option<String>,
+    pub rank_order: i32,
+    pub listing_status: Option<String>,
+    pub details: String,
+    pub terms: Vec<(&'static str, Vec<String>)>,
+}
+
+impl KindFields {
+    /// Kind fields kept in `category` and `details` only.
+    pub fn new(category: Option<&str>, details: &impl Serialize) -> AppResult<Self> {
+        Ok(KindFields {
+            category: category.map(str::to_string),
+            rank_order: i32::MAX,
+            listing_status: None,
+            details: serde_json::to_string(details)
+                .map_err(|e| AppError::Internal(format!("place details: {e}")))?,
+            terms: Vec::new(),
+        })
+    }
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = places, treat_none_as_null = true)]
+struct PlaceForm {
+    group_id: i64,
+    kind: String,
+    locale: String,
+    slug: String,
+    name: String,
+    summary: String,
+    description_html: String,
+    region: Option<String>,
+    locality: Option<String>,
+    address: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    geo_cell: Option<i32>,
+    image: Option<String>,
+    gallery: String,
+    website: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    category: Option<String>,
+    rank_order: i32,
+    listing_status: Option<String>,
+    details: String,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+/// An optional whole number in `range`.
+pub fn int_in(
+    e: &mut FieldErrors,
+    field: &str,
+    v: Option<i32>,
+    range: std::ops::RangeInclusive<i32>,
+) -> Option<i32> {
+    if v.is_some_and(|n| !range.contains(&n)) {
+        e.add(
+            field,
+            format!("must be from {} to {}", range.start(), range.end()),
+        );
+    }
+    v
+}
+
+/// An optional non-negative finite number.
+pub fn non_negative(e: &mut FieldErrors, field: &str, v: Option<f64>) -> Option<f64> {
+    if v.is_some_and(|n| !n.is_finite() || n < 0.0) {
+        e.add(field, "must not be negative");
+    }
+    v
+}
+
+/// A list of vocabulary values as stored terms: wire names, duplicates dropped, order kept.
+pub fn vocab_terms<T: Copy>(v: &Option<Vec<T>>, wire: fn(T) -> &'static str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v.iter().flatten().map(|t| wire(*t)) {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    out
+}
+
+fn check_location(e: &mut FieldErrors, l: &Option<Location>) -> Option<Point> {
+    let l = (*l)?;
+    let ok = (-90.0..=90.0).contains(&l.lat) && (-180.0..=180.0).contains(&l.lon);
+    if !ok {
+        e.add(
+            "location",
+            "`lat` must be from -90 to 90 and `lon` from -180 to 180",
+        );
+        return None;
+    }
+    Some(Point {
+        lat: l.lat,
+        lon: l.lon,
+    })
+}
+
+fn check_phone(e: &mut FieldErrors, v: &Option<String>) -> Option<String> {
+    let s = e.opt_text("phone", v, 50)?;
+    let ok = s.chars().filter(char::is_ascii_digit).count() >= 3
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +()-.".contains(c));
+    if !ok {
+        e.add(
+            "phone",
+            "must be a phone number: digits, spaces and + ( ) - .",
+        );
+    }
+    Some(s)
+}
+
+fn check_email(e: &mut FieldErrors, v: &Option<String>) -> Option<String> {
+    let s = e.opt_text("email", v, 254)?;
+    let ok = match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if !ok {
+        e.add("email", "must be an email address such as info@example.by");
+    }
+    Some(s)
+}
+
+/// Validates the shared fields and the kind's own (`kind_fields` gets the
+/// write's locale), then inserts (`id` None) or updates the place with its terms.
+pub fn save_place(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    kind: Kind,
+    id: Option<i64>,
+    c: CoreIn,
+    kind_fields: impl FnOnce(&mut AnyConnection, &mut FieldErrors, &str) -> AppResult<KindFields>,
+) -> AppResult<i64> {
+    let mut e = FieldErrors::default();
+    let locale = common::locale(&mut e, ctx, &c.locale);
+    let slug = e.slug("slug", &c.slug);
+    let name = e.text("name", &c.name, 300);
+    let summary = e.opt_text("summary", &c.summary, 2000).unwrap_or_default();
+    let description_html = sanitize_html(c.description_html.as_deref().unwrap_or(""));
+    if description_html.len() > 500_000 {
+        e.add("description_html", "must be at most 500000 bytes");
+    }
+    let locality = e.opt_text("locality", &c.locality, 200);
+    let address = e.opt_text("address", &c.address, 500);
+    let point = check_location(&mut e, &c.location);
+    if let Some(img) = &c.image {
+        common::image(&mut e, "image", img);
+    }
+    let gallery = c.gallery.unwrap_or_default();
+    if gallery.len() > 50 {
+        e.add("gallery", "at most 50 images");
+    }
+    for (i, img) in gallery.iter().enumerate() {
+        common::image(&mut e, &format!("gallery[{i}]"), img);
+    }
+    let website = e.url("website", &c.website);
+    let phone = check_phone(&mut e, &c.phone);
+    let email = check_email(&mut e, &c.email);
+    let tags = e.tags("tags", &c.tags);
+    let (status, published_at) =
+        common::publication(&mut e, ctx, c.publication_status, c.status, c.published_at);
+    let mut k = kind_fields(conn, &mut e, &locale)?;
+    let own_group: Option<i64> = match id {
+        Some(id) => Some(
+            places::table
+                .find(id)
+                .select(places::group_id)
+                .first(conn)?,
+        ),
+        None => None,
+    };
+    let target: Option<(i64, String)> = match c.translation_of {
+        None => None,
+        Some(t) => {
+            let found: Option<(i64, String)> = places::table
+                .filter(places::id.eq(t))
+                .filter(places::kind.eq(kind.as_str()))
+                .select((places::group_id, places::locale))
+                .first(conn)
+                .optional()?;
+            if found.is_none() {
+                e.add(
+                    "translation_of",
+                    format!("no {} {t}", kind.as_str().replace('_', " ")),
+                );
+            }
+            found
+        }
+    };
+    let relinked = target.is_some();
+    let group_id = translation_group(
+        &mut e,
+        target,
+        |g| {
+            Ok(places::table
+                .filter(places::group_id.eq(g))
+                .filter(places::kind.eq(kind.as_str()))
+                .select((places::id, places::locale))
+                .load(conn)?)
+        },
+        &locale,
+        id,
+        own_group,
+    )?;
+    if let (false, Some(id)) = (relinked, id) {
+        // A locale change must not give the group two items in one locale.
+        let twin: Option<i64> = places::table
+            .filter(places::group_id.eq(group_id))
+            .filter(places::locale.eq(&locale))
+            .filter(places::id.ne(id))
+            .select(places::id)
+            .first(conn)
+            .optional()?;
+        if let Some(t) = twin {
+            e.add(
+                "locale",
+                format!("its translation {t} is already in `{locale}`"),
+            );
+        }
+    }
+    e.finish()?;
+    let form = PlaceForm {
+        group_id,
+        kind: kind.as_str().to_string(),
+        locale,
+        slug,
+        name,
+        summary,
+        description_html,
+        region: c.region.map(|r| r.as_str().to_string()),
+        locality,
+        address,
+        lat: point.map(|p| p.lat),
+        lon: point.map(|p| p.lon),
+        geo_cell: point.map(crate::geo::cell),
+        image: common::image_column(&c.image),
+        gallery: serde_json::to_string(&gallery)
+            .map_err(|e| AppError::Internal(format!("gallery: {e}")))?,
+        website,
+        phone,
+        email,
+        category: k.category.take(),
+        rank_order: k.rank_order,
+        listing_status: k.listing_status.take(),
+        details: std::mem::take(&mut k.details),
+        status,
+        published_at,
+        updated_at: ctx.now,
+    };
+    let id = match id {
+        Some(id) => {
+            diesel::update(places::table.find(id))
+                .set(&form)
+                .execute(conn)?;
+            diesel::delete(place_terms::table.filter(place_terms::place_id.eq(id)))
+                .execute(conn)?;
+            id
+        }
+        None => {
+            let id: i64 = diesel::insert_into(places::table)
+                .values((&form, places::created_at.eq(ctx.now)))
+                .returning(places::id)
+                .get_result(conn)?;
+            if form.group_id == 0 {
+                diesel::update(places::table.find(id))
+                    .set(places::group_id.eq(id))
+                    .execute(conn)?;
+            }
+            id
+        }
+    };
+    let all_terms = std::iter::once(("tag", tags)).chain(k.terms);
+    for (term, values) in all_terms {
+        for (i, v) in values.into_iter().enumerate() {
+            diesel::insert_into(place_terms::table)
+                .values((
+                    place_terms::place_id.eq(id),
+                    place_terms::term.eq(term),
+                    place_terms::value.eq(v),
+                    place_terms::position.eq(i as i32),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(id)
+}
+
+fn not_found(kind: Kind) -> AppError {
+    AppError::not_found(format!("no such {}", kind.as_str().replace('_', " ")))
+}
+
+/// The stored place of `kind` (whatever its status), its terms, and its shared
+/// writable fields as a write would send them.
+pub fn current_core(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    id: i64,
+) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, Fields)> {
+    let row: PlaceRow = places::table
+        .filter(places::id.eq(id))
+        .filter(places::kind.eq(kind.as_str()))
+        .select(PlaceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(kind))?;
+    let rows: Vec<(String, String)> = place_terms::table
+        .filter(place_terms::place_id.eq(id))
+        .order((place_terms::term, place_terms::position, place_terms::value))
+        .select((place_terms::term, place_terms::value))
+        .load(conn)?;
+    let mut terms: HashMap<String, Vec<String>> = HashMap::new();
+    for (t, v) in rows {
+        terms.entry(t).or_default().push(v);
+    }
+    let image = Image::from_column(row.image.as_deref());
+    let mut f = Fields::default()
+        .set("slug", &row.slug)
+        .set("locale", &row.locale)
+        .set("name", &row.name)
+        .set("summary", &row.summary)
+        .set("description_html", &row.description_html)
+        .set("image", image)
+        .set("tags", terms.get("tag").cloned().unwrap_or_default())
+        .publication(&row.status, row.published_at);
+    if kind == Kind::Souvenir {
+        f = f.set("origin_region", &row.region);
+    } else {
+        let gallery: Vec<Image> = serde_json::from_str(&row.gallery).unwrap_or_default();
+        f = f
+            .set("region", &row.region)
+            .set("locality", &row.locality)
+            .set("address", &row.address)
+            .set(
+                "location",
+                row.point().map(|p| Location {
+                    lat: p.lat,
+                    lon: p.lon,
+                }),
+            )
+            .set("gallery", gallery)
+            .set("website", &row.website)
+            .set("phone", &row.phone)
+            .set("email", &row.email);
+    }
+    Ok((row, terms, f))
+}
+
+/// The place as its GET item endpoint shows it, whatever its publication status.
+pub fn representation<T: Serialize>(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    kind: Kind,
+    id: i64,
+    shape: fn(&PlaceRow, &Ctx) -> T,
+) -> AppResult<Representation> {
+    let row = find_place(conn, kind, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
+    let pctx = context(
+        conn,
+        &ctx.caches,
+        std::slice::from_ref(&row),
+        &row.locale,
+        &ctx.config.default_locale,
+        ctx.now,
+    )?;
+    let meta = ItemMeta {
+        slug: row.slug.clone(),
+        locale: row.locale.clone(),
+        public: Visibility::Public.allows(&row.status, row.published_at, ctx.now),
+    };
+    Representation::of(&shape(&row, &pctx), meta)
+}
+
+/// The `published_at` of a published place that is not public yet (scheduled).
+pub fn scheduled_at(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    id: i64,
+) -> AppResult<Option<NaiveDateTime>> {
+    let (status, at): (String, Option<NaiveDateTime>) = places::table
+        .find(id)
+        .select((places::status, places::published_at))
+        .first(conn)?;
+    Ok(at.filter(|t| status == "published" && *t > ctx.now))
+}
+
+/// Points UNESCO listings that name tourist-site group `from` at `to` (None: no site).
+fn repoint_unesco_refs(conn: &mut AnyConnection, from: i64, to: Option<i64>) -> AppResult<()> {
+    let rows: Vec<(i64, String)> = places::table
+        .filter(places::kind.eq(Kind::UnescoSite.as_str()))
+        .select((places::id, places::details))
+        .load(conn)?;
+    for (id, details) in rows {
+        let mut d: UnescoDetails = serde_json::from_str(&details).unwrap_or_default();
+        if d.tourist_site_group != Some(from) {
+            continue;
+        }
+        d.tourist_site_group = to;
+        let json = serde_json::to_string(&d)
+            .map_err(|e| AppError::Internal(format!("place details: {e}")))?;
+        diesel::update(places::table.find(id))
+            .set(places::details.eq(json))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes a place and its terms. Translations whose group the place's id named
+/// move to a group named by one of them (SQLite may reuse a deleted id). UNESCO
+/// listings that named a deleted tourist site's group follow the group, or lose
+/// the reference when no tourist site is left in it.
+pub fn delete_place(conn: &mut AnyConnection, kind: Kind, id: i64) -> AppResult<()> {
+    let group: i64 = places::table
+        .filter(places::id.eq(id))
+        .filter(places::kind.eq(kind.as_str()))
+        .select(places::group_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(kind))?;
+    diesel::delete(place_terms::table.filter(place_terms::place_id.eq(id))).execute(conn)?;
+    diesel::delete(places::table.find(id)).execute(conn)?;
+    let heir = crate::regroup_translations!(conn, places, id);
+    if kind == Kind::TouristSite {
+        repoint_unesco_refs(conn, id, heir)?;
+        let left: i64 = places::table
+            .filter(places::group_id.eq(group))
+            .filter(places::kind.eq(Kind::TouristSite.as_str()))
+            .count()
+            .get_result(conn)?;
+        if group != id && left == 0 {
+            repoint_unesco_refs(conn, group, None)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! Writing sections: POST, PATCH (JSON Merge Patch) and DELETE. Sections form a
+//! tree per locale; validation reads the rows afresh inside the write
+//! transaction, never the section cache.
+
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::{load_fresh, subtree_ids, to_api, Section, SectionRow};
+use crate::db::schema::{articles, sections};
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::auth::Editor;
+use crate::write::common::{self, translation_group, Fields};
+use crate::write::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::AppState;
+
+/// The body of section writes. Every field is optional in a PATCH (a merge
+/// patch onto the stored section); POST needs `slug` and `title`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionWrite {
+    /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
+    pub slug: Option<String>,
+    /// A configured locale; defaults to the default locale.
+    pub locale: Option<String>,
+    /// The id of a section in another locale this one translates.
+    pub translation_of: Option<i64>,
+    /// 1-200 characters.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// The slug of the parent section in the same locale; null or absent for a top-level section.
+    pub parent: Option<String>,
+    /// Order among its siblings, ascending (default 0).
+    pub position: Option<i32>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = sections, treat_none_as_null = true)]
+struct SectionForm {
+    group_id: i64,
+    locale: String,
+    slug: String,
+    parent_id: Option<i64>,
+    title: String,
+    description: String,
+    position: i32,
+    updated_at: NaiveDateTime,
+}
+
+/// "3 articles and 1 subsection": what still uses a section.
+fn dependents(articles: i64, children: i64) -> String {
+    let mut parts = Vec::new();
+    if articles > 0 {
+        let s = if articles == 1 { "" } else { "s" };
+        parts.push(format!("{articles} article{s}"));
+    }
+    if children > 0 {
+        let s = if children == 1 { "" } else { "s" };
+        parts.push(format!("{children} subsection{s}"));
+    }
+    parts.join(" and ")
+}
+
+fn usage(conn: &mut AnyConnection, id: i64) -> AppResult<(i64, i64)> {
+    let n_articles: i64 = articles::table
+        .filter(articles::section_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let n_children: i64 = sections::table
+        .filter(sections::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok((n_articles, n_children))
+}
+
+pub struct Sections;
+
+impl Resource for Sections {
+    const TYPE: &'static str = "section";
+    const COLLECTION: &'static str = "sections";
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "translations", "created_at", "updated_at", "children"];
+    type Body = SectionWrite;
+
+    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+        let row: Option<SectionRow> = sections::table
+            .find(id)
+            .select(SectionRow::as_select())
+            .first(conn)
+            .optional()?;
+        let r = row.ok_or_else(|| AppError::not_found("no such section"))?;
+        let parent: Option<String> = match r.parent_id {
+            Some(p) => sections::table
+                .find(p)
+                .select(sections::slug)
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        Ok(Fields::default()
+            .set("slug", r.slug)
+            .set("locale", r.locale)
+            .set("title", r.title)
+            .set("description", r.description)
+            .set("parent", parent)
+            .set("position", r.position)
+            .done())
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        b: SectionWrite,
+    ) -> AppResult<i64> {
+        let mut e = FieldErrors::default();
+        let locale = common::locale(&mut e, ctx, &b.locale);
+        let slug = e.slug("slug", &b.slug);
+        let title = e.text("title", &b.title, 200);
+        let description = e
+            .opt_text("description", &b.description, 2000)
+            .unwrap_or_default();
+        let all = load_fresh(conn)?;
+        let me = id.and_then(|id| all.iter().find(|s| s.id == id));
+        let parent_id = match b.parent.as_deref() {
+            None => None,
+            Some(p) => match all.iter().find(|s| s.locale == locale && s.slug == p) {
+                None => {
+                    e.add("parent", format!("no section `{p}` in locale `{locale}`"));
+                    None
+                }
+                Some(parent) => {
+                    if let Some(me) = me {
+                        if subtree_ids(&all, me.id).contains(&parent.id) {
+                            let what = if parent.id == me.id {
+                                "itself"
+                            } else {
+                                "one of its subsections"
+                            };
+                            e.add(
+                                "parent",
+                                format!("`{p}` is {what}: a section cannot be its own ancestor"),
+                            );
+                        }
+                    }
+                    Some(parent.id)
+                }
+            },
+        };
+        if let Some(me) = me.filter(|me| me.locale != locale) {
+            let (n_articles, n_children) = usage(conn, me.id)?;
+            if n_articles + n_children > 0 {
+                e.add(
+                    "locale",
+                    format!(
+                        "cannot change while {} in `{}` use the section",
+                        dependents(n_articles, n_children),
+                        me.locale
+                    ),
+                );
+            }
+        }
+        let target: Option<(i64, String)> = match b.translation_of {
+            None => None,
+            Some(t) => {
+                let found = all.iter().find(|s| s.id == t);
+                if found.is_none() {
+                    e.add("translation_of", format!("no section {t}"));
+                }
+                found.map(|s| (s.group_id, s.locale.clone()))
+            }
+        };
+        let group_id = translation_group(
+            &mut e,
+            target,
+            |g| {
+                Ok(all
+                    .iter()
+                    .filter(|s| s.group_id == g)
+                    .map(|s| (s.id, s.locale.clone()))
+                    .collect())
+            },
+            &locale,
+            id,
+            me.map(|s| s.group_id),
+        )?;
+        e.finish()?;
+        let form = SectionForm {
+            group_id,
+            locale,
+            slug,
+            parent_id,
+            title,
+            description,
+            position: b.position.unwrap_or(0),
+            updated_at: ctx.now,
+        };
+        match id {
+            Some(id) => {
+                let n = diesel::update(sections::table.find(id))
+                    .set(&form)
+                    .execute(conn)?;
+                if n == 0 {
+                    return Err(AppError::not_found("no such section"));
+                }
+                Ok(id)
+            }
+            None => {
+                let id: i64 = diesel::insert_into(sections::table)
+                    .values((&form, sections::created_at.eq(ctx.now)))
+                    .returning(sections::id)
+                    .get_result(conn)?;
+                if form.group_id == 0 {
+                    diesel::update(sections::table.find(id))
+                        .set(sections::group_id.eq(id))
+                        .execute(conn)?;
+                }
+                Ok(id)
+            }
+        }
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        let (n_articles, n_children) = usage(conn, id)?;
+        if n_articles + n_children > 0 {
+            return Err(AppError::Conflict(format!(
+                "the section is still used by {}; move or delete them first",
+                dependents(n_articles, n_children)
+            )));
+        }
+        diesel::delete(sections::table.find(id)).execute(conn)?;
+        crate::regroup_translations!(conn, sections, id);
+        Ok(())
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        let all = load_fresh(conn)?;
+        let row = all
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| AppError::not_found("no such section"))?;
+        let section: Section = to_api(&all, row);
+        let meta = ItemMeta {
+            slug: row.slug.clone(),
+            locale: row.locale.clone(),
+            public: true,
+        };
+        Representation::of(&section, meta)
+    }
+}
+
+#[utoipa::path(
+    tag = "news",
+    request_body = SectionWrite,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` and `ETag` name the new section", body = Section,
+            headers(("Location" = String, description = "Path of the new section"), ("ETag" = String, description = "Validator for If-Match"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sections")]
+pub async fn create_section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::create::<Sections>(&req, &state, editor.0, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "news",
+    request_body(content = SectionWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
+    params(
+        ("id" = i64, Path, description = "Section id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The updated section", body = Section,
+            headers(("ETag" = String, description = "Validator of the new version"))),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/sections/{id}")]
+pub async fn update_section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    write::update::<Sections>(&req, &state, editor.0, &path, body.into_inner()).await
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(
+        ("id" = i64, Path, description = "Section id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Articles or subsections still use the section; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/sections/{id}")]
+pub async fn delete_section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    write::delete::<Sections>(&req, &state, editor.0, &path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependents_are_counted_in_words() {
+        assert_eq!(dependents(3, 1), "3 articles and 1 subsection");
+        assert_eq!(dependents(1, 0), "1 article");
+        assert_eq!(dependents(0, 2), "2 subsections");
+    }
+}
