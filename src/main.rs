@@ -157,8 +157,10 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())?;
             let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
                 .map_err(|e| e.to_string())?;
+            let indexed =
+                belportal::content::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
             db::analyze(&mut conn).map_err(|e| e.to_string())?;
-            println!("generated {a} article(s) and {p} place(s)");
+            println!("generated {a} article(s) and {p} place(s); {indexed} search document(s)");
             Ok(())
         }),
     };

@@ -777,8 +777,9 @@ fn openapi_documents_the_place_writes() {
 both_backends!(
     async fn a_scheduled_place_turns_public_by_itself(app) {
         let key = app.key("editor").await;
-        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
-        let body = with(monument("dawn-obelisk"), json!({"published_at": soon}));
+        // Tomorrow while privacy is checked; a second from now below.
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let body = with(monument("dawn-obelisk"), json!({"published_at": tomorrow}));
         let res = app.post("/v1/monuments", &key, body).await;
         assert_eq!(res.status, 201, "{}", res.text());
         let id = res.json()["id"].as_i64().unwrap();
@@ -803,7 +804,10 @@ both_backends!(
             })
             .await;
         assert_eq!(pending, 1);
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+        let res = app.patch(&item, &key, json!({"published_at": soon})).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
         assert_eq!(app.get(&item).await.status, 200);
         assert!(ids(&app.get(near).await.json()).contains(&id));
     }

@@ -260,25 +260,29 @@ both_backends!(
 both_backends!(
     async fn translation_of_links_sections_across_locales(app) {
         let key = app.key("editor").await;
-        let news = section_id(&app, "news").await;
+        let res = app
+            .post("/v1/sections", &key, json!({"slug": "travel-notes", "title": "Travel notes"}))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let news = res.json()["id"].as_i64().unwrap();
         let res = app
             .post(
                 "/v1/sections",
                 &key,
-                json!({"slug": "naviny", "locale": "be", "title": "Навіны", "translation_of": news}),
+                json!({"slug": "padarozhnyia-notatki", "locale": "be", "title": "Падарожныя нататкі", "translation_of": news}),
             )
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
         let be = res.json();
         assert_eq!(be["translations"][0]["id"], news);
-        let en = app.get("/v1/sections/news").await.json();
-        assert_eq!(en["translations"][0]["slug"], "naviny");
+        let en = app.get("/v1/sections/travel-notes").await.json();
+        assert_eq!(en["translations"][0]["slug"], "padarozhnyia-notatki");
         // A `be` subsection must name a `be` parent.
         let p = app
             .post(
                 "/v1/sections",
                 &key,
-                json!({"slug": "palityka", "locale": "be", "title": "Палітыка", "parent": "politics"}),
+                json!({"slug": "dalekiia-shliakhi", "locale": "be", "title": "Далёкія шляхі", "parent": "politics"}),
             )
             .await
             .problem(422);
@@ -287,7 +291,7 @@ both_backends!(
             .post(
                 "/v1/sections",
                 &key,
-                json!({"slug": "palityka", "locale": "be", "title": "Палітыка", "parent": "naviny"}),
+                json!({"slug": "dalekiia-shliakhi", "locale": "be", "title": "Далёкія шляхі", "parent": "padarozhnyia-notatki"}),
             )
             .await;
         assert_eq!(res.status, 201, "{}", res.text());

@@ -5,6 +5,7 @@ pub mod events;
 pub mod feeds;
 pub mod places;
 pub mod regions;
+pub mod search;
 pub mod sections;
 pub mod vocab;
 
@@ -250,6 +251,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sections::write::create_section)
         .service(sections::write::update_section)
         .service(sections::write::delete_section)
+        .service(search::search_all)
         .service(crate::write::changes::changes_feed)
         .service(crate::admin::list_api_keys)
         .service(crate::admin::create_api_key)

@@ -65,6 +65,30 @@ const TAGS: [&str; 12] = [
     "festival",
 ];
 
+/// A made-up word for vocabulary rank `r` (distinct for every rank below 65^3).
+fn vocab_word(r: u64) -> String {
+    const C: &[u8] = b"bdgklmnprstvz";
+    const V: &[u8] = b"aeiou";
+    let mut x = (r * 7919) % 274_625;
+    let mut w = String::with_capacity(6);
+    for _ in 0..3 {
+        let s = (x % 65) as usize;
+        x /= 65;
+        w.push(C[s / 5] as char);
+        w.push(V[s % 5] as char);
+    }
+    w
+}
+
+/// A word of a 20,000-word vocabulary with Zipf-like frequencies (rank r drawn
+/// with probability about 1/r), as in real text: a few words are everywhere,
+/// most are rare, so one-word searches match realistic fractions of articles.
+fn zipf_word(rng: &mut Rng) -> String {
+    let u = (rng.below(1_000_000) as f64) / 1_000_000.0;
+    let r = (20_000f64).powf(u) as u64;
+    vocab_word(r.max(1))
+}
+
 /// Adds `n` published English articles spread over ten years, in batches.
 pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
     super::ensure_reference_data(conn)?;
@@ -89,11 +113,13 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
                 let i = first_index as u64 + done + k;
                 let w: Vec<&str> = (0..6).map(|_| WORDS[rng.below(24) as usize]).collect();
                 let title = format!("{} {} {} news {}", w[0], w[1], w[2], i);
+                let text: Vec<String> = (0..40).map(|_| zipf_word(&mut rng)).collect();
                 let body = format!(
-                    "<p>{}</p><p>Generated article number {i} about {} and {}.</p>",
+                    "<p>{}</p><p>Generated article number {i} about {} and {}: {}.</p>",
                     w.join(" "),
                     w[3],
-                    w[4]
+                    w[4],
+                    text.join(" ")
                 );
                 let published_at = start + Duration::seconds(rng.below(10 * 365 * 86_400) as i64);
                 rows.push(NewArticle {
@@ -247,4 +273,20 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
         done += size;
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_words_are_distinct_and_zipf_draws_favour_low_ranks() {
+        let words: std::collections::HashSet<String> = (1..20_001).map(vocab_word).collect();
+        assert_eq!(words.len(), 20_000);
+        let mut rng = Rng(7);
+        let top = vocab_word(1);
+        let hits = (0..10_000).filter(|_| zipf_word(&mut rng) == top).count();
+        // P(rank 1) = log(2)/log(20000), about 7 %.
+        assert!((400..1100).contains(&hits), "{hits}");
+    }
 }

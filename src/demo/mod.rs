@@ -4,6 +4,7 @@
 pub mod events;
 pub mod generate;
 pub mod places;
+pub mod translations;
 
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
@@ -267,7 +268,7 @@ pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
     events::load_demo_events(conn, db::now())?;
     let seeds: Vec<ArticleSeed> =
         serde_json::from_str(include_str!("articles.json")).map_err(internal)?;
-    conn.transaction(|conn| {
+    let loaded = conn.transaction::<_, AppError, _>(|conn| {
         let have: i64 = articles::table.count().get_result(conn)?;
         if have > 0 {
             return Ok(0);
@@ -320,5 +321,10 @@ pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
             .set(articles::group_id.eq(articles::id))
             .execute(conn)?;
         Ok(seeds.len())
-    })
+    })?;
+    if loaded > 0 {
+        translations::load_demo_translations(conn)?;
+        crate::content::search::reindex_all(conn)?;
+    }
+    Ok(loaded)
 }

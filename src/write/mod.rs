@@ -347,6 +347,7 @@ pub async fn create<R: Resource>(
             let obj = body_object(body)?;
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
+            crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
             let due = R::scheduled_at(conn, &ctx, id)?;
@@ -404,6 +405,7 @@ pub async fn update<R: Resource>(
             let merged = body_object(merged)?;
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
+            crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
             let due = R::scheduled_at(conn, &ctx, id)?;
@@ -440,6 +442,7 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
+            crate::db::search::remove(conn, R::TYPE, id)?;
             record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
             track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {

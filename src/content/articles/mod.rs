@@ -15,7 +15,8 @@ use super::sections::{self, SectionRef, SectionRow};
 use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
-use crate::db::{self, lower, AnyConnection, MultiBackend};
+use crate::db::search::{self, SearchQuery};
+use crate::db::{self, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
 use crate::http::params::{
@@ -131,6 +132,8 @@ pub struct ArticleListQuery {
 /// Validated filters of the article list.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
+    /// The backend, for the full-text `q` condition.
+    pub sqlite: bool,
     pub vis: Visibility,
     pub locale: String,
     pub now: NaiveDateTime,
@@ -188,13 +191,15 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
         q = q.filter(articles::published_at.lt(to));
     }
     if let Some(text) = &f.q {
-        let pattern = db::like_pattern(text);
-        q = q.filter(
-            lower(articles::title)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(articles::lead).like(pattern).escape('\\')),
-        );
+        q = match SearchQuery::parse(text, &f.locale) {
+            Some(sq) => q.filter(search::matching_ids_condition(
+                f.sqlite,
+                "articles.id",
+                &["article"],
+                &sq,
+            )),
+            None => q.filter(articles::id.eq(-1)),
+        };
     }
     if let Some(t) = f.updated_since {
         q = q.filter(articles::updated_at.ge(t));
@@ -577,6 +582,7 @@ pub async fn list_articles(
     let page = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
             section_ids: section_filter(conn, &caches, &loc, section.as_deref())?,
+            sqlite: db::is_sqlite(conn),
             vis,
             locale: loc,
             now: db::now(),

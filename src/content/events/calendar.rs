@@ -141,6 +141,7 @@ pub async fn event_calendar(
     )?;
     let cal = db::run(&state.pool, move |conn| {
         f.now = db::now();
+        f.sqlite = db::is_sqlite(conn);
         month_calendar(conn, &f, first)
     })
     .await?;

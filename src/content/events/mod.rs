@@ -23,7 +23,8 @@ use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
 use crate::db::schema::{event_tags, events};
-use crate::db::{self, lower, AnyConnection, MultiBackend};
+use crate::db::search::{self, SearchQuery};
+use crate::db::{self, AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult, Problem};
 use crate::geo::{haversine_km, Point};
 use crate::http::locale::negotiate;
@@ -264,6 +265,8 @@ pub fn context(
 /// Validated filters of the event list, calendar and feed.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
+    /// The backend, for the full-text `q` condition.
+    pub sqlite: bool,
     /// Public for the calendar and the iCalendar feed; editors may preview lists.
     pub vis: Visibility,
     pub locale: String,
@@ -333,13 +336,15 @@ pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
         );
     }
     if let Some(text) = &f.q {
-        let pattern = db::like_pattern(text);
-        q = q.filter(
-            lower(events::title)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(events::summary).like(pattern).escape('\\')),
-        );
+        q = match SearchQuery::parse(text, &f.locale) {
+            Some(sq) => q.filter(search::matching_ids_condition(
+                f.sqlite,
+                "events.id",
+                &["event"],
+                &sq,
+            )),
+            None => q.filter(events::id.eq(-1)),
+        };
     }
     if let Some(t) = f.updated_since {
         q = q.filter(events::updated_at.ge(t));
@@ -521,6 +526,7 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
         .find(|(t, _)| *t == "tag")
         .map(|(_, v)| v.clone());
     Ok(EventFilter {
+        sqlite: false,
         vis: Visibility::Public,
         locale: locale.to_string(),
         now: NaiveDateTime::default(),
@@ -645,6 +651,7 @@ pub async fn list_events(
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         f.now = db::now();
+        f.sqlite = db::is_sqlite(conn);
         let (page, distances) = list_events_page(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;

@@ -11,7 +11,8 @@ use super::{Kind, PlaceRow};
 use crate::cache::Caches;
 use crate::content::Visibility;
 use crate::db::schema::{place_terms, places};
-use crate::db::{self, lower, AnyConnection, MultiBackend};
+use crate::db::search::{self, SearchQuery};
+use crate::db::{AnyConnection, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
 use crate::http::params::{ItemRef, ListParams, Paging};
@@ -20,6 +21,8 @@ use crate::http::response::Page;
 /// Validated filters of a place list.
 #[derive(Debug, Clone, Default)]
 pub struct PlaceFilter {
+    /// The backend, for the full-text `q` condition.
+    pub sqlite: bool,
     pub kinds: Vec<Kind>,
     /// Public, or an editor's preview.
     pub vis: Visibility,
@@ -91,13 +94,16 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
         );
     }
     if let Some(text) = &f.q {
-        let pattern = db::like_pattern(text);
-        q = q.filter(
-            lower(places::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(places::summary).like(pattern).escape('\\')),
-        );
+        let kinds: Vec<&'static str> = f.kinds.iter().map(|k| k.as_str()).collect();
+        q = match SearchQuery::parse(text, &f.locale) {
+            Some(sq) => q.filter(search::matching_ids_condition(
+                f.sqlite,
+                "places.id",
+                &kinds,
+                &sq,
+            )),
+            None => q.filter(places::id.eq(-1)),
+        };
     }
     if let Some(t) = f.updated_since {
         q = q.filter(places::updated_at.ge(t));

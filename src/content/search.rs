@@ -1,0 +1,472 @@
+//! `/v1/search`: ranked full-text search over articles, places of every kind and
+//! events, and keeping the search documents current (in the write's transaction).
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::schema::{articles, events, places};
+use crate::db::search::{self, SearchDoc, SearchQuery};
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::locale::negotiate;
+use crate::http::params::{CursorKey, ListParams, Paging, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::AppState;
+
+/// The searchable resource types, as `type` names them.
+pub const TYPES: [&str; 7] = [
+    "article",
+    "tourist_site",
+    "unesco_site",
+    "sanatorium",
+    "monument",
+    "souvenir",
+    "event",
+];
+
+/// Text of HTML for indexing and snippets: tags dropped, common entities decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn join(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Rewrites the search document of one item (or removes it when the item is gone
+/// or not searchable). Call inside the write's transaction.
+pub fn reindex(conn: &mut AnyConnection, resource: &str, id: i64) -> AppResult<()> {
+    let doc = match resource {
+        "article" => article_doc(conn, id)?,
+        "event" => event_doc(conn, id)?,
+        r if TYPES.contains(&r) => place_doc(conn, id)?,
+        _ => return Ok(()),
+    };
+    match doc {
+        Some(d) => search::upsert(conn, &d),
+        None => search::remove(conn, resource, id),
+    }
+}
+
+type ArticleText = (
+    i64,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
+    rows.into_iter()
+        .map(
+            |(id, locale, slug, status, published_at, title, lead, body, author)| SearchDoc {
+                resource: "article".into(),
+                item_id: id,
+                locale,
+                slug,
+                status,
+                published_at,
+                title,
+                summary: lead,
+                body: join(&[Some(&plain_text(&body)), author.as_deref()]),
+            },
+        )
+        .collect()
+}
+
+macro_rules! article_text {
+    () => {
+        (
+            articles::id,
+            articles::locale,
+            articles::slug,
+            articles::status,
+            articles::published_at,
+            articles::title,
+            articles::lead,
+            articles::body_html,
+            articles::author,
+        )
+    };
+}
+
+fn article_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
+    let rows: Vec<ArticleText> = articles::table
+        .filter(articles::id.eq(id))
+        .select(article_text!())
+        .load(conn)?;
+    Ok(article_docs(rows).pop())
+}
+
+type PlaceText = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+macro_rules! place_text {
+    () => {
+        (
+            places::id,
+            places::kind,
+            places::locale,
+            places::slug,
+            places::status,
+            places::published_at,
+            places::name,
+            places::summary,
+            places::description_html,
+            places::locality,
+        )
+    };
+}
+
+fn place_docs(rows: Vec<PlaceText>) -> Vec<SearchDoc> {
+    rows.into_iter()
+        .map(
+            |(id, kind, locale, slug, status, published_at, name, summary, html, locality)| {
+                SearchDoc {
+                    resource: kind,
+                    item_id: id,
+                    locale,
+                    slug,
+                    status,
+                    published_at,
+                    title: name,
+                    summary,
+                    body: join(&[Some(&plain_text(&html)), locality.as_deref()]),
+                }
+            },
+        )
+        .collect()
+}
+
+fn place_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
+    let rows: Vec<PlaceText> = places::table
+        .filter(places::id.eq(id))
+        .select(place_text!())
+        .load(conn)?;
+    Ok(place_docs(rows).pop())
+}
+
+type EventText = (
+    i64,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+macro_rules! event_text {
+    () => {
+        (
+            events::id,
+            events::locale,
+            events::slug,
+            events::status,
+            events::published_at,
+            events::title,
+            events::summary,
+            events::description_html,
+            events::venue_name,
+            events::venue_locality,
+        )
+    };
+}
+
+fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
+    rows.into_iter()
+        .map(
+            |(id, locale, slug, status, published_at, title, summary, html, venue, locality)| {
+                SearchDoc {
+                    resource: "event".into(),
+                    item_id: id,
+                    locale,
+                    slug,
+                    status,
+                    published_at,
+                    title,
+                    summary,
+                    body: join(&[
+                        Some(&plain_text(&html)),
+                        venue.as_deref(),
+                        locality.as_deref(),
+                    ]),
+                }
+            },
+        )
+        .collect()
+}
+
+fn event_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
+    let rows: Vec<EventText> = events::table
+        .filter(events::id.eq(id))
+        .select(event_text!())
+        .load(conn)?;
+    Ok(event_docs(rows).pop())
+}
+
+/// Rebuilds every search document (after bulk loads: demo content, the
+/// generator, imports), in chunks of ids, each chunk one transaction.
+pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
+    const CHUNK: i64 = 2000;
+    search::clear(conn)?;
+    let mut n = 0u64;
+    for table in ["article", "place", "event"] {
+        let mut after = 0i64;
+        loop {
+            let docs: Vec<SearchDoc> = match table {
+                "article" => article_docs(
+                    articles::table
+                        .filter(articles::id.gt(after))
+                        .order(articles::id)
+                        .limit(CHUNK)
+                        .select(article_text!())
+                        .load(conn)?,
+                ),
+                "place" => place_docs(
+                    places::table
+                        .filter(places::id.gt(after))
+                        .order(places::id)
+                        .limit(CHUNK)
+                        .select(place_text!())
+                        .load(conn)?,
+                ),
+                _ => event_docs(
+                    events::table
+                        .filter(events::id.gt(after))
+                        .order(events::id)
+                        .limit(CHUNK)
+                        .select(event_text!())
+                        .load(conn)?,
+                ),
+            };
+            let Some(last) = docs.last().map(|d| d.item_id) else {
+                break;
+            };
+            conn.transaction::<_, AppError, _>(|conn| {
+                for d in &docs {
+                    search::insert(conn, d)?;
+                }
+                Ok(())
+            })?;
+            n += docs.len() as u64;
+            after = last;
+        }
+    }
+    Ok(n)
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// `article`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    /// Escaped text around the matches, each match wrapped in `<mark>`...`</mark>` (safe to insert as HTML).
+    pub snippet: String,
+    /// Relevance, higher is better (comparable within one response).
+    pub score: f64,
+}
+
+/// HTML-escapes a snippet and turns the backend's match markers into `<mark>`.
+pub fn mark_snippet(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for ch in raw.chars() {
+        match ch {
+            '\u{2}' => out.push_str("<mark>"),
+            '\u{3}' => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The words to find (any text; quotes and operators are treated as spaces). Required, at most 200 characters.
+    pub q: Option<String>,
+    /// Comma-separated types to search (default all): article, tourist_site, unesco_site, sanatorium, monument, souvenir, event.
+    pub types: Option<String>,
+    /// Locale searched and answered in (`be`, `ru`, `en`).
+    pub lang: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+}
+
+fn parse_types(v: Option<&str>) -> AppResult<Vec<&'static str>> {
+    let Some(v) = v else {
+        return Ok(TYPES.to_vec());
+    };
+    let mut out = Vec::new();
+    for t in v.split(',').map(str::trim) {
+        match TYPES.iter().find(|x| **x == t) {
+            Some(x) if !out.contains(x) => out.push(*x),
+            Some(_) => {}
+            None => {
+                return Err(AppError::bad_param(
+                    "types",
+                    format!("unknown type `{t}`; allowed: {}", TYPES.join(", ")),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(
+    tag = "search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem.", body = ListBody<SearchHit>),
+        (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/search")]
+pub async fn search_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SearchParams>,
+) -> AppResult<HttpResponse> {
+    let p = query.into_inner();
+    let locale = negotiate(&req, p.lang.as_deref(), &state.config)?;
+    let text =
+        p.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| AppError::bad_param("q", "is required"))?;
+    if text.chars().count() > 200 {
+        return Err(AppError::bad_param("q", "must be at most 200 characters"));
+    }
+    let types = parse_types(p.types.as_deref())?;
+    let params = ListParams::parse(
+        RawList {
+            limit: p.limit.as_deref(),
+            cursor: p.cursor.as_deref(),
+            page: p.page.as_deref(),
+            ..Default::default()
+        },
+        &["relevance"],
+        "relevance",
+    )?;
+    let offset = match &params.paging {
+        Paging::Cursor(Some(c)) => c.key_i64()?.max(0),
+        _ => params.offset(),
+    };
+    let limit = params.limit;
+    let parsed = SearchQuery::parse(text, &locale);
+    let (total, hits) = match parsed {
+        None => (0, Vec::new()),
+        Some(q) => {
+            db::run(&state.pool, move |conn| {
+                search::search(conn, &q, &types, db::now(), limit + 1, offset)
+            })
+            .await?
+        }
+    };
+    let has_more = hits.len() as i64 > limit;
+    let items: Vec<SearchHit> = hits
+        .into_iter()
+        .take(limit as usize)
+        .map(|h| SearchHit {
+            kind: h.resource,
+            id: h.item_id,
+            slug: h.slug,
+            title: h.title,
+            snippet: mark_snippet(&h.snippet),
+            score: (h.score * 1e6).round() / 1e6,
+        })
+        .collect();
+    let next_key = (has_more && params.page().is_none()).then(|| CursorKey {
+        sort: "relevance".into(),
+        key: serde_json::json!(offset + limit),
+        id: 0,
+    });
+    let page = Page {
+        items,
+        total,
+        next_key,
+        has_more,
+    };
+    Ok(response::list(&req, &locale, &params, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_drops_tags_and_decodes_entities() {
+        assert_eq!(
+            plain_text("<p>Mir &amp; Nesvizh</p><p>castles&nbsp;<b>two</b></p>"),
+            "Mir & Nesvizh castles two"
+        );
+    }
+
+    #[test]
+    fn snippets_are_escaped_before_marks_are_added() {
+        assert_eq!(
+            mark_snippet("a <b> \u{2}castle\u{3} & more"),
+            "a &lt;b&gt; <mark>castle</mark> &amp; more"
+        );
+    }
+}

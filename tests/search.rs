@@ -1,0 +1,190 @@
+//! Full-text search and multilingual reads: ranking, highlighting, stemming,
+//! locale negotiation, translation links, hostile queries, and the index kept
+//! current by writes.
+
+mod common;
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+fn hits(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["type"].as_str().unwrap().to_string(),
+                h["slug"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+both_backends!(
+    async fn search_ranks_title_matches_first_and_marks_the_words(app) {
+        let res = app.get("/v1/search?q=castle").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.header("content-language").as_deref(), Some("en"));
+        let body = res.json();
+        let found = hits(&body);
+        assert!(found.len() >= 3, "{found:?}");
+        // Every kind of item is searched, and items named for a castle come first.
+        let top = &body["data"][0];
+        assert!(top["title"].as_str().unwrap().to_lowercase().contains("castle"), "{top}");
+        assert!(found.iter().any(|(t, _)| t == "tourist_site"));
+        assert!(found.iter().any(|(t, _)| t == "unesco_site"));
+        let scores: Vec<f64> = body["data"].as_array().unwrap().iter().map(|h| h["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        for h in body["data"].as_array().unwrap() {
+            let snippet = h["snippet"].as_str().unwrap();
+            assert!(snippet.to_lowercase().contains("<mark>castle"), "{snippet}");
+            assert!(!snippet.contains("<p>"), "snippets are plain text: {snippet}");
+        }
+        assert!(body["meta"]["total"].as_i64().unwrap() as usize >= found.len());
+    }
+);
+
+both_backends!(
+    async fn english_words_are_stemmed_in_search_and_list_q(app) {
+        // "castles" and "festivals" find "castle" and "festival".
+        let s = app.get("/v1/search?q=castles&types=tourist_site").await.json();
+        assert!(hits(&s).iter().any(|(_, slug)| slug == "mir-castle"), "{s}");
+        let l = app.get("/v1/tourist-sites?q=castles").await.json();
+        assert!(l["data"].as_array().unwrap().iter().any(|p| p["slug"] == "mir-castle"), "{l}");
+        let e = app.get("/v1/events?q=festivals&from=2020-01-01&to=2040-12-31").await.json();
+        assert!(e["meta"]["total"].as_i64().unwrap() > 0, "{e}");
+        let a = app.get("/v1/articles?q=talks").await.json();
+        assert!(a["data"].as_array().unwrap().iter().any(|x| x["slug"] == "fm-belarus-pakistan-talks"), "{a}");
+    }
+);
+
+both_backends!(
+    async fn russian_search_finds_other_word_forms(app) {
+        // "фестивалях" (prepositional plural) finds the festival events, whose
+        // texts say "фестиваль", "фестиваля" ...
+        let s = app.get(&format!("/v1/search?q={}&lang=ru", urlencode("фестивалях"))).await;
+        assert_eq!(s.status, 200, "{}", s.text());
+        assert_eq!(s.header("content-language").as_deref(), Some("ru"));
+        let s = s.json();
+        assert!(hits(&s).iter().any(|(t, _)| t == "event"), "{s}");
+        // ... and "замки" (plural) the castles named "замок" in their texts.
+        let c = app.get(&format!("/v1/search?q={}&lang=ru&types=tourist_site", urlencode("замки"))).await.json();
+        assert!(!hits(&c).is_empty(), "{c}");
+        let first = &s["data"][0];
+        assert!(first["snippet"].as_str().unwrap().contains("<mark>"), "{first}");
+        // Belarusian: "замак" finds "замка"/"замкавы" forms by their stem.
+        let b = app.get(&format!("/v1/search?q={}&lang=be", urlencode("замак"))).await.json();
+        assert!(!hits(&b).is_empty(), "{b}");
+        // English items are not mixed into a Russian search.
+        assert!(hits(&s).iter().all(|(_, slug)| slug != "mir-castle"));
+    }
+);
+
+both_backends!(
+    async fn locale_is_negotiated_and_items_link_their_translations(app) {
+        let res = app
+            .send(TestRequest::get().uri("/v1/tourist-sites?limit=3").insert_header(("Accept-Language", "de;q=1, ru;q=0.8, en;q=0.5")))
+            .await;
+        assert_eq!(res.header("content-language").as_deref(), Some("ru"));
+        let list = res.json();
+        assert_eq!(list["data"][0]["locale"], "ru");
+        assert_eq!(list["data"][0]["rank"], 1);
+        // A slug is looked up in the requested locale.
+        app.get("/v1/tourist-sites/mirskii-zamkovyi-kompleks").await.problem(404);
+        let ru = app.get("/v1/tourist-sites/mirskii-zamkovyi-kompleks?lang=ru").await.json();
+        assert_eq!(ru["name"], "Мирский замковый комплекс");
+        let en = app.get("/v1/tourist-sites/mir-castle").await.json();
+        let locales: Vec<&str> = en["translations"].as_array().unwrap().iter().map(|t| t["locale"].as_str().unwrap()).collect();
+        assert_eq!(locales, ["be", "ru"]);
+        assert!(en["translations"].as_array().unwrap().iter().any(|t| t["id"] == ru["id"]));
+        // Sections, UNESCO listings, articles and events have be and ru versions too.
+        for uri in ["/v1/sections?lang=be", "/v1/unesco-sites?lang=be", "/v1/articles?lang=ru", "/v1/events?lang=ru&from=2020-01-01&to=2040-12-31", "/v1/regions?lang=be"] {
+            let r = app.get(uri).await;
+            assert_eq!(r.status, 200, "{uri}");
+            assert!(r.json()["meta"]["total"].as_i64().unwrap() > 0, "{uri}");
+        }
+        let ru_article = app.get("/v1/articles?lang=ru&limit=1").await.json();
+        assert!(ru_article["data"][0]["section"]["slug"].as_str().unwrap().is_ascii());
+        assert_eq!(ru_article["data"][0]["translations"].as_array().unwrap().len(), 2);
+        app.get("/v1/articles?lang=de").await.problem(400);
+    }
+);
+
+both_backends!(
+    async fn any_typed_query_is_valid_and_never_a_server_error(app) {
+        for q in [
+            "\"castle", "castle\"", "\"\"", "*", "castle*", "NEAR(mir nesvizh)", "mir OR nesvizh", "-mir",
+            "mir AND", "(", ")", "^", ":", "mir:castle", "' OR 1=1 --", "'; DROP TABLE articles; --", "\\",
+            "%", "_", "🏰", "замок!!!", "a & b | !c", "<script>", "&amp;", "x:*", "!", "#",
+        ] {
+            let uri = format!("/v1/search?q={}", urlencode(q));
+            let res = app.get(&uri).await;
+            assert_eq!(res.status, 200, "{q}: {}", res.text());
+            for list in ["/v1/articles", "/v1/tourist-sites", "/v1/events", "/v1/souvenirs"] {
+                let res = app.get(&format!("{list}?q={}", urlencode(q))).await;
+                assert_eq!(res.status, 200, "{list} {q}: {}", res.text());
+            }
+        }
+        app.get("/v1/search").await.problem(400);
+        app.get("/v1/search?q=%20%20").await.problem(400);
+        app.get(&format!("/v1/search?q={}", "a".repeat(201))).await.problem(400);
+        app.get("/v1/search?q=mir&types=castle").await.problem(400);
+        app.get("/v1/search?q=mir&lang=xx").await.problem(400);
+        // Snippets escape what the text holds before marking.
+        let s = app.get("/v1/search?q=castle&limit=1").await.json();
+        assert!(!s["data"][0]["snippet"].as_str().unwrap().contains("<script"));
+    }
+);
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+both_backends!(
+    async fn search_follows_writes_and_never_shows_drafts(app) {
+        let key = app.key("editor").await;
+        let article = json!({
+            "slug": "zubr-census", "section": "society", "title": "Bison census counts record herd",
+            "lead": "Rangers counted the wisent herds.", "body_html": "<p>The <b>wisent</b> population grew again.</p>",
+            "publication_status": "draft"
+        });
+        let res = app.post("/v1/articles", &key, article).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let id = res.json()["id"].as_i64().unwrap();
+        assert!(hits(&app.get("/v1/search?q=wisent").await.json()).is_empty(), "drafts are not found");
+        let res = app.patch(&format!("/v1/articles/{id}"), &key, json!({"publication_status": "published"})).await;
+        assert_eq!(res.status, 200);
+        let s = app.get("/v1/search?q=wisent").await.json();
+        assert_eq!(hits(&s), [("article".to_string(), "zubr-census".to_string())]);
+        assert!(s["data"][0]["snippet"].as_str().unwrap().contains("<mark>wisent</mark>"));
+        // Titles are weighted above bodies.
+        let res = app.patch(&format!("/v1/articles/{id}"), &key, json!({"title": "Aurochs relatives thrive"})).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(app.get("/v1/articles?q=aurochs").await.json()["meta"]["total"], 1);
+        assert_eq!(app.get("/v1/articles?q=census").await.json()["meta"]["total"], 0);
+        assert_eq!(app.delete(&format!("/v1/articles/{id}"), &key).await.status, 204);
+        assert!(hits(&app.get("/v1/search?q=aurochs").await.json()).is_empty());
+    }
+);
+
+both_backends!(
+    async fn search_filters_by_type_and_pages_with_cursor(app) {
+        let all = app.get("/v1/search?q=minsk&limit=100").await.json();
+        let total = all["meta"]["total"].as_i64().unwrap();
+        assert!(total > 4, "{all}");
+        let only = app.get("/v1/search?q=minsk&types=event,monument&limit=100").await.json();
+        assert!(hits(&only).iter().all(|(t, _)| t == "event" || t == "monument"));
+        let mut seen = Vec::new();
+        let mut uri = "/v1/search?q=minsk&limit=3".to_string();
+        loop {
+            let page = app.get(&uri).await.json();
+            seen.extend(hits(&page));
+            match page["links"]["next"].as_str() {
+                Some(n) => uri = n.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(seen, hits(&all));
+    }
+);
