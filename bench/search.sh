@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Search latency over the databases bench/search-data.sh made (1,000,000
+# generated articles), with the response cache off so every request runs its
+# queries. Baseline: /healthz in the same run. One-word queries of the
+# generator's Zipf vocabulary at ranks 1, 10, 100 and 1000 (matching about
+# 95 %, 40 %, 5 % and 0.5 % of the articles), a two-word query, and the same
+# word as `q` inside the article list.
+#   bench/search.sh                       # both backends
+#   BACKENDS=sqlite DURATION=5s bench/search.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BACKENDS="${BACKENDS:-sqlite postgres}"
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-8}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-8182}"
+PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+OUT="${OUT:-bench/results/search-$(date -u +%Y%m%d-%H%M%S).tsv}"
+BIN="${BIN:-target/release/belportal}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
+printf 'backend\tendpoint\tmatches\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
+server_pid=""
+stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+trap stop_server EXIT
+run_wrk() {
+  wrk -t"$THREADS" -c"$CONNS" -d1s "$1" >/dev/null
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s "$1")
+  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $1 answered errors" >&2
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+for backend in $BACKENDS; do
+  case $backend in
+    sqlite) url="sqlite://bench/results/bp_bench_search.db" ;;
+    postgres) url="${PG_ADMIN%/*}/bp_bench_search" ;;
+  esac
+  DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
+    BELPORTAL_RESPONSE_CACHE_MS=0 RUST_LOG=warn "$BIN" serve &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  base="http://127.0.0.1:$PORT"
+  read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
+  for spec in "search rank 1|/v1/search?q=tuvebe" "search rank 10|/v1/search?q=lasoko" \
+              "search rank 100|/v1/search?q=damovi" "search rank 1000|/v1/search?q=talatu" \
+              "search two words (ranks 10+100)|/v1/search?q=lasoko%20damovi" \
+              "article list q rank 100|/v1/articles?q=damovi" "article list q rank 1000|/v1/articles?q=talatu"; do
+    IFS='|' read -r name path <<<"$spec"
+    matches=$(curl -s "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])')
+    read -r rps p50 p99 < <(run_wrk "$base$path")
+    ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.4f", a / b}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$matches" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
+  done
+  stop_server
+done
+column -t -s$'\t' "$OUT"
