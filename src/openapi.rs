@@ -16,7 +16,7 @@ use utoipa::OpenApi;
         (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
         (name = "sync", description = "The changes feed for mirrors and importers"),
-        (name = "admin", description = "API keys (admin role)"),
+        (name = "admin", description = "API keys, webhooks, NDJSON export and import (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(
