@@ -273,7 +273,8 @@ both_backends!(
         draft["publication_status"] = json!("draft");
         let res = app.post("/v1/articles", &key, draft).await;
         let id = res.json()["id"].as_i64().unwrap();
-        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+        // Far enough ahead that the checks below finish first on a loaded machine.
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(4000)).to_rfc3339();
         let mut scheduled = article("scheduled-news");
         scheduled["published_at"] = json!(soon);
         let res = app.post("/v1/articles", &key, scheduled).await;
@@ -306,7 +307,9 @@ both_backends!(
         let entry = feed["data"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
         assert_eq!(entry["slug"], "secret-draft");
         // The scheduled article turns public by itself.
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
+        let due = chrono::DateTime::parse_from_rfc3339(&soon).unwrap();
+        let wait = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds();
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64 + 200)).await;
         assert_eq!(app.get(&format!("/v1/articles/{sid}")).await.status, 200);
         // ... and the changes feed announces it once it is due, slug and all.
         let feed = app.get("/v1/changes").await.json();
