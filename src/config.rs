@@ -15,6 +15,12 @@ pub struct Config {
     pub pool_size: u32,
     /// Milliseconds an anonymous GET response is reused; 0 turns the cache off.
     pub response_cache_ms: u64,
+    /// Largest `POST /v1/admin/import` body, in MiB.
+    pub import_max_mb: u64,
+    /// Attempts per webhook delivery before it is given up.
+    pub webhook_max_attempts: u32,
+    /// How long a webhook receiver may take to answer.
+    pub webhook_timeout_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +50,9 @@ impl Default for Config {
             workers: None,
             pool_size: 16,
             response_cache_ms: 1000,
+            import_max_mb: 1024,
+            webhook_max_attempts: 8,
+            webhook_timeout_ms: 5000,
         }
     }
 }
@@ -169,6 +178,27 @@ impl Config {
                     )
                 })?;
         }
+        let number = |var: &'static str, lo: u64, hi: u64| -> Result<Option<u64>, ConfigError> {
+            match get(var) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (lo..=hi).contains(n))
+                    .map(Some)
+                    .ok_or_else(|| err(var, format!("expected a number from {lo} to {hi}"))),
+            }
+        };
+        if let Some(n) = number("BELPORTAL_IMPORT_MAX_MB", 1, 1 << 20)? {
+            c.import_max_mb = n;
+        }
+        if let Some(n) = number("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", 1, 100)? {
+            c.webhook_max_attempts = n as u32;
+        }
+        if let Some(n) = number("BELPORTAL_WEBHOOK_TIMEOUT_MS", 100, 600_000)? {
+            c.webhook_timeout_ms = n;
+        }
         Ok(c)
     }
 
@@ -220,6 +250,9 @@ mod tests {
             ("BELPORTAL_CACHE_MAX_AGE", "-1"),
             ("BELPORTAL_WORKERS", "0"),
             ("BELPORTAL_RESPONSE_CACHE_MS", "soon"),
+            ("BELPORTAL_IMPORT_MAX_MB", "0"),
+            ("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", "many"),
+            ("BELPORTAL_WEBHOOK_TIMEOUT_MS", "5"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

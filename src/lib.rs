@@ -12,6 +12,8 @@ pub mod http;
 pub mod keys;
 pub mod openapi;
 pub mod ops;
+pub mod transfer;
+pub mod webhooks;
 pub mod write;
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The `belportal` command: serve (default), migrate, keys, openapi, generate.
+//! The `belportal` command: serve (default), migrate, keys, export, import, openapi, generate.
 
 use std::process::ExitCode;
 
@@ -41,6 +41,14 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+    },
+    /// Write all content as NDJSON to standard output (a backup; `import` restores it).
+    Export,
+    /// Import NDJSON (as `export` writes it; `-` reads standard input): upserted by
+    /// type, locale and slug in one transaction; any bad line and nothing is written.
+    Import {
+        /// The NDJSON file, or `-` for standard input.
+        file: std::path::PathBuf,
     },
     /// Add generated articles and places (deterministic, for benchmarks).
     Generate {
@@ -140,6 +148,8 @@ fn main() -> ExitCode {
             println!("applied {n} migration(s)");
             Ok(())
         }),
+        Command::Export => load_config().and_then(export),
+        Command::Import { file } => load_config().and_then(|c| import(c, &file)),
         Command::Generate {
             articles,
             places,
@@ -173,12 +183,76 @@ fn main() -> ExitCode {
     }
 }
 
+fn transfer_conn(config: &Config) -> Result<db::AnyConnection, String> {
+    let backend = Backend::from_url(&config.database_url)?;
+    db::run_migrations(&backend)?;
+    let mut conn = db::Manager::new(backend)
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+fn transfer_ctx(config: Config) -> belportal::write::SaveCtx {
+    let caches = belportal::cache::Caches::new(0);
+    belportal::transfer::transfer_ctx(std::sync::Arc::new(config), caches, None)
+}
+
+fn export(config: Config) -> Result<(), String> {
+    use std::io::Write;
+    let mut conn = transfer_conn(&config)?;
+    let ctx = transfer_ctx(config);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let n = belportal::transfer::export::export_all(&mut conn, &ctx, &mut |chunk| {
+        out.write_all(&chunk)
+            .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
+    })
+    .map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| format!("standard output: {e}"))?;
+    tracing::info!(items = n, "exported");
+    Ok(())
+}
+
+fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
+    let mut conn = transfer_conn(&config)?;
+    let ctx = transfer_ctx(config);
+    let started = std::time::Instant::now();
+    let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(file)
+            .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+    };
+    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, input)
+        .map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    println!("{json}");
+    if !report.errors.is_empty() {
+        return Err(format!(
+            "nothing imported: {} error(s) (see the report)",
+            report.errors.len()
+        ));
+    }
+    db::analyze(&mut conn).map_err(|e| e.to_string())?;
+    tracing::info!(
+        created = report.created,
+        updated = report.updated,
+        seconds = started.elapsed().as_secs_f64(),
+        "imported"
+    );
+    Ok(())
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Logs go to stderr: stdout carries command output (export NDJSON, keys).
+        .with_writer(std::io::stderr)
         .try_init();
 }
 
@@ -222,7 +296,11 @@ fn serve(config: Config) -> Result<(), String> {
     let metrics = belportal::metrics()?;
     let addr = config.addr;
     let workers = config.workers;
+    let outbox = state.pool.clone();
+    let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
     actix_web::rt::System::new().block_on(async move {
+        // Webhook deliveries are sent after commit by this task, never by a request.
+        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
         let mut server =
             HttpServer::new(move || build_app(state.clone(), metrics.clone())).shutdown_timeout(30);
         if let Some(n) = workers {
@@ -233,6 +311,8 @@ fn serve(config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {addr} (BELPORTAL_ADDR): {e}"))?;
         tracing::info!(%addr, "belportal listening");
         // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
-        server.run().await.map_err(|e| e.to_string())
+        let served = server.run().await.map_err(|e| e.to_string());
+        deliveries.stop().await;
+        served
     })
 }

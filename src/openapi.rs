@@ -17,7 +17,7 @@ use utoipa::OpenApi;
         (name = "reference", description = "Regions of Belarus"),
         (name = "search", description = "Full-text search across resources"),
         (name = "sync", description = "The changes feed for mirrors and importers"),
-        (name = "admin", description = "API keys (admin role)"),
+        (name = "admin", description = "API keys, webhooks, NDJSON export and import (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
     components(schemas(

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod events;
 pub mod feeds;
+pub mod jsonld;
 pub mod places;
 pub mod regions;
 pub mod search;
@@ -255,7 +256,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(crate::write::changes::changes_feed)
         .service(crate::admin::list_api_keys)
         .service(crate::admin::create_api_key)
-        .service(crate::admin::revoke_api_key);
+        .service(crate::admin::revoke_api_key)
+        .service(crate::transfer::http::export)
+        .service(crate::transfer::http::import)
+        .service(crate::webhooks::api::list_webhooks)
+        .service(crate::webhooks::api::create_webhook)
+        .service(crate::webhooks::api::delete_webhook)
+        .service(crate::webhooks::api::list_deliveries);
 }
 
 #[cfg(test)]

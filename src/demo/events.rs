@@ -149,7 +149,7 @@ pub fn load_demo_events(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResu
                 slug: s.slug.clone(),
                 title: s.title.clone(),
                 summary: s.summary.clone(),
-                description_html: s.description_html.clone(),
+                description_html: crate::write::sanitize_html(&s.description_html),
                 category: s.category.clone(),
                 starts_at,
                 ends_at,

@@ -290,7 +290,8 @@ pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
                 section_id,
                 title: s.title.clone(),
                 lead: s.lead.clone(),
-                body_html: s.body_html.clone(),
+                // Stored as the write API stores it, so an export re-imports unchanged.
+                body_html: crate::write::sanitize_html(&s.body_html),
                 dateline: s.dateline.clone(),
                 source: s.source.clone(),
                 author: s.author.clone(),

@@ -214,7 +214,7 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     slug: s.slug.clone(),
                     name: s.name.clone(),
                     summary: s.summary.clone(),
-                    description_html: s.description_html.clone(),
+                    description_html: crate::write::sanitize_html(&s.description_html),
                     region: s.region.clone().or(s.origin_region.clone()),
                     locality: s.locality.clone(),
                     address: s.address.clone(),

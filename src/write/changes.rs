@@ -127,7 +127,19 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
                 locale,
                 public: true,
             };
-            record_change(conn, &resource, id, &meta, Action::Updated, due_at)?;
+            let seq = record_change(conn, &resource, id, &meta, Action::Updated, due_at)?;
+            // Scheduled: not public before its due time, public now.
+            crate::webhooks::enqueue(
+                conn,
+                None,
+                &resource,
+                id,
+                &meta,
+                false,
+                Action::Updated,
+                seq,
+                due_at,
+            )?;
             track_schedule(conn, &resource, id, &meta, None)?;
         }
         Ok(())

@@ -22,6 +22,7 @@ use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::middleware::etag_for;
 use crate::keys::Caller;
+use crate::webhooks;
 use crate::AppState;
 
 pub use body::{parse_body, FieldErrors};
@@ -36,10 +37,10 @@ pub fn sanitize_html(html: &str) -> String {
 /// Runs `f` in one transaction that first takes the write lock (the changes
 /// counter row): writes are serialized, commit in feed order, and on SQLite the
 /// lock is taken before any read, so a writer never fails on a stale snapshot.
-pub fn write_tx<T>(
+pub fn write_tx<T, E: From<diesel::result::Error>>(
     conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
-) -> AppResult<T> {
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
     conn.transaction(|conn| {
         diesel::update(change_seq::table.find(1))
             .set(change_seq::seq.eq(change_seq::seq))
@@ -349,7 +350,18 @@ pub async fn create<R: Resource>(
             let id = R::save(conn, &ctx, None, parsed)?;
             crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
-            record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
+            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
+            webhooks::enqueue(
+                conn,
+                None,
+                R::TYPE,
+                id,
+                &rep.meta,
+                false,
+                Action::Created,
+                seq,
+                ctx.now,
+            )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
             track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
@@ -389,10 +401,8 @@ pub async fn update<R: Resource>(
     let written = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let mut current = R::current(conn, &ctx, id)?;
-            if if_match.is_some() {
-                let before = R::representation(conn, &ctx, id)?;
-                check_if_match(if_match.as_deref(), &before.etag())?;
-            }
+            let before = R::representation(conn, &ctx, id)?;
+            check_if_match(if_match.as_deref(), &before.etag())?;
             let patch = body_object(patch)?;
             body::check_patch_keys::<R::Body>(&patch, R::READ_ONLY)?;
             for (synonym, field) in R::SYNONYMS {
@@ -407,7 +417,19 @@ pub async fn update<R: Resource>(
             R::save(conn, &ctx, Some(id), parsed)?;
             crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
-            record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
+            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
+            let was_public = before.meta.public;
+            webhooks::enqueue(
+                conn,
+                None,
+                R::TYPE,
+                id,
+                &rep.meta,
+                was_public,
+                Action::Updated,
+                seq,
+                ctx.now,
+            )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
             track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
@@ -443,7 +465,19 @@ pub async fn delete<R: Resource>(
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
             crate::db::search::remove(conn, R::TYPE, id)?;
-            record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
+            let seq = record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
+            let was_public = before.meta.public;
+            webhooks::enqueue(
+                conn,
+                None,
+                R::TYPE,
+                id,
+                &before.meta,
+                was_public,
+                Action::Deleted,
+                seq,
+                ctx.now,
+            )?;
             track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {
                 status: 204,

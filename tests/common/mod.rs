@@ -216,6 +216,14 @@ impl TestApp {
         .await
     }
 
+    /// Starts a webhook delivery worker on this database (stop it with `.stop().await`).
+    pub fn start_webhooks(
+        &self,
+        settings: belportal::webhooks::worker::WorkerSettings,
+    ) -> belportal::webhooks::worker::Worker {
+        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings)
+    }
+
     /// Runs raw statements on the test database (to set up states no endpoint creates yet).
     pub async fn exec(&self, sql: &str) {
         let state = self.state.clone();

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::sections::{self, SectionRef, SectionRow};
 use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
+use crate::content::jsonld::{self, JsonLd};
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
@@ -602,7 +603,8 @@ pub async fn list_articles(
     tag = "news",
     params(("id" = String, Path, description = "Article id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One article", body = Article,
+        (status = 200, description = "One article; with `Accept: application/ld+json`, its schema.org `NewsArticle` (headline, dates, section, image, author, publisher, language, url)",
+            content((Article = "application/json"), (JsonLd = "application/ld+json")),
             headers(("ETag" = String, description = "Strong validator of this representation"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such published article", body = Problem, content_type = "application/problem+json"),
@@ -624,6 +626,12 @@ pub async fn get_article(
         find_article(c, &caches, &item, &loc, db::now(), vis)
     })
     .await?;
+    if jsonld::wanted(&req) {
+        let v = serde_json::to_value(&article)
+            .map_err(|e| crate::error::AppError::Internal(format!("article: {e}")))?;
+        let doc = jsonld::article(&v, &jsonld::base_url(&req));
+        return Ok(jsonld::respond(&article.summary.locale, doc));
+    }
     Ok(response::json(
         Some(&article.summary.locale.clone()),
         &article,

@@ -22,6 +22,7 @@ use super::regions::{Location, Region};
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
+use crate::content::jsonld::{self, JsonLd};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
@@ -684,7 +685,8 @@ pub fn find_event(
     tag = "events",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One event", body = Event,
+        (status = 200, description = "One event; with `Accept: application/ld+json`, its schema.org `Event` (start and end with the Minsk offset, eventStatus, location Place with address and geo, organizer, offers, isAccessibleForFree)",
+            content((Event = "application/json"), (JsonLd = "application/ld+json")),
             headers(("ETag" = String, description = "Strong validator of this representation"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 401, description = "`status` needs an API key", body = Problem, content_type = "application/problem+json"),
@@ -718,5 +720,13 @@ pub async fn get_event(
         Ok(ctx.event(&row))
     })
     .await?;
+    if jsonld::wanted(&req) {
+        let v = serde_json::to_value(&event)
+            .map_err(|e| crate::error::AppError::Internal(format!("event: {e}")))?;
+        return Ok(jsonld::respond(
+            &event.locale,
+            jsonld::event(&v, &jsonld::base_url(&req)),
+        ));
+    }
     Ok(response::json(Some(&event.locale.clone()), &event))
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{MonumentKind, RegionSlug};
 use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
@@ -99,7 +100,8 @@ pub async fn list_monuments(
     tag = "places",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One monument", body = Monument),
+        (status = 200, description = "One monument; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings`, address, geo)",
+            content((Monument = "application/json"), (JsonLd = "application/ld+json"))),
         (status = 404, description = "No such monument", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -271,6 +271,13 @@ where
         Ok((shape(&row, &ctx), row.locale.clone()))
     })
     .await?;
+    if crate::content::jsonld::wanted(req) {
+        use crate::content::jsonld;
+        let v = serde_json::to_value(&body)
+            .map_err(|e| crate::error::AppError::Internal(format!("place: {e}")))?;
+        let doc = jsonld::place(kind, &v, &jsonld::base_url(req));
+        return Ok(jsonld::respond(&row_locale, doc));
+    }
     Ok(response::json(Some(&row_locale), &body))
 }
 

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{MedicalProfile, RegionSlug, Treatment};
 use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
@@ -135,7 +136,8 @@ pub async fn list_sanatoria(
     tag = "places",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One sanatorium", body = Sanatorium),
+        (status = 200, description = "One sanatorium; with `Accept: application/ld+json`, its schema.org form (`LodgingBusiness` and `Resort`, address, geo, priceRange)",
+            content((Sanatorium = "application/json"), (JsonLd = "application/ld+json"))),
         (status = 404, description = "No such sanatorium", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, CoreIn, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
+use crate::content::jsonld::JsonLd;
 use crate::content::vocab::{RegionSlug, SouvenirCategory};
 use crate::content::{ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::db::AnyConnection;
@@ -173,7 +174,8 @@ pub async fn list_souvenirs(
     tag = "places",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One souvenir", body = Souvenir),
+        (status = 200, description = "One souvenir; with `Accept: application/ld+json`, its schema.org `Product`",
+            content((Souvenir = "application/json"), (JsonLd = "application/ld+json"))),
         (status = 404, description = "No such souvenir", body = Problem, content_type = "application/problem+json"),
     )
 )]

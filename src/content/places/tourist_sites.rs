@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{RegionSlug, TouristCategory};
 use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
@@ -102,7 +103,8 @@ pub async fn list_tourist_sites(
     tag = "places",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One tourist site", body = TouristSite),
+        (status = 200, description = "One tourist site; with `Accept: application/ld+json`, its schema.org `TouristAttraction` (address, geo, opening hours)",
+            content((TouristSite = "application/json"), (JsonLd = "application/ld+json"))),
         (status = 404, description = "No such tourist site", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, TouristSiteRef};
+use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
@@ -154,7 +155,8 @@ pub async fn list_unesco_sites(
     tag = "places",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One UNESCO listing", body = UnescoSite),
+        (status = 200, description = "One UNESCO listing; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria)",
+            content((UnescoSite = "application/json"), (JsonLd = "application/ld+json"))),
         (status = 404, description = "No such listing", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,0 +1,227 @@
+//! NDJSON export and import of all content: one `{"type": ..., ...}` object a
+//! line carrying the write-body fields of an item (every locale and publication
+//! status) plus `created_at`/`updated_at`, and `translation_of` as the
+//! `{locale, slug}` of the first sibling exported before it, so translations
+//! re-link on import without ids. Types come in dependency order: sections
+//! (parents first), articles, tourist sites, UNESCO listings (they name tourist
+//! sites), sanatoria, monuments, souvenirs, events.
+
+pub mod export;
+pub mod http;
+pub mod import;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::config::Config;
+use crate::content::places::Kind;
+use crate::db::schema::{articles, events, places, sections};
+use crate::db::AnyConnection;
+use crate::error::AppResult;
+use crate::keys::{Caller, Role};
+use crate::write::{ItemMeta, SaveCtx};
+
+/// The `type` of an NDJSON line (the changes feed's type names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemType {
+    Section,
+    Article,
+    Place(Kind),
+    Event,
+}
+
+/// Export order: what an item refers to comes before it.
+pub const ORDER: [ItemType; 8] = [
+    ItemType::Section,
+    ItemType::Article,
+    ItemType::Place(Kind::TouristSite),
+    ItemType::Place(Kind::UnescoSite),
+    ItemType::Place(Kind::Sanatorium),
+    ItemType::Place(Kind::Monument),
+    ItemType::Place(Kind::Souvenir),
+    ItemType::Event,
+];
+
+impl ItemType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Section => "section",
+            ItemType::Article => "article",
+            ItemType::Place(k) => k.as_str(),
+            ItemType::Event => "event",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemType> {
+        ORDER.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn names() -> String {
+        ORDER.map(ItemType::as_str).join(", ")
+    }
+}
+
+type MetaRow = (String, String, String, Option<NaiveDateTime>);
+
+fn public(status: &str, at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    crate::content::Visibility::Public.allows(status, at, now)
+}
+
+/// The id of the item of `t` with this locale and slug (the upsert key).
+pub fn find_id(
+    conn: &mut AnyConnection,
+    t: ItemType,
+    locale: &str,
+    slug: &str,
+) -> AppResult<Option<i64>> {
+    macro_rules! by_slug {
+        ($tb:ident $(, $kind:expr)?) => {
+            $tb::table
+                .filter($tb::locale.eq(locale))
+                .filter($tb::slug.eq(slug))
+                $(.filter($tb::kind.eq($kind)))?
+                .select($tb::id)
+                .first::<i64>(conn)
+                .optional()?
+        };
+    }
+    Ok(match t {
+        ItemType::Section => by_slug!(sections),
+        ItemType::Article => by_slug!(articles),
+        ItemType::Place(k) => by_slug!(places, k.as_str()),
+        ItemType::Event => by_slug!(events),
+    })
+}
+
+/// Slug, locale and visibility of a stored item.
+pub fn stored_meta(
+    conn: &mut AnyConnection,
+    t: ItemType,
+    id: i64,
+    now: NaiveDateTime,
+) -> AppResult<ItemMeta> {
+    macro_rules! meta {
+        ($tb:ident) => {{
+            let (slug, locale, status, at): MetaRow = $tb::table
+                .find(id)
+                .select(($tb::slug, $tb::locale, $tb::status, $tb::published_at))
+                .first(conn)?;
+            ItemMeta {
+                slug,
+                locale,
+                public: public(&status, at, now),
+            }
+        }};
+    }
+    Ok(match t {
+        ItemType::Section => {
+            let (slug, locale): (String, String) = sections::table
+                .find(id)
+                .select((sections::slug, sections::locale))
+                .first(conn)?;
+            ItemMeta {
+                slug,
+                locale,
+                public: true,
+            }
+        }
+        ItemType::Article => meta!(articles),
+        ItemType::Place(_) => meta!(places),
+        ItemType::Event => meta!(events),
+    })
+}
+
+/// Restores the exported instants (a save stamps both with now).
+pub fn set_times(
+    conn: &mut AnyConnection,
+    t: ItemType,
+    id: i64,
+    created: Option<NaiveDateTime>,
+    updated: Option<NaiveDateTime>,
+) -> AppResult<()> {
+    macro_rules! stamp {
+        ($tb:ident) => {{
+            if let Some(c) = created {
+                diesel::update($tb::table.find(id))
+                    .set($tb::created_at.eq(c))
+                    .execute(conn)?;
+            }
+            if let Some(u) = updated {
+                diesel::update($tb::table.find(id))
+                    .set($tb::updated_at.eq(u))
+                    .execute(conn)?;
+            }
+        }};
+    }
+    match t {
+        ItemType::Section => stamp!(sections),
+        ItemType::Article => stamp!(articles),
+        ItemType::Place(_) => stamp!(places),
+        ItemType::Event => stamp!(events),
+    }
+    Ok(())
+}
+
+/// The context of CLI and HTTP transfers: `name` is who the changes are made by.
+pub fn transfer_ctx(
+    config: std::sync::Arc<Config>,
+    caches: crate::cache::Caches,
+    caller: Option<Caller>,
+) -> SaveCtx {
+    SaveCtx {
+        caller: caller.unwrap_or(Caller {
+            key_id: 0,
+            name: "command line".into(),
+            role: Role::Admin,
+        }),
+        now: crate::db::now(),
+        config,
+        caches,
+    }
+}
+
+/// Runs `$body` with `$r` naming the `Resource` of item type `$t`.
+macro_rules! with_resource {
+    ($t:expr, $r:ident => $body:expr) => {{
+        use crate::content::places::Kind as K;
+        use crate::content::places::{
+            monuments::Monuments, sanatoria::Sanatoria, souvenirs::Souvenirs,
+            tourist_sites::TouristSites, unesco_sites::UnescoSites,
+        };
+        match $t {
+            ItemType::Section => {
+                type $r = crate::content::sections::write::Sections;
+                $body
+            }
+            ItemType::Article => {
+                type $r = crate::content::articles::write::Articles;
+                $body
+            }
+            ItemType::Place(K::TouristSite) => {
+                type $r = TouristSites;
+                $body
+            }
+            ItemType::Place(K::UnescoSite) => {
+                type $r = UnescoSites;
+                $body
+            }
+            ItemType::Place(K::Sanatorium) => {
+                type $r = Sanatoria;
+                $body
+            }
+            ItemType::Place(K::Monument) => {
+                type $r = Monuments;
+                $body
+            }
+            ItemType::Place(K::Souvenir) => {
+                type $r = Souvenirs;
+                $body
+            }
+            ItemType::Event => {
+                type $r = crate::content::events::write::Events;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use with_resource;

@@ -1,0 +1,386 @@
+//! `/v1/admin/webhooks`: register, list and delete subscriptions, and read
+//! each one's delivery log.
+
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::EVENTS;
+use crate::content::utc;
+use crate::db::schema::{webhook_deliveries, webhooks};
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::http::auth::Admin;
+use crate::http::params::{ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::write::{parse_body, write_id, FieldErrors};
+use crate::AppState;
+
+/// A webhook subscription (the secret is never shown).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Webhook {
+    pub id: i64,
+    /// Where deliveries are POSTed.
+    pub url: String,
+    /// Subscribed events: `published`, `updated`, `deleted`.
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The body of `POST /v1/admin/webhooks`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookWrite {
+    /// An absolute http or https URL.
+    pub url: Option<String>,
+    /// 16-200 characters; the key of the `X-Belportal-Signature` HMAC-SHA256.
+    pub secret: Option<String>,
+    /// Any of `published`, `updated`, `deleted` (default: all three).
+    pub events: Option<Vec<String>>,
+}
+
+/// One delivery of one change to one webhook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    /// `published`, `updated` or `deleted`.
+    pub event: String,
+    /// The item's type (`article`, `event`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub item_id: i64,
+    /// The change's position in `/v1/changes`.
+    pub seq: i64,
+    /// `pending` (waiting for its next attempt), `delivered` or `failed` (attempts used up).
+    pub state: String,
+    pub attempts: i32,
+    /// The receiver's last HTTP status, if it answered.
+    pub status_code: Option<i32>,
+    /// Why the last attempt failed (status, timeout, connection error).
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn to_api((id, url, events, created_at): (i64, String, String, NaiveDateTime)) -> Webhook {
+    Webhook {
+        id,
+        url,
+        events: events.split(',').map(str::to_string).collect(),
+        created_at: utc(created_at),
+    }
+}
+
+fn list_all(conn: &mut AnyConnection) -> AppResult<Vec<Webhook>> {
+    let rows: Vec<(i64, String, String, NaiveDateTime)> = webhooks::table
+        .order(webhooks::id)
+        .select((
+            webhooks::id,
+            webhooks::url,
+            webhooks::events,
+            webhooks::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(to_api).collect())
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every webhook subscription (never the secrets)", body = ListBody<Webhook>),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/webhooks")]
+pub async fn list_webhooks(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+) -> AppResult<HttpResponse> {
+    let params = ListParams::parse(
+        RawList {
+            limit: Some("100"),
+            ..Default::default()
+        },
+        &["id"],
+        "id",
+    )?;
+    let all = db::run(&state.pool, list_all).await?;
+    let page = Page::from_slice(all, &params);
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}
+
+fn validate(w: WebhookWrite) -> AppResult<(String, String, String)> {
+    let mut e = FieldErrors::default();
+    let url = match e.url("url", &w.url) {
+        Some(u) => u,
+        None => {
+            if w.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                e.add("url", "is required");
+            }
+            String::new()
+        }
+    };
+    let secret = w.secret.unwrap_or_default();
+    let n = secret.chars().count();
+    if !(16..=200).contains(&n) {
+        e.add("secret", "must be 16-200 characters");
+    }
+    let mut events: Vec<&str> = Vec::new();
+    match &w.events {
+        None => events = EVENTS.to_vec(),
+        Some(list) => {
+            for ev in list {
+                match EVENTS.iter().find(|x| **x == ev.as_str()) {
+                    Some(x) if !events.contains(x) => events.push(x),
+                    Some(_) => {}
+                    None => e.add(
+                        "events",
+                        format!("`{ev}` is not one of {}", EVENTS.join(", ")),
+                    ),
+                }
+            }
+            if list.is_empty() {
+                e.add("events", "must name at least one event");
+            }
+        }
+    }
+    e.finish()?;
+    Ok((url, secret, events.join(",")))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    request_body = WebhookWrite,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Registered; changes from now on are delivered to it", body = Webhook,
+            headers(("Location" = String, description = "Path of the new webhook"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad url, secret or events: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/webhooks")]
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    let Value::Object(obj) = body.into_inner() else {
+        return Err(AppError::Unprocessable(vec![FieldError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    };
+    let w: WebhookWrite = parse_body(&obj, &["id", "created_at"])?;
+    let (url, secret, events) = validate(w)?;
+    let now = db::now();
+    let hook = db::run(&state.pool, move |conn| {
+        let id: i64 = diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::url.eq(&url),
+                webhooks::secret.eq(&secret),
+                webhooks::events.eq(&events),
+                webhooks::created_at.eq(now),
+            ))
+            .returning(webhooks::id)
+            .get_result(conn)?;
+        Ok(to_api((id, url, events, now)))
+    })
+    .await?;
+    let mut res = response::json(None, &hook);
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    if let Ok(v) =
+        actix_web::http::header::HeaderValue::from_str(&format!("/v1/admin/webhooks/{}", hook.id))
+    {
+        res.headers_mut()
+            .insert(actix_web::http::header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+fn exists(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+    let n: i64 = webhooks::table
+        .filter(webhooks::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found("no such webhook"));
+    }
+    Ok(())
+}
+
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "Webhook id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted with its delivery log; pending deliveries are dropped"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/admin/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| {
+            exists(conn, id)?;
+            diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
+                .execute(conn)?;
+            diesel::delete(webhooks::table.find(id)).execute(conn)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+}
+
+type DeliveryRow = (
+    (i64, String, String, i64, i64, i32),
+    (Option<i32>, Option<String>, Option<NaiveDateTime>),
+    (Option<NaiveDateTime>, Option<NaiveDateTime>, NaiveDateTime),
+);
+
+fn to_delivery(r: DeliveryRow) -> Delivery {
+    let (
+        (id, event, kind, item_id, seq, attempts),
+        (status_code, last_error, next),
+        (done, failed, created),
+    ) = r;
+    let state = match (done, failed) {
+        (Some(_), _) => "delivered",
+        (None, Some(_)) => "failed",
+        _ => "pending",
+    };
+    Delivery {
+        id,
+        event,
+        kind,
+        item_id,
+        seq,
+        state: state.into(),
+        attempts,
+        status_code,
+        last_error,
+        next_attempt_at: next.map(utc),
+        delivered_at: done.map(utc),
+        failed_at: failed.map(utc),
+        created_at: utc(created),
+    }
+}
+
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The delivery log, newest first: event, item, receiver status, attempts, last error, next attempt, delivery time", body = ListBody<Delivery>),
+        (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<String>,
+    query: web::Query<DeliveryQuery>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: query.limit.as_deref(),
+            cursor: query.cursor.as_deref(),
+            page: query.page.as_deref(),
+            ..Default::default()
+        },
+        &["id"],
+        "-id",
+    )?;
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        exists(conn, id)?;
+        let d = webhook_deliveries::table;
+        let rows: Vec<DeliveryRow> = d
+            .filter(webhook_deliveries::webhook_id.eq(id))
+            .order(webhook_deliveries::id.desc())
+            .select((
+                (
+                    webhook_deliveries::id,
+                    webhook_deliveries::event,
+                    webhook_deliveries::resource,
+                    webhook_deliveries::item_id,
+                    webhook_deliveries::seq,
+                    webhook_deliveries::attempts,
+                ),
+                (
+                    webhook_deliveries::status_code,
+                    webhook_deliveries::last_error,
+                    webhook_deliveries::next_attempt_at,
+                ),
+                (
+                    webhook_deliveries::delivered_at,
+                    webhook_deliveries::failed_at,
+                    webhook_deliveries::created_at,
+                ),
+            ))
+            .load(conn)?;
+        Ok(Page::from_slice(
+            rows.into_iter().map(to_delivery).collect(),
+            &p,
+        ))
+    })
+    .await?;
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}

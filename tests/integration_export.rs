@@ -1,0 +1,273 @@
+//! NDJSON export and import: exact round trips, all-or-nothing imports with a
+//! report that names line and field, upserts, and the CLI backup and restore.
+
+mod common;
+
+use actix_web::test::TestRequest;
+use common::{Kind, Resp, TestApp};
+use serde_json::{json, Value};
+
+async fn export(app: &TestApp, key: &str) -> String {
+    let res = app.get_as("/v1/admin/export", key).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/x-ndjson")
+    );
+    res.text()
+}
+
+async fn import(app: &TestApp, key: &str, body: impl Into<String>) -> Resp {
+    app.send(
+        TestRequest::post()
+            .uri("/v1/admin/import")
+            .insert_header(("Authorization", format!("Bearer {key}")))
+            .insert_header(("Content-Type", "application/x-ndjson"))
+            .set_payload(body.into()),
+    )
+    .await
+}
+
+async fn empty_twin(app: &TestApp) -> TestApp {
+    let kind = if app.backend.is_sqlite() {
+        Kind::Sqlite
+    } else {
+        Kind::Postgres
+    };
+    TestApp::empty(kind).await.expect("second database")
+}
+
+/// Equal exports, or the first line that differs.
+fn assert_same(a: &str, b: &str) {
+    for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+        if x != y {
+            let at = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+            let from = at.saturating_sub(80);
+            let show = |s: &str| {
+                String::from_utf8_lossy(&s.as_bytes()[from..(at + 80).min(s.len())]).into_owned()
+            };
+            panic!(
+                "line {} differs at byte {at}:\n  {}\n  {}",
+                i + 1,
+                show(x),
+                show(y)
+            );
+        }
+    }
+    assert_eq!(a.lines().count(), b.lines().count(), "line counts");
+    assert_eq!(a, b);
+}
+
+fn lines(ndjson: &str) -> Vec<Value> {
+    ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+both_backends!(
+    async fn export_then_import_into_an_empty_database_round_trips_exactly(app) {
+        let admin = app.key("admin").await;
+        // Content the demo lacks: a draft translation, a subsection, a scheduled event.
+        // An English article without a Belarusian version yet.
+        let list = app.get("/v1/articles?limit=50").await.json();
+        let en = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["translations"].as_array().unwrap().is_empty())
+            .unwrap()
+            .clone();
+        // The demo has `naviny` (be News); add a subsection under it.
+        let res = app
+            .post(
+                "/v1/sections",
+                &admin,
+                json!({"slug": "padzei", "locale": "be", "title": "Падзеі",
+                       "parent": "naviny"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let res = app
+            .post(
+                "/v1/articles",
+                &admin,
+                json!({"slug": "pierakad", "locale": "be", "section": "padzei",
+                       "title": "Пераклад", "translation_of": en["id"],
+                       "publication_status": "draft"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let res = app
+            .post(
+                "/v1/sections",
+                &admin,
+                json!({"slug": "sport-results", "parent": "news", "title": "Results"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+
+        let first = export(&app, &admin).await;
+        let items = lines(&first);
+        let types: Vec<&str> = items.iter().map(|l| l["type"].as_str().unwrap()).collect();
+        for t in [
+            "section", "article", "tourist_site", "unesco_site", "sanatorium", "monument",
+            "souvenir", "event",
+        ] {
+            assert!(types.contains(&t), "{t} exported");
+        }
+        assert_eq!(types[0], "section", "sections first");
+        let translated = items.iter().find(|l| l["slug"] == "pierakad").unwrap();
+        assert_eq!(translated["translation_of"]["slug"], en["slug"]);
+        assert_eq!(translated["publication_status"], "draft");
+        assert!(translated["created_at"].is_string() && translated.get("id").is_none());
+
+        let target = empty_twin(&app).await;
+        let admin2 = target.key("admin").await;
+        let res = import(&target, &admin2, first.clone()).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let report = res.json();
+        // The reference sections exist in every database: they are updated.
+        let n = report["created"].as_u64().unwrap() + report["updated"].as_u64().unwrap();
+        assert_eq!(n as usize, items.len());
+        assert_eq!(report["errors"], json!([]));
+
+        let second = export(&target, &admin2).await;
+        assert_same(&first, &second);
+
+        // The translation re-linked, and the import is in the changes feed.
+        let be = target.get_as("/v1/articles/pierakad?status=any&lang=be", &admin2).await.json();
+        assert!(be["translations"].to_string().contains(en["slug"].as_str().unwrap()));
+        let feed = target.get_as("/v1/changes?limit=1000", &admin2).await.json();
+        assert_eq!(feed["data"].as_array().unwrap().len(), items.len());
+        let be = target.get("/v1/sections/naviny?lang=be").await.json();
+        assert!(be["translations"].to_string().contains("news"), "{be}");
+    }
+);
+
+both_backends!(
+    async fn one_bad_line_writes_nothing_and_the_report_names_line_and_field(app) {
+        let admin = app.key("admin").await;
+        let before = app.get_as("/v1/changes?limit=1000", &admin).await.json();
+        let body = [
+            json!({"type": "section", "slug": "imported", "title": "Imported"}).to_string(),
+            json!({"type": "article", "slug": "imported-one", "section": "imported",
+                   "title": "One", "publication_status": "published"}).to_string(),
+            String::new(),
+            json!({"type": "article", "slug": "imported-two", "section": "imported",
+                   "title": " "}).to_string(),
+            "{not json".to_string(),
+            json!({"type": "planet", "slug": "mars"}).to_string(),
+            json!({"type": "event", "slug": "x", "id": 4}).to_string(),
+        ]
+        .join("\n");
+        let res = import(&app, &admin, body).await;
+        let report = res.problem(422);
+        assert_eq!(report["created"], 0);
+        let errors = report["errors"].as_array().unwrap();
+        let has = |line: u64, field: &str| {
+            errors.iter().any(|e| e["line"] == line && e["field"] == field)
+        };
+        assert!(has(4, "title"), "{errors:?}");
+        assert!(has(5, "body"), "{errors:?}");
+        assert!(has(6, "type"), "{errors:?}");
+        assert!(has(7, "id"), "{errors:?}");
+        assert!(!has(1, "slug") && !has(2, "title"));
+
+        assert_eq!(app.get("/v1/articles/imported-one").await.status, 404);
+        assert_eq!(app.get("/v1/sections/imported").await.status, 404);
+        let after = app.get_as("/v1/changes?limit=1000", &admin).await.json();
+        assert_eq!(before["data"], after["data"], "nothing reached the changes feed");
+    }
+);
+
+both_backends!(
+    async fn import_upserts_by_type_locale_and_slug(app) {
+        let admin = app.key("admin").await;
+        let dump = export(&app, &admin).await;
+        let mut article = lines(&dump)
+            .into_iter()
+            .find(|l| l["type"] == "article" && l["publication_status"] == "published")
+            .unwrap();
+        article["title"] = json!("Retitled by import");
+        let slug = article["slug"].as_str().unwrap().to_string();
+        let res = import(&app, &admin, article.to_string()).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["updated"], 1);
+        assert_eq!(res.json()["created"], 0);
+        let got = app.get(&format!("/v1/articles/{slug}")).await.json();
+        assert_eq!(got["title"], "Retitled by import");
+        let feed = app.get_as("/v1/changes?limit=1000", &admin).await.json();
+        let last = feed["data"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], "updated");
+        assert_eq!(last["slug"], slug);
+    }
+);
+
+both_backends!(
+    async fn export_and_import_need_an_admin_key_and_ndjson(app) {
+        let editor = app.key("editor").await;
+        app.get("/v1/admin/export").await.problem(401);
+        app.get_as("/v1/admin/export", &editor).await.problem(403);
+        import(&app, &editor, "").await.problem(403);
+        let admin = app.key("admin").await;
+        let res = app
+            .post("/v1/admin/import", &admin, json!({"type": "section"}))
+            .await;
+        res.problem(415);
+        let res = import(&app, &admin, "").await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.json()["created"], 0);
+    }
+);
+
+#[test]
+fn cli_export_and_import_restore_a_backup() {
+    use std::process::{Command, Stdio};
+    let run = |db: &str, args: &[&str], stdin: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_belportal"));
+        cmd.args(args)
+            .env("DATABASE_URL", db)
+            .env("BELPORTAL_DEMO", "false")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(path) = stdin {
+            cmd.stdin(std::fs::File::open(path).unwrap());
+        }
+        let out = cmd.output().expect("run belportal");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!("sqlite://{}", dir.path().join("a.db").display());
+    let restored = format!("sqlite://{}", dir.path().join("b.db").display());
+    let (ok, _, err) = run(
+        &source,
+        &["generate", "--articles", "50", "--places", "20"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, backup, err) = run(&source, &["export"], None);
+    assert!(ok, "{err}");
+    assert!(backup.lines().count() >= 70, "{backup}");
+    let file = dir.path().join("backup.ndjson");
+    std::fs::write(&file, &backup).unwrap();
+    let (ok, report, err) = run(&restored, &["import", file.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&report).unwrap();
+    let n = report["created"].as_u64().unwrap() + report["updated"].as_u64().unwrap();
+    assert_eq!(n as usize, backup.lines().count());
+    let (ok, again, _) = run(&restored, &["export"], None);
+    assert!(ok);
+    assert_same(&backup, &again);
+
+    // A bad file fails the command and names the line.
+    std::fs::write(&file, "{\"type\": \"article\", \"slug\": \"x\"}\n").unwrap();
+    let (ok, report, _) = run(&restored, &["import", "-"], Some(file.to_str().unwrap()));
+    assert!(!ok);
+    assert!(report.contains("\"line\": 1"), "{report}");
+}

@@ -1,0 +1,326 @@
+//! Webhooks: registration, signed deliveries after commit, retries with backoff,
+//! slow receivers that never slow a write, and deliveries that survive a restart.
+//! Receivers are tiny HTTP servers on 127.0.0.1.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use belportal::webhooks::worker::WorkerSettings;
+use common::TestApp;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{json, Value};
+
+const SECRET: &str = "correct horse battery staple";
+
+/// A request a receiver got: lower-cased headers and the body.
+#[derive(Clone, Debug)]
+struct Got {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Got>>>,
+}
+
+impl Receiver {
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// Answers the n-th request with `statuses[n]` (the last one from then on),
+/// after `delay`.
+fn receiver(statuses: Vec<u16>, delay: Duration) -> Receiver {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let log = got.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let head_end = loop {
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i);
+                }
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break None,
+                    Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                }
+            };
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+            let headers: Vec<(String, String)> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                .collect();
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = buf[head_end + 4..].to_vec();
+            while body.len() < len {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => body.extend_from_slice(&chunk[..k]),
+                }
+            }
+            log.lock().unwrap().push(Got { headers, body });
+            std::thread::sleep(delay);
+            let status = statuses.get(n).or(statuses.last()).copied().unwrap_or(200);
+            let _ = stream.write_all(
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    Receiver { url, got }
+}
+
+fn fast() -> WorkerSettings {
+    WorkerSettings {
+        max_attempts: 5,
+        timeout: Duration::from_millis(800),
+        first_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_secs(2),
+        poll: Duration::from_millis(50),
+        batch: 16,
+    }
+}
+
+async fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out: {what}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn register(app: &TestApp, admin: &str, url: &str, events: Value) -> i64 {
+    let res = app
+        .post(
+            "/v1/admin/webhooks",
+            admin,
+            json!({"url": url, "secret": SECRET, "events": events}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["id"].as_i64().unwrap()
+}
+
+async fn deliveries(app: &TestApp, admin: &str, hook: i64) -> Vec<Value> {
+    let res = app
+        .get_as(&format!("/v1/admin/webhooks/{hook}/deliveries"), admin)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["data"].as_array().unwrap().clone()
+}
+
+fn article(slug: &str, status: &str) -> Value {
+    json!({"slug": slug, "section": "culture", "title": "Kupalle by the river",
+           "publication_status": status})
+}
+
+fn hmac_hex(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let out = mac.finalize().into_bytes();
+    out.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+both_backends!(
+    async fn deliveries_are_signed_and_follow_publish_update_delete(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![200], Duration::ZERO);
+        let hook = register(&app, &admin, &rx.url, json!(["published", "updated", "deleted"])).await;
+        let worker = app.start_webhooks(fast());
+
+        // A draft is nobody's business; publishing it is.
+        let res = app.post("/v1/articles", &admin, article("kupalle", "draft")).await;
+        assert_eq!(res.status, 201);
+        let id = res.json()["id"].as_i64().unwrap();
+        let path = format!("/v1/articles/{id}");
+        app.patch(&path, &admin, json!({"publication_status": "published"})).await;
+        app.patch(&path, &admin, json!({"title": "Kupalle night"})).await;
+        assert_eq!(app.delete(&path, &admin).await.status, 204);
+        wait_until("three deliveries", || rx.got().len() >= 3).await;
+        worker.stop().await;
+
+        let got = rx.got();
+        let events: Vec<Value> = got.iter().map(|g| g.json()["event"].clone()).collect();
+        assert_eq!(events, [json!("published"), json!("updated"), json!("deleted")]);
+        for g in &got {
+            let expected = format!("sha256={}", hmac_hex(SECRET, &g.body));
+            assert_eq!(g.header("x-belportal-signature"), Some(expected.as_str()));
+            assert_eq!(g.header("content-type"), Some("application/json"));
+            let b = g.json();
+            assert_eq!(b["type"], "article");
+            assert_eq!(b["id"], id);
+            assert_eq!(b["slug"], "kupalle");
+            assert!(b["seq"].as_i64().unwrap() > 0 && b["at"].is_string());
+        }
+        let log = deliveries(&app, &admin, hook).await;
+        assert_eq!(log.len(), 3);
+        for d in &log {
+            assert_eq!(d["state"], "delivered", "{d}");
+            assert_eq!(d["status_code"], 200);
+            assert_eq!(d["attempts"], 1);
+            assert!(d["delivered_at"].is_string());
+        }
+    }
+);
+
+both_backends!(
+    async fn a_failed_delivery_is_retried_with_backoff_until_it_succeeds(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![500, 503, 200], Duration::ZERO);
+        let hook = register(&app, &admin, &rx.url, json!(["published"])).await;
+        let worker = app.start_webhooks(fast());
+        let res = app.post("/v1/articles", &admin, article("retry-me", "published")).await;
+        assert_eq!(res.status, 201);
+        wait_until("three attempts", || rx.got().len() >= 3).await;
+        // The log catches up once the last outcome is recorded.
+        let start = Instant::now();
+        let log = loop {
+            let log = deliveries(&app, &admin, hook).await;
+            if log[0]["state"] == "delivered" || start.elapsed() > Duration::from_secs(10) {
+                break log;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        };
+        worker.stop().await;
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0]["state"], "delivered");
+        assert_eq!(log[0]["attempts"], 3);
+        assert_eq!(log[0]["status_code"], 200);
+        let got = rx.got();
+        assert_eq!(got[0].body, got[2].body, "a retry sends the same body");
+        assert_eq!(
+            got[0].header("x-belportal-delivery"),
+            got[2].header("x-belportal-delivery")
+        );
+    }
+);
+
+both_backends!(
+    async fn a_slow_receiver_never_delays_the_write(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![200], Duration::from_secs(3));
+        let hook = register(&app, &admin, &rx.url, json!(["published"])).await;
+        let worker = app.start_webhooks(fast());
+        let res = app.post("/v1/articles", &admin, article("slow-one", "published")).await;
+        assert_eq!(res.status, 201);
+        wait_until("the receiver is busy", || !rx.got().is_empty()).await;
+        // The worker is waiting on the receiver now; writes go on regardless.
+        let start = Instant::now();
+        let res = app.post("/v1/articles", &admin, article("slow-two", "published")).await;
+        assert_eq!(res.status, 201);
+        assert!(
+            start.elapsed() < Duration::from_millis(700),
+            "write took {:?}",
+            start.elapsed()
+        );
+        let start = Instant::now();
+        let log = loop {
+            let log = deliveries(&app, &admin, hook).await;
+            let timed_out = log
+                .iter()
+                .any(|d| d["last_error"].as_str().is_some_and(|e| e.contains("timed out")));
+            if timed_out || start.elapsed() > Duration::from_secs(10) {
+                break log;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        };
+        worker.stop().await;
+        let first = log
+            .iter()
+            .find(|d| d["last_error"].as_str().is_some_and(|e| e.contains("timed out")))
+            .unwrap_or_else(|| panic!("a timed-out attempt is logged: {log:?}"));
+        assert_eq!(first["state"], "pending", "{first}");
+        assert!(first["next_attempt_at"].is_string());
+    }
+);
+
+both_backends!(
+    async fn pending_deliveries_are_sent_after_a_restart(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![200], Duration::ZERO);
+        let hook = register(&app, &admin, &rx.url, json!(["published"])).await;
+        let worker = app.start_webhooks(fast());
+        worker.stop().await;
+        let res = app.post("/v1/articles", &admin, article("while-down", "published")).await;
+        assert_eq!(res.status, 201);
+        let log = deliveries(&app, &admin, hook).await;
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0]["state"], "pending");
+        assert_eq!(log[0]["attempts"], 0);
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        assert!(rx.got().is_empty(), "nothing is sent while no worker runs");
+
+        let worker = app.start_webhooks(fast());
+        wait_until("the delivery after the restart", || rx.got().len() == 1).await;
+        worker.stop().await;
+        assert_eq!(rx.got()[0].json()["slug"], "while-down");
+    }
+);
+
+both_backends!(
+    async fn webhooks_are_admin_only_and_validated(app) {
+        let editor = app.key("editor").await;
+        let admin = app.key("admin").await;
+        let body = json!({"url": "https://example.org/hook", "secret": SECRET});
+        app.post("/v1/admin/webhooks", &editor, body.clone()).await.problem(403);
+        let bad = app
+            .post(
+                "/v1/admin/webhooks",
+                &admin,
+                json!({"url": "ftp://example.org/x", "secret": "short", "events": ["created"]}),
+            )
+            .await
+            .problem(422);
+        let fields: Vec<&str> = bad["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["url", "secret", "events"]);
+        let res = app.post("/v1/admin/webhooks", &admin, body).await;
+        assert_eq!(res.status, 201);
+        let hook = res.json();
+        assert_eq!(hook["events"], json!(["published", "updated", "deleted"]));
+        let list = app.get_as("/v1/admin/webhooks", &admin).await;
+        assert!(!list.text().contains(SECRET), "the secret is never shown");
+        assert_eq!(list.json()["data"].as_array().unwrap().len(), 1);
+        let path = format!("/v1/admin/webhooks/{}", hook["id"]);
+        assert_eq!(app.delete(&path, &admin).await.status, 204);
+        app.delete(&path, &admin).await.problem(404);
+        app.get_as(&format!("{path}/deliveries"), &admin).await.problem(404);
+    }
+);
