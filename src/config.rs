@@ -15,6 +15,10 @@ pub struct Config {
     pub pool_size: u32,
     /// Milliseconds an anonymous GET response is reused; 0 turns the cache off.
     pub response_cache_ms: u64,
+    /// Directory of the filesystem media store.
+    pub media_dir: std::path::PathBuf,
+    /// Largest accepted upload, in bytes.
+    pub media_max_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,8 @@ impl Default for Config {
             workers: None,
             pool_size: 16,
             response_cache_ms: 1000,
+            media_dir: "data/media".into(),
+            media_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -169,6 +175,22 @@ impl Config {
                     )
                 })?;
         }
+        if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
+            c.media_dir = v.trim().into();
+        }
+        if let Some(v) = get("BELPORTAL_MEDIA_MAX_BYTES") {
+            c.media_max_bytes = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1024..=1 << 30).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "BELPORTAL_MEDIA_MAX_BYTES",
+                        "expected a number of bytes from 1024 to 1073741824",
+                    )
+                })?;
+        }
         Ok(c)
     }
 
@@ -206,6 +228,8 @@ mod tests {
         assert_eq!(c.locales, ["be", "ru", "en"]);
         assert_eq!(c.default_locale, "en");
         assert_eq!(c.cache_max_age, 60);
+        assert_eq!(c.media_dir, std::path::Path::new("data/media"));
+        assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
     }
 
     #[test]
@@ -220,6 +244,7 @@ mod tests {
             ("BELPORTAL_CACHE_MAX_AGE", "-1"),
             ("BELPORTAL_WORKERS", "0"),
             ("BELPORTAL_RESPONSE_CACHE_MS", "soon"),
+            ("BELPORTAL_MEDIA_MAX_BYTES", "10MB"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -15,6 +15,7 @@ use utoipa::OpenApi;
         (name = "events", description = "The Belarus Events Calendar: events, month calendar, iCalendar feed"),
         (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
+        (name = "media", description = "The media library: image uploads with responsive variants, and the files themselves at /media/{name}"),
         (name = "sync", description = "The changes feed for mirrors and importers"),
         (name = "admin", description = "API keys (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
@@ -22,6 +23,7 @@ use utoipa::OpenApi;
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
+        crate::error::UsedBy,
         crate::content::vocab::RegionSlug,
     )),
     modifiers(&SecurityAddon)

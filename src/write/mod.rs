@@ -327,6 +327,16 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     }
 }
 
+/// Keeps the media usage of a saved item equal to the media its representation shows.
+fn record_media_usage<R: Resource>(
+    conn: &mut AnyConnection,
+    id: i64,
+    rep: &Representation,
+) -> AppResult<()> {
+    let ids = crate::media::usage::media_ids_in(&rep.bytes);
+    crate::media::usage::replace(conn, R::TYPE, id, &rep.meta.slug, &ids)
+}
+
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
 pub async fn create<R: Resource>(
     req: &HttpRequest,
@@ -348,6 +358,7 @@ pub async fn create<R: Resource>(
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
             let rep = R::representation(conn, &ctx, id)?;
+            record_media_usage::<R>(conn, id, &rep)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
             let due = R::scheduled_at(conn, &ctx, id)?;
             track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
@@ -405,6 +416,7 @@ pub async fn update<R: Resource>(
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
             let rep = R::representation(conn, &ctx, id)?;
+            record_media_usage::<R>(conn, id, &rep)?;
             record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
             let due = R::scheduled_at(conn, &ctx, id)?;
             track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
@@ -440,6 +452,7 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
+            crate::media::usage::clear(conn, R::TYPE, id)?;
             record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
             track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {

@@ -11,7 +11,7 @@ use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, TouristSiteRef};
 use crate::content::regions::Location;
 use crate::content::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
-use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
