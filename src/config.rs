@@ -21,6 +21,10 @@ pub struct Config {
     pub webhook_max_attempts: u32,
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout_ms: u64,
+    /// Directory of the filesystem media store.
+    pub media_dir: std::path::PathBuf,
+    /// Largest accepted upload, in bytes.
+    pub media_max_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +57,8 @@ impl Default for Config {
             import_max_mb: 1024,
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5000,
+            media_dir: "data/media".into(),
+            media_max_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -199,6 +205,22 @@ impl Config {
         if let Some(n) = number("BELPORTAL_WEBHOOK_TIMEOUT_MS", 100, 600_000)? {
             c.webhook_timeout_ms = n;
         }
+        if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
+            c.media_dir = v.trim().into();
+        }
+        if let Some(v) = get("BELPORTAL_MEDIA_MAX_BYTES") {
+            c.media_max_bytes = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1024..=1 << 30).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "BELPORTAL_MEDIA_MAX_BYTES",
+                        "expected a number of bytes from 1024 to 1073741824",
+                    )
+                })?;
+        }
         Ok(c)
     }
 
@@ -236,6 +258,8 @@ mod tests {
         assert_eq!(c.locales, ["be", "ru", "en"]);
         assert_eq!(c.default_locale, "en");
         assert_eq!(c.cache_max_age, 60);
+        assert_eq!(c.media_dir, std::path::Path::new("data/media"));
+        assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
     }
 
     #[test]
@@ -253,6 +277,7 @@ mod tests {
             ("BELPORTAL_IMPORT_MAX_MB", "0"),
             ("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", "many"),
             ("BELPORTAL_WEBHOOK_TIMEOUT_MS", "5"),
+            ("BELPORTAL_MEDIA_MAX_BYTES", "10MB"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

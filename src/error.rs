@@ -14,6 +14,16 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// A content item that uses a media item (a 409 on deleting the media item lists them).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct UsedBy {
+    /// The resource type, as in the changes feed (`article`, `tourist_site`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub slug: String,
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -27,6 +37,9 @@ pub struct Problem {
     pub instance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// On a 409 for deleting a media item: the content that still uses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<Vec<UsedBy>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +59,11 @@ pub enum AppError {
     MethodNotAllowed { allow: Vec<String> },
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("in use: {detail}")]
+    InUse {
+        detail: String,
+        used_by: Vec<UsedBy>,
+    },
     #[error("precondition failed")]
     PreconditionFailed(String),
     #[error("payload too large")]
@@ -86,7 +104,7 @@ impl AppError {
 
     fn detail(&self) -> String {
         match self {
-            AppError::BadRequest { detail, .. } => detail.clone(),
+            AppError::BadRequest { detail, .. } | AppError::InUse { detail, .. } => detail.clone(),
             AppError::NotFound(what) => what.clone(),
             AppError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
@@ -119,6 +137,7 @@ pub fn problem_response(
         detail,
         instance: None,
         errors,
+        used_by: None,
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
@@ -133,7 +152,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::InUse { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -161,6 +180,20 @@ impl ResponseError for AppError {
                     header::WWW_AUTHENTICATE,
                     header::HeaderValue::from_static("Bearer realm=\"belportal\""),
                 );
+            }
+            AppError::InUse { detail, used_by } => {
+                let body = Problem {
+                    kind: "about:blank".into(),
+                    title: "Conflict".into(),
+                    status: 409,
+                    detail: detail.clone(),
+                    instance: None,
+                    errors: None,
+                    used_by: Some(used_by.clone()),
+                };
+                if let Ok(bytes) = serde_json::to_vec(&body) {
+                    res = res.set_body(actix_web::body::BoxBody::new(bytes));
+                }
             }
             AppError::Unavailable(_) => {
                 res.headers_mut()

@@ -10,6 +10,7 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod keys;
+pub mod media;
 pub mod openapi;
 pub mod ops;
 pub mod transfer;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub backend: Backend,
     pub caches: cache::Caches,
+    /// Where media files are stored (the filesystem store, `BELPORTAL_MEDIA_DIR`).
+    pub media: Arc<dyn media::storage::MediaStore>,
 }
 
 impl AppState {
@@ -47,8 +50,10 @@ impl AppState {
         let backend = Backend::from_url(&config.database_url)?;
         let pool = db::build_pool(&backend, config.pool_size);
         let caches = cache::Caches::new(config.response_cache_ms);
+        let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
         Ok(AppState {
             pool,
+            media,
             config: Arc::new(config),
             backend,
             caches,
@@ -72,6 +77,7 @@ where
 {
     app.openapi(openapi::ApiDoc::openapi())
         .service(scope::scope("/v1").configure(content::configure))
+        .service(media::serve::media_file)
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)

@@ -286,7 +286,8 @@ fn serve(config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot connect: {e}"))?;
         demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
         if config.demo {
-            let n = demo::load_demo_content(&mut conn).map_err(|e| e.to_string())?;
+            let n = demo::load_demo_content(&mut conn, state.media.as_ref())
+                .map_err(|e| e.to_string())?;
             if n > 0 {
                 tracing::info!(articles = n, "demo content loaded");
             }

@@ -16,6 +16,7 @@ use utoipa::OpenApi;
         (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
         (name = "reference", description = "Regions of Belarus"),
         (name = "search", description = "Full-text search across resources"),
+        (name = "media", description = "The media library: image uploads with responsive variants, and the files themselves at /media/{name}"),
         (name = "sync", description = "The changes feed for mirrors and importers"),
         (name = "admin", description = "API keys, webhooks, NDJSON export and import (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
@@ -23,6 +24,7 @@ use utoipa::OpenApi;
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
+        crate::error::UsedBy,
         crate::content::vocab::RegionSlug,
     )),
     modifiers(&SecurityAddon)

@@ -14,6 +14,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::media::ImageVariant;
+
 /// An image: `image` is one or null, `gallery` a list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Image {
@@ -23,12 +25,77 @@ pub struct Image {
     pub alt: String,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    /// The id of the media library item shown; absent for external images.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub media: Option<i64>,
+    /// Narrower renditions of a media library image (for `srcset`), smallest
+    /// first; absent for external images.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub variants: Vec<ImageVariant>,
 }
 
 impl Image {
     /// Images are stored as validated JSON text; an unreadable value reads as no image.
     pub fn from_column(v: Option<&str>) -> Option<Image> {
         v.and_then(|s| serde_json::from_str(s).ok())
+    }
+}
+
+/// An image in a write: a media library item (`media`, its id), whose URL, size
+/// and variants are filled in and whose `alt`, `caption` and `credit` are the
+/// defaults; or an external image (`url` and `alt` required).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageWrite {
+    /// The id of an item of `/v1/media`. Not with `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<i64>,
+    /// An absolute http(s) URL or a path on this service. Not with `media`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// External images only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// External images only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Up to 500 characters; required for external images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    /// Up to 1000 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// Up to 1000 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+impl ImageWrite {
+    /// A stored image as a write would give it: the base of a merge patch.
+    pub fn from_stored(img: Image) -> ImageWrite {
+        match img.media {
+            Some(id) => ImageWrite {
+                media: Some(id),
+                alt: Some(img.alt),
+                caption: img.caption,
+                credit: img.credit,
+                ..Default::default()
+            },
+            None => ImageWrite {
+                url: Some(img.url),
+                width: img.width,
+                height: img.height,
+                alt: Some(img.alt),
+                caption: img.caption,
+                credit: img.credit,
+                media: None,
+            },
+        }
+    }
+
+    /// The stored image column as a write would give it.
+    pub fn from_column(v: Option<&str>) -> Option<ImageWrite> {
+        Image::from_column(v).map(ImageWrite::from_stored)
     }
 }
 
@@ -253,6 +320,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sections::write::update_section)
         .service(sections::write::delete_section)
         .service(search::search_all)
+        .service(crate::media::handlers::upload_media)
+        .service(crate::media::handlers::list_media)
+        .service(crate::media::handlers::get_media)
+        .service(crate::media::handlers::update_media)
+        .service(crate::media::handlers::delete_media)
         .service(crate::write::changes::changes_feed)
         .service(crate::admin::list_api_keys)
         .service(crate::admin::create_api_key)

@@ -203,6 +203,25 @@ where
     .await?
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends (case-insensitive substring filters).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Case-insensitive substring pattern for LIKE, with `\` escaping the wildcards.
+pub fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for ch in q.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
 /// Whether this connection is SQLite (full-text search SQL differs per backend).
 pub fn is_sqlite(conn: &AnyConnection) -> bool {
     matches!(conn, AnyConnection::Sqlite(_))

@@ -240,6 +240,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> BigInt,
+        file_name -> Text,
+        mime -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        alt -> Text,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> BigInt,
         webhook_id -> BigInt,
@@ -261,3 +277,27 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    media_variants (media_id, file_name) {
+        media_id -> BigInt,
+        file_name -> Text,
+        mime -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    media_usage (media_id, resource, item_id) {
+        media_id -> BigInt,
+        resource -> Text,
+        item_id -> BigInt,
+        slug -> Text,
+    }
+}
+
+diesel::joinable!(media_variants -> media (media_id));
+diesel::joinable!(media_usage -> media (media_id));
+diesel::allow_tables_to_appear_in_same_query!(media, media_variants, media_usage);

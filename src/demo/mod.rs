@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod generate;
+pub mod images;
 pub mod places;
 pub mod translations;
 
@@ -261,8 +262,19 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
     })
 }
 
-/// Loads the demo articles when the database holds none. Returns how many were loaded.
-pub fn load_demo_content(conn: &mut AnyConnection) -> AppResult<usize> {
+/// Loads the demo content when the database holds none, with its images stored
+/// in `store`. Returns how many articles were loaded.
+pub fn load_demo_content(
+    conn: &mut AnyConnection,
+    store: &dyn crate::media::storage::MediaStore,
+) -> AppResult<usize> {
+    let n = load_demo_text(conn)?;
+    images::attach_demo_images(conn, store)?;
+    Ok(n)
+}
+
+/// The demo content without its images.
+fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
     ensure_reference_data(conn)?;
     places::load_demo_places(conn)?;
     events::load_demo_events(conn, db::now())?;

@@ -20,6 +20,12 @@ pub struct HttpSettings {
     pub cache_max_age: u32,
 }
 
+/// Marks a response (in its extensions) that carries its own validators and
+/// `Cache-Control` and may be large (media files): `conditional_get` passes it
+/// through without buffering the body or touching its headers.
+#[derive(Debug, Clone, Copy)]
+pub struct SelfValidated;
+
 /// The request id, stored in request extensions for logging.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -129,6 +135,9 @@ pub async fn conditional_get(
         counter.with_label_values(&["miss"]).inc();
     }
     let res = next.call(req).await?;
+    if res.response().extensions().get::<SelfValidated>().is_some() {
+        return Ok(res.map_into_boxed_body());
+    }
     if !is_get || res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }

@@ -257,6 +257,10 @@ fn import_line(
     }
     set_times(conn, t, id, created, updated)?;
     crate::content::search::reindex(conn, t.as_str(), id)?;
+    // Keep media usage current, so DELETE /v1/media sees imported users too.
+    let rep = with_resource!(t, R => R::representation(conn, ctx, id))?;
+    let media = crate::media::usage::media_ids_in(&rep.bytes);
+    crate::media::usage::replace(conn, t.as_str(), id, &rep.meta.slug, &media)?;
     let meta = stored_meta(conn, t, id, ctx.now)?;
     let action = if existing.is_some() {
         report.updated += 1;

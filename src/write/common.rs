@@ -1,14 +1,18 @@
 //! Field rules every content resource shares: locale, publication, images,
 //! translation links.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use serde_json::{Map, Value};
 
 use super::{FieldErrors, SaveCtx};
-use crate::content::{ContentStatus, Image};
+use crate::content::{ContentStatus, Image, ImageWrite};
 use crate::db::truncate_micros;
+use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::http::params::rfc3339_utc;
+use crate::media::MediaItem;
 
 /// The locale of a write: a configured locale, else the default.
 pub fn locale(errs: &mut FieldErrors, ctx: &SaveCtx, v: &Option<String>) -> String {
@@ -83,6 +87,88 @@ pub fn image(errs: &mut FieldErrors, field: &str, img: &Image) {
                 "must be at most 1000 characters",
             );
         }
+    }
+}
+
+/// Turns the images of a write into stored images: media references get the
+/// media item's URL, size, variants and (unless given) texts; external images
+/// are checked. Loads every referenced media item with one query.
+pub struct ImageResolver {
+    found: HashMap<i64, MediaItem>,
+}
+
+impl ImageResolver {
+    pub fn load<'a>(
+        conn: &mut AnyConnection,
+        images: impl IntoIterator<Item = &'a ImageWrite>,
+    ) -> AppResult<Self> {
+        let ids: Vec<i64> = images.into_iter().filter_map(|i| i.media).collect();
+        Ok(ImageResolver {
+            found: crate::media::find_many(conn, &ids)?,
+        })
+    }
+
+    /// The stored form of `img`, or None (with errors naming `field`'s parts).
+    pub fn resolve(&self, errs: &mut FieldErrors, field: &str, img: &ImageWrite) -> Option<Image> {
+        let Some(id) = img.media else {
+            let mut missing = false;
+            if img.url.is_none() {
+                errs.add(
+                    &format!("{field}.url"),
+                    "is required (or `media`, the id of a media library item)",
+                );
+                missing = true;
+            }
+            if img.alt.is_none() {
+                errs.add(&format!("{field}.alt"), "is required");
+                missing = true;
+            }
+            let out = Image {
+                url: img.url.clone().unwrap_or_default(),
+                width: img.width,
+                height: img.height,
+                alt: img.alt.clone().unwrap_or_default(),
+                caption: img.caption.clone(),
+                credit: img.credit.clone(),
+                media: None,
+                variants: Vec::new(),
+            };
+            if missing {
+                return None;
+            }
+            image(errs, field, &out);
+            return Some(out);
+        };
+        if img.url.is_some() {
+            errs.add(
+                &format!("{field}.url"),
+                "give either `media` or `url`, not both (in a merge patch, set `media` to null to use an external image)",
+            );
+        }
+        for (name, v) in [("width", img.width), ("height", img.height)] {
+            if v.is_some() {
+                errs.add(
+                    &format!("{field}.{name}"),
+                    "comes from the media item; leave it out",
+                );
+            }
+        }
+        let Some(m) = self.found.get(&id) else {
+            errs.add(&format!("{field}.media"), format!("no media item {id}"));
+            return None;
+        };
+        let out = Image {
+            url: m.url.clone(),
+            width: Some(m.width),
+            height: Some(m.height),
+            alt: img.alt.clone().unwrap_or_else(|| m.alt.clone()),
+            caption: img.caption.clone().or_else(|| m.caption.clone()),
+            credit: img.credit.clone().or_else(|| m.credit.clone()),
+            media: Some(id),
+            variants: m.variants.clone(),
+        };
+        image(errs, field, &out);
+        Some(out)
     }
 }
 

@@ -328,6 +328,16 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     }
 }
 
+/// Keeps the media usage of a saved item equal to the media its representation shows.
+fn record_media_usage<R: Resource>(
+    conn: &mut AnyConnection,
+    id: i64,
+    rep: &Representation,
+) -> AppResult<()> {
+    let ids = crate::media::usage::media_ids_in(&rep.bytes);
+    crate::media::usage::replace(conn, R::TYPE, id, &rep.meta.slug, &ids)
+}
+
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
 pub async fn create<R: Resource>(
     req: &HttpRequest,
@@ -350,6 +360,7 @@ pub async fn create<R: Resource>(
             let id = R::save(conn, &ctx, None, parsed)?;
             crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
+            record_media_usage::<R>(conn, id, &rep)?;
             let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
             webhooks::enqueue(
                 conn,
@@ -417,6 +428,7 @@ pub async fn update<R: Resource>(
             R::save(conn, &ctx, Some(id), parsed)?;
             crate::content::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
+            record_media_usage::<R>(conn, id, &rep)?;
             let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
             let was_public = before.meta.public;
             webhooks::enqueue(
@@ -464,6 +476,7 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
+            crate::media::usage::clear(conn, R::TYPE, id)?;
             crate::db::search::remove(conn, R::TYPE, id)?;
             let seq = record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
             let was_public = before.meta.public;

@@ -85,7 +85,7 @@ impl TestApp {
         let state = app.state.clone();
         web::block(move || {
             let mut conn = state.pool.get().expect("connection");
-            demo::load_demo_content(&mut conn).expect("demo content");
+            demo::load_demo_content(&mut conn, state.media.as_ref()).expect("demo content");
         })
         .await
         .expect("blocking");
@@ -95,11 +95,12 @@ impl TestApp {
     /// A migrated database with only the reference data. `None` when the backend
     /// is PostgreSQL and TEST_POSTGRES_URL is unset (plain `cargo test`).
     pub async fn empty(kind: Kind) -> Option<TestApp> {
-        let (url, dir, pg_drop) = match kind {
+        // Per test: the SQLite file (when SQLite) and the media files.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_drop) = match kind {
             Kind::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                (url, Some(dir), None)
+                (url, None)
             }
             Kind::Postgres => {
                 let admin = postgres_url()?;
@@ -109,7 +110,7 @@ impl TestApp {
                 });
                 conn.batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
-                (with_database(&admin, &name), None, Some((admin, name)))
+                (with_database(&admin, &name), Some((admin, name)))
             }
         };
         let config = Config {
@@ -119,6 +120,7 @@ impl TestApp {
             // Tests change rows behind the API's back; the cache has its own test.
             response_cache_ms: 0,
             cors_origins: vec!["https://editor.example.org".into()],
+            media_dir: dir.path().join("media"),
             ..Config::default()
         };
         let backend = Backend::from_url(&url).expect("backend");
@@ -127,7 +129,12 @@ impl TestApp {
             .await
             .expect("blocking")
             .expect("migrations");
-        let state = web::Data::new(AppState::new(config).expect("state"));
+        let mut state = AppState::new(config).expect("state");
+        // Media files die with the test: no need to sync them to disk.
+        state.media = std::sync::Arc::new(belportal::media::storage::FsStore::without_sync(
+            dir.path().join("media"),
+        ));
+        let state = web::Data::new(state);
         let s = state.clone();
         web::block(move || {
             let mut conn = s.pool.get().expect("connection");
@@ -139,7 +146,7 @@ impl TestApp {
             state,
             metrics: belportal::metrics().expect("metrics"),
             backend,
-            _dir: dir,
+            _dir: Some(dir),
             pg_drop,
         })
     }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{find_article, Article};
-use crate::content::{reading_time_minutes, utc, ContentStatus, Image, Visibility};
+use crate::content::{reading_time_minutes, utc, ContentStatus, ImageWrite, Visibility};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
@@ -40,7 +40,7 @@ pub struct ArticleWrite {
     pub dateline: Option<String>,
     pub source: Option<String>,
     pub author: Option<String>,
-    pub image: Option<Image>,
+    pub image: Option<ImageWrite>,
     pub tags: Option<Vec<String>>,
     /// `draft` (default), `published` or `archived`.
     pub publication_status: Option<ContentStatus>,
@@ -137,7 +137,7 @@ impl Resource for Articles {
             .set("dateline", dateline)
             .set("source", source)
             .set("author", author)
-            .set("image", Image::from_column(image.as_deref()))
+            .set("image", ImageWrite::from_column(image.as_deref()))
             .set("tags", tags)
             .publication(&status, at)
             .done())
@@ -161,9 +161,11 @@ impl Resource for Articles {
         let dateline = e.opt_text("dateline", &b.dateline, 200);
         let source = e.opt_text("source", &b.source, 200);
         let author = e.opt_text("author", &b.author, 200);
-        if let Some(img) = &b.image {
-            common::image(&mut e, "image", img);
-        }
+        let images = common::ImageResolver::load(conn, b.image.iter())?;
+        let image = b
+            .image
+            .as_ref()
+            .and_then(|i| images.resolve(&mut e, "image", i));
         let tags = e.tags("tags", &b.tags);
         let (status, published_at) =
             common::publication(&mut e, ctx, b.publication_status, b.status, b.published_at);
@@ -234,7 +236,7 @@ impl Resource for Articles {
             dateline,
             source,
             author,
-            image: common::image_column(&b.image),
+            image: common::image_column(&image),
             status,
             published_at,
             updated_at: ctx.now,

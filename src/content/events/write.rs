@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{context, find_event, minsk_time, Event, EventRow};
 use crate::content::vocab::{EventCategory, EventStatus, RegionSlug};
-use crate::content::{ContentStatus, Image, Visibility};
+use crate::content::{ContentStatus, ImageWrite, Visibility};
 use crate::db::schema::{event_tags, events};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
@@ -74,7 +74,7 @@ pub struct EventWrite {
     pub is_free: Option<bool>,
     /// Whether the event takes place as announced: `scheduled` (default), `cancelled` or `postponed`.
     pub status: Option<EventStatus>,
-    pub image: Option<Image>,
+    pub image: Option<ImageWrite>,
     pub tags: Option<Vec<String>>,
     /// `draft` (default), `published` or `archived`.
     pub publication_status: Option<ContentStatus>,
@@ -241,7 +241,7 @@ impl Resource for Events {
             .set("price", &r.price)
             .set("is_free", r.is_free)
             .set("status", &r.event_status)
-            .set("image", Image::from_column(r.image.as_deref()))
+            .set("image", ImageWrite::from_column(r.image.as_deref()))
             .set("tags", tags)
             .publication(&r.status, r.published_at)
             .done())
@@ -276,9 +276,11 @@ impl Resource for Events {
         let organizer = e.opt_text("organizer", &b.organizer, 300);
         let website = e.url("website", &b.website);
         let price = e.opt_text("price", &b.price, 200);
-        if let Some(img) = &b.image {
-            common::image(&mut e, "image", img);
-        }
+        let images = common::ImageResolver::load(conn, b.image.iter())?;
+        let image = b
+            .image
+            .as_ref()
+            .and_then(|i| images.resolve(&mut e, "image", i));
         let tags = e.tags("tags", &b.tags);
         let (status, published_at) =
             common::publication(&mut e, ctx, b.publication_status, None, b.published_at);
@@ -345,7 +347,7 @@ impl Resource for Events {
                 .unwrap_or(EventStatus::Scheduled)
                 .as_str()
                 .to_string(),
-            image: common::image_column(&b.image),
+            image: common::image_column(&image),
             status,
             published_at,
             updated_at: ctx.now,

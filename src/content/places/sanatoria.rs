@@ -10,7 +10,7 @@ use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
 use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{MedicalProfile, RegionSlug, Treatment};
-use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;

@@ -211,7 +211,7 @@ pub struct SouvenirWrite {
     pub materials: Option<Vec<String>>,
     /// Region slug of the region the craft or product comes from.
     pub origin_region: Option<RegionSlug>,
-    pub image: Option<Image>,
+    pub image: Option<crate::content::ImageWrite>,
     /// Slugs, at most 50.
     pub tags: Option<Vec<String>>,
     /// `draft` (default), `published` or `archived`.

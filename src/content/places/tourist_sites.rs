@@ -10,7 +10,7 @@ use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
 use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{RegionSlug, TouristCategory};
-use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};
 use crate::http::response::ListBody;

@@ -12,7 +12,7 @@ use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, Tour
 use crate::content::jsonld::JsonLd;
 use crate::content::regions::Location;
 use crate::content::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
-use crate::content::{ContentItemQuery, ContentStatus, Image, Visibility};
+use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
 use crate::error::{AppResult, Problem};

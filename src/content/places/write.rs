@@ -14,7 +14,7 @@ use super::unesco_sites::UnescoDetails;
 use super::{context, find_place, Ctx, Kind, PlaceRow};
 use crate::content::regions::Location;
 use crate::content::vocab::RegionSlug;
-use crate::content::{ContentStatus, Image, Visibility};
+use crate::content::{ContentStatus, Image, ImageWrite, Visibility};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
@@ -45,8 +45,8 @@ pub struct CoreIn {
     pub locality: Option<String>,
     pub address: Option<String>,
     pub location: Option<Location>,
-    pub image: Option<Image>,
-    pub gallery: Option<Vec<Image>>,
+    pub image: Option<ImageWrite>,
+    pub gallery: Option<Vec<ImageWrite>>,
     pub website: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -217,16 +217,20 @@ pub fn save_place(
     let locality = e.opt_text("locality", &c.locality, 200);
     let address = e.opt_text("address", &c.address, 500);
     let point = check_location(&mut e, &c.location);
-    if let Some(img) = &c.image {
-        common::image(&mut e, "image", img);
-    }
-    let gallery = c.gallery.unwrap_or_default();
-    if gallery.len() > 50 {
+    let gallery_in = c.gallery.unwrap_or_default();
+    if gallery_in.len() > 50 {
         e.add("gallery", "at most 50 images");
     }
-    for (i, img) in gallery.iter().enumerate() {
-        common::image(&mut e, &format!("gallery[{i}]"), img);
-    }
+    let images = common::ImageResolver::load(conn, c.image.iter().chain(&gallery_in))?;
+    let image = c
+        .image
+        .as_ref()
+        .and_then(|i| images.resolve(&mut e, "image", i));
+    let gallery: Vec<Image> = gallery_in
+        .iter()
+        .enumerate()
+        .filter_map(|(i, img)| images.resolve(&mut e, &format!("gallery[{i}]"), img))
+        .collect();
     let website = e.url("website", &c.website);
     let phone = check_phone(&mut e, &c.phone);
     let email = check_email(&mut e, &c.email);
@@ -307,7 +311,7 @@ pub fn save_place(
         lat: point.map(|p| p.lat),
         lon: point.map(|p| p.lon),
         geo_cell: point.map(crate::geo::cell),
-        image: common::image_column(&c.image),
+        image: common::image_column(&image),
         gallery: serde_json::to_string(&gallery)
             .map_err(|e| AppError::Internal(format!("gallery: {e}")))?,
         website,
@@ -386,7 +390,7 @@ pub fn current_core(
     for (t, v) in rows {
         terms.entry(t).or_default().push(v);
     }
-    let image = Image::from_column(row.image.as_deref());
+    let image = ImageWrite::from_column(row.image.as_deref());
     let mut f = Fields::default()
         .set("slug", &row.slug)
         .set("locale", &row.locale)
@@ -399,7 +403,11 @@ pub fn current_core(
     if kind == Kind::Souvenir {
         f = f.set("origin_region", &row.region);
     } else {
-        let gallery: Vec<Image> = serde_json::from_str(&row.gallery).unwrap_or_default();
+        let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
+            .unwrap_or_default()
+            .into_iter()
+            .map(ImageWrite::from_stored)
+            .collect();
         f = f
             .set("region", &row.region)
             .set("locality", &row.locality)

@@ -4,7 +4,7 @@
 
 /// Defines a place kind's write body: the fields every located place has, plus
 /// the kind's own (every field optional, unknown fields denied). The invoking
-/// module imports `ContentStatus`, `Image`, `Location` and `RegionSlug`.
+/// module imports `ContentStatus`, `Location` and `RegionSlug`.
 macro_rules! place_write_body {
     ($(#[$sm:meta])* $name:ident { $($(#[$m:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$sm])*
@@ -31,9 +31,9 @@ macro_rules! place_write_body {
             pub address: Option<String>,
             /// WGS 84: `lat` -90..90, `lon` -180..180.
             pub location: Option<Location>,
-            pub image: Option<Image>,
+            pub image: Option<$crate::content::ImageWrite>,
             /// Up to 50 images.
-            pub gallery: Option<Vec<Image>>,
+            pub gallery: Option<Vec<$crate::content::ImageWrite>>,
             /// An absolute http(s) URL.
             pub website: Option<String>,
             /// Digits, spaces and `+ ( ) - .`, up to 50 characters.

@@ -1,0 +1,433 @@
+//! `/v1/media`: upload, list, read, edit the texts of, and delete media items.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::process::{self, ProcessError};
+use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
+use crate::db::schema::media;
+use crate::db::{self, like_pattern, lower};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::auth::Editor;
+use crate::http::middleware::etag_for;
+use crate::http::params::{rfc3339_utc, ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::write::{check_if_match, parse_body, write_id, write_tx, FieldErrors};
+use crate::AppState;
+
+/// The `multipart/form-data` body of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MediaUpload {
+    /// The image: JPEG, PNG or WebP (decided from its bytes, not its name),
+    /// up to `BELPORTAL_MEDIA_MAX_BYTES` (10 MiB by default) and 50 megapixels.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// Alternative text, up to 500 characters (default empty).
+    alt: Option<String>,
+    /// Up to 1000 characters.
+    caption: Option<String>,
+    /// Up to 1000 characters.
+    credit: Option<String>,
+}
+
+/// The writable fields of a media item (a JSON Merge Patch of them).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaWrite {
+    /// Up to 500 characters.
+    pub alt: Option<String>,
+    /// Up to 1000 characters; null removes it.
+    pub caption: Option<String>,
+    /// Up to 1000 characters; null removes it.
+    pub credit: Option<String>,
+}
+
+const READ_ONLY: &[&str] = &[
+    "id",
+    "url",
+    "width",
+    "height",
+    "mime",
+    "bytes",
+    "variants",
+    "created_at",
+    "updated_at",
+];
+
+/// Validated texts: alt is kept as given (it may be empty), blank caption and
+/// credit read as absent.
+fn texts(
+    alt: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+) -> AppResult<MediaText> {
+    let mut e = FieldErrors::default();
+    let alt = alt.map(|a| a.trim().to_string()).unwrap_or_default();
+    if alt.chars().count() > 500 {
+        e.add("alt", "must be at most 500 characters");
+    }
+    let caption = e.opt_text("caption", &caption, 1000);
+    let credit = e.opt_text("credit", &credit, 1000);
+    e.finish()?;
+    Ok(MediaText {
+        alt,
+        caption,
+        credit,
+    })
+}
+
+fn processing_error(e: ProcessError) -> AppError {
+    match e {
+        ProcessError::Unsupported => AppError::UnsupportedMediaType(
+            "the file is not a JPEG, PNG or WebP image (judged by its bytes, not its name)".into(),
+        ),
+        ProcessError::Rejected(m) => AppError::Unprocessable(vec![crate::error::FieldError {
+            field: "file".into(),
+            message: m,
+        }]),
+        ProcessError::Io(m) => AppError::Internal(format!("media processing: {m}")),
+    }
+}
+
+fn item_response(status: u16, item: &MediaItem) -> HttpResponse {
+    let mut res = response::json(None, item);
+    if let Ok(s) = actix_web::http::StatusCode::from_u16(status) {
+        *res.status_mut() = s;
+    }
+    let h = res.headers_mut();
+    if let Ok(v) = serde_json::to_vec(item).map(|b| etag_for(&b)) {
+        if let Ok(v) = header::HeaderValue::from_str(&v) {
+            h.insert(header::ETAG, v);
+        }
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
+#[utoipa::path(
+    tag = "media",
+    request_body(content = inline(MediaUpload), content_type = "multipart/form-data",
+        description = "The image in the `file` part, with optional `alt`, `caption` and `credit` parts"),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Stored with its variants; `Location` names the new item", body = MediaItem,
+            headers(("Location" = String, description = "Path of the new media item"))),
+        (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is over BELPORTAL_MEDIA_MAX_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data, or the file is not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing file, bad texts, or an image that cannot be decoded or is over 50 megapixels", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/media")]
+pub async fn upload_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _editor: Editor,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let store = state.media.clone();
+    let scratch = web::block(move || store.scratch_dir())
+        .await?
+        .map_err(|e| AppError::Internal(format!("media scratch dir: {e}")))?;
+    let up = upload::read_upload(&req, payload, scratch, state.config.media_max_bytes).await?;
+    let text = texts(up.alt, up.caption, up.credit)?;
+    let file = up.file;
+    let processed = web::block(move || {
+        let r = process::process_file(file.path());
+        drop(file);
+        r
+    })
+    .await?
+    .map_err(processing_error)?;
+    let store = state.media.clone();
+    let item = db::run(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            let id = super::insert_media(conn, store.as_ref(), &processed, &text, db::now())?;
+            find_media(conn, id)
+        })
+    })
+    .await?;
+    state.caches.invalidate_all();
+    let mut res = item_response(201, &item);
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/v1/media/{}", item.id)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MediaListQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+    /// `created_at` or `id`, `-` for descending (default `-created_at`).
+    #[param(pattern = "^-?(created_at|id)$")]
+    pub sort: Option<String>,
+    /// Text in alt, caption or credit (case-insensitive).
+    pub q: Option<String>,
+    /// Items changed at or after this RFC 3339 instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<String>,
+}
+
+fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<(Vec<MediaRow>, i64)> {
+    let filtered = || {
+        let mut q = media::table.into_boxed();
+        if let Some(text) = &p.q {
+            let pat = like_pattern(text);
+            q = q.filter(
+                lower(media::alt)
+                    .like(pat.clone())
+                    .escape('\\')
+                    .or(lower(media::caption.assume_not_null())
+                        .like(pat.clone())
+                        .escape('\\'))
+                    .or(lower(media::credit.assume_not_null())
+                        .like(pat)
+                        .escape('\\')),
+            );
+        }
+        if let Some(t) = p.updated_since {
+            q = q.filter(media::updated_at.ge(t));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let by_time = p.sort.field == "created_at";
+    let mut q = filtered().select(MediaRow::as_select());
+    if let Some(c) = p.cursor() {
+        let id = c.id;
+        q = match (by_time, p.sort.desc) {
+            (true, true) => {
+                let t = c.key_time()?;
+                q.filter(
+                    media::created_at
+                        .lt(t)
+                        .or(media::created_at.eq(t).and(media::id.lt(id))),
+                )
+            }
+            (true, false) => {
+                let t = c.key_time()?;
+                q.filter(
+                    media::created_at
+                        .gt(t)
+                        .or(media::created_at.eq(t).and(media::id.gt(id))),
+                )
+            }
+            (false, true) => q.filter(media::id.lt(id)),
+            (false, false) => q.filter(media::id.gt(id)),
+        };
+    }
+    q = match (by_time, p.sort.desc) {
+        (true, true) => q.order((media::created_at.desc(), media::id.desc())),
+        (true, false) => q.order((media::created_at.asc(), media::id.asc())),
+        (false, true) => q.order(media::id.desc()),
+        (false, false) => q.order(media::id.asc()),
+    };
+    let rows = q.offset(p.offset()).limit(p.limit + 1).load(conn)?;
+    Ok((rows, total))
+}
+
+#[utoipa::path(
+    tag = "media",
+    params(MediaListQuery),
+    responses(
+        (status = 200, description = "Media items, newest first by default", body = ListBody<MediaItem>),
+        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/media")]
+pub async fn list_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<MediaListQuery>,
+) -> AppResult<HttpResponse> {
+    let params = ListParams::parse(
+        RawList {
+            limit: query.limit.as_deref(),
+            cursor: query.cursor.as_deref(),
+            page: query.page.as_deref(),
+            sort: query.sort.as_deref(),
+            q: query.q.as_deref(),
+            updated_since: query.updated_since.as_deref(),
+        },
+        &["created_at", "id"],
+        "-created_at",
+    )?;
+    let p = params.clone();
+    let page = db::run(&state.pool, move |conn| {
+        let (rows, total) = list_rows(conn, &p)?;
+        let by_time = p.sort.field == "created_at";
+        let keyed: Vec<(NaiveDateTime, i64)> = rows.iter().map(|r| (r.created_at, r.id)).collect();
+        let items = with_variants(conn, rows)?;
+        let page = Page::from_rows(
+            items.into_iter().zip(keyed).collect::<Vec<_>>(),
+            total,
+            &p,
+            |(_, (t, id))| {
+                let key = if by_time {
+                    Value::String(rfc3339_utc(*t))
+                } else {
+                    Value::from(*id)
+                };
+                (key, *id)
+            },
+        );
+        Ok(page.map(|(item, _)| item))
+    })
+    .await?;
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}
+
+#[utoipa::path(
+    tag = "media",
+    params(("id" = i64, Path, description = "Media item id")),
+    responses(
+        (status = 200, description = "The media item with its variants", body = MediaItem),
+        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/media/{id}")]
+pub async fn get_media(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    let item = db::run(&state.pool, move |conn| find_media(conn, id)).await?;
+    Ok(response::json(None, &item))
+}
+
+#[utoipa::path(
+    tag = "media",
+    request_body(content = MediaWrite, description = "JSON Merge Patch (RFC 7396) of alt, caption and credit", content_type = "application/merge-patch+json"),
+    params(
+        ("id" = i64, Path, description = "Media item id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The updated media item (content already using it keeps the texts it was saved with)", body = MediaItem),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Read-only, unknown or too long fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/media/{id}")]
+pub async fn update_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _editor: Editor,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let patch = match body.into_inner() {
+        Value::Object(m) => m,
+        _ => {
+            return Err(AppError::Unprocessable(vec![crate::error::FieldError {
+                field: "body".into(),
+                message: "must be a JSON object".into(),
+            }]))
+        }
+    };
+    let item = db::run(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            let before = find_media(conn, id)?;
+            if if_match.is_some() {
+                let bytes = serde_json::to_vec(&before)
+                    .map_err(|e| AppError::Internal(format!("serialize media: {e}")))?;
+                check_if_match(if_match.as_deref(), &etag_for(&bytes))?;
+            }
+            crate::write::body::check_patch_keys::<MediaWrite>(&patch, READ_ONLY)?;
+            let mut base = Map::new();
+            base.insert("alt".into(), Value::String(before.alt.clone()));
+            for (k, v) in [("caption", &before.caption), ("credit", &before.credit)] {
+                if let Some(v) = v {
+                    base.insert(k.into(), Value::String(v.clone()));
+                }
+            }
+            let mut merged = Value::Object(base);
+            json_patch::merge(&mut merged, &Value::Object(patch));
+            let merged = match merged {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            let w: MediaWrite = parse_body(&merged, READ_ONLY)?;
+            let t = texts(w.alt, w.caption, w.credit)?;
+            diesel::update(media::table.find(id))
+                .set((
+                    media::alt.eq(&t.alt),
+                    media::caption.eq(&t.caption),
+                    media::credit.eq(&t.credit),
+                    media::updated_at.eq(db::now()),
+                ))
+                .execute(conn)?;
+            find_media(conn, id)
+        })
+    })
+    .await?;
+    state.caches.invalidate_all();
+    Ok(item_response(200, &item))
+}
+
+#[utoipa::path(
+    tag = "media",
+    params(("id" = i64, Path, description = "Media item id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 204, description = "Deleted, with the files no other media item shares"),
+        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Content still uses the media item; `used_by` lists it as `[{type, id, slug}]`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/media/{id}")]
+pub async fn delete_media(
+    state: web::Data<AppState>,
+    _editor: Editor,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = write_id(&path)?;
+    let store = state.media.clone();
+    db::run(&state.pool, move |conn| {
+        write_tx(conn, |conn| super::delete_media(conn, store.as_ref(), id))
+    })
+    .await?;
+    state.caches.invalidate_all();
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .finish())
+}
