@@ -65,8 +65,23 @@ fn lines(ndjson: &str) -> Vec<Value> {
         .collect()
 }
 
-both_backends!(
-    async fn export_then_import_into_an_empty_database_round_trips_exactly(app) {
+// Media are not exported yet (issue 8), so the source is the demo without images.
+mod export_then_import_into_an_empty_database_round_trips_exactly {
+    use super::*;
+
+    #[actix_web::test]
+    async fn on_sqlite() {
+        run(TestApp::text_only(Kind::Sqlite).await.expect("sqlite")).await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        if let Some(app) = TestApp::text_only(Kind::Postgres).await {
+            run(app).await;
+        }
+    }
+
+    async fn run(app: TestApp) {
         let admin = app.key("admin").await;
         // Content the demo lacks: a draft translation, a subsection, a scheduled event.
         // An English article without a Belarusian version yet.
@@ -111,8 +126,14 @@ both_backends!(
         let items = lines(&first);
         let types: Vec<&str> = items.iter().map(|l| l["type"].as_str().unwrap()).collect();
         for t in [
-            "section", "article", "tourist_site", "unesco_site", "sanatorium", "monument",
-            "souvenir", "event",
+            "section",
+            "article",
+            "tourist_site",
+            "unesco_site",
+            "sanatorium",
+            "monument",
+            "souvenir",
+            "event",
         ] {
             assert!(types.contains(&t), "{t} exported");
         }
@@ -136,14 +157,22 @@ both_backends!(
         assert_same(&first, &second);
 
         // The translation re-linked, and the import is in the changes feed.
-        let be = target.get_as("/v1/articles/pierakad?status=any&lang=be", &admin2).await.json();
-        assert!(be["translations"].to_string().contains(en["slug"].as_str().unwrap()));
-        let feed = target.get_as("/v1/changes?limit=1000", &admin2).await.json();
+        let be = target
+            .get_as("/v1/articles/pierakad?status=any&lang=be", &admin2)
+            .await
+            .json();
+        assert!(be["translations"]
+            .to_string()
+            .contains(en["slug"].as_str().unwrap()));
+        let feed = target
+            .get_as("/v1/changes?limit=1000", &admin2)
+            .await
+            .json();
         assert_eq!(feed["data"].as_array().unwrap().len(), items.len());
         let be = target.get("/v1/sections/naviny?lang=be").await.json();
         assert!(be["translations"].to_string().contains("news"), "{be}");
     }
-);
+}
 
 both_backends!(
     async fn one_bad_line_writes_nothing_and_the_report_names_line_and_field(app) {
@@ -174,7 +203,8 @@ both_backends!(
         assert!(has(7, "id"), "{errors:?}");
         assert!(!has(1, "slug") && !has(2, "title"));
 
-        assert_eq!(app.get("/v1/articles/imported-one").await.status, 404);
+        let leaked = app.get("/v1/articles/imported-one").await;
+        assert_eq!(leaked.status, 404, "{report} {}", leaked.text());
         assert_eq!(app.get("/v1/sections/imported").await.status, 404);
         let after = app.get_as("/v1/changes?limit=1000", &admin).await.json();
         assert_eq!(before["data"], after["data"], "nothing reached the changes feed");

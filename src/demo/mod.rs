@@ -274,7 +274,7 @@ pub fn load_demo_content(
 }
 
 /// The demo content without its images.
-fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
+pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
     ensure_reference_data(conn)?;
     places::load_demo_places(conn)?;
     events::load_demo_events(conn, db::now())?;

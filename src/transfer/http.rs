@@ -148,7 +148,7 @@ pub async fn import(
         }
     }
     let ctx = transfer_ctx(state.config.clone(), state.caches.clone(), Some(admin.0));
-    let report: ImportReport = db::run(&state.pool, move |conn| {
+    let report: AppResult<ImportReport> = db::run(&state.pool, move |conn| {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| AppError::Internal(format!("import spool: {e}")))?;
         let report = import_ndjson(conn, &ctx, BufReader::new(file))?;
@@ -157,10 +157,11 @@ pub async fn import(
         }
         Ok(report)
     })
-    .await?;
-    if report.errors.is_empty() {
-        state.caches.invalidate_all();
-    }
+    .await;
+    // Also after a rolled-back import: a read inside its transaction may have
+    // cached rows that no longer exist.
+    state.caches.invalidate_all();
+    let report = report?;
     let mut res = if report.errors.is_empty() {
         response::json(None, &report)
     } else {

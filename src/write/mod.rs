@@ -390,11 +390,11 @@ pub async fn create<R: Resource>(
             Ok(w)
         })
     })
-    .await?;
-    if !written.replayed {
-        state.caches.invalidate_all();
-    }
-    Ok(written.into_response())
+    .await;
+    // Also after a failed write: a cache filled inside its rolled-back
+    // transaction (the section tree, say) may hold rows that never existed.
+    state.caches.invalidate_all();
+    Ok(written?.into_response())
 }
 
 /// `PATCH /v1/{collection}/{id}`: JSON Merge Patch (RFC 7396) onto the stored
@@ -455,9 +455,9 @@ pub async fn update<R: Resource>(
             })
         })
     })
-    .await?;
+    .await;
     state.caches.invalidate_all();
-    Ok(written.into_response())
+    Ok(written?.into_response())
 }
 
 /// `DELETE /v1/{collection}/{id}`: 204; 412 on a stale `If-Match`.
@@ -502,9 +502,9 @@ pub async fn delete<R: Resource>(
             })
         })
     })
-    .await?;
+    .await;
     state.caches.invalidate_all();
-    Ok(written.into_response())
+    Ok(written?.into_response())
 }
 
 #[cfg(test)]
