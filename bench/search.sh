@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BACKENDS="${BACKENDS:-sqlite postgres}"
 DURATION="${DURATION:-10s}"
-CONNS="${CONNS:-8}"
+CONNS="${CONNS:-2}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-8182}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
@@ -47,7 +47,7 @@ for backend in $BACKENDS; do
               "search two words (ranks 10+100)|/v1/search?q=lasoko%20damovi" \
               "article list q rank 100|/v1/articles?q=damovi" "article list q rank 1000|/v1/articles?q=talatu"; do
     IFS='|' read -r name path <<<"$spec"
-    matches=$(curl -s "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])')
+    matches=$(curl -s "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("meta", {}).get("total", "error"))' || echo error)
     read -r rps p50 p99 < <(run_wrk "$base$path")
     ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.4f", a / b}')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$matches" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"

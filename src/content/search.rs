@@ -417,8 +417,9 @@ pub async fn search_all(
     let (total, hits) = match parsed {
         None => (0, Vec::new()),
         Some(q) => {
+            let caches = state.caches.clone();
             db::run(&state.pool, move |conn| {
-                search::search(conn, &q, &types, db::now(), limit + 1, offset)
+                search::search(conn, &q, &types, db::now(), limit + 1, offset, &caches)
             })
             .await?
         }

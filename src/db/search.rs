@@ -275,7 +275,9 @@ pub fn search(
     now: NaiveDateTime,
     limit: i64,
     offset: i64,
+    counts: &crate::cache::Caches,
 ) -> AppResult<(i64, Vec<Hit>)> {
+    let count_key = format!("search|{:?}|{}|{:?}", q.words, q.locale, resources);
     let list = resources
         .iter()
         .map(|r| format!("'{r}'"))
@@ -286,20 +288,31 @@ pub fn search(
             let filter = format!(
                 "search_fts MATCH ? AND locale = ? AND status = 'published' AND published_at <= ? AND resource IN ({list})"
             );
-            let total = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM search_fts WHERE {filter}"
-            ))
-            .bind::<Text, _>(q.fts5())
-            .bind::<Text, _>(&q.locale)
-            .bind::<Timestamp, _>(now)
-            .get_result::<Count>(c)?
-            .n;
+            // Totals of common words cost as much as the ranking: cached like list totals.
+            let total = counts.counts.get_or_compute(&count_key, || {
+                Ok::<i64, crate::error::AppError>(
+                    diesel::sql_query(format!(
+                        "SELECT COUNT(*) AS n FROM search_fts WHERE {filter}"
+                    ))
+                    .bind::<Text, _>(q.fts5())
+                    .bind::<Text, _>(&q.locale)
+                    .bind::<Timestamp, _>(now)
+                    .get_result::<Count>(c)?
+                    .n,
+                )
+            })?;
+            // Rank in a subquery that returns rowids only: SQLite computes the
+            // result columns of every sorted row, and snippets are costly.
             let hits = diesel::sql_query(format!(
                 "SELECT resource, CAST(item_id AS INTEGER) AS item_id, slug, title, \
                  snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, \
                  -bm25(search_fts, 10.0, 4.0, 1.0) AS score \
-                 FROM search_fts WHERE {filter} ORDER BY bm25(search_fts, 10.0, 4.0, 1.0), rowid LIMIT ? OFFSET ?"
+                 FROM search_fts WHERE search_fts MATCH ? AND rowid IN ( \
+                   SELECT rowid FROM search_fts WHERE {filter} \
+                   ORDER BY bm25(search_fts, 10.0, 4.0, 1.0), rowid LIMIT ? OFFSET ?) \
+                 ORDER BY bm25(search_fts, 10.0, 4.0, 1.0), rowid"
             ))
+            .bind::<Text, _>(q.fts5())
             .bind::<Text, _>(q.fts5())
             .bind::<Text, _>(&q.locale)
             .bind::<Timestamp, _>(now)
@@ -312,15 +325,20 @@ pub fn search(
             let filter = format!(
                 "tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 AND status = 'published' AND published_at <= $4 AND resource IN ({list})"
             );
-            let total = diesel::sql_query(format!(
-                "SELECT COUNT(*) AS n FROM search_documents WHERE {filter}"
-            ))
-            .bind::<Text, _>(pg_config(&q.locale))
-            .bind::<Text, _>(q.tsquery())
-            .bind::<Text, _>(&q.locale)
-            .bind::<Timestamp, _>(now)
-            .get_result::<Count>(c)?
-            .n;
+            // Totals of common words cost as much as the ranking: cached like list totals.
+            let total = counts.counts.get_or_compute(&count_key, || {
+                Ok::<i64, crate::error::AppError>(
+                    diesel::sql_query(format!(
+                        "SELECT COUNT(*) AS n FROM search_documents WHERE {filter}"
+                    ))
+                    .bind::<Text, _>(pg_config(&q.locale))
+                    .bind::<Text, _>(q.tsquery())
+                    .bind::<Text, _>(&q.locale)
+                    .bind::<Timestamp, _>(now)
+                    .get_result::<Count>(c)?
+                    .n,
+                )
+            })?;
             // Headlines are costly: only for the page, after ranking.
             let hits = diesel::sql_query(format!(
                 "SELECT resource, item_id, slug, title, \
