@@ -225,7 +225,8 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
             .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
-    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, input)
+    let store = belportal::media::storage::FsStore::new(ctx.config.media_dir.clone());
+    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input)
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     println!("{json}");

@@ -65,18 +65,32 @@ fn lines(ndjson: &str) -> Vec<Value> {
         .collect()
 }
 
-// Media are not exported yet (issue 8), so the source is the demo without images.
+/// Copies every stored media file of `from` into `to`'s media directory (the
+/// file half of a backup).
+fn copy_media_files(from: &TestApp, to: &TestApp) -> usize {
+    let (src, dst) = (&from.state.config.media_dir, &to.state.config.media_dir);
+    std::fs::create_dir_all(dst).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dst.join(path.file_name().unwrap())).unwrap();
+        n += 1;
+    }
+    n
+}
+
+// The full demo, images included: media lines first, content referring to them.
 mod export_then_import_into_an_empty_database_round_trips_exactly {
     use super::*;
 
     #[actix_web::test]
     async fn on_sqlite() {
-        run(TestApp::text_only(Kind::Sqlite).await.expect("sqlite")).await;
+        run(TestApp::new(Kind::Sqlite).await.expect("sqlite")).await;
     }
 
     #[actix_web::test]
     async fn on_postgres() {
-        if let Some(app) = TestApp::text_only(Kind::Postgres).await {
+        if let Some(app) = TestApp::new(Kind::Postgres).await {
             run(app).await;
         }
     }
@@ -137,7 +151,18 @@ mod export_then_import_into_an_empty_database_round_trips_exactly {
         ] {
             assert!(types.contains(&t), "{t} exported");
         }
-        assert_eq!(types[0], "section", "sections first");
+        assert_eq!(types[0], "media", "media metadata first");
+        let first_section = types.iter().position(|t| *t == "section").unwrap();
+        assert!(types[..first_section].iter().all(|t| *t == "media"));
+        let media_line = &items[0];
+        for field in ["id", "file_name", "mime", "width", "height", "bytes", "alt"] {
+            assert!(!media_line[field].is_null(), "{field} in {media_line}");
+        }
+        assert!(!media_line["variants"].as_array().unwrap().is_empty());
+        let with_image = items
+            .iter()
+            .find(|l| l["type"] == "article" && l["image"]["media"].is_i64())
+            .expect("an article showing a library image");
         let translated = items.iter().find(|l| l["slug"] == "pierakad").unwrap();
         assert_eq!(translated["translation_of"]["slug"], en["slug"]);
         assert_eq!(translated["publication_status"], "draft");
@@ -145,6 +170,7 @@ mod export_then_import_into_an_empty_database_round_trips_exactly {
 
         let target = empty_twin(&app).await;
         let admin2 = target.key("admin").await;
+        assert!(copy_media_files(&app, &target) > 0);
         let res = import(&target, &admin2, first.clone()).await;
         assert_eq!(res.status, 200, "{}", res.text());
         let report = res.json();
@@ -168,7 +194,33 @@ mod export_then_import_into_an_empty_database_round_trips_exactly {
             .get_as("/v1/changes?limit=1000", &admin2)
             .await
             .json();
-        assert_eq!(feed["data"].as_array().unwrap().len(), items.len());
+        // Media are not in the changes feed.
+        assert_eq!(
+            feed["data"].as_array().unwrap().len(),
+            items.len() - first_section
+        );
+        // A restored image resolves, with the same variants as the source.
+        let slug = with_image["slug"].as_str().unwrap();
+        let lang = with_image["locale"].as_str().unwrap_or("en");
+        let path = format!("/v1/articles/{slug}?status=any&lang={lang}");
+        let src = app.get_as(&path, &admin).await.json();
+        let dst = target.get_as(&path, &admin2).await.json();
+        assert_eq!(src["image"], dst["image"]);
+        let url = dst["image"]["url"].as_str().unwrap();
+        let file = target.get(url).await;
+        assert_eq!(file.status, 200, "{url}");
+        assert_eq!(file.body, app.get(url).await.body);
+        // The search index was rebuilt with the import.
+        let q = "/v1/search?q=minsk";
+        let total = app.get(q).await.json()["meta"]["total"].clone();
+        assert!(total.as_u64().unwrap() > 0, "{total}");
+        assert_eq!(total, target.get(q).await.json()["meta"]["total"]);
+        // The restored item is in use: it cannot be deleted.
+        let media_id = dst["image"]["media"].as_i64().unwrap();
+        let res = target
+            .delete(&format!("/v1/media/{media_id}"), &admin2)
+            .await;
+        assert_eq!(res.status, 409, "{}", res.text());
         let be = target.get("/v1/sections/naviny?lang=be").await.json();
         assert!(be["translations"].to_string().contains("news"), "{be}");
     }
@@ -208,6 +260,107 @@ both_backends!(
         assert_eq!(app.get("/v1/sections/imported").await.status, 404);
         let after = app.get_as("/v1/changes?limit=1000", &admin).await.json();
         assert_eq!(before["data"], after["data"], "nothing reached the changes feed");
+    }
+);
+
+both_backends!(
+    async fn media_lines_renumber_references_and_need_their_files(app) {
+        let admin = app.key("admin").await;
+        let dump = lines(&export(&app, &admin).await);
+        let article = dump
+            .iter()
+            .find(|l| l["type"] == "article" && l["image"]["media"].is_i64())
+            .unwrap()
+            .clone();
+        let used = article["image"]["media"].as_i64().unwrap();
+        let media_line = |id: i64| {
+            dump.iter()
+                .find(|l| l["type"] == "media" && l["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        let other = dump
+            .iter()
+            .find(|l| l["type"] == "media" && l["id"] != used)
+            .unwrap()
+            .clone();
+        let target = empty_twin(&app).await;
+        let admin2 = target.key("admin").await;
+        let body = |ls: &[&Value]| {
+            ls.iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+
+        // Without the files, nothing is written and the line names the file.
+        let res = import(&target, &admin2, body(&[&media_line(used), &article])).await;
+        let report = res.problem(422);
+        let errors = report["errors"].as_array().unwrap();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["line"] == 1 && e["field"] == "file_name"),
+            "{errors:?}"
+        );
+        assert_eq!(target.get("/v1/media").await.json()["meta"]["total"], 0);
+
+        // With the files: an item already stored shifts the ids by one, and the
+        // article's reference follows its media line.
+        copy_media_files(&app, &target);
+        let res = import(&target, &admin2, body(&[&other])).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["created"], 1);
+        let res = import(&target, &admin2, body(&[&media_line(used), &article])).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["created"], 2);
+        let listed = target.get("/v1/media?limit=10").await.json();
+        let new_id = listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["url"] == format!("/media/{}", media_line(used)["file_name"].as_str().unwrap()))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let slug = article["slug"].as_str().unwrap();
+        let lang = article["locale"].as_str().unwrap_or("en");
+        let got = target
+            .get_as(&format!("/v1/articles/{slug}?status=any&lang={lang}"), &admin2)
+            .await
+            .json();
+        assert_eq!(got["image"]["media"], new_id, "{got}");
+        assert_eq!(got["image"]["width"], media_line(used)["width"]);
+        let res = target.delete(&format!("/v1/media/{new_id}"), &admin2).await;
+        assert_eq!(res.status, 409, "{}", res.text());
+
+        // Importing the same media line again updates the item it matched.
+        let mut retitled = media_line(used);
+        retitled["alt"] = json!("New alternative text");
+        let res = import(&target, &admin2, body(&[&retitled])).await;
+        assert_eq!(res.json()["updated"], 1, "{}", res.text());
+        let item = target.get(&format!("/v1/media/{new_id}")).await.json();
+        assert_eq!(item["alt"], "New alternative text");
+
+        // A malformed media line names each bad field.
+        let bad = json!({"type": "media", "id": 7, "file_name": "../../etc/passwd.jpg",
+                         "mime": "image/gif", "width": 0, "height": 10, "bytes": 5,
+                         "alt": "x".repeat(600), "colour": "red"});
+        let report = import(&target, &admin2, bad.to_string()).await.problem(422);
+        let errors = report["errors"].as_array().unwrap();
+        assert!(errors.iter().any(|e| e["field"] == "colour"), "{errors:?}");
+        let bad = json!({"type": "media", "id": 7, "file_name": "../../etc/passwd.jpg",
+                         "mime": "image/gif", "width": 0, "height": 10, "bytes": 5,
+                         "alt": "x".repeat(600)});
+        let report = import(&target, &admin2, bad.to_string()).await.problem(422);
+        let errors = report["errors"].as_array().unwrap();
+        for field in ["file_name", "mime", "width", "alt"] {
+            assert!(
+                errors.iter().any(|e| e["line"] == 1 && e["field"] == field),
+                "{field}: {errors:?}"
+            );
+        }
+        assert_eq!(target.get("/v1/media").await.json()["meta"]["total"], 2);
     }
 );
 

@@ -17,7 +17,7 @@ use crate::http::auth::Editor;
 use crate::http::middleware::etag_for;
 use crate::http::params::{rfc3339_utc, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::write::{check_if_match, parse_body, write_id, write_tx, FieldErrors};
+use crate::write::{check_if_match, parse_body, write_id, write_tx};
 use crate::AppState;
 
 /// The `multipart/form-data` body of an upload.
@@ -59,28 +59,6 @@ const READ_ONLY: &[&str] = &[
     "created_at",
     "updated_at",
 ];
-
-/// Validated texts: alt is kept as given (it may be empty), blank caption and
-/// credit read as absent.
-fn texts(
-    alt: Option<String>,
-    caption: Option<String>,
-    credit: Option<String>,
-) -> AppResult<MediaText> {
-    let mut e = FieldErrors::default();
-    let alt = alt.map(|a| a.trim().to_string()).unwrap_or_default();
-    if alt.chars().count() > 500 {
-        e.add("alt", "must be at most 500 characters");
-    }
-    let caption = e.opt_text("caption", &caption, 1000);
-    let credit = e.opt_text("credit", &credit, 1000);
-    e.finish()?;
-    Ok(MediaText {
-        alt,
-        caption,
-        credit,
-    })
-}
 
 fn processing_error(e: ProcessError) -> AppError {
     match e {
@@ -140,7 +118,7 @@ pub async fn upload_media(
         .await?
         .map_err(|e| AppError::Internal(format!("media scratch dir: {e}")))?;
     let up = upload::read_upload(&req, payload, scratch, state.config.media_max_bytes).await?;
-    let text = texts(up.alt, up.caption, up.credit)?;
+    let text = MediaText::validate(up.alt, up.caption, up.credit)?;
     let file = up.file;
     let processed = web::block(move || {
         let r = process::process_file(file.path());
@@ -386,7 +364,7 @@ pub async fn update_media(
                 _ => Map::new(),
             };
             let w: MediaWrite = parse_body(&merged, READ_ONLY)?;
-            let t = texts(w.alt, w.caption, w.credit)?;
+            let t = MediaText::validate(w.alt, w.caption, w.credit)?;
             diesel::update(media::table.find(id))
                 .set((
                     media::alt.eq(&t.alt),

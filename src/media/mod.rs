@@ -163,6 +163,30 @@ pub struct MediaText {
     pub credit: Option<String>,
 }
 
+impl MediaText {
+    /// Validated texts: alt is kept as given (it may be empty), blank caption and
+    /// credit read as absent. The same rules for uploads, PATCHes and imports.
+    pub fn validate(
+        alt: Option<String>,
+        caption: Option<String>,
+        credit: Option<String>,
+    ) -> AppResult<MediaText> {
+        let mut e = crate::write::FieldErrors::default();
+        let alt = alt.map(|a| a.trim().to_string()).unwrap_or_default();
+        if alt.chars().count() > 500 {
+            e.add("alt", "must be at most 500 characters");
+        }
+        let caption = e.opt_text("caption", &caption, 1000);
+        let credit = e.opt_text("credit", &credit, 1000);
+        e.finish()?;
+        Ok(MediaText {
+            alt,
+            caption,
+            credit,
+        })
+    }
+}
+
 /// Stores the files of `p` and inserts the item and its variants; returns its id.
 /// Runs inside the write transaction, so a delete cannot remove a file between
 /// the put and the insert that makes it referenced again.

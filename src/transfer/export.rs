@@ -44,7 +44,7 @@ pub fn export_all(
         if let AnyConnection::Postgresql(c) = conn {
             c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         }
-        let mut n = 0;
+        let mut n = super::media::export_media(conn, CHUNK, sink)?;
         for t in ORDER {
             n += match t {
                 ItemType::Section => export_sections(conn, ctx, sink)?,

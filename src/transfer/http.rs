@@ -37,7 +37,7 @@ pub struct ImportProblem {
     tag = "admin",
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "Every item of every collection, every locale and publication status, one JSON object a line (`type` plus the item's write-body fields, `translation_of` as `{locale, slug}`, `created_at`, `updated_at`), streamed: sections (parents first), articles, tourist sites, UNESCO listings, sanatoria, monuments, souvenirs, events. `belportal import` or `POST /v1/admin/import` restores it.",
+        (status = 200, description = "Every item of every collection, every locale and publication status, one JSON object a line (`type` plus the item's write-body fields, `translation_of` as `{locale, slug}`, `created_at`, `updated_at`), streamed: media metadata first (`{\"type\": \"media\", id, file_name, mime, width, height, bytes, alt, caption, credit, variants: [{file_name, mime, width, height, bytes}], created_at, updated_at}`; the files stay in the media directory, which a backup copies alongside), then sections (parents first), articles, tourist sites, UNESCO listings, sanatoria, monuments, souvenirs, events. `belportal import` or `POST /v1/admin/import` restores it.",
             body = String, content_type = "application/x-ndjson"),
         (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
@@ -93,7 +93,7 @@ fn is_ndjson(req: &HttpRequest) -> bool {
 #[utoipa::path(
     tag = "admin",
     request_body(content = String, content_type = "application/x-ndjson",
-        description = "One item a line, as `GET /v1/admin/export` writes them: `type` (section, article, tourist_site, unesco_site, sanatorium, monument, souvenir, event) and the write-body fields of that collection; `translation_of` may be `{locale, slug}` of an item earlier in the file (or stored) or an id; `created_at`/`updated_at` are kept when given. Items are upserted by type, locale and slug."),
+        description = "One item a line, as `GET /v1/admin/export` writes them: `type` (media, section, article, tourist_site, unesco_site, sanatorium, monument, souvenir, event) and the write-body fields of that collection; `translation_of` may be `{locale, slug}` of an item earlier in the file (or stored) or an id; `created_at`/`updated_at` are kept when given. Items are upserted by type, locale and slug. A media line's files must already be in the media store (copy the media directory first); it updates the stored item with the same original file or adds one, and later lines' `image.media` / `gallery[].media` naming its exported `id` are renumbered to the stored id."),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Imported, all in one transaction (changes feed entries included)", body = ImportReport),
@@ -148,10 +148,11 @@ pub async fn import(
         }
     }
     let ctx = transfer_ctx(state.config.clone(), state.caches.clone(), Some(admin.0));
+    let store = state.media.clone();
     let report: AppResult<ImportReport> = db::run(&state.pool, move |conn| {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| AppError::Internal(format!("import spool: {e}")))?;
-        let report = import_ndjson(conn, &ctx, BufReader::new(file))?;
+        let report = import_ndjson(conn, &ctx, store.as_ref(), BufReader::new(file))?;
         if report.created + report.updated > 10_000 {
             db::analyze(conn)?;
         }

@@ -10,9 +10,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::media::{import_media_line, MediaMap, Outcome};
 use super::{find_id, set_times, stored_meta, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::media::storage::MediaStore;
 use crate::webhooks;
 use crate::write::{
     parse_body, record_change, track_schedule, write_tx, Action, Resource, SaveCtx,
@@ -65,6 +67,7 @@ impl From<AppError> for Stop {
 pub fn import_ndjson(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
+    store: &dyn MediaStore,
     input: impl BufRead,
 ) -> AppResult<ImportReport> {
     let outcome = write_tx(conn, |conn| {
@@ -72,7 +75,11 @@ pub fn import_ndjson(
         let mut input = input;
         let mut buf = Vec::new();
         let mut line_no = 0u64;
-        let hooks = webhooks::subscriptions(conn)?;
+        let mut run = Run {
+            hooks: webhooks::subscriptions(conn)?,
+            store,
+            media: MediaMap::default(),
+        };
         loop {
             buf.clear();
             let n = input
@@ -82,7 +89,7 @@ pub fn import_ndjson(
                 break;
             }
             line_no += 1;
-            let keep_going = import_line(conn, ctx, line_no, &buf, &hooks, &mut report)?;
+            let keep_going = import_line(conn, ctx, line_no, &buf, &mut run, &mut report)?;
             if !keep_going || report.errors.len() >= MAX_ERRORS {
                 break;
             }
@@ -172,13 +179,23 @@ fn link_translation(
     Ok(())
 }
 
+/// What one import carries from line to line.
+struct Run<'a> {
+    /// Webhook subscriptions, read once.
+    hooks: Vec<(i64, String)>,
+    /// Where media lines' files must be.
+    store: &'a dyn MediaStore,
+    /// Exported media ids and what they became here.
+    media: MediaMap,
+}
+
 /// Imports one line; false stops the import (the transaction can take no more).
 fn import_line(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
     line: u64,
     bytes: &[u8],
-    hooks: &[(i64, String)],
+    run: &mut Run,
     report: &mut ImportReport,
 ) -> Result<bool, Stop> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -200,6 +217,9 @@ fn import_line(
             reject(report, line, "type", "is required");
             return Ok(true);
         }
+        Some(v) if v.as_str() == Some(super::media::TYPE) => {
+            return import_media(conn, ctx, line, obj, run, report);
+        }
         Some(v) => match v.as_str().and_then(ItemType::parse) {
             Some(t) => t,
             None => {
@@ -217,6 +237,7 @@ fn import_line(
     let created = instant(report, line, &mut obj, "created_at");
     let updated = instant(report, line, &mut obj, "updated_at");
     link_translation(conn, report, line, t, &mut obj)?;
+    run.media.renumber(&mut obj);
     let locale = obj
         .get("locale")
         .and_then(Value::as_str)
@@ -272,7 +293,7 @@ fn import_line(
     let seq = record_change(conn, t.as_str(), id, &meta, action, ctx.now)?;
     webhooks::enqueue(
         conn,
-        Some(hooks),
+        Some(&run.hooks),
         t.as_str(),
         id,
         &meta,
@@ -283,5 +304,39 @@ fn import_line(
     )?;
     let due = with_resource!(t, R => R::scheduled_at(conn, ctx, id))?;
     track_schedule(conn, t.as_str(), id, &meta, due)?;
+    Ok(true)
+}
+
+/// A media line: its metadata, after checking its files are in the store.
+fn import_media(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    line: u64,
+    mut obj: Map<String, Value>,
+    run: &mut Run,
+    report: &mut ImportReport,
+) -> Result<bool, Stop> {
+    let errors_before = report.errors.len();
+    let created = instant(report, line, &mut obj, "created_at");
+    let updated = instant(report, line, &mut obj, "updated_at");
+    let outcome = import_media_line(
+        conn,
+        run.store,
+        &mut run.media,
+        line,
+        &obj,
+        (created, updated),
+        ctx.now,
+    )?;
+    match outcome {
+        Outcome::Rejected(errs) => {
+            for FieldError { field, message } in errs {
+                reject(report, line, &field, message);
+            }
+        }
+        _ if report.errors.len() > errors_before => {}
+        Outcome::Created => report.created += 1,
+        Outcome::Updated => report.updated += 1,
+    }
     Ok(true)
 }

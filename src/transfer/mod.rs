@@ -2,13 +2,15 @@
 //! line carrying the write-body fields of an item (every locale and publication
 //! status) plus `created_at`/`updated_at`, and `translation_of` as the
 //! `{locale, slug}` of the first sibling exported before it, so translations
-//! re-link on import without ids. Types come in dependency order: sections
+//! re-link on import without ids. Types come in dependency order: media
+//! metadata (see [`media`]; content refers to it by id), sections
 //! (parents first), articles, tourist sites, UNESCO listings (they name tourist
 //! sites), sanatoria, monuments, souvenirs, events.
 
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod media;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -56,8 +58,11 @@ impl ItemType {
         ORDER.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// Every line type, media included, for messages.
     pub fn names() -> String {
-        ORDER.map(ItemType::as_str).join(", ")
+        let mut names = vec![media::TYPE];
+        names.extend(ORDER.map(ItemType::as_str));
+        names.join(", ")
     }
 }
 

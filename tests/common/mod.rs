@@ -92,19 +92,6 @@ impl TestApp {
         Some(app)
     }
 
-    /// The demo content without its images (media are not exported yet).
-    pub async fn text_only(kind: Kind) -> Option<TestApp> {
-        let app = Self::empty(kind).await?;
-        let state = app.state.clone();
-        web::block(move || {
-            let mut conn = state.pool.get().expect("connection");
-            demo::load_demo_text(&mut conn).expect("demo text");
-        })
-        .await
-        .expect("blocking");
-        Some(app)
-    }
-
     /// A migrated database with only the reference data. `None` when the backend
     /// is PostgreSQL and TEST_POSTGRES_URL is unset (plain `cargo test`).
     pub async fn empty(kind: Kind) -> Option<TestApp> {
