@@ -7,6 +7,7 @@
 # word as `q` inside the article list.
 #   bench/search.sh                       # both backends
 #   BACKENDS=sqlite DURATION=5s bench/search.sh
+#   SQLITE_URL=sqlite:///elsewhere/gen.db PG_URL=postgres://.../db BIN=/path/belportal SKIP_BUILD=1 bench/search.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BACKENDS="${BACKENDS:-sqlite postgres}"
@@ -32,18 +33,21 @@ run_wrk() {
 }
 for backend in $BACKENDS; do
   case $backend in
-    sqlite) url="sqlite://bench/results/bp_bench_search.db" ;;
-    postgres) url="${PG_ADMIN%/*}/bp_bench_search" ;;
+    sqlite) url="${SQLITE_URL:-sqlite://bench/results/bp_bench_search.db}" ;;
+    postgres) url="${PG_URL:-${PG_ADMIN%/*}/bp_bench_search}" ;;
   esac
   DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
     BELPORTAL_RESPONSE_CACHE_MS=0 RUST_LOG=warn "$BIN" serve &
   server_pid=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  # A first start after the search-window migration rebuilds the SQLite index.
+  for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
   base="http://127.0.0.1:$PORT"
   read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
   for spec in "search rank 1|/v1/search?q=tuvebe" "search rank 10|/v1/search?q=lasoko" \
-              "search rank 100|/v1/search?q=damovi" "search rank 1000|/v1/search?q=talatu" \
+              "search rank 30|/v1/search?q=zaguve" "search rank 100|/v1/search?q=damovi" \
+              "search rank 300|/v1/search?q=kakuri" "search rank 500|/v1/search?q=magami" \
+              "search rank 1000|/v1/search?q=talatu" "search rank 3000|/v1/search?q=lazini" \
               "search two words (ranks 10+100)|/v1/search?q=lasoko%20damovi" \
               "article list q rank 100|/v1/articles?q=damovi" "article list q rank 1000|/v1/articles?q=talatu"; do
     IFS='|' read -r name path <<<"$spec"

@@ -25,6 +25,8 @@ pub struct Config {
     pub media_dir: std::path::PathBuf,
     /// Largest accepted upload, in bytes.
     pub media_max_bytes: u64,
+    /// `/v1/search` ranks this many of the newest matches of each type.
+    pub search_window: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,7 @@ impl Default for Config {
             webhook_timeout_ms: 5000,
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
+            search_window: 1000,
         }
     }
 }
@@ -204,6 +207,9 @@ impl Config {
         }
         if let Some(n) = number("BELPORTAL_WEBHOOK_TIMEOUT_MS", 100, 600_000)? {
             c.webhook_timeout_ms = n;
+        }
+        if let Some(n) = number("BELPORTAL_SEARCH_WINDOW", 1, 100_000)? {
+            c.search_window = n as usize;
         }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();

@@ -293,6 +293,15 @@ fn serve(config: Config) -> Result<(), String> {
                 tracing::info!(articles = n, "demo content loaded");
             }
         }
+        let started = std::time::Instant::now();
+        let n = belportal::content::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
+        if n > 0 {
+            tracing::info!(
+                documents = n,
+                seconds = started.elapsed().as_secs_f64(),
+                "search index rebuilt"
+            );
+        }
     }
     let state = web::Data::new(state);
     let metrics = belportal::metrics()?;

@@ -188,3 +188,116 @@ both_backends!(
         assert_eq!(seen, hits(&all));
     }
 );
+
+/// Runs `run` on both backends with search ranking only the newest 3 matches.
+macro_rules! with_window_of_three {
+    (async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: common::TestApp) $body
+
+            fn three(c: &mut belportal::config::Config) {
+                c.search_window = 3;
+            }
+
+            #[actix_web::test]
+            async fn on_sqlite() {
+                let app = common::TestApp::new_with(common::Kind::Sqlite, three).await.expect("sqlite");
+                run(app).await;
+            }
+
+            #[actix_web::test]
+            async fn on_postgres() {
+                match common::TestApp::new_with(common::Kind::Postgres, three).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
+                }
+            }
+        }
+    };
+}
+
+fn quokka(slug: &str, title: &str, body: &str) -> serde_json::Value {
+    json!({"slug": slug, "section": "culture", "title": title, "lead": "A note.",
+           "body_html": format!("<p>{body}</p>"), "publication_status": "published"})
+}
+
+with_window_of_three!(
+    async fn only_the_newest_matches_are_ranked_and_the_total_says_when_capped(app) {
+        let key = app.key("editor").await;
+        let mut ids = Vec::new();
+        for (i, (title, body)) in [
+            ("Old quokka marsupial", "Nothing else."),
+            ("A second note", "The quokka again."),
+            ("Quokka in the title", "And quokka in the body."),
+            ("A fourth note", "One more quokka."),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let res = app.post("/v1/articles", &key, quokka(&format!("quokka-{i}"), title, body)).await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            ids.push(res.json()["id"].as_i64().unwrap());
+        }
+        // Newer items without the word push the matches out of the first
+        // PostgreSQL window (4 ids per ranked match), which must then widen.
+        for i in 0..10 {
+            let res = app.post("/v1/articles", &key, quokka(&format!("filler-{i}"), "Filler", "Other words.")).await;
+            assert_eq!(res.status, 201, "{}", res.text());
+        }
+        // A newer draft is never ranked, and does not take a place in the window.
+        let mut draft = quokka("quokka-draft", "Quokka draft", "quokka");
+        draft["publication_status"] = json!("draft");
+        assert_eq!(app.post("/v1/articles", &key, draft).await.status, 201);
+
+        let body = app.get("/v1/search?q=quokka&types=article").await.json();
+        assert_eq!(body["meta"]["total"], 3, "{body}");
+        assert_eq!(body["meta"]["total_capped"], true, "{body}");
+        let got: Vec<i64> = body["data"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, ids[1..].to_vec(), "the three newest matches: {body}");
+        assert_eq!(got[0], ids[2], "the title match ranks first: {body}");
+
+        // Paging walks the ranked set and stops at its end.
+        let first = app.get("/v1/search?q=quokka&types=article&limit=2").await.json();
+        assert_eq!(first["data"].as_array().unwrap().len(), 2);
+        let next = first["links"]["next"].as_str().unwrap().to_string();
+        let second = app.get(&next).await.json();
+        assert_eq!(second["data"].as_array().unwrap().len(), 1, "{second}");
+        assert!(second["links"]["next"].is_null());
+        let page3 = app.get("/v1/search?q=quokka&types=article&page=3&limit=2").await.json();
+        assert_eq!(page3["data"], json!([]));
+
+        // A word with fewer matches than the window: exact, not capped.
+        let rare = app.get("/v1/search?q=marsupial").await.json();
+        assert_eq!(rare["meta"]["total"], 1, "{rare}");
+        assert_eq!(rare["meta"]["total_capped"], false);
+        // `q` in a list stays exact.
+        let list = app.get("/v1/articles?q=quokka").await.json();
+        assert_eq!(list["meta"]["total"], 4, "{list}");
+        assert!(list["meta"].get("total_capped").is_none());
+    }
+);
+
+both_backends!(
+    async fn an_empty_index_is_rebuilt_when_content_exists(app) {
+        let before = app.get("/v1/search?q=castle").await.json();
+        assert!(before["meta"]["total"].as_i64().unwrap() > 0);
+        app.with_conn(|conn| belportal::db::search::clear(conn).unwrap()).await;
+        assert_eq!(app.get("/v1/search?q=castle").await.json()["meta"]["total"], 0);
+        let n = app
+            .with_conn(|conn| belportal::content::search::ensure_index(conn).unwrap())
+            .await;
+        assert!(n > 0);
+        let after = app.get("/v1/search?q=castle").await.json();
+        assert_eq!(after["meta"]["total"], before["meta"]["total"]);
+        assert_eq!(after["data"], before["data"]);
+        // Nothing to do when the index is full.
+        let again = app
+            .with_conn(|conn| belportal::content::search::ensure_index(conn).unwrap())
+            .await;
+        assert_eq!(again, 0);
+    }
+);

@@ -377,7 +377,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<&'static str>> {
     tag = "search",
     params(SearchParams),
     responses(
-        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem.", body = ListBody<SearchHit>),
+        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 1,000 matches are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"1,000+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
         (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -414,16 +414,25 @@ pub async fn search_all(
     };
     let limit = params.limit;
     let parsed = SearchQuery::parse(text, &locale);
-    let (total, hits) = match parsed {
-        None => (0, Vec::new()),
+    let found = match parsed {
+        None => search::Found {
+            total: 0,
+            capped: false,
+            hits: Vec::new(),
+        },
         Some(q) => {
-            let caches = state.caches.clone();
+            let window = state.config.search_window;
             db::run(&state.pool, move |conn| {
-                search::search(conn, &q, &types, db::now(), limit + 1, offset, &caches)
+                search::search(conn, &q, &types, db::now(), window, limit + 1, offset)
             })
             .await?
         }
     };
+    let search::Found {
+        total,
+        capped,
+        hits,
+    } = found;
     let has_more = hits.len() as i64 > limit;
     let items: Vec<SearchHit> = hits
         .into_iter()
@@ -448,7 +457,41 @@ pub async fn search_all(
         next_key,
         has_more,
     };
-    Ok(response::list(&req, &locale, &params, page))
+    let (mut meta, links, link) = response::list_parts(&req, &params, &page);
+    meta.total_capped = Some(capped);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(Some(&locale), &body),
+        link,
+    ))
+}
+
+/// Rebuilds the search index when it is empty but content exists (after a
+/// migration that changed its layout). Returns the documents written.
+pub fn ensure_index(conn: &mut AnyConnection) -> AppResult<u64> {
+    if !search::is_empty(conn)? {
+        return Ok(0);
+    }
+    let any_article = articles::table
+        .select(articles::id)
+        .first::<i64>(conn)
+        .optional()?;
+    let any_place = places::table
+        .select(places::id)
+        .first::<i64>(conn)
+        .optional()?;
+    let any_event = events::table
+        .select(events::id)
+        .first::<i64>(conn)
+        .optional()?;
+    if any_article.is_none() && any_place.is_none() && any_event.is_none() {
+        return Ok(0);
+    }
+    reindex_all(conn)
 }
 
 #[cfg(test)]

@@ -128,9 +128,51 @@ fn resource_code(resource: &str) -> i64 {
     }
 }
 
-/// FTS5 rowid of a document: resource and id in one integer.
-fn fts_rowid(resource: &str, id: i64) -> i64 {
-    resource_code(resource) * 1_000_000_000_000 + id
+/// Bits of an item id in an FTS5 rowid; the locale and the resource sit above.
+const ID_BITS: u32 = 40;
+const LOCALE_BITS: u32 = 4;
+
+/// A locale's code in FTS5 rowids. The default three have their own; any other
+/// configured locale shares one of the rest (queries also filter on `locale`).
+fn locale_code(locale: &str) -> i64 {
+    match locale {
+        "en" => 1,
+        "ru" => 2,
+        "be" => 3,
+        other => {
+            let h = other
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            4 + i64::from(h % 12)
+        }
+    }
+}
+
+/// FTS5 rowid of a document: resource, locale and id in one integer, so the
+/// documents of one type in one locale are one rowid range, in id order.
+fn fts_rowid(resource: &str, locale: &str, id: i64) -> i64 {
+    (resource_code(resource) << (ID_BITS + LOCALE_BITS))
+        | (locale_code(locale) << ID_BITS)
+        | (id & ((1 << ID_BITS) - 1))
+}
+
+/// The rowid range of one type in one locale.
+fn fts_slice(resource: &str, locale: &str) -> (i64, i64) {
+    let lo = fts_rowid(resource, locale, 0);
+    (lo, lo + (1 << ID_BITS) - 1)
+}
+
+/// Every rowid an item could have (its locale may have changed since it was indexed).
+fn fts_rowids_of(resource: &str, id: i64) -> String {
+    (0..(1 << LOCALE_BITS))
+        .map(|loc: i64| {
+            ((resource_code(resource) << (ID_BITS + LOCALE_BITS))
+                | (loc << ID_BITS)
+                | (id & ((1 << ID_BITS) - 1)))
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Empties the index (before a full rebuild).
@@ -158,7 +200,7 @@ pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
                 "INSERT INTO search_fts (rowid, title, summary, body, resource, item_id, locale, slug, status, published_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind::<BigInt, _>(fts_rowid(&d.resource, d.item_id))
+            .bind::<BigInt, _>(fts_rowid(&d.resource, &d.locale, d.item_id))
             .bind::<Text, _>(&d.title)
             .bind::<Text, _>(&d.summary)
             .bind::<Text, _>(&d.body)
@@ -195,9 +237,11 @@ pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
 pub fn remove(conn: &mut AnyConnection, resource: &str, id: i64) -> AppResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => {
-            diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?")
-                .bind::<BigInt, _>(fts_rowid(resource, id))
-                .execute(c)?;
+            diesel::sql_query(format!(
+                "DELETE FROM search_fts WHERE rowid IN ({})",
+                fts_rowids_of(resource, id)
+            ))
+            .execute(c)?;
         }
         AnyConnection::Postgresql(c) => {
             diesel::sql_query("DELETE FROM search_documents WHERE resource = $1 AND item_id = $2")
@@ -261,106 +305,366 @@ pub struct Hit {
 }
 
 #[derive(QueryableByName)]
-struct Count {
+struct Id {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    id: i64,
 }
 
-/// The public documents matching `q` in its locale among `resources`: the total,
-/// and one page ranked best first (ties by resource and id).
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Double)]
+    score: f64,
+}
+
+#[derive(QueryableByName)]
+struct Snippet {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    resource: String,
+    #[diesel(sql_type = BigInt)]
+    item_id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+/// The outcome of a search: how many matches are ranked (and can be paged
+/// through), whether more documents matched, and one page of them.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub total: i64,
+    /// More documents matched than were ranked (a client shows "1,000+").
+    pub capped: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// The ranked set of one resource: its newest matches, down to `edge`.
+struct Window {
+    resource: &'static str,
+    /// The oldest (lowest) ranked id, or rowid on SQLite.
+    edge: i64,
+    /// The highest id (rowid) of the type's range.
+    top: i64,
+    matches: usize,
+    capped: bool,
+}
+
+/// The public documents matching `q` in its locale among `resources`, one page
+/// ranked best first (ties by type and id).
+///
+/// Cost is bounded however common the words are: per type only the newest
+/// `window` matches (highest ids; `BELPORTAL_SEARCH_WINDOW`) are ranked, which covers every match of
+/// any but very common words. On SQLite the rowids order each type and locale by
+/// id, so FTS5 walks a word's matches newest first and stops; on PostgreSQL the
+/// window is a range of recent ids whose index bitmap is AND-ed with the GIN
+/// bitmap of the words, widened until it holds enough matches.
 pub fn search(
     conn: &mut AnyConnection,
     q: &SearchQuery,
     resources: &[&'static str],
     now: NaiveDateTime,
+    window: usize,
     limit: i64,
     offset: i64,
-    counts: &crate::cache::Caches,
-) -> AppResult<(i64, Vec<Hit>)> {
-    let count_key = format!("search|{:?}|{}|{:?}", q.words, q.locale, resources);
-    let list = resources
+) -> AppResult<Found> {
+    let window = window.max(1);
+    let windows = match conn {
+        AnyConnection::Sqlite(c) => sqlite_windows(c, q, resources, now, window)?,
+        AnyConnection::Postgresql(c) => {
+            c.transaction(|c| pg_windows(c, q, resources, now, window))?
+        }
+    };
+    let total = windows.iter().map(|w| w.matches as i64).sum();
+    let capped = windows.iter().any(|w| w.capped);
+    let windows: Vec<Window> = windows.into_iter().filter(|w| w.matches > 0).collect();
+    let hits = if windows.is_empty() || offset >= total {
+        Vec::new()
+    } else {
+        match conn {
+            AnyConnection::Sqlite(c) => sqlite_page(c, q, &windows, now, limit, offset)?,
+            AnyConnection::Postgresql(c) => pg_page(c, q, &windows, now, limit, offset)?,
+        }
+    };
+    Ok(Found {
+        total,
+        capped,
+        hits,
+    })
+}
+
+/// The FTS5 filter of public documents of one locale inside a rowid range
+/// (`?` for: query, low rowid, high rowid, locale, now).
+const SQLITE_WINDOW_FILTER: &str = "search_fts MATCH ? AND rowid BETWEEN ? AND ? AND locale = ? \
+     AND status = 'published' AND published_at <= ?";
+
+fn sqlite_windows(
+    c: &mut diesel::SqliteConnection,
+    q: &SearchQuery,
+    resources: &[&'static str],
+    now: NaiveDateTime,
+    window: usize,
+) -> AppResult<Vec<Window>> {
+    let fts = q.fts5();
+    let mut out = Vec::with_capacity(resources.len());
+    for r in resources {
+        let (lo, hi) = fts_slice(r, &q.locale);
+        // FTS5 walks the doclist backwards from the top of the range and stops.
+        let ids: Vec<Id> = diesel::sql_query(format!(
+            "SELECT rowid AS id FROM search_fts WHERE {SQLITE_WINDOW_FILTER} \
+             ORDER BY rowid DESC LIMIT ?"
+        ))
+        .bind::<Text, _>(&fts)
+        .bind::<BigInt, _>(lo)
+        .bind::<BigInt, _>(hi)
+        .bind::<Text, _>(&q.locale)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(window as i64 + 1)
+        .load(c)?;
+        let capped = ids.len() > window;
+        let matches = ids.len().min(window);
+        let edge = match ids.get(matches.wrapping_sub(1)) {
+            Some(last) if matches == window => last.id,
+            _ => lo,
+        };
+        out.push(Window {
+            resource: r,
+            edge,
+            top: hi,
+            matches,
+            capped,
+        });
+    }
+    Ok(out)
+}
+
+fn sqlite_page(
+    c: &mut diesel::SqliteConnection,
+    q: &SearchQuery,
+    windows: &[Window],
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Hit>> {
+    let fts = q.fts5();
+    // One ranked subquery per type (FTS5 takes one rowid range per scan).
+    let part = format!(
+        "SELECT rowid AS id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts \
+         WHERE {SQLITE_WINDOW_FILTER}"
+    );
+    let sql = format!(
+        "SELECT id, score FROM ({}) ORDER BY score DESC, id LIMIT ? OFFSET ?",
+        vec![part.as_str(); windows.len()].join(" UNION ALL ")
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+    for w in windows {
+        query = query
+            .bind::<Text, _>(fts.clone())
+            .bind::<BigInt, _>(w.edge)
+            .bind::<BigInt, _>(w.top)
+            .bind::<Text, _>(q.locale.clone())
+            .bind::<Timestamp, _>(now);
+    }
+    let ranked: Vec<Ranked> = query
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(c)?;
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Snippets only for the page.
+    let ids = ranked
         .iter()
-        .map(|r| format!("'{r}'"))
+        .map(|r| r.id.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            let filter = format!(
-                "search_fts MATCH ? AND locale = ? AND status = 'published' AND published_at <= ? AND resource IN ({list})"
-            );
-            // Totals of common words cost as much as the ranking: cached like list totals.
-            let total = counts.counts.get_or_compute(&count_key, || {
-                Ok::<i64, crate::error::AppError>(
-                    diesel::sql_query(format!(
-                        "SELECT COUNT(*) AS n FROM search_fts WHERE {filter}"
-                    ))
-                    .bind::<Text, _>(q.fts5())
-                    .bind::<Text, _>(&q.locale)
-                    .bind::<Timestamp, _>(now)
-                    .get_result::<Count>(c)?
-                    .n,
-                )
-            })?;
-            // Rank in a subquery that returns rowids only: SQLite computes the
-            // result columns of every sorted row, and snippets are costly.
-            let hits = diesel::sql_query(format!(
-                "SELECT resource, CAST(item_id AS INTEGER) AS item_id, slug, title, \
-                 snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet, \
-                 -bm25(search_fts, 10.0, 4.0, 1.0) AS score \
-                 FROM search_fts WHERE search_fts MATCH ? AND rowid IN ( \
-                   SELECT rowid FROM search_fts WHERE {filter} \
-                   ORDER BY bm25(search_fts, 10.0, 4.0, 1.0), rowid LIMIT ? OFFSET ?) \
-                 ORDER BY bm25(search_fts, 10.0, 4.0, 1.0), rowid"
+    let snippets: Vec<Snippet> = diesel::sql_query(format!(
+        "SELECT rowid AS id, resource, CAST(item_id AS INTEGER) AS item_id, slug, title, \
+         snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet \
+         FROM search_fts WHERE search_fts MATCH ? AND rowid IN ({ids})"
+    ))
+    .bind::<Text, _>(&fts)
+    .load(c)?;
+    Ok(in_rank_order(ranked, snippets))
+}
+
+/// The page's hits in ranked order (a document gone since ranking is skipped).
+fn in_rank_order(ranked: Vec<Ranked>, snippets: Vec<Snippet>) -> Vec<Hit> {
+    let mut by_id: std::collections::HashMap<i64, Snippet> =
+        snippets.into_iter().map(|s| (s.id, s)).collect();
+    ranked
+        .into_iter()
+        .filter_map(|r| {
+            by_id.remove(&r.id).map(|s| Hit {
+                resource: s.resource,
+                item_id: s.item_id,
+                slug: s.slug,
+                title: s.title,
+                snippet: s.snippet,
+                score: r.score,
+            })
+        })
+        .collect()
+}
+
+/// The PostgreSQL filter of public matching documents of one type and locale
+/// ($1 config, $2 tsquery, $3 locale, $4 now, $5 resource).
+const PG_FILTER: &str = "tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
+     AND status = 'published' AND published_at <= $4 AND resource = $5";
+
+/// The first window holds this many of a type's newest ids per ranked match.
+const PG_FIRST_WINDOW_FACTOR: i64 = 4;
+
+fn pg_windows(
+    c: &mut diesel::PgConnection,
+    q: &SearchQuery,
+    resources: &[&'static str],
+    now: NaiveDateTime,
+    window: usize,
+) -> Result<Vec<Window>, diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    // Bitmap scans only: the newest-first index walk tests every row it passes,
+    // and a common word's GIN bitmap alone reads every match from the heap.
+    c.batch_execute(
+        "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; \
+         SET LOCAL max_parallel_workers_per_gather = 0",
+    )?;
+    let config = pg_config(&q.locale);
+    let tsq = q.tsquery();
+    let mut out = Vec::with_capacity(resources.len());
+    for r in resources {
+        #[derive(QueryableByName)]
+        struct Bounds {
+            #[diesel(sql_type = Nullable<BigInt>)]
+            lo: Option<i64>,
+            #[diesel(sql_type = Nullable<BigInt>)]
+            hi: Option<i64>,
+        }
+        let b: Bounds = diesel::sql_query(
+            "SELECT MIN(item_id) AS lo, MAX(item_id) AS hi FROM search_documents \
+             WHERE resource = $1 AND locale = $2",
+        )
+        .bind::<Text, _>(*r)
+        .bind::<Text, _>(&q.locale)
+        .get_result(c)?;
+        let (Some(lo), Some(hi)) = (b.lo, b.hi) else {
+            out.push(Window {
+                resource: r,
+                edge: 0,
+                top: 0,
+                matches: 0,
+                capped: false,
+            });
+            continue;
+        };
+        let mut size = window as i64 * PG_FIRST_WINDOW_FACTOR;
+        let ids = loop {
+            // Past half of the type's ids the range bitmap costs more than it saves.
+            let whole = size >= (hi - lo + 1) / 2;
+            let range = if whole { "" } else { " AND item_id > $7" };
+            let ids: Vec<Id> = diesel::sql_query(format!(
+                "SELECT item_id AS id FROM search_documents WHERE {PG_FILTER}{range} \
+                 ORDER BY item_id DESC LIMIT $6"
             ))
-            .bind::<Text, _>(q.fts5())
-            .bind::<Text, _>(q.fts5())
+            .bind::<Text, _>(config)
+            .bind::<Text, _>(&tsq)
             .bind::<Text, _>(&q.locale)
             .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .load::<Hit>(c)?;
-            Ok((total, hits))
+            .bind::<Text, _>(*r)
+            .bind::<BigInt, _>(window as i64 + 1)
+            .bind::<BigInt, _>(hi - size)
+            .load(c)?;
+            if whole || ids.len() > window {
+                break ids;
+            }
+            // Widen to where the density seen so far predicts enough matches.
+            let seen = ids.len().max(1) as i64;
+            let factor = (window as i64 + 1) * 3 / (2 * seen);
+            size = size.saturating_mul(factor.clamp(4, 64));
+        };
+        let capped = ids.len() > window;
+        let matches = ids.len().min(window);
+        let edge = match ids.get(matches.wrapping_sub(1)) {
+            Some(last) => last.id,
+            None => hi,
+        };
+        out.push(Window {
+            resource: r,
+            edge,
+            top: hi,
+            matches,
+            capped,
+        });
+    }
+    Ok(out)
+}
+
+fn pg_page(
+    c: &mut diesel::PgConnection,
+    q: &SearchQuery,
+    windows: &[Window],
+    now: NaiveDateTime,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Hit>> {
+    // Each window is a range of ids (`resource` and `item_id` are ours, not the user's).
+    let ranges = windows
+        .iter()
+        .map(|w| {
+            format!(
+                "(resource = '{}' AND item_id BETWEEN {} AND {})",
+                w.resource, w.edge, w.top
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let hits = c.transaction(|c| {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute(
+            "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; \
+             SET LOCAL max_parallel_workers_per_gather = 0",
+        )?;
+        // Headlines are costly: only for the page, after ranking.
+        diesel::sql_query(format!(
+            "SELECT resource, item_id, slug, title, \
+             ts_headline(config, concat_ws(' … ', NULLIF(summary, ''), NULLIF(body, ''), title), to_tsquery(CAST($1 AS regconfig), $2), \
+               'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, \
+             score FROM ( \
+               SELECT resource, item_id, slug, title, summary, body, config, \
+               CAST(ts_rank(tsv, to_tsquery(CAST($1 AS regconfig), $2)) AS DOUBLE PRECISION) AS score \
+               FROM search_documents \
+               WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
+               AND status = 'published' AND published_at <= $4 AND ({ranges}) \
+               ORDER BY score DESC, resource, item_id LIMIT $5 OFFSET $6) page \
+             ORDER BY score DESC, resource, item_id"
+        ))
+        .bind::<Text, _>(pg_config(&q.locale))
+        .bind::<Text, _>(q.tsquery())
+        .bind::<Text, _>(&q.locale)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load::<Hit>(c)
+    })?;
+    Ok(hits)
+}
+
+/// Whether the index holds no document (after a migration rebuilt it).
+pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
+    let n: Vec<Id> = match conn {
+        AnyConnection::Sqlite(c) => {
+            diesel::sql_query("SELECT rowid AS id FROM search_fts LIMIT 1").load(c)?
         }
         AnyConnection::Postgresql(c) => {
-            let filter = format!(
-                "tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 AND status = 'published' AND published_at <= $4 AND resource IN ({list})"
-            );
-            // Totals of common words cost as much as the ranking: cached like list totals.
-            let total = counts.counts.get_or_compute(&count_key, || {
-                Ok::<i64, crate::error::AppError>(
-                    diesel::sql_query(format!(
-                        "SELECT COUNT(*) AS n FROM search_documents WHERE {filter}"
-                    ))
-                    .bind::<Text, _>(pg_config(&q.locale))
-                    .bind::<Text, _>(q.tsquery())
-                    .bind::<Text, _>(&q.locale)
-                    .bind::<Timestamp, _>(now)
-                    .get_result::<Count>(c)?
-                    .n,
-                )
-            })?;
-            // Headlines are costly: only for the page, after ranking.
-            let hits = diesel::sql_query(format!(
-                "SELECT resource, item_id, slug, title, \
-                 ts_headline(config, concat_ws(' … ', NULLIF(summary, ''), NULLIF(body, ''), title), to_tsquery(CAST($1 AS regconfig), $2), \
-                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, \
-                 score FROM ( \
-                   SELECT resource, item_id, slug, title, summary, body, config, \
-                   CAST(ts_rank(tsv, to_tsquery(CAST($1 AS regconfig), $2)) AS DOUBLE PRECISION) AS score \
-                   FROM search_documents WHERE {filter} \
-                   ORDER BY score DESC, resource, item_id LIMIT $5 OFFSET $6) page \
-                 ORDER BY score DESC, resource, item_id"
-            ))
-            .bind::<Text, _>(pg_config(&q.locale))
-            .bind::<Text, _>(q.tsquery())
-            .bind::<Text, _>(&q.locale)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .load::<Hit>(c)?;
-            Ok((total, hits))
+            diesel::sql_query("SELECT item_id AS id FROM search_documents LIMIT 1").load(c)?
         }
-    }
+    };
+    Ok(n.is_empty())
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ pub struct ListMeta {
     pub page: Option<i64>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Search only: more documents matched than were ranked (`total` counts
+    /// the ranked ones, the newest 1,000 matches of each type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_capped: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,6 +178,7 @@ pub fn list_parts<T>(
         limit: params.limit,
         page: params.page(),
         next_cursor,
+        total_capped: None,
     };
     let links = ListLinks {
         self_: link_with(req, None),

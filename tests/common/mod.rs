@@ -81,7 +81,12 @@ fn with_database(url: &str, name: &str) -> String {
 impl TestApp {
     /// A migrated database with the reference data and the demo content.
     pub async fn new(kind: Kind) -> Option<TestApp> {
-        let app = Self::empty(kind).await?;
+        Self::new_with(kind, |_| {}).await
+    }
+
+    /// The demo content, served with `tweak`ed settings.
+    pub async fn new_with(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let app = Self::empty_with(kind, tweak).await?;
         let state = app.state.clone();
         web::block(move || {
             let mut conn = state.pool.get().expect("connection");
@@ -95,6 +100,11 @@ impl TestApp {
     /// A migrated database with only the reference data. `None` when the backend
     /// is PostgreSQL and TEST_POSTGRES_URL is unset (plain `cargo test`).
     pub async fn empty(kind: Kind) -> Option<TestApp> {
+        Self::empty_with(kind, |_| {}).await
+    }
+
+    /// An empty database served with `tweak`ed settings.
+    pub async fn empty_with(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
         // Per test: the SQLite file (when SQLite) and the media files.
         let dir = tempfile::tempdir().expect("temp dir");
         let (url, pg_drop) = match kind {
@@ -123,6 +133,8 @@ impl TestApp {
             media_dir: dir.path().join("media"),
             ..Config::default()
         };
+        let mut config = config;
+        tweak(&mut config);
         let backend = Backend::from_url(&url).expect("backend");
         let b = backend.clone();
         web::block(move || db::run_migrations(&b))
