@@ -27,6 +27,10 @@ pub struct Config {
     pub media_max_bytes: u64,
     /// `/v1/search` ranks this many of the newest matches of each type.
     pub search_window: usize,
+    /// SQLite: words in more documents than this are scored by where they
+    /// appear (title, summary, body) instead of bm25, whose cost grows with
+    /// the word's document count.
+    pub search_bm25_max_docs: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,7 @@ impl Default for Config {
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 1000,
+            search_bm25_max_docs: 100_000,
         }
     }
 }
@@ -210,6 +215,9 @@ impl Config {
         }
         if let Some(n) = number("BELPORTAL_SEARCH_WINDOW", 1, 100_000)? {
             c.search_window = n as usize;
+        }
+        if let Some(n) = number("BELPORTAL_SEARCH_BM25_MAX_DOCS", 0, i64::MAX as u64)? {
+            c.search_bm25_max_docs = n as i64;
         }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();

@@ -301,3 +301,76 @@ both_backends!(
         assert_eq!(again, 0);
     }
 );
+
+mod a_word_in_very_many_documents_is_ranked_by_where_it_appears {
+    use super::*;
+
+    /// Every word counts as very common, so SQLite scores by field, not bm25.
+    fn no_bm25(c: &mut belportal::config::Config) {
+        c.search_bm25_max_docs = 0;
+    }
+
+    async fn run(app: common::TestApp) {
+        let body = app.get("/v1/search?q=castle&limit=100").await.json();
+        let data = body["data"].as_array().unwrap();
+        assert!(data.len() >= 3, "{body}");
+        let in_title: Vec<bool> = data
+            .iter()
+            .map(|h| {
+                h["title"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("castle")
+            })
+            .collect();
+        assert!(in_title[0], "{body}");
+        // Title matches first: no title match after a hit without one.
+        let first_without = in_title.iter().position(|t| !t).unwrap_or(in_title.len());
+        assert!(in_title[first_without..].iter().all(|t| !t), "{in_title:?}");
+        let scores: Vec<f64> = data.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        for h in data {
+            assert!(
+                h["snippet"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("<mark>castle"),
+                "{h}"
+            );
+        }
+        // The same documents as bm25 ranking finds.
+        let plain = common::TestApp::new(if app.backend.is_sqlite() {
+            common::Kind::Sqlite
+        } else {
+            common::Kind::Postgres
+        })
+        .await
+        .unwrap();
+        let other = plain.get("/v1/search?q=castle&limit=100").await.json();
+        let set = |v: &serde_json::Value| {
+            let mut s = hits(v);
+            s.sort();
+            s
+        };
+        assert_eq!(set(&body), set(&other));
+        assert_eq!(body["meta"]["total"], other["meta"]["total"]);
+    }
+
+    #[actix_web::test]
+    async fn on_sqlite() {
+        run(common::TestApp::new_with(common::Kind::Sqlite, no_bm25)
+            .await
+            .expect("sqlite"))
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        match common::TestApp::new_with(common::Kind::Postgres, no_bm25).await {
+            Some(app) => run(app).await,
+            None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
+        }
+    }
+}

@@ -421,9 +421,12 @@ pub async fn search_all(
             hits: Vec::new(),
         },
         Some(q) => {
-            let window = state.config.search_window;
+            let limits = search::Limits {
+                window: state.config.search_window,
+                bm25_max_docs: state.config.search_bm25_max_docs,
+            };
             db::run(&state.pool, move |conn| {
-                search::search(conn, &q, &types, db::now(), window, limit + 1, offset)
+                search::search(conn, &q, &types, db::now(), limits, limit + 1, offset)
             })
             .await?
         }

@@ -75,6 +75,11 @@ impl SearchQuery {
 
     /// FTS5 syntax: each word quoted (so nothing is an operator), AND-ed.
     pub fn fts5(&self) -> String {
+        self.fts5_terms().join(" ")
+    }
+
+    /// Each word as an FTS5 term (quoted; a prefix term where words are not stemmed).
+    fn fts5_terms(&self) -> Vec<String> {
         let prefix = self.prefix_words(true);
         self.words
             .iter()
@@ -85,8 +90,7 @@ impl SearchQuery {
                     format!("\"{}\"", w.replace('"', ""))
                 }
             })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     }
 
     /// `to_tsquery` syntax: words of letters and digits only, AND-ed.
@@ -310,6 +314,8 @@ struct Id {
     id: i64,
 }
 
+/// A match in a window with its relevance. `id` is the FTS5 rowid on SQLite,
+/// the item id on PostgreSQL.
 #[derive(QueryableByName)]
 struct Ranked {
     #[diesel(sql_type = BigInt)]
@@ -344,51 +350,92 @@ pub struct Found {
     pub hits: Vec<Hit>,
 }
 
-/// The ranked set of one resource: its newest matches, down to `edge`.
+/// The ranked matches of one type: its newest `window` matches, newest first.
 struct Window {
     resource: &'static str,
-    /// The oldest (lowest) ranked id, or rowid on SQLite.
-    edge: i64,
-    /// The highest id (rowid) of the type's range.
-    top: i64,
-    matches: usize,
+    ranked: Vec<Ranked>,
     capped: bool,
+}
+
+impl Window {
+    /// Keeps the newest `window` of up to `window + 1` matches (newest first).
+    fn new(resource: &'static str, mut ranked: Vec<Ranked>, window: usize) -> Window {
+        let capped = ranked.len() > window;
+        ranked.truncate(window);
+        Window {
+            resource,
+            ranked,
+            capped,
+        }
+    }
+}
+
+/// What bounds the cost of a search (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Per type, the newest this many matches are ranked.
+    pub window: usize,
+    /// SQLite: words in more documents than this are scored without bm25.
+    pub bm25_max_docs: i64,
 }
 
 /// The public documents matching `q` in its locale among `resources`, one page
 /// ranked best first (ties by type and id).
 ///
 /// Cost is bounded however common the words are: per type only the newest
-/// `window` matches (highest ids; `BELPORTAL_SEARCH_WINDOW`) are ranked, which covers every match of
-/// any but very common words. On SQLite the rowids order each type and locale by
-/// id, so FTS5 walks a word's matches newest first and stops; on PostgreSQL the
-/// window is a range of recent ids whose index bitmap is AND-ed with the GIN
-/// bitmap of the words, widened until it holds enough matches.
+/// `window` matches (highest ids; `BELPORTAL_SEARCH_WINDOW`) are ranked, which
+/// covers every match of any but very common words. One query per type finds
+/// and scores them: on SQLite the rowids order each type and locale by id, so
+/// FTS5 walks a word's matches newest first and stops; on PostgreSQL a range of
+/// recent ids is searched (its index bitmap AND-ed with the GIN bitmap of the
+/// words), widened until it holds enough matches. Snippets are made for the
+/// page only.
 pub fn search(
     conn: &mut AnyConnection,
     q: &SearchQuery,
     resources: &[&'static str],
     now: NaiveDateTime,
-    window: usize,
+    limits: Limits,
     limit: i64,
     offset: i64,
 ) -> AppResult<Found> {
+    let Limits {
+        window,
+        bm25_max_docs,
+    } = limits;
     let window = window.max(1);
     let windows = match conn {
-        AnyConnection::Sqlite(c) => sqlite_windows(c, q, resources, now, window)?,
+        AnyConnection::Sqlite(c) => sqlite_windows(c, q, resources, now, window, bm25_max_docs)?,
         AnyConnection::Postgresql(c) => {
             c.transaction(|c| pg_windows(c, q, resources, now, window))?
         }
     };
-    let total = windows.iter().map(|w| w.matches as i64).sum();
     let capped = windows.iter().any(|w| w.capped);
-    let windows: Vec<Window> = windows.into_iter().filter(|w| w.matches > 0).collect();
-    let hits = if windows.is_empty() || offset >= total {
+    let mut all: Vec<(&'static str, Ranked)> = windows
+        .into_iter()
+        .flat_map(|w| {
+            let r = w.resource;
+            w.ranked.into_iter().map(move |m| (r, m))
+        })
+        .collect();
+    all.sort_by(|(ra, a), (rb, b)| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| ra.cmp(rb))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let total = all.len() as i64;
+    let page: Vec<(&'static str, Ranked)> = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    let hits = if page.is_empty() {
         Vec::new()
     } else {
         match conn {
-            AnyConnection::Sqlite(c) => sqlite_page(c, q, &windows, now, limit, offset)?,
-            AnyConnection::Postgresql(c) => pg_page(c, q, &windows, now, limit, offset)?,
+            AnyConnection::Sqlite(c) => sqlite_snippets(c, q, page)?,
+            AnyConnection::Postgresql(c) => pg_snippets(c, q, page)?,
         }
     };
     Ok(Found {
@@ -398,10 +445,25 @@ pub fn search(
     })
 }
 
-/// The FTS5 filter of public documents of one locale inside a rowid range
-/// (`?` for: query, low rowid, high rowid, locale, now).
-const SQLITE_WINDOW_FILTER: &str = "search_fts MATCH ? AND rowid BETWEEN ? AND ? AND locale = ? \
-     AND status = 'published' AND published_at <= ?";
+/// The page's hits in ranked order (a document gone since ranking is skipped).
+fn in_rank_order(page: Vec<(&'static str, Ranked)>, snippets: Vec<Snippet>) -> Vec<Hit> {
+    let mut by_id: std::collections::HashMap<(String, i64), Snippet> = snippets
+        .into_iter()
+        .map(|s| ((s.resource.clone(), s.id), s))
+        .collect();
+    page.into_iter()
+        .filter_map(|(r, m)| {
+            by_id.remove(&(r.to_string(), m.id)).map(|s| Hit {
+                resource: s.resource,
+                item_id: s.item_id,
+                slug: s.slug,
+                title: s.title,
+                snippet: s.snippet,
+                score: m.score,
+            })
+        })
+        .collect()
+}
 
 fn sqlite_windows(
     c: &mut diesel::SqliteConnection,
@@ -409,16 +471,20 @@ fn sqlite_windows(
     resources: &[&'static str],
     now: NaiveDateTime,
     window: usize,
+    bm25_max_docs: i64,
 ) -> AppResult<Vec<Window>> {
     let fts = q.fts5();
-    let mut out = Vec::with_capacity(resources.len());
+    let terms = q.fts5_terms();
+    // First the windows: FTS5 walks each type's doclist backwards from the top
+    // of its rowid range and stops after `window + 1` public matches.
+    let mut found = Vec::with_capacity(resources.len());
     for r in resources {
         let (lo, hi) = fts_slice(r, &q.locale);
-        // FTS5 walks the doclist backwards from the top of the range and stops.
-        let ids: Vec<Id> = diesel::sql_query(format!(
-            "SELECT rowid AS id FROM search_fts WHERE {SQLITE_WINDOW_FILTER} \
-             ORDER BY rowid DESC LIMIT ?"
-        ))
+        let ids: Vec<Id> = diesel::sql_query(
+            "SELECT rowid AS id FROM search_fts \
+             WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND locale = ? \
+             AND status = 'published' AND published_at <= ? ORDER BY rowid DESC LIMIT ?",
+        )
         .bind::<Text, _>(&fts)
         .bind::<BigInt, _>(lo)
         .bind::<BigInt, _>(hi)
@@ -426,61 +492,143 @@ fn sqlite_windows(
         .bind::<Timestamp, _>(now)
         .bind::<BigInt, _>(window as i64 + 1)
         .load(c)?;
+        if !ids.is_empty() {
+            found.push((*r, lo, hi, ids));
+        }
+    }
+    // bm25 counts every document holding each word (FTS5 walks the word's whole
+    // doclist), which is what a very common word costs. Above `bm25_max_docs`
+    // the window is scored from where the words appear instead.
+    let mut dfs = vec![0i64; terms.len()];
+    for (_, lo, hi, _) in &found {
+        for (t, df) in terms.iter().zip(dfs.iter_mut()) {
+            *df = (*df).max(estimate_docs(c, t, *lo, *hi)?);
+        }
+    }
+    let by_bm25 = dfs.iter().all(|df| *df <= bm25_max_docs);
+    let mut out = Vec::with_capacity(found.len());
+    for (r, lo, hi, ids) in found {
         let capped = ids.len() > window;
-        let matches = ids.len().min(window);
-        let edge = match ids.get(matches.wrapping_sub(1)) {
-            Some(last) if matches == window => last.id,
-            _ => lo,
+        let edge = ids[ids.len().min(window) - 1].id;
+        let mut ranked: Vec<Ranked> = if by_bm25 {
+            diesel::sql_query(
+                "SELECT rowid AS id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts \
+                 WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND locale = ? \
+                 AND status = 'published' AND published_at <= ?",
+            )
+            .bind::<Text, _>(&fts)
+            .bind::<BigInt, _>(edge)
+            .bind::<BigInt, _>(hi)
+            .bind::<Text, _>(&q.locale)
+            .bind::<Timestamp, _>(now)
+            .load(c)?
+        } else {
+            let population = (hi_id(c, lo, hi)? - (lo & ((1 << ID_BITS) - 1))).max(1);
+            score_by_field(
+                c,
+                &terms,
+                &dfs,
+                population,
+                &ids[..ids.len().min(window)],
+                edge,
+                hi,
+            )?
         };
-        out.push(Window {
-            resource: r,
-            edge,
-            top: hi,
-            matches,
-            capped,
-        });
+        // Newest first, as PostgreSQL gives them (`Window::new` keeps the newest).
+        ranked.sort_by_key(|m| std::cmp::Reverse(m.id));
+        let mut w = Window::new(r, ranked, window);
+        w.capped = capped;
+        out.push(w);
     }
     Ok(out)
 }
 
-fn sqlite_page(
+/// About how many documents of a rowid range hold `term`: exact up to 1,000,
+/// else extrapolated from how far back the newest 1,000 reach.
+fn estimate_docs(c: &mut diesel::SqliteConnection, term: &str, lo: i64, hi: i64) -> AppResult<i64> {
+    const SAMPLE: i64 = 1000;
+    let ids: Vec<Id> = diesel::sql_query(
+        "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? \
+         AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+    )
+    .bind::<Text, _>(term)
+    .bind::<BigInt, _>(lo)
+    .bind::<BigInt, _>(hi)
+    .bind::<BigInt, _>(SAMPLE)
+    .load(c)?;
+    match (ids.first(), ids.last()) {
+        (Some(top), Some(last)) if ids.len() as i64 == SAMPLE => {
+            let span = (top.id - last.id + 1).max(1);
+            let population = (top.id - lo).max(1);
+            Ok(population.saturating_mul(SAMPLE) / span)
+        }
+        _ => Ok(ids.len() as i64),
+    }
+}
+
+/// The highest rowid in a range (the newest document of a type and locale).
+fn hi_id(c: &mut diesel::SqliteConnection, lo: i64, hi: i64) -> AppResult<i64> {
+    let top: Option<Id> = diesel::sql_query(
+        "SELECT rowid AS id FROM search_fts WHERE rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT 1",
+    )
+    .bind::<BigInt, _>(lo)
+    .bind::<BigInt, _>(hi)
+    .get_result(c)
+    .optional()?;
+    Ok(top.map_or(0, |t| t.id & ((1 << ID_BITS) - 1)))
+}
+
+/// Scores for windows of very common words: per word, its inverse document
+/// frequency times 1, plus 10 when it is in the title and 4 in the summary
+/// (the weights bm25 gets). Two range-bounded column queries per word.
+fn score_by_field(
+    c: &mut diesel::SqliteConnection,
+    terms: &[String],
+    dfs: &[i64],
+    population: i64,
+    ids: &[Id],
+    edge: i64,
+    hi: i64,
+) -> AppResult<Vec<Ranked>> {
+    let mut scores: std::collections::HashMap<i64, f64> = ids.iter().map(|i| (i.id, 0.0)).collect();
+    for (term, df) in terms.iter().zip(dfs) {
+        let idf = ((population as f64 + 1.0) / (*df as f64 + 0.5))
+            .ln()
+            .max(0.01);
+        for s in scores.values_mut() {
+            *s += idf;
+        }
+        for (column, weight) in [("title", 10.0), ("summary", 4.0)] {
+            let hits: Vec<Id> = diesel::sql_query(
+                "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? \
+                 AND rowid BETWEEN ? AND ?",
+            )
+            .bind::<Text, _>(format!("{{{column}}} : {term}"))
+            .bind::<BigInt, _>(edge)
+            .bind::<BigInt, _>(hi)
+            .load(c)?;
+            for h in hits {
+                if let Some(s) = scores.get_mut(&h.id) {
+                    *s += idf * weight;
+                }
+            }
+        }
+    }
+    Ok(scores
+        .into_iter()
+        .map(|(id, score)| Ranked { id, score })
+        .collect())
+}
+
+fn sqlite_snippets(
     c: &mut diesel::SqliteConnection,
     q: &SearchQuery,
-    windows: &[Window],
-    now: NaiveDateTime,
-    limit: i64,
-    offset: i64,
+    page: Vec<(&'static str, Ranked)>,
 ) -> AppResult<Vec<Hit>> {
-    let fts = q.fts5();
-    // One ranked subquery per type (FTS5 takes one rowid range per scan).
-    let part = format!(
-        "SELECT rowid AS id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts \
-         WHERE {SQLITE_WINDOW_FILTER}"
-    );
-    let sql = format!(
-        "SELECT id, score FROM ({}) ORDER BY score DESC, id LIMIT ? OFFSET ?",
-        vec![part.as_str(); windows.len()].join(" UNION ALL ")
-    );
-    let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-    for w in windows {
-        query = query
-            .bind::<Text, _>(fts.clone())
-            .bind::<BigInt, _>(w.edge)
-            .bind::<BigInt, _>(w.top)
-            .bind::<Text, _>(q.locale.clone())
-            .bind::<Timestamp, _>(now);
-    }
-    let ranked: Vec<Ranked> = query
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load(c)?;
-    if ranked.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Snippets only for the page.
-    let ids = ranked
+    // Rowids are ours (computed), not the user's.
+    let ids = page
         .iter()
-        .map(|r| r.id.to_string())
+        .map(|(_, m)| m.id.to_string())
         .collect::<Vec<_>>()
         .join(", ");
     let snippets: Vec<Snippet> = diesel::sql_query(format!(
@@ -488,37 +636,21 @@ fn sqlite_page(
          snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet \
          FROM search_fts WHERE search_fts MATCH ? AND rowid IN ({ids})"
     ))
-    .bind::<Text, _>(&fts)
+    .bind::<Text, _>(q.fts5())
     .load(c)?;
-    Ok(in_rank_order(ranked, snippets))
+    Ok(in_rank_order(page, snippets))
 }
 
-/// The page's hits in ranked order (a document gone since ranking is skipped).
-fn in_rank_order(ranked: Vec<Ranked>, snippets: Vec<Snippet>) -> Vec<Hit> {
-    let mut by_id: std::collections::HashMap<i64, Snippet> =
-        snippets.into_iter().map(|s| (s.id, s)).collect();
-    ranked
-        .into_iter()
-        .filter_map(|r| {
-            by_id.remove(&r.id).map(|s| Hit {
-                resource: s.resource,
-                item_id: s.item_id,
-                slug: s.slug,
-                title: s.title,
-                snippet: s.snippet,
-                score: r.score,
-            })
-        })
-        .collect()
-}
-
-/// The PostgreSQL filter of public matching documents of one type and locale
-/// ($1 config, $2 tsquery, $3 locale, $4 now, $5 resource).
-const PG_FILTER: &str = "tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
-     AND status = 'published' AND published_at <= $4 AND resource = $5";
-
-/// The first window holds this many of a type's newest ids per ranked match.
+/// The first PostgreSQL window holds this many of a type's newest ids per ranked match.
 const PG_FIRST_WINDOW_FACTOR: i64 = 4;
+
+/// Bitmap scans only, on one core, without JIT: the newest-first index walk
+/// tests every row it passes, a common word's GIN bitmap alone reads every match
+/// from the heap, and parallel workers and JIT compilation cost more to start
+/// than these queries take.
+const PG_SEARCH_SETTINGS: &str = "SET LOCAL enable_indexscan = off; \
+     SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0; \
+     SET LOCAL jit = off";
 
 fn pg_windows(
     c: &mut diesel::PgConnection,
@@ -528,23 +660,17 @@ fn pg_windows(
     window: usize,
 ) -> Result<Vec<Window>, diesel::result::Error> {
     use diesel::connection::SimpleConnection;
-    // Bitmap scans only: the newest-first index walk tests every row it passes,
-    // and a common word's GIN bitmap alone reads every match from the heap.
-    c.batch_execute(
-        "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; \
-         SET LOCAL max_parallel_workers_per_gather = 0",
-    )?;
-    let config = pg_config(&q.locale);
-    let tsq = q.tsquery();
-    let mut out = Vec::with_capacity(resources.len());
+    #[derive(QueryableByName)]
+    struct Bounds {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        lo: Option<i64>,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        hi: Option<i64>,
+    }
+    // Each type's id range in this locale: two index-only probes, read before
+    // index scans are turned off for the window queries.
+    let mut bounds = Vec::with_capacity(resources.len());
     for r in resources {
-        #[derive(QueryableByName)]
-        struct Bounds {
-            #[diesel(sql_type = Nullable<BigInt>)]
-            lo: Option<i64>,
-            #[diesel(sql_type = Nullable<BigInt>)]
-            hi: Option<i64>,
-        }
         let b: Bounds = diesel::sql_query(
             "SELECT MIN(item_id) AS lo, MAX(item_id) AS hi FROM search_documents \
              WHERE resource = $1 AND locale = $2",
@@ -552,119 +678,88 @@ fn pg_windows(
         .bind::<Text, _>(*r)
         .bind::<Text, _>(&q.locale)
         .get_result(c)?;
-        let (Some(lo), Some(hi)) = (b.lo, b.hi) else {
-            out.push(Window {
-                resource: r,
-                edge: 0,
-                top: 0,
-                matches: 0,
-                capped: false,
-            });
-            continue;
-        };
+        if let (Some(lo), Some(hi)) = (b.lo, b.hi) {
+            bounds.push((*r, lo, hi));
+        }
+    }
+    c.batch_execute(PG_SEARCH_SETTINGS)?;
+    let config = pg_config(&q.locale);
+    let tsq = q.tsquery();
+    let mut out = Vec::with_capacity(bounds.len());
+    for (r, lo, hi) in bounds {
         let mut size = window as i64 * PG_FIRST_WINDOW_FACTOR;
-        let ids = loop {
+        let ranked = loop {
             // Past half of the type's ids the range bitmap costs more than it saves.
             let whole = size >= (hi - lo + 1) / 2;
             let range = if whole { "" } else { " AND item_id > $7" };
-            let ids: Vec<Id> = diesel::sql_query(format!(
-                "SELECT item_id AS id FROM search_documents WHERE {PG_FILTER}{range} \
-                 ORDER BY item_id DESC LIMIT $6"
+            // Scored after the newest `window + 1` are picked.
+            let ranked: Vec<Ranked> = diesel::sql_query(format!(
+                "SELECT item_id AS id, \
+                 CAST(ts_rank(tsv, to_tsquery(CAST($1 AS regconfig), $2)) AS DOUBLE PRECISION) AS score \
+                 FROM (SELECT item_id, tsv FROM search_documents \
+                   WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
+                   AND status = 'published' AND published_at <= $4 AND resource = $5{range} \
+                   ORDER BY item_id DESC LIMIT $6) w \
+                 ORDER BY item_id DESC"
             ))
             .bind::<Text, _>(config)
             .bind::<Text, _>(&tsq)
             .bind::<Text, _>(&q.locale)
             .bind::<Timestamp, _>(now)
-            .bind::<Text, _>(*r)
+            .bind::<Text, _>(r)
             .bind::<BigInt, _>(window as i64 + 1)
             .bind::<BigInt, _>(hi - size)
             .load(c)?;
-            if whole || ids.len() > window {
-                break ids;
+            if whole || ranked.len() > window {
+                break ranked;
             }
             // Widen to where the density seen so far predicts enough matches.
-            let seen = ids.len().max(1) as i64;
+            let seen = ranked.len().max(1) as i64;
             let factor = (window as i64 + 1) * 3 / (2 * seen);
             size = size.saturating_mul(factor.clamp(4, 64));
         };
-        let capped = ids.len() > window;
-        let matches = ids.len().min(window);
-        let edge = match ids.get(matches.wrapping_sub(1)) {
-            Some(last) => last.id,
-            None => hi,
-        };
-        out.push(Window {
-            resource: r,
-            edge,
-            top: hi,
-            matches,
-            capped,
-        });
+        out.push(Window::new(r, ranked, window));
     }
     Ok(out)
 }
 
-fn pg_page(
+fn pg_snippets(
     c: &mut diesel::PgConnection,
     q: &SearchQuery,
-    windows: &[Window],
-    now: NaiveDateTime,
-    limit: i64,
-    offset: i64,
+    page: Vec<(&'static str, Ranked)>,
 ) -> AppResult<Vec<Hit>> {
-    // Each window is a range of ids (`resource` and `item_id` are ours, not the user's).
-    let ranges = windows
+    // Primary keys of the page (`resource` and `item_id` are ours, not the user's).
+    let keys = page
         .iter()
-        .map(|w| {
-            format!(
-                "(resource = '{}' AND item_id BETWEEN {} AND {})",
-                w.resource, w.edge, w.top
-            )
-        })
+        .map(|(r, m)| format!("('{r}', {})", m.id))
         .collect::<Vec<_>>()
-        .join(" OR ");
-    let hits = c.transaction(|c| {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute(
-            "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off; \
-             SET LOCAL max_parallel_workers_per_gather = 0",
-        )?;
-        // Headlines are costly: only for the page, after ranking.
-        diesel::sql_query(format!(
-            "SELECT resource, item_id, slug, title, \
-             ts_headline(config, concat_ws(' … ', NULLIF(summary, ''), NULLIF(body, ''), title), to_tsquery(CAST($1 AS regconfig), $2), \
-               'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet, \
-             score FROM ( \
-               SELECT resource, item_id, slug, title, summary, body, config, \
-               CAST(ts_rank(tsv, to_tsquery(CAST($1 AS regconfig), $2)) AS DOUBLE PRECISION) AS score \
-               FROM search_documents \
-               WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
-               AND status = 'published' AND published_at <= $4 AND ({ranges}) \
-               ORDER BY score DESC, resource, item_id LIMIT $5 OFFSET $6) page \
-             ORDER BY score DESC, resource, item_id"
-        ))
-        .bind::<Text, _>(pg_config(&q.locale))
-        .bind::<Text, _>(q.tsquery())
-        .bind::<Text, _>(&q.locale)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load::<Hit>(c)
-    })?;
-    Ok(hits)
+        .join(", ");
+    let snippets: Vec<Snippet> = diesel::sql_query(format!(
+        "SELECT item_id AS id, resource, item_id, slug, title, \
+         ts_headline(config, concat_ws(' … ', NULLIF(summary, ''), NULLIF(body, ''), title), \
+           to_tsquery(CAST($1 AS regconfig), $2), \
+           'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet \
+         FROM search_documents WHERE (resource, item_id) IN ({keys})"
+    ))
+    .bind::<Text, _>(pg_config(&q.locale))
+    .bind::<Text, _>(q.tsquery())
+    .load(c)?;
+    Ok(in_rank_order(page, snippets))
 }
 
 /// Whether the index holds no document (after a migration rebuilt it).
 pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
-    let n: Vec<Id> = match conn {
+    let n: Id = match conn {
         AnyConnection::Sqlite(c) => {
-            diesel::sql_query("SELECT rowid AS id FROM search_fts LIMIT 1").load(c)?
+            diesel::sql_query("SELECT COUNT(*) AS id FROM (SELECT rowid FROM search_fts LIMIT 1)")
+                .get_result(c)?
         }
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT item_id AS id FROM search_documents LIMIT 1").load(c)?
-        }
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT COUNT(*) AS id FROM (SELECT item_id FROM search_documents LIMIT 1) d",
+        )
+        .get_result(c)?,
     };
-    Ok(n.is_empty())
+    Ok(n.id == 0)
 }
 
 #[cfg(test)]
