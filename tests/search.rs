@@ -240,8 +240,8 @@ with_window_of_three!(
             assert_eq!(res.status, 201, "{}", res.text());
             ids.push(res.json()["id"].as_i64().unwrap());
         }
-        // Newer items without the word push the matches out of the first
-        // PostgreSQL window (4 ids per ranked match), which must then widen.
+        // Newer items without the word: the window is the newest matches, not
+        // the newest documents.
         for i in 0..10 {
             let res = app.post("/v1/articles", &key, quokka(&format!("filler-{i}"), "Filler", "Other words.")).await;
             assert_eq!(res.status, 201, "{}", res.text());

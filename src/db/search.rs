@@ -387,8 +387,9 @@ pub struct Limits {
 /// covers every match of any but very common words. One query per type finds
 /// and scores them: on SQLite the rowids order each type and locale by id, so
 /// FTS5 walks a word's matches newest first and stops; on PostgreSQL a range of
-/// recent ids is searched (its index bitmap AND-ed with the GIN bitmap of the
-/// words), widened until it holds enough matches. Snippets are made for the
+/// recent ids is searched (its BRIN bitmap AND-ed with the GIN bitmap of the
+/// words, or its rows tested alone for a dense word), widened until it holds
+/// enough matches. Snippets are made for the
 /// page only.
 pub fn search(
     conn: &mut AnyConnection,
@@ -641,13 +642,43 @@ fn sqlite_snippets(
     Ok(in_rank_order(page, snippets))
 }
 
-/// The first PostgreSQL window holds this many of a type's newest ids per ranked match.
-const PG_FIRST_WINDOW_FACTOR: i64 = 4;
+/// Measured costs (µs, 1,000,000 documents, default shared_buffers): testing
+/// the words on one row of a recent id range, and adding one document to the
+/// GIN bitmap of a word.
+const PG_ROW_US: f64 = 1.8;
+const PG_GIN_US: f64 = 0.25;
+
+/// How many documents the planner expects to hold all the words.
+fn pg_estimated_docs(
+    c: &mut diesel::PgConnection,
+    config: &str,
+    tsq: &str,
+) -> Result<i64, diesel::result::Error> {
+    #[derive(QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        plan: String,
+    }
+    let plan: Plan = diesel::sql_query(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents \
+         WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2)",
+    )
+    .bind::<Text, _>(config)
+    .bind::<Text, _>(tsq)
+    .get_result(c)?;
+    let rows = serde_json::from_str::<serde_json::Value>(&plan.plan)
+        .ok()
+        .and_then(|v| v[0]["Plan"]["Plan Rows"].as_f64())
+        .unwrap_or(0.0);
+    Ok(rows.max(0.0) as i64)
+}
 
 /// Bitmap scans only, on one core, without JIT: the newest-first index walk
 /// tests every row it passes, a common word's GIN bitmap alone reads every match
 /// from the heap, and parallel workers and JIT compilation cost more to start
-/// than these queries take.
+/// than these queries take. (The window queries also write `resource || ''` so
+/// that the primary key's range bitmap, far costlier than the BRIN's, is not
+/// chosen for the id range.)
 const PG_SEARCH_SETTINGS: &str = "SET LOCAL enable_indexscan = off; \
      SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0; \
      SET LOCAL jit = off";
@@ -667,38 +698,51 @@ fn pg_windows(
         #[diesel(sql_type = Nullable<BigInt>)]
         hi: Option<i64>,
     }
-    // Each type's id range in this locale: two index-only probes, read before
-    // index scans are turned off for the window queries.
+    // Each type's id range: two probes of the primary key, read before index
+    // scans are turned off for the window queries.
     let mut bounds = Vec::with_capacity(resources.len());
     for r in resources {
         let b: Bounds = diesel::sql_query(
             "SELECT MIN(item_id) AS lo, MAX(item_id) AS hi FROM search_documents \
-             WHERE resource = $1 AND locale = $2",
+             WHERE resource = $1",
         )
         .bind::<Text, _>(*r)
-        .bind::<Text, _>(&q.locale)
         .get_result(c)?;
         if let (Some(lo), Some(hi)) = (b.lo, b.hi) {
             bounds.push((*r, lo, hi));
         }
     }
-    c.batch_execute(PG_SEARCH_SETTINGS)?;
     let config = pg_config(&q.locale);
     let tsq = q.tsquery();
+    let docs = pg_estimated_docs(c, config, &tsq)?;
+    c.batch_execute(PG_SEARCH_SETTINGS)?;
     let mut out = Vec::with_capacity(bounds.len());
     for (r, lo, hi) in bounds {
-        let mut size = window as i64 * PG_FIRST_WINDOW_FACTOR;
+        let n = hi - lo + 1;
+        // The planner's estimate of how many documents hold the words (from
+        // the column statistics; accurate for common words, which matter here).
+        let density = (docs.min(n) as f64 / n as f64).max(1.0 / n as f64);
+        let mut size = ((window as f64 + 1.0) * 1.5 / density).ceil() as i64;
+        // A dense word: test the words on the newest rows alone (cheaper than
+        // the GIN bitmap, which costs every document holding them).
+        let mut rows_only = size as f64 * PG_ROW_US < docs as f64 * PG_GIN_US;
         let ranked = loop {
             // Past half of the type's ids the range bitmap costs more than it saves.
-            let whole = size >= (hi - lo + 1) / 2;
+            let whole = !rows_only && size >= n / 2;
             let range = if whole { "" } else { " AND item_id > $7" };
+            // `coalesce` hides the match from the GIN index.
+            let words = if rows_only {
+                "coalesce(tsv @@ to_tsquery(CAST($1 AS regconfig), $2), false)"
+            } else {
+                "tsv @@ to_tsquery(CAST($1 AS regconfig), $2)"
+            };
             // Scored after the newest `window + 1` are picked.
             let ranked: Vec<Ranked> = diesel::sql_query(format!(
                 "SELECT item_id AS id, \
                  CAST(ts_rank(tsv, to_tsquery(CAST($1 AS regconfig), $2)) AS DOUBLE PRECISION) AS score \
                  FROM (SELECT item_id, tsv FROM search_documents \
-                   WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND locale = $3 \
-                   AND status = 'published' AND published_at <= $4 AND resource = $5{range} \
+                   WHERE {words} AND locale = $3 \
+                   AND status = 'published' AND published_at <= $4 AND (resource || '') = $5{range} \
                    ORDER BY item_id DESC LIMIT $6) w \
                  ORDER BY item_id DESC"
             ))
@@ -710,13 +754,14 @@ fn pg_windows(
             .bind::<BigInt, _>(window as i64 + 1)
             .bind::<BigInt, _>(hi - size)
             .load(c)?;
-            if whole || ranked.len() > window {
+            if whole || ranked.len() > window || (rows_only && size >= n) {
                 break ranked;
             }
             // Widen to where the density seen so far predicts enough matches.
             let seen = ranked.len().max(1) as i64;
             let factor = (window as i64 + 1) * 3 / (2 * seen);
             size = size.saturating_mul(factor.clamp(4, 64));
+            rows_only = false;
         };
         out.push(Window::new(r, ranked, window));
     }
@@ -773,6 +818,27 @@ mod tests {
         assert_eq!(q.fts5(), r#""mir" "castle" "or" "near" "and" "drop""#);
         assert_eq!(q.tsquery(), "mir & castle & or & near & and & drop");
         assert!(SearchQuery::parse(" \"\" ** ()", "en").is_none());
+    }
+
+    #[test]
+    fn fts_rowids_keep_types_and_locales_in_separate_id_ordered_ranges() {
+        let mut slices = Vec::new();
+        for r in ["article", "tourist_site", "event"] {
+            for l in ["en", "ru", "be", "pl"] {
+                let (lo, hi) = fts_slice(r, l);
+                for id in [1, 2, 1_000_000, (1 << ID_BITS) - 1] {
+                    let row = fts_rowid(r, l, id);
+                    assert!((lo..=hi).contains(&row), "{r} {l} {id}");
+                    assert!(fts_rowids_of(r, id)
+                        .split(", ")
+                        .any(|x| x == row.to_string()));
+                }
+                assert!(fts_rowid(r, l, 7) < fts_rowid(r, l, 8), "id order");
+                slices.push((lo, hi));
+            }
+        }
+        slices.sort_unstable();
+        assert!(slices.windows(2).all(|w| w[0].1 < w[1].0), "no overlap");
     }
 
     #[test]

@@ -1,1 +1,1 @@
-DROP INDEX search_documents_recent;
+DROP INDEX search_documents_id_brin;
