@@ -372,20 +372,22 @@ pub fn import_media_line(
     // Both sizes were checked against MAX_SIDE and i64 above.
     let (w, h) = (width as i32, height as i32);
     let b = bytes as i64;
+    // Every column but the file name, which is the match key.
+    let fields = (
+        media::mime.eq(&mime),
+        media::width.eq(w),
+        media::height.eq(h),
+        media::bytes.eq(b),
+        media::alt.eq(&text.alt),
+        media::caption.eq(&text.caption),
+        media::credit.eq(&text.credit),
+        media::created_at.eq(created),
+        media::updated_at.eq(updated),
+    );
     let (id, outcome) = match existing {
         Some(id) => {
             diesel::update(media::table.find(id))
-                .set((
-                    media::mime.eq(&mime),
-                    media::width.eq(w),
-                    media::height.eq(h),
-                    media::bytes.eq(b),
-                    media::alt.eq(&text.alt),
-                    media::caption.eq(&text.caption),
-                    media::credit.eq(&text.credit),
-                    media::created_at.eq(created),
-                    media::updated_at.eq(updated),
-                ))
+                .set(fields)
                 .execute(conn)?;
             diesel::delete(media_variants::table.filter(media_variants::media_id.eq(id)))
                 .execute(conn)?;
@@ -393,18 +395,7 @@ pub fn import_media_line(
         }
         None => {
             let id: i64 = diesel::insert_into(media::table)
-                .values((
-                    media::file_name.eq(&file_name),
-                    media::mime.eq(&mime),
-                    media::width.eq(w),
-                    media::height.eq(h),
-                    media::bytes.eq(b),
-                    media::alt.eq(&text.alt),
-                    media::caption.eq(&text.caption),
-                    media::credit.eq(&text.credit),
-                    media::created_at.eq(created),
-                    media::updated_at.eq(updated),
-                ))
+                .values((media::file_name.eq(&file_name), fields))
                 .returning(media::id)
                 .get_result(conn)?;
             (id, Outcome::Created)
