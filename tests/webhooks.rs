@@ -193,6 +193,25 @@ both_backends!(
             assert_eq!(d["attempts"], 1);
             assert!(d["delivered_at"].is_string());
         }
+        // The log pages in the database: newest first, by cursor or page.
+        let ids: Vec<i64> = log.iter().map(|d| d["id"].as_i64().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+        let first = app
+            .get_as(&format!("/v1/admin/webhooks/{hook}/deliveries?limit=2"), &admin)
+            .await
+            .json();
+        assert_eq!(first["meta"]["total"], 3);
+        let page: Vec<i64> = first["data"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+        assert_eq!(page, ids[..2]);
+        let next = first["links"]["next"].as_str().unwrap().to_string();
+        let second = app.get_as(&next, &admin).await.json();
+        assert_eq!(second["data"][0]["id"], ids[2]);
+        assert!(second["links"]["next"].is_null());
+        let by_page = app
+            .get_as(&format!("/v1/admin/webhooks/{hook}/deliveries?page=3&limit=1"), &admin)
+            .await
+            .json();
+        assert_eq!(by_page["data"][0]["id"], ids[2], "{by_page}");
     }
 );
 

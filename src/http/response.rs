@@ -82,15 +82,26 @@ impl<T> Page<T> {
     /// the cursor then carries the offset.
     pub fn from_slice(all: Vec<T>, params: &ListParams) -> Self {
         let total = all.len() as i64;
-        let start = match params.cursor() {
-            Some(c) => c.key.as_i64().unwrap_or(0).max(0),
-            None => params.offset(),
-        };
+        let start = Self::offset_of(params);
         let rows: Vec<T> = all
             .into_iter()
             .skip(start as usize)
             .take(params.limit as usize + 1)
             .collect();
+        Self::from_offset_rows(rows, total, start, params)
+    }
+
+    /// Where an offset-paged list starts: the cursor's offset, or the page's.
+    pub fn offset_of(params: &ListParams) -> i64 {
+        match params.cursor() {
+            Some(c) => c.key.as_i64().unwrap_or(0).max(0),
+            None => params.offset(),
+        }
+    }
+
+    /// A page from up to `limit + 1` rows read from `start` (see [`Page::offset_of`])
+    /// of a list of `total`: for lists paged in the database by offset.
+    pub fn from_offset_rows(rows: Vec<T>, total: i64, start: i64, params: &ListParams) -> Self {
         let end = start + params.limit;
         let mut page = Page::from_rows(rows, total, params, |_| (serde_json::json!(end), 0));
         if let Some(k) = page.next_key.as_mut() {

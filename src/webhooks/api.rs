@@ -342,10 +342,23 @@ pub async fn list_deliveries(
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         exists(conn, id)?;
-        let d = webhook_deliveries::table;
-        let rows: Vec<DeliveryRow> = d
+        // Paged in the database: a hook's log grows with every change.
+        let total: i64 = webhook_deliveries::table
             .filter(webhook_deliveries::webhook_id.eq(id))
-            .order(webhook_deliveries::id.desc())
+            .count()
+            .get_result(conn)?;
+        let start = Page::<Delivery>::offset_of(&p);
+        let mut q = webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(id))
+            .into_boxed();
+        q = if p.sort.desc {
+            q.order(webhook_deliveries::id.desc())
+        } else {
+            q.order(webhook_deliveries::id.asc())
+        };
+        let rows: Vec<DeliveryRow> = q
+            .offset(start)
+            .limit(p.limit + 1)
             .select((
                 (
                     webhook_deliveries::id,
@@ -367,8 +380,10 @@ pub async fn list_deliveries(
                 ),
             ))
             .load(conn)?;
-        Ok(Page::from_slice(
+        Ok(Page::from_offset_rows(
             rows.into_iter().map(to_delivery).collect(),
+            total,
+            start,
             &p,
         ))
     })
