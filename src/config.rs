@@ -21,6 +21,8 @@ pub struct Config {
     pub webhook_max_attempts: u32,
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout_ms: u64,
+    /// Days finished webhook deliveries stay in the log; 0 keeps them forever.
+    pub webhook_log_days: u64,
     /// Directory of the filesystem media store.
     pub media_dir: std::path::PathBuf,
     /// Largest accepted upload, in bytes.
@@ -63,6 +65,7 @@ impl Default for Config {
             import_max_mb: 1024,
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5000,
+            webhook_log_days: 30,
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 1000,
@@ -218,6 +221,9 @@ impl Config {
         }
         if let Some(n) = number("BELPORTAL_SEARCH_BM25_MAX_DOCS", 0, i64::MAX as u64)? {
             c.search_bm25_max_docs = n as i64;
+        }
+        if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
+            c.webhook_log_days = n;
         }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();

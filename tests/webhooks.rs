@@ -108,6 +108,7 @@ fn fast() -> WorkerSettings {
         max_backoff: Duration::from_secs(2),
         poll: Duration::from_millis(50),
         batch: 16,
+        retention: None,
     }
 }
 
@@ -341,5 +342,30 @@ both_backends!(
         assert_eq!(app.delete(&path, &admin).await.status, 204);
         app.delete(&path, &admin).await.problem(404);
         app.get_as(&format!("{path}/deliveries"), &admin).await.problem(404);
+    }
+);
+
+both_backends!(
+    async fn finished_deliveries_older_than_the_retention_are_pruned(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![200], Duration::ZERO);
+        let hook = register(&app, &admin, &rx.url, json!(["published"])).await;
+        let worker = app.start_webhooks(fast());
+        assert_eq!(app.post("/v1/articles", &admin, article("old-news", "published")).await.status, 201);
+        wait_until("one delivery", || rx.got().len() >= 1).await;
+        worker.stop().await;
+        // A second one stays pending: no worker runs.
+        assert_eq!(app.post("/v1/articles", &admin, article("new-news", "published")).await.status, 201);
+        assert_eq!(deliveries(&app, &admin, hook).await.len(), 2);
+        app.exec("UPDATE webhook_deliveries SET delivered_at = '2000-01-01 00:00:00' WHERE delivered_at IS NOT NULL")
+            .await;
+        let cutoff = belportal::db::now() - chrono::Duration::days(30);
+        let removed = app
+            .with_conn(move |conn| belportal::webhooks::worker::prune_log(conn, cutoff).unwrap())
+            .await;
+        assert_eq!(removed, 1);
+        let log = deliveries(&app, &admin, hook).await;
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0]["state"], "pending");
     }
 );

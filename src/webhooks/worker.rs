@@ -32,6 +32,8 @@ pub struct WorkerSettings {
     pub poll: Duration,
     /// Deliveries sent at once.
     pub batch: i64,
+    /// How long finished deliveries stay in the log (None: forever).
+    pub retention: Option<Duration>,
 }
 
 impl WorkerSettings {
@@ -43,6 +45,8 @@ impl WorkerSettings {
             max_backoff: Duration::from_secs(3600),
             poll: Duration::from_millis(500),
             batch: 16,
+            retention: (c.webhook_log_days > 0)
+                .then(|| Duration::from_secs(c.webhook_log_days.saturating_mul(86_400))),
         }
     }
 
@@ -205,6 +209,22 @@ fn record(
     Ok(())
 }
 
+/// Removes deliveries that were delivered or given up before `before`; pending
+/// ones stay whatever their age. Returns how many were removed.
+pub fn prune_log(conn: &mut db::AnyConnection, before: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(
+        webhook_deliveries::table.filter(
+            webhook_deliveries::delivered_at
+                .lt(before)
+                .or(webhook_deliveries::failed_at.lt(before)),
+        ),
+    )
+    .execute(conn)?)
+}
+
+/// How often the delivery log is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
 async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
     let connector = match tls_config() {
         Some(tls) => awc::Connector::new().rustls_0_23(tls),
@@ -214,7 +234,20 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
         .timeout(s.timeout)
         .connector(connector)
         .finish();
+    let mut pruned_at: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        if let Some(keep) = s.retention {
+            if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                pruned_at = Some(std::time::Instant::now());
+                let cutoff = db::now()
+                    - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::days(30));
+                match db::run(&pool, move |conn| prune_log(conn, cutoff)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "webhook delivery log pruned"),
+                    Err(e) => tracing::warn!(error = %e, "webhook delivery log not pruned"),
+                }
+            }
+        }
         let settings = s.clone();
         // Scheduled items that have turned public are announced (feed and webhooks).
         let claimed = db::run(&pool, move |conn| {
