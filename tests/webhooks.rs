@@ -352,7 +352,7 @@ both_backends!(
         let hook = register(&app, &admin, &rx.url, json!(["published"])).await;
         let worker = app.start_webhooks(fast());
         assert_eq!(app.post("/v1/articles", &admin, article("old-news", "published")).await.status, 201);
-        wait_until("one delivery", || rx.got().len() >= 1).await;
+        wait_until("one delivery", || !rx.got().is_empty()).await;
         worker.stop().await;
         // A second one stays pending: no worker runs.
         assert_eq!(app.post("/v1/articles", &admin, article("new-news", "published")).await.status, 201);
