@@ -68,7 +68,7 @@ impl Default for Config {
             webhook_log_days: 30,
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
-            search_window: 1000,
+            search_window: 500,
             search_bm25_max_docs: 100_000,
         }
     }

@@ -377,7 +377,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<&'static str>> {
     tag = "search",
     params(SearchParams),
     responses(
-        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 1,000 matches are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"1,000+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
+        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
         (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]

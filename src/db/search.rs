@@ -345,7 +345,7 @@ struct Snippet {
 #[derive(Debug, Clone)]
 pub struct Found {
     pub total: i64,
-    /// More documents matched than were ranked (a client shows "1,000+").
+    /// More documents matched than were ranked (a client shows "500+").
     pub capped: bool,
     pub hits: Vec<Hit>,
 }
@@ -648,6 +648,11 @@ fn sqlite_snippets(
 const PG_ROW_US: f64 = 1.8;
 const PG_GIN_US: f64 = 0.25;
 
+/// The first window holds this many times the ids the planner's estimate says
+/// `window` matches need (its estimates of common words are close; a short
+/// window costs a second, wider query).
+const PG_WINDOW_MARGIN: f64 = 1.25;
+
 /// How many documents the planner expects to hold all the words.
 fn pg_estimated_docs(
     c: &mut diesel::PgConnection,
@@ -722,7 +727,7 @@ fn pg_windows(
         // The planner's estimate of how many documents hold the words (from
         // the column statistics; accurate for common words, which matter here).
         let density = (docs.min(n) as f64 / n as f64).max(1.0 / n as f64);
-        let mut size = ((window as f64 + 1.0) * 1.5 / density).ceil() as i64;
+        let mut size = ((window as f64 + 1.0) * PG_WINDOW_MARGIN / density).ceil() as i64;
         // A dense word: test the words on the newest rows alone (cheaper than
         // the GIN bitmap, which costs every document holding them).
         let mut rows_only = size as f64 * PG_ROW_US < docs as f64 * PG_GIN_US;

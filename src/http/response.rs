@@ -26,7 +26,7 @@ pub struct ListMeta {
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
     /// Search only: more documents matched than were ranked (`total` counts
-    /// the ranked ones, the newest 1,000 matches of each type).
+    /// the ranked ones, the newest `BELPORTAL_SEARCH_WINDOW` (500) matches of each type).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_capped: Option<bool>,
 }
