@@ -139,18 +139,19 @@ pub fn set_times(
     created: Option<NaiveDateTime>,
     updated: Option<NaiveDateTime>,
 ) -> AppResult<()> {
+    if created.is_none() && updated.is_none() {
+        return Ok(());
+    }
+    // One UPDATE: on PostgreSQL each one writes a new version of the row and
+    // of every index entry pointing at it.
     macro_rules! stamp {
         ($tb:ident) => {{
-            if let Some(c) = created {
-                diesel::update($tb::table.find(id))
-                    .set($tb::created_at.eq(c))
-                    .execute(conn)?;
-            }
-            if let Some(u) = updated {
-                diesel::update($tb::table.find(id))
-                    .set($tb::updated_at.eq(u))
-                    .execute(conn)?;
-            }
+            diesel::update($tb::table.find(id))
+                .set((
+                    created.map(|c| $tb::created_at.eq(c)),
+                    updated.map(|u| $tb::updated_at.eq(u)),
+                ))
+                .execute(conn)?;
         }};
     }
     match t {
