@@ -26,7 +26,10 @@ use crate::webhooks;
 use crate::AppState;
 
 pub use body::{parse_body, FieldErrors};
-pub use changes::{record_change, track_schedule, Action};
+pub use changes::{
+    insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
+    NewSchedule, SeqBlock,
+};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
