@@ -10,13 +10,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::pending::Pending;
 use super::{find_id, set_times, stored_meta, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::webhooks;
-use crate::write::{
-    parse_body, record_change, track_schedule, write_tx, Action, Resource, SaveCtx,
-};
+use crate::write::{parse_body, write_tx, Action, Resource, SaveCtx};
 
 /// An import stops collecting errors after this many.
 const MAX_ERRORS: usize = 100;
@@ -73,6 +72,14 @@ pub fn import_ndjson(
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         let hooks = webhooks::subscriptions(conn)?;
+        if let AnyConnection::Postgresql(c) = conn {
+            // The tables grow inside this transaction, which autovacuum never
+            // analyzes: a plan cached while they were small (a sequential
+            // scan to find a slug) would stay, and cost more with every line.
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+        }
+        let mut pending = Pending::start(conn)?;
         loop {
             buf.clear();
             let n = input
@@ -82,12 +89,14 @@ pub fn import_ndjson(
                 break;
             }
             line_no += 1;
-            let keep_going = import_line(conn, ctx, line_no, &buf, &hooks, &mut report)?;
+            let keep_going =
+                import_line(conn, ctx, line_no, &buf, &hooks, &mut pending, &mut report)?;
             if !keep_going || report.errors.len() >= MAX_ERRORS {
                 break;
             }
         }
         if report.errors.is_empty() {
+            pending.finish(conn)?;
             Ok(report)
         } else {
             Err(Stop::Rejected(report))
@@ -179,6 +188,7 @@ fn import_line(
     line: u64,
     bytes: &[u8],
     hooks: &[(i64, String)],
+    pending: &mut Pending,
     report: &mut ImportReport,
 ) -> Result<bool, Stop> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -256,11 +266,9 @@ fn import_line(
         return Ok(true);
     }
     set_times(conn, t, id, created, updated)?;
-    crate::content::search::reindex(conn, t.as_str(), id)?;
-    // Keep media usage current, so DELETE /v1/media sees imported users too.
-    let rep = with_resource!(t, R => R::representation(conn, ctx, id))?;
-    let media = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, t.as_str(), id, &rep.meta.slug, &media)?;
+    // Media usage stays current (DELETE /v1/media sees imported users too): the
+    // media a saved body names in `image` and `gallery` are the ones stored.
+    let media = crate::media::usage::media_ids_of(&Value::Object(obj));
     let meta = stored_meta(conn, t, id, ctx.now)?;
     let action = if existing.is_some() {
         report.updated += 1;
@@ -269,7 +277,10 @@ fn import_line(
         report.created += 1;
         Action::Created
     };
-    let seq = record_change(conn, t.as_str(), id, &meta, action, ctx.now)?;
+    let due = with_resource!(t, R => R::scheduled_at(conn, ctx, id))?;
+    // The feed entry, usage, schedule and search document are written in
+    // chunks (`Pending`), in this transaction.
+    let seq = pending.saved(conn, t.as_str(), id, &meta, action, ctx.now, media, due)?;
     webhooks::enqueue(
         conn,
         Some(hooks),
@@ -281,7 +292,5 @@ fn import_line(
         seq,
         ctx.now,
     )?;
-    let due = with_resource!(t, R => R::scheduled_at(conn, ctx, id))?;
-    track_schedule(conn, t.as_str(), id, &meta, due)?;
     Ok(true)
 }

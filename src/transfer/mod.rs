@@ -9,6 +9,7 @@
 pub mod export;
 pub mod http;
 pub mod import;
+mod pending;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
