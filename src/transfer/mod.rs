@@ -179,6 +179,7 @@ pub fn transfer_ctx(
         now: crate::db::now(),
         config,
         caches,
+        stamps: Default::default(),
     }
 }
 
