@@ -15,7 +15,7 @@ use super::{find_id, set_times, stored_meta, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::webhooks;
-use crate::write::{parse_body, write_tx, Action, Resource, SaveCtx};
+use crate::write::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
 
 /// An import stops collecting errors after this many.
 const MAX_ERRORS: usize = 100;
@@ -240,11 +240,16 @@ fn import_line(
         Some(id) => stored_meta(conn, t, id, ctx.now)?.public,
         None => false,
     };
+    // The exported instants go into the save's own INSERT or UPDATE.
+    let line_ctx = ctx.with_stamps(Stamps {
+        created_at: created,
+        updated_at: updated,
+    });
     let saved = with_resource!(t, R => {
         match parse_body::<<R as Resource>::Body>(&obj, R::READ_ONLY) {
             Err(e) => Err(e),
             Ok(_) if report.errors.len() > errors_before => return Ok(true),
-            Ok(body) => R::save(conn, ctx, existing, body),
+            Ok(body) => R::save(conn, &line_ctx, existing, body),
         }
     });
     let id = match saved {
@@ -265,7 +270,10 @@ fn import_line(
     if report.errors.len() > errors_before {
         return Ok(true);
     }
-    set_times(conn, t, id, created, updated)?;
+    if existing.is_some() {
+        // An update keeps the stored created_at: restore the exported one.
+        set_times(conn, t, id, created, None)?;
+    }
     // Media usage stays current (DELETE /v1/media sees imported users too): the
     // media a saved body names in `image` and `gallery` are the ones stored.
     let media = crate::media::usage::media_ids_of(&Value::Object(obj));
