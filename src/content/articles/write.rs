@@ -265,10 +265,15 @@ impl Resource for Articles {
                 id
             }
         };
-        for t in tags {
-            diesel::insert_into(article_tags::table)
-                .values((article_tags::article_id.eq(id), article_tags::tag.eq(t)))
-                .execute(conn)?;
+        // One statement for all the tags (a round trip each added up in imports).
+        if !tags.is_empty() {
+            let rows: Vec<_> = tags
+                .iter()
+                .map(|t| (article_tags::article_id.eq(id), article_tags::tag.eq(t)))
+                .collect();
+            crate::with_backend!(conn, |c| diesel::insert_into(article_tags::table)
+                .values(&rows)
+                .execute(c)?);
         }
         Ok(id)
     }
