@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::pending::Pending;
-use super::{find_id, set_times, stored_meta, with_resource, ItemType};
+use super::{find_id, set_times, stored_meta, stored_meta_and_due, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::webhooks;
@@ -277,7 +277,7 @@ fn import_line(
     // Media usage stays current (DELETE /v1/media sees imported users too): the
     // media a saved body names in `image` and `gallery` are the ones stored.
     let media = crate::media::usage::media_ids_of(&Value::Object(obj));
-    let meta = stored_meta(conn, t, id, ctx.now)?;
+    let (meta, due) = stored_meta_and_due(conn, t, id, ctx.now)?;
     let action = if existing.is_some() {
         report.updated += 1;
         Action::Updated
@@ -285,7 +285,6 @@ fn import_line(
         report.created += 1;
         Action::Created
     };
-    let due = with_resource!(t, R => R::scheduled_at(conn, ctx, id))?;
     // The feed entry, usage, schedule and search document are written in
     // chunks (`Pending`), in this transaction.
     let seq = pending.saved(conn, t.as_str(), id, &meta, action, ctx.now, media, due)?;

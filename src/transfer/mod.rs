@@ -132,6 +132,38 @@ pub fn stored_meta(
     })
 }
 
+/// `stored_meta` and, in the same query, the pending publication of the item:
+/// its `published_at` when it is published but not public yet (the rule of
+/// every `Resource::scheduled_at`; sections are never scheduled).
+pub fn stored_meta_and_due(
+    conn: &mut AnyConnection,
+    t: ItemType,
+    id: i64,
+    now: NaiveDateTime,
+) -> AppResult<(ItemMeta, Option<NaiveDateTime>)> {
+    macro_rules! meta {
+        ($tb:ident) => {{
+            let (slug, locale, status, at): MetaRow = $tb::table
+                .find(id)
+                .select(($tb::slug, $tb::locale, $tb::status, $tb::published_at))
+                .first(conn)?;
+            let due = at.filter(|t| status == "published" && *t > now);
+            let meta = ItemMeta {
+                slug,
+                locale,
+                public: public(&status, at, now),
+            };
+            (meta, due)
+        }};
+    }
+    Ok(match t {
+        ItemType::Section => (stored_meta(conn, t, id, now)?, None),
+        ItemType::Article => meta!(articles),
+        ItemType::Place(_) => meta!(places),
+        ItemType::Event => meta!(events),
+    })
+}
+
 /// Restores the exported instants (a save stamps both with now).
 pub fn set_times(
     conn: &mut AnyConnection,
