@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -s "$RESULTS" ] || printf 'date\tstep\tbackend\tlines\twall_s\tmax_rss_kb\tload1\tstatus\n' >"$RESULTS"
+[ -s "$RESULTS" ] || printf 'finished_at\tstep\tbackend\tlines\twall_s\tmax_rss_kb\tload1_at_start\tstatus\n' >"$RESULTS"
 
 # step backend lines command...: runs the command under time and timeout, logs a row.
 measure() {
