@@ -454,3 +454,120 @@ fn cli_export_and_import_restore_a_backup() {
     assert!(!ok);
     assert!(report.contains("\"line\": 1"), "{report}");
 }
+
+/// Every feed entry after `since`, following `next_since`.
+async fn feed_after(app: &TestApp, key: &str, mut since: i64) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let page = app
+            .get_as(&format!("/v1/changes?since={since}&limit=1000"), key)
+            .await
+            .json();
+        all.extend(page["data"].as_array().unwrap().iter().cloned());
+        since = page["meta"]["next_since"].as_i64().unwrap();
+        if page["meta"]["has_more"] != true {
+            return all;
+        }
+    }
+}
+
+both_backends!(
+    // An import writes feed entries, media usage and pending publications a
+    // chunk of lines at a time and search documents after the last line: all
+    // of them must come out as the write API's per-item path leaves them.
+    async fn an_import_of_several_chunks_keeps_feed_usage_schedules_and_search_current(app) {
+        let admin = app.key("admin").await;
+        let media = app.get("/v1/media?limit=1").await.json();
+        let mid = media["data"][0]["id"].as_i64().expect("the demo has media");
+        let res = app
+            .post(
+                "/v1/admin/webhooks",
+                &admin,
+                json!({"url": "http://127.0.0.1:9/hook", "secret": "correct horse battery staple",
+                       "events": ["published"]}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let hook = res.json()["id"].as_i64().unwrap();
+        let since = feed_after(&app, &admin, 0)
+            .await
+            .last()
+            .map_or(0, |e| e["seq"].as_i64().unwrap());
+
+        const N: usize = 2_300; // more than two chunks of the import's deferred writes
+        let due = chrono::Utc::now() + chrono::Duration::seconds(2);
+        let mut body = vec![json!({"type": "section", "slug": "bulk", "title": "Bulk"})];
+        for i in 0..N {
+            let mut a = json!({"type": "article", "slug": format!("bulk-{i}"), "section": "bulk",
+                               "title": format!("Bulk {i}"), "body_html": format!("<p>zorbl{i}</p>"),
+                               "publication_status": "published"});
+            if i == 1_500 {
+                a["image"] = json!({"media": mid});
+            }
+            if i == 7 {
+                a["published_at"] = json!(due.to_rfc3339());
+            }
+            body.push(a);
+        }
+        // Saved again two chunks later: the later line wins everywhere.
+        body.push(json!({"type": "article", "slug": "bulk-3", "section": "bulk",
+                         "title": "Bulk three again", "body_html": "<p>qwyx3</p>",
+                         "publication_status": "published", "image": {"media": mid}}));
+        let ndjson = body.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
+        let res = import(&app, &admin, ndjson).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["created"], (N + 1) as u64);
+        assert_eq!(res.json()["updated"], 1);
+
+        // Once the scheduled article is due, the feed reads the import gap-free
+        // and in line order, then that article's publication.
+        while chrono::Utc::now() <= due {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let feed = feed_after(&app, &admin, since).await;
+        assert_eq!(feed.len(), body.len() + 1);
+        for (k, e) in feed.iter().enumerate() {
+            assert_eq!(e["seq"].as_i64().unwrap(), since + 1 + k as i64, "{e}");
+        }
+        let slugs: Vec<&str> = feed.iter().map(|e| e["slug"].as_str().unwrap_or("")).collect();
+        assert_eq!(&slugs[..3], ["bulk", "bulk-0", "bulk-1"]);
+        assert_eq!(feed[body.len() - 1]["slug"], "bulk-3");
+        assert_eq!(feed[body.len() - 1]["action"], "updated");
+        assert_eq!(feed[body.len()]["slug"], "bulk-7");
+        assert_eq!(feed[body.len()]["action"], "updated");
+        // One `published` delivery per item that turned public, with its feed number.
+        let log = app
+            .get_as(&format!("/v1/admin/webhooks/{hook}/deliveries?limit=100"), &admin)
+            .await
+            .json();
+        assert_eq!(log["meta"]["total"], (N + 1) as u64, "{}", log["meta"]);
+        let newest = &log["data"][0];
+        assert_eq!(newest["item_id"], feed[body.len()]["id"]);
+        assert_eq!(newest["seq"], feed[body.len()]["seq"]);
+        let imported = log["data"][1].clone();
+        let entry = feed.iter().find(|e| e["seq"] == imported["seq"]).unwrap();
+        assert_eq!((&entry["id"], &entry["action"]), (&imported["item_id"], &json!("created")));
+        // The counter went on from the import's last number.
+        let res = app.post("/v1/sections", &admin, json!({"slug": "after-bulk", "title": "After"})).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let next = feed_after(&app, &admin, since + feed.len() as i64).await;
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0]["slug"], "after-bulk");
+
+        // Search documents of every chunk, the repeated item's from its last line.
+        for (q, slug) in [("zorbl0", "bulk-0"), ("zorbl1999", "bulk-1999"), ("zorbl2299", "bulk-2299"),
+                          ("qwyx3", "bulk-3")] {
+            let hits = app.get(&format!("/v1/search?q={q}")).await.json();
+            assert_eq!(hits["data"].as_array().unwrap().len(), 1, "{q}: {hits}");
+            assert_eq!(hits["data"][0]["slug"], slug);
+        }
+        let stale = app.get("/v1/search?q=zorbl3").await.json();
+        assert_eq!(stale["data"], json!([]), "bulk-3 was re-imported without it");
+
+        // Media usage of both chunks, so the item cannot be deleted.
+        let p = app.delete(&format!("/v1/media/{mid}"), &admin).await.problem(409);
+        let users = p["used_by"].to_string();
+        assert!(users.contains("\"bulk-1500\"") && users.contains("\"bulk-3\""), "{users}");
+
+    }
+);

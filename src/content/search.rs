@@ -250,6 +250,59 @@ fn event_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> 
     Ok(event_docs(rows).pop())
 }
 
+/// `reindex` for many items, e.g. everything an import saved: call once, after
+/// the content is written, in the same transaction. All the removals come
+/// first, then the documents are inserted back to back: SQLite's FTS5 writes
+/// its pending terms out as a new segment whenever another statement opens a
+/// savepoint, so a reindex after every saved item (interleaved with the
+/// item's other statements) made one tiny segment per item, and merging them
+/// came to dominate a large import.
+pub fn reindex_many(conn: &mut AnyConnection, items: &[(&str, i64)]) -> AppResult<()> {
+    const CHUNK: usize = 500;
+    let mut by_resource: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for (resource, id) in items {
+        if TYPES.contains(resource) {
+            by_resource.entry(resource).or_default().push(*id);
+        }
+    }
+    for ids in by_resource.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    for (resource, ids) in &by_resource {
+        search::remove_many(conn, resource, ids)?;
+    }
+    for (resource, ids) in &by_resource {
+        for part in ids.chunks(CHUNK) {
+            let docs = match *resource {
+                "article" => article_docs(
+                    articles::table
+                        .filter(articles::id.eq_any(part))
+                        .order(articles::id)
+                        .select(article_text!())
+                        .load(conn)?,
+                ),
+                "event" => event_docs(
+                    events::table
+                        .filter(events::id.eq_any(part))
+                        .order(events::id)
+                        .select(event_text!())
+                        .load(conn)?,
+                ),
+                _ => place_docs(
+                    places::table
+                        .filter(places::id.eq_any(part))
+                        .order(places::id)
+                        .select(place_text!())
+                        .load(conn)?,
+                ),
+            };
+            search::insert_many(conn, &docs)?;
+        }
+    }
+    Ok(())
+}
+
 /// Rebuilds every search document (after bulk loads: demo content, the
 /// generator, imports), in chunks of ids, each chunk one transaction.
 pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamp};
 
 use super::AnyConnection;
 use crate::error::AppResult;
@@ -233,6 +233,76 @@ pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
             .bind::<Text, _>(&d.body)
             .bind::<Text, _>(pg_config(&d.locale))
             .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds many documents that are not in the index yet (an import's), in as few
+/// statements as the backend allows.
+pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    match conn {
+        AnyConnection::Sqlite(_) => {
+            // In-process statements are cheap; FTS5 keeps the terms of
+            // consecutive inserts in memory and writes them out in large segments.
+            for d in docs {
+                insert(conn, d)?;
+            }
+        }
+        AnyConnection::Postgresql(c) => {
+            // One statement a chunk: the rows come in as arrays.
+            for part in docs.chunks(500) {
+                let col = |f: fn(&SearchDoc) -> &str| part.iter().map(f).collect::<Vec<&str>>();
+                let ids: Vec<i64> = part.iter().map(|d| d.item_id).collect();
+                let published: Vec<Option<NaiveDateTime>> =
+                    part.iter().map(|d| d.published_at).collect();
+                let configs: Vec<&str> = part.iter().map(|d| pg_config(&d.locale)).collect();
+                diesel::sql_query(
+                    "INSERT INTO search_documents (resource, item_id, locale, slug, status, published_at, title, summary, body, config, tsv) \
+                     SELECT resource, item_id, locale, slug, status, published_at, title, summary, body, config::regconfig, \
+                     setweight(to_tsvector(config::regconfig, title), 'A') || setweight(to_tsvector(config::regconfig, summary), 'B') || setweight(to_tsvector(config::regconfig, body), 'C') \
+                     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamp[], $7::text[], $8::text[], $9::text[], $10::text[]) \
+                     AS d (resource, item_id, locale, slug, status, published_at, title, summary, body, config)",
+                )
+                .bind::<Array<Text>, _>(col(|d| &d.resource))
+                .bind::<Array<BigInt>, _>(ids)
+                .bind::<Array<Text>, _>(col(|d| &d.locale))
+                .bind::<Array<Text>, _>(col(|d| &d.slug))
+                .bind::<Array<Text>, _>(col(|d| &d.status))
+                .bind::<Array<Nullable<Timestamp>>, _>(published)
+                .bind::<Array<Text>, _>(col(|d| &d.title))
+                .bind::<Array<Text>, _>(col(|d| &d.summary))
+                .bind::<Array<Text>, _>(col(|d| &d.body))
+                .bind::<Array<Text>, _>(configs)
+                .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the documents of these items of one resource (those that exist).
+pub fn remove_many(conn: &mut AnyConnection, resource: &str, ids: &[i64]) -> AppResult<()> {
+    for part in ids.chunks(500) {
+        match conn {
+            AnyConnection::Sqlite(c) => {
+                // Integers only: safe to put in the SQL text.
+                let rowids = part
+                    .iter()
+                    .map(|id| fts_rowids_of(resource, *id))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                diesel::sql_query(format!("DELETE FROM search_fts WHERE rowid IN ({rowids})"))
+                    .execute(c)?;
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::sql_query(
+                    "DELETE FROM search_documents WHERE resource = $1 AND item_id = ANY($2)",
+                )
+                .bind::<Text, _>(resource)
+                .bind::<Array<BigInt>, _>(part)
+                .execute(c)?;
+            }
         }
     }
     Ok(())

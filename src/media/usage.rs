@@ -14,6 +14,12 @@ pub fn media_ids_in(rep: &[u8]) -> Vec<i64> {
     let Ok(v) = serde_json::from_slice::<Value>(rep) else {
         return Vec::new();
     };
+    media_ids_of(&v)
+}
+
+/// The media ids in `image` and `gallery` of a representation, or of a write
+/// body that was saved (each `media` it names is the one stored and shown).
+pub fn media_ids_of(v: &Value) -> Vec<i64> {
     let gallery = v.get("gallery").and_then(Value::as_array);
     let mut ids: Vec<i64> = v
         .get("image")
@@ -44,6 +50,41 @@ pub fn replace(
                 media_usage::slug.eq(slug),
             ))
             .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `replace` for many items of one resource at once: clears the usage of `ids`,
+/// then adds `rows` of (media id, item id, item slug).
+pub fn replace_many(
+    conn: &mut AnyConnection,
+    resource: &str,
+    ids: &[i64],
+    rows: &[(i64, i64, String)],
+) -> AppResult<()> {
+    for part in ids.chunks(1000) {
+        diesel::delete(
+            media_usage::table
+                .filter(media_usage::resource.eq(resource))
+                .filter(media_usage::item_id.eq_any(part)),
+        )
+        .execute(conn)?;
+    }
+    for part in rows.chunks(1000) {
+        let values: Vec<_> = part
+            .iter()
+            .map(|(m, item, slug)| {
+                (
+                    media_usage::media_id.eq(*m),
+                    media_usage::resource.eq(resource),
+                    media_usage::item_id.eq(*item),
+                    media_usage::slug.eq(slug),
+                )
+            })
+            .collect();
+        crate::with_backend!(conn, |c| diesel::insert_into(media_usage::table)
+            .values(&values)
+            .execute(c)?);
     }
     Ok(())
 }

@@ -11,14 +11,13 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::media::{import_media_line, MediaMap, Outcome};
-use super::{find_id, set_times, stored_meta, with_resource, ItemType};
+use super::pending::Pending;
+use super::{find_id, set_times, stored_meta, stored_meta_and_due, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::storage::MediaStore;
 use crate::webhooks;
-use crate::write::{
-    parse_body, record_change, track_schedule, write_tx, Action, Resource, SaveCtx,
-};
+use crate::write::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
 
 /// An import stops collecting errors after this many.
 const MAX_ERRORS: usize = 100;
@@ -80,6 +79,14 @@ pub fn import_ndjson(
             store,
             media: MediaMap::default(),
         };
+        if let AnyConnection::Postgresql(c) = conn {
+            // The tables grow inside this transaction, which autovacuum never
+            // analyzes: a plan cached while they were small (a sequential
+            // scan to find a slug) would stay, and cost more with every line.
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
+        }
+        let mut pending = Pending::start(conn)?;
         loop {
             buf.clear();
             let n = input
@@ -89,12 +96,21 @@ pub fn import_ndjson(
                 break;
             }
             line_no += 1;
-            let keep_going = import_line(conn, ctx, line_no, &buf, &mut run, &mut report)?;
+            let keep_going = import_line(
+                conn,
+                ctx,
+                line_no,
+                &buf,
+                &mut run,
+                &mut pending,
+                &mut report,
+            )?;
             if !keep_going || report.errors.len() >= MAX_ERRORS {
                 break;
             }
         }
         if report.errors.is_empty() {
+            pending.finish(conn)?;
             Ok(report)
         } else {
             Err(Stop::Rejected(report))
@@ -196,6 +212,7 @@ fn import_line(
     line: u64,
     bytes: &[u8],
     run: &mut Run,
+    pending: &mut Pending,
     report: &mut ImportReport,
 ) -> Result<bool, Stop> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -251,11 +268,16 @@ fn import_line(
         Some(id) => stored_meta(conn, t, id, ctx.now)?.public,
         None => false,
     };
+    // The exported instants go into the save's own INSERT or UPDATE.
+    let line_ctx = ctx.with_stamps(Stamps {
+        created_at: created,
+        updated_at: updated,
+    });
     let saved = with_resource!(t, R => {
         match parse_body::<<R as Resource>::Body>(&obj, R::READ_ONLY) {
             Err(e) => Err(e),
             Ok(_) if report.errors.len() > errors_before => return Ok(true),
-            Ok(body) => R::save(conn, ctx, existing, body),
+            Ok(body) => R::save(conn, &line_ctx, existing, body),
         }
     });
     let id = match saved {
@@ -276,13 +298,14 @@ fn import_line(
     if report.errors.len() > errors_before {
         return Ok(true);
     }
-    set_times(conn, t, id, created, updated)?;
-    crate::content::search::reindex(conn, t.as_str(), id)?;
-    // Keep media usage current, so DELETE /v1/media sees imported users too.
-    let rep = with_resource!(t, R => R::representation(conn, ctx, id))?;
-    let media = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, t.as_str(), id, &rep.meta.slug, &media)?;
-    let meta = stored_meta(conn, t, id, ctx.now)?;
+    if existing.is_some() {
+        // An update keeps the stored created_at: restore the exported one.
+        set_times(conn, t, id, created, None)?;
+    }
+    // Media usage stays current (DELETE /v1/media sees imported users too): the
+    // media a saved body names in `image` and `gallery` are the ones stored.
+    let media = crate::media::usage::media_ids_of(&Value::Object(obj));
+    let (meta, due) = stored_meta_and_due(conn, t, id, ctx.now)?;
     let action = if existing.is_some() {
         report.updated += 1;
         Action::Updated
@@ -290,7 +313,9 @@ fn import_line(
         report.created += 1;
         Action::Created
     };
-    let seq = record_change(conn, t.as_str(), id, &meta, action, ctx.now)?;
+    // The feed entry, usage, schedule and search document are written in
+    // chunks (`Pending`), in this transaction.
+    let seq = pending.saved(conn, t.as_str(), id, &meta, action, ctx.now, media, due)?;
     webhooks::enqueue(
         conn,
         Some(&run.hooks),
@@ -302,8 +327,6 @@ fn import_line(
         seq,
         ctx.now,
     )?;
-    let due = with_resource!(t, R => R::scheduled_at(conn, ctx, id))?;
-    track_schedule(conn, t.as_str(), id, &meta, due)?;
     Ok(true)
 }
 

@@ -11,6 +11,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod media;
+mod pending;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -136,6 +137,38 @@ pub fn stored_meta(
     })
 }
 
+/// `stored_meta` and, in the same query, the pending publication of the item:
+/// its `published_at` when it is published but not public yet (the rule of
+/// every `Resource::scheduled_at`; sections are never scheduled).
+pub fn stored_meta_and_due(
+    conn: &mut AnyConnection,
+    t: ItemType,
+    id: i64,
+    now: NaiveDateTime,
+) -> AppResult<(ItemMeta, Option<NaiveDateTime>)> {
+    macro_rules! meta {
+        ($tb:ident) => {{
+            let (slug, locale, status, at): MetaRow = $tb::table
+                .find(id)
+                .select(($tb::slug, $tb::locale, $tb::status, $tb::published_at))
+                .first(conn)?;
+            let due = at.filter(|t| status == "published" && *t > now);
+            let meta = ItemMeta {
+                slug,
+                locale,
+                public: public(&status, at, now),
+            };
+            (meta, due)
+        }};
+    }
+    Ok(match t {
+        ItemType::Section => (stored_meta(conn, t, id, now)?, None),
+        ItemType::Article => meta!(articles),
+        ItemType::Place(_) => meta!(places),
+        ItemType::Event => meta!(events),
+    })
+}
+
 /// Restores the exported instants (a save stamps both with now).
 pub fn set_times(
     conn: &mut AnyConnection,
@@ -144,18 +177,19 @@ pub fn set_times(
     created: Option<NaiveDateTime>,
     updated: Option<NaiveDateTime>,
 ) -> AppResult<()> {
+    if created.is_none() && updated.is_none() {
+        return Ok(());
+    }
+    // One UPDATE: on PostgreSQL each one writes a new version of the row and
+    // of every index entry pointing at it.
     macro_rules! stamp {
         ($tb:ident) => {{
-            if let Some(c) = created {
-                diesel::update($tb::table.find(id))
-                    .set($tb::created_at.eq(c))
-                    .execute(conn)?;
-            }
-            if let Some(u) = updated {
-                diesel::update($tb::table.find(id))
-                    .set($tb::updated_at.eq(u))
-                    .execute(conn)?;
-            }
+            diesel::update($tb::table.find(id))
+                .set((
+                    created.map(|c| $tb::created_at.eq(c)),
+                    updated.map(|u| $tb::updated_at.eq(u)),
+                ))
+                .execute(conn)?;
         }};
     }
     match t {
@@ -182,6 +216,7 @@ pub fn transfer_ctx(
         now: crate::db::now(),
         config,
         caches,
+        stamps: Default::default(),
     }
 }
 

@@ -49,6 +49,99 @@ pub fn record_change(
         .set(change_seq::seq.eq(change_seq::seq + 1))
         .returning(change_seq::seq)
         .get_result(conn)?;
+    insert_change(conn, seq, resource, id, meta, action, at)?;
+    Ok(seq)
+}
+
+/// Feed numbers handed out in memory for a write of many items (an import):
+/// the counter is read once and the last number stored by `finish`. Only
+/// inside `write_tx`, whose lock on the counter row keeps the numbers unique.
+/// Bumping the row once per item leaves PostgreSQL a chain of dead versions
+/// of that row in the transaction, which every further bump walks: quadratic.
+#[derive(Debug)]
+pub struct SeqBlock {
+    stored: i64,
+    last: i64,
+}
+
+impl SeqBlock {
+    pub fn start(conn: &mut AnyConnection) -> AppResult<SeqBlock> {
+        let stored: i64 = change_seq::table
+            .find(1)
+            .select(change_seq::seq)
+            .first(conn)?;
+        Ok(SeqBlock {
+            stored,
+            last: stored,
+        })
+    }
+
+    /// The next feed number (gap-free, like `record_change`'s).
+    pub fn next_seq(&mut self) -> i64 {
+        self.last += 1;
+        self.last
+    }
+
+    /// Stores the last number handed out; call before the transaction commits.
+    pub fn finish(&mut self, conn: &mut AnyConnection) -> AppResult<()> {
+        if self.last != self.stored {
+            diesel::update(change_seq::table.find(1))
+                .set(change_seq::seq.eq(self.last))
+                .execute(conn)?;
+            self.stored = self.last;
+        }
+        Ok(())
+    }
+}
+
+/// One feed entry waiting to be written by `insert_changes`.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub seq: i64,
+    pub resource: String,
+    pub item_id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub action: Action,
+    pub public: bool,
+    pub at: NaiveDateTime,
+}
+
+/// Writes feed entries numbered by a `SeqBlock`, many rows a statement.
+pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult<()> {
+    // Eight values a row: well below either backend's limit on bound parameters.
+    for part in rows.chunks(1000) {
+        let values: Vec<_> = part
+            .iter()
+            .map(|c| {
+                (
+                    changes::seq.eq(c.seq),
+                    changes::resource.eq(&c.resource),
+                    changes::item_id.eq(c.item_id),
+                    changes::slug.eq(&c.slug),
+                    changes::locale.eq(&c.locale),
+                    changes::action.eq(c.action.as_str()),
+                    changes::public.eq(c.public),
+                    changes::at.eq(c.at),
+                )
+            })
+            .collect();
+        crate::with_backend!(conn, |c| diesel::insert_into(changes::table)
+            .values(&values)
+            .execute(c)?);
+    }
+    Ok(())
+}
+
+fn insert_change(
+    conn: &mut AnyConnection,
+    seq: i64,
+    resource: &str,
+    id: i64,
+    meta: &ItemMeta,
+    action: Action,
+    at: NaiveDateTime,
+) -> AppResult<()> {
     diesel::insert_into(changes::table)
         .values((
             changes::seq.eq(seq),
@@ -61,7 +154,7 @@ pub fn record_change(
             changes::at.eq(at),
         ))
         .execute(conn)?;
-    Ok(seq)
+    Ok(())
 }
 
 /// Keeps the item's pending publication current after a write: a published item
@@ -90,6 +183,51 @@ pub fn track_schedule(
                 scheduled_changes::due_at.eq(due),
             ))
             .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A pending publication for `replace_schedules`.
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub item_id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub due_at: NaiveDateTime,
+}
+
+/// `track_schedule` for many items of one resource at once: clears the pending
+/// publications of `ids`, then adds `rows` (at most one per item).
+pub fn replace_schedules(
+    conn: &mut AnyConnection,
+    resource: &str,
+    ids: &[i64],
+    rows: &[NewSchedule],
+) -> AppResult<()> {
+    for part in ids.chunks(1000) {
+        diesel::delete(
+            scheduled_changes::table
+                .filter(scheduled_changes::resource.eq(resource))
+                .filter(scheduled_changes::item_id.eq_any(part)),
+        )
+        .execute(conn)?;
+    }
+    for part in rows.chunks(1000) {
+        let values: Vec<_> = part
+            .iter()
+            .map(|r| {
+                (
+                    scheduled_changes::resource.eq(resource),
+                    scheduled_changes::item_id.eq(r.item_id),
+                    scheduled_changes::slug.eq(&r.slug),
+                    scheduled_changes::locale.eq(&r.locale),
+                    scheduled_changes::due_at.eq(r.due_at),
+                )
+            })
+            .collect();
+        crate::with_backend!(conn, |c| diesel::insert_into(scheduled_changes::table)
+            .values(&values)
+            .execute(c)?);
     }
     Ok(())
 }

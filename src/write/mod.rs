@@ -26,7 +26,10 @@ use crate::webhooks;
 use crate::AppState;
 
 pub use body::{parse_body, FieldErrors};
-pub use changes::{record_change, track_schedule, Action};
+pub use changes::{
+    insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
+    NewSchedule, SeqBlock,
+};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
@@ -55,6 +58,38 @@ pub struct SaveCtx {
     pub now: NaiveDateTime,
     pub config: std::sync::Arc<Config>,
     pub caches: Caches,
+    /// Instants a save stores instead of `now` (an import restores the exported ones).
+    pub stamps: Stamps,
+}
+
+/// `created_at` and `updated_at` to store, when not the time of the write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stamps {
+    pub created_at: Option<NaiveDateTime>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+impl SaveCtx {
+    /// The `created_at` of a row this save inserts.
+    pub fn created_at(&self) -> NaiveDateTime {
+        self.stamps.created_at.unwrap_or(self.now)
+    }
+
+    /// The `updated_at` of the row this save writes.
+    pub fn updated_at(&self) -> NaiveDateTime {
+        self.stamps.updated_at.unwrap_or(self.now)
+    }
+
+    /// The same context storing `stamps` instead of `now`.
+    pub fn with_stamps(&self, stamps: Stamps) -> SaveCtx {
+        SaveCtx {
+            caller: self.caller.clone(),
+            now: self.now,
+            config: self.config.clone(),
+            caches: self.caches.clone(),
+            stamps,
+        }
+    }
 }
 
 /// What the changes feed and responses need to know about a saved item.
@@ -325,6 +360,7 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
         now: db::now(),
         config: state.config.clone(),
         caches: state.caches.clone(),
+        stamps: Stamps::default(),
     }
 }
 

@@ -321,7 +321,7 @@ impl Resource for Events {
             own_group,
         )?;
         e.finish()?;
-        let form = EventForm {
+        let mut form = EventForm {
             group_id,
             locale,
             slug,
@@ -350,7 +350,7 @@ impl Resource for Events {
             image: common::image_column(&image),
             status,
             published_at,
-            updated_at: ctx.now,
+            updated_at: ctx.updated_at(),
         };
         let id = match id {
             Some(id) => {
@@ -362,22 +362,29 @@ impl Resource for Events {
                 id
             }
             None => {
-                let id: i64 = diesel::insert_into(events::table)
-                    .values((&form, events::created_at.eq(ctx.now)))
-                    .returning(events::id)
-                    .get_result(conn)?;
+                let id = common::next_id(conn, "events")?;
                 if form.group_id == 0 {
-                    diesel::update(events::table.find(id))
-                        .set(events::group_id.eq(id))
-                        .execute(conn)?;
+                    form.group_id = id;
                 }
+                diesel::insert_into(events::table)
+                    .values((
+                        events::id.eq(id),
+                        &form,
+                        events::created_at.eq(ctx.created_at()),
+                    ))
+                    .execute(conn)?;
                 id
             }
         };
-        for t in tags {
-            diesel::insert_into(event_tags::table)
-                .values((event_tags::event_id.eq(id), event_tags::tag.eq(t)))
-                .execute(conn)?;
+        // One statement for all the tags (a round trip each added up in imports).
+        if !tags.is_empty() {
+            let rows: Vec<_> = tags
+                .iter()
+                .map(|t| (event_tags::event_id.eq(id), event_tags::tag.eq(t)))
+                .collect();
+            crate::with_backend!(conn, |c| diesel::insert_into(event_tags::table)
+                .values(&rows)
+                .execute(c)?);
         }
         Ok(id)
     }

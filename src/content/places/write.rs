@@ -297,7 +297,7 @@ pub fn save_place(
         }
     }
     e.finish()?;
-    let form = PlaceForm {
+    let mut form = PlaceForm {
         group_id,
         kind: kind.as_str().to_string(),
         locale,
@@ -323,7 +323,7 @@ pub fn save_place(
         details: std::mem::take(&mut k.details),
         status,
         published_at,
-        updated_at: ctx.now,
+        updated_at: ctx.updated_at(),
     };
     let id = match id {
         Some(id) => {
@@ -335,15 +335,17 @@ pub fn save_place(
             id
         }
         None => {
-            let id: i64 = diesel::insert_into(places::table)
-                .values((&form, places::created_at.eq(ctx.now)))
-                .returning(places::id)
-                .get_result(conn)?;
+            let id = common::next_id(conn, "places")?;
             if form.group_id == 0 {
-                diesel::update(places::table.find(id))
-                    .set(places::group_id.eq(id))
-                    .execute(conn)?;
+                form.group_id = id;
             }
+            diesel::insert_into(places::table)
+                .values((
+                    places::id.eq(id),
+                    &form,
+                    places::created_at.eq(ctx.created_at()),
+                ))
+                .execute(conn)?;
             id
         }
     };

@@ -189,7 +189,7 @@ impl Resource for Sections {
             me.map(|s| s.group_id),
         )?;
         e.finish()?;
-        let form = SectionForm {
+        let mut form = SectionForm {
             group_id,
             locale,
             slug,
@@ -197,7 +197,7 @@ impl Resource for Sections {
             title,
             description,
             position: b.position.unwrap_or(0),
-            updated_at: ctx.now,
+            updated_at: ctx.updated_at(),
         };
         match id {
             Some(id) => {
@@ -210,15 +210,17 @@ impl Resource for Sections {
                 Ok(id)
             }
             None => {
-                let id: i64 = diesel::insert_into(sections::table)
-                    .values((&form, sections::created_at.eq(ctx.now)))
-                    .returning(sections::id)
-                    .get_result(conn)?;
+                let id = common::next_id(conn, "sections")?;
                 if form.group_id == 0 {
-                    diesel::update(sections::table.find(id))
-                        .set(sections::group_id.eq(id))
-                        .execute(conn)?;
+                    form.group_id = id;
                 }
+                diesel::insert_into(sections::table)
+                    .values((
+                        sections::id.eq(id),
+                        &form,
+                        sections::created_at.eq(ctx.created_at()),
+                    ))
+                    .execute(conn)?;
                 Ok(id)
             }
         }
