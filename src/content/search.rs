@@ -64,16 +64,7 @@ fn join(parts: &[Option<&str>]) -> String {
 /// Rewrites the search document of one item (or removes it when the item is gone
 /// or not searchable). Call inside the write's transaction.
 pub fn reindex(conn: &mut AnyConnection, resource: &str, id: i64) -> AppResult<()> {
-    let doc = match resource {
-        "article" => article_doc(conn, id)?,
-        "event" => event_doc(conn, id)?,
-        r if TYPES.contains(&r) => place_doc(conn, id)?,
-        _ => return Ok(()),
-    };
-    match doc {
-        Some(d) => search::upsert(conn, &d),
-        None => search::remove(conn, resource, id),
-    }
+    reindex_many(conn, &[(resource, id)])
 }
 
 type ArticleText = (
@@ -120,14 +111,6 @@ macro_rules! article_text {
             articles::author,
         )
     };
-}
-
-fn article_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
-    let rows: Vec<ArticleText> = articles::table
-        .filter(articles::id.eq(id))
-        .select(article_text!())
-        .load(conn)?;
-    Ok(article_docs(rows).pop())
 }
 
 type PlaceText = (
@@ -178,14 +161,6 @@ fn place_docs(rows: Vec<PlaceText>) -> Vec<SearchDoc> {
             },
         )
         .collect()
-}
-
-fn place_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
-    let rows: Vec<PlaceText> = places::table
-        .filter(places::id.eq(id))
-        .select(place_text!())
-        .load(conn)?;
-    Ok(place_docs(rows).pop())
 }
 
 type EventText = (
@@ -240,14 +215,6 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
             },
         )
         .collect()
-}
-
-fn event_doc(conn: &mut AnyConnection, id: i64) -> AppResult<Option<SearchDoc>> {
-    let rows: Vec<EventText> = events::table
-        .filter(events::id.eq(id))
-        .select(event_text!())
-        .load(conn)?;
-    Ok(event_docs(rows).pop())
 }
 
 /// `reindex` for many items, e.g. everything an import saved: call once, after

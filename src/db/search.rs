@@ -190,12 +190,6 @@ pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
     Ok(())
 }
 
-/// Writes (or rewrites) a document.
-pub fn upsert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
-    remove(conn, &d.resource, d.item_id)?;
-    insert(conn, d)
-}
-
 /// Adds a document that is not in the index yet.
 pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
     match conn {
@@ -309,22 +303,7 @@ pub fn remove_many(conn: &mut AnyConnection, resource: &str, ids: &[i64]) -> App
 }
 
 pub fn remove(conn: &mut AnyConnection, resource: &str, id: i64) -> AppResult<()> {
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query(format!(
-                "DELETE FROM search_fts WHERE rowid IN ({})",
-                fts_rowids_of(resource, id)
-            ))
-            .execute(c)?;
-        }
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("DELETE FROM search_documents WHERE resource = $1 AND item_id = $2")
-                .bind::<Text, _>(resource)
-                .bind::<BigInt, _>(id)
-                .execute(c)?;
-        }
-    }
-    Ok(())
+    remove_many(conn, resource, &[id])
 }
 
 /// A SQL condition `<id_column> IN (ids of documents of these resources matching q)`,

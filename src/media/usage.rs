@@ -40,18 +40,11 @@ pub fn replace(
     slug: &str,
     media_ids: &[i64],
 ) -> AppResult<()> {
-    clear(conn, resource, item_id)?;
-    for m in media_ids {
-        diesel::insert_into(media_usage::table)
-            .values((
-                media_usage::media_id.eq(m),
-                media_usage::resource.eq(resource),
-                media_usage::item_id.eq(item_id),
-                media_usage::slug.eq(slug),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    let rows: Vec<(i64, i64, String)> = media_ids
+        .iter()
+        .map(|m| (*m, item_id, slug.to_string()))
+        .collect();
+    replace_many(conn, resource, &[item_id], &rows)
 }
 
 /// `replace` for many items of one resource at once: clears the usage of `ids`,

@@ -106,35 +106,7 @@ pub fn stored_meta(
     id: i64,
     now: NaiveDateTime,
 ) -> AppResult<ItemMeta> {
-    macro_rules! meta {
-        ($tb:ident) => {{
-            let (slug, locale, status, at): MetaRow = $tb::table
-                .find(id)
-                .select(($tb::slug, $tb::locale, $tb::status, $tb::published_at))
-                .first(conn)?;
-            ItemMeta {
-                slug,
-                locale,
-                public: public(&status, at, now),
-            }
-        }};
-    }
-    Ok(match t {
-        ItemType::Section => {
-            let (slug, locale): (String, String) = sections::table
-                .find(id)
-                .select((sections::slug, sections::locale))
-                .first(conn)?;
-            ItemMeta {
-                slug,
-                locale,
-                public: true,
-            }
-        }
-        ItemType::Article => meta!(articles),
-        ItemType::Place(_) => meta!(places),
-        ItemType::Event => meta!(events),
-    })
+    Ok(stored_meta_and_due(conn, t, id, now)?.0)
 }
 
 /// `stored_meta` and, in the same query, the pending publication of the item:
@@ -162,7 +134,18 @@ pub fn stored_meta_and_due(
         }};
     }
     Ok(match t {
-        ItemType::Section => (stored_meta(conn, t, id, now)?, None),
+        ItemType::Section => {
+            let (slug, locale): (String, String) = sections::table
+                .find(id)
+                .select((sections::slug, sections::locale))
+                .first(conn)?;
+            let meta = ItemMeta {
+                slug,
+                locale,
+                public: true,
+            };
+            (meta, None)
+        }
         ItemType::Article => meta!(articles),
         ItemType::Place(_) => meta!(places),
         ItemType::Event => meta!(events),

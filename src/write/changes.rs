@@ -167,24 +167,16 @@ pub fn track_schedule(
     meta: &ItemMeta,
     due: Option<NaiveDateTime>,
 ) -> AppResult<()> {
-    diesel::delete(
-        scheduled_changes::table
-            .filter(scheduled_changes::resource.eq(resource))
-            .filter(scheduled_changes::item_id.eq(id)),
-    )
-    .execute(conn)?;
-    if let Some(due) = due {
-        diesel::insert_into(scheduled_changes::table)
-            .values((
-                scheduled_changes::resource.eq(resource),
-                scheduled_changes::item_id.eq(id),
-                scheduled_changes::slug.eq(&meta.slug),
-                scheduled_changes::locale.eq(&meta.locale),
-                scheduled_changes::due_at.eq(due),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    let rows: Vec<NewSchedule> = due
+        .into_iter()
+        .map(|due_at| NewSchedule {
+            item_id: id,
+            slug: meta.slug.clone(),
+            locale: meta.locale.clone(),
+            due_at,
+        })
+        .collect();
+    replace_schedules(conn, resource, &[id], &rows)
 }
 
 /// A pending publication for `replace_schedules`.
