@@ -49,7 +49,19 @@ pub fn record_change(
         .set(change_seq::seq.eq(change_seq::seq + 1))
         .returning(change_seq::seq)
         .get_result(conn)?;
-    insert_change(conn, seq, resource, id, meta, action, at)?;
+    insert_changes(
+        conn,
+        &[NewChange {
+            seq,
+            resource: resource.to_string(),
+            item_id: id,
+            slug: meta.slug.clone(),
+            locale: meta.locale.clone(),
+            action,
+            public: meta.public,
+            at,
+        }],
+    )?;
     Ok(seq)
 }
 
@@ -130,30 +142,6 @@ pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult
             .values(&values)
             .execute(c)?);
     }
-    Ok(())
-}
-
-fn insert_change(
-    conn: &mut AnyConnection,
-    seq: i64,
-    resource: &str,
-    id: i64,
-    meta: &ItemMeta,
-    action: Action,
-    at: NaiveDateTime,
-) -> AppResult<()> {
-    diesel::insert_into(changes::table)
-        .values((
-            changes::seq.eq(seq),
-            changes::resource.eq(resource),
-            changes::item_id.eq(id),
-            changes::slug.eq(&meta.slug),
-            changes::locale.eq(&meta.locale),
-            changes::action.eq(action.as_str()),
-            changes::public.eq(meta.public),
-            changes::at.eq(at),
-        ))
-        .execute(conn)?;
     Ok(())
 }
 
