@@ -4,12 +4,12 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use crate::db;
+use crate::editorial::{parse_body, write_id};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::http::auth::Admin;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
-use crate::write::{parse_body, write_id};
 use crate::AppState;
 
 #[utoipa::path(

@@ -13,8 +13,8 @@ use actix_web::web::Bytes;
 use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
 
-use crate::content::regions::Region;
-use crate::content::sections::SectionRow;
+use crate::resources::regions::Region;
+use crate::resources::sections::SectionRow;
 
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.

@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::content::utc;
 use crate::db::schema::api_keys;
 use crate::db::{self, AnyConnection};
+use crate::domain::utc;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// What a key may do: `editor` writes content; `admin` also manages keys.

@@ -3,9 +3,10 @@
 pub mod admin;
 pub mod cache;
 pub mod config;
-pub mod content;
 pub mod db;
 pub mod demo;
+pub mod domain;
+pub mod editorial;
 pub mod error;
 pub mod geo;
 pub mod http;
@@ -13,9 +14,9 @@ pub mod keys;
 pub mod media;
 pub mod openapi;
 pub mod ops;
+pub mod resources;
 pub mod transfer;
 pub mod webhooks;
-pub mod write;
 
 use std::sync::Arc;
 
@@ -76,11 +77,81 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     app.openapi(openapi::ApiDoc::openapi())
-        .service(scope::scope("/v1").configure(content::configure))
+        .service(scope::scope("/v1").configure(v1_routes))
         .service(media::serve::media_file)
         .service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
+}
+
+/// Every route under `/v1`, registered here and nowhere else. Order matters: fixed paths such as
+/// `/articles/calendar` come before `/articles/{id}`.
+fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(resources::regions::list_regions)
+        .service(resources::regions::get_region)
+        .service(resources::sections::list_sections)
+        .service(resources::sections::get_section)
+        .service(resources::articles::list_articles)
+        .service(resources::articles::article_calendar)
+        .service(resources::feeds::atom_feed)
+        .service(resources::feeds::rss_feed)
+        .service(resources::articles::get_article)
+        .service(resources::articles::write::create_article)
+        .service(resources::articles::write::update_article)
+        .service(resources::articles::write::delete_article)
+        .service(resources::articles::write::list_article_revisions)
+        .service(resources::places::tourist_sites::list_tourist_sites)
+        .service(resources::places::tourist_sites::get_tourist_site)
+        .service(resources::places::tourist_sites::create_tourist_site)
+        .service(resources::places::tourist_sites::update_tourist_site)
+        .service(resources::places::tourist_sites::delete_tourist_site)
+        .service(resources::places::unesco_sites::list_unesco_sites)
+        .service(resources::places::unesco_sites::get_unesco_site)
+        .service(resources::places::unesco_sites::create_unesco_site)
+        .service(resources::places::unesco_sites::update_unesco_site)
+        .service(resources::places::unesco_sites::delete_unesco_site)
+        .service(resources::places::sanatoria::list_sanatoria)
+        .service(resources::places::sanatoria::get_sanatorium)
+        .service(resources::places::sanatoria::create_sanatorium)
+        .service(resources::places::sanatoria::update_sanatorium)
+        .service(resources::places::sanatoria::delete_sanatorium)
+        .service(resources::places::monuments::list_monuments)
+        .service(resources::places::monuments::get_monument)
+        .service(resources::places::monuments::create_monument)
+        .service(resources::places::monuments::update_monument)
+        .service(resources::places::monuments::delete_monument)
+        .service(resources::places::souvenirs::list_souvenirs)
+        .service(resources::places::souvenirs::get_souvenir)
+        .service(resources::places::souvenirs::create_souvenir)
+        .service(resources::places::souvenirs::update_souvenir)
+        .service(resources::places::souvenirs::delete_souvenir)
+        .service(resources::places::nearby::nearby)
+        .service(resources::events::list_events)
+        .service(resources::events::calendar::event_calendar)
+        .service(resources::events::ics::events_ics)
+        .service(resources::events::get_event)
+        .service(resources::events::write::create_event)
+        .service(resources::events::write::update_event)
+        .service(resources::events::write::delete_event)
+        .service(resources::sections::write::create_section)
+        .service(resources::sections::write::update_section)
+        .service(resources::sections::write::delete_section)
+        .service(resources::search::search_all)
+        .service(media::handlers::upload_media)
+        .service(media::handlers::list_media)
+        .service(media::handlers::get_media)
+        .service(media::handlers::update_media)
+        .service(media::handlers::delete_media)
+        .service(editorial::changes::changes_feed)
+        .service(admin::list_api_keys)
+        .service(admin::create_api_key)
+        .service(admin::revoke_api_key)
+        .service(transfer::http::export)
+        .service(transfer::http::import)
+        .service(webhooks::api::list_webhooks)
+        .service(webhooks::api::create_webhook)
+        .service(webhooks::api::delete_webhook)
+        .service(webhooks::api::list_deliveries);
 }
 
 /// The OpenAPI document, built from the routes without a database.

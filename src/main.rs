@@ -168,7 +168,7 @@ fn main() -> ExitCode {
             let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
                 .map_err(|e| e.to_string())?;
             let indexed =
-                belportal::content::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
+                belportal::resources::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
             db::analyze(&mut conn).map_err(|e| e.to_string())?;
             println!("generated {a} article(s) and {p} place(s); {indexed} search document(s)");
             Ok(())
@@ -193,7 +193,7 @@ fn transfer_conn(config: &Config) -> Result<db::AnyConnection, String> {
     Ok(conn)
 }
 
-fn transfer_ctx(config: Config) -> belportal::write::SaveCtx {
+fn transfer_ctx(config: Config) -> belportal::editorial::SaveCtx {
     let caches = belportal::cache::Caches::new(0);
     belportal::transfer::transfer_ctx(std::sync::Arc::new(config), caches, None)
 }
@@ -294,7 +294,7 @@ fn serve(config: Config) -> Result<(), String> {
             }
         }
         let started = std::time::Instant::now();
-        let n = belportal::content::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
+        let n = belportal::resources::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
         if n > 0 {
             tracing::info!(
                 documents = n,

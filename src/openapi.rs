@@ -25,7 +25,7 @@ use utoipa::OpenApi;
         crate::error::Problem,
         crate::error::FieldError,
         crate::error::UsedBy,
-        crate::content::vocab::RegionSlug,
+        crate::resources::vocab::RegionSlug,
     )),
     modifiers(&SecurityAddon)
 )]

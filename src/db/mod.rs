@@ -230,3 +230,17 @@ pub fn is_sqlite(conn: &AnyConnection) -> bool {
 pub fn is_unavailable(e: &AppError) -> bool {
     matches!(e, AppError::Unavailable(_))
 }
+
+/// Narrows a boxed query on a content table to what `vis` may see.
+#[macro_export]
+macro_rules! filter_visibility {
+    ($q:expr, $t:ident, $vis:expr, $now:expr) => {
+        match $vis {
+            $crate::domain::Visibility::Public => $q
+                .filter($t::status.eq("published"))
+                .filter($t::published_at.le($now)),
+            $crate::domain::Visibility::Status(s) => $q.filter($t::status.eq(s.as_str())),
+            $crate::domain::Visibility::Any => $q,
+        }
+    };
+}

@@ -7,12 +7,12 @@ use chrono_tz::Europe::Minsk;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::content::regions::Location;
-use crate::content::Image;
 use crate::db::schema::{event_tags, events};
 use crate::db::{self, AnyConnection};
+use crate::domain::Image;
 use crate::error::{AppError, AppResult};
 use crate::http::params::{minsk_day, minsk_day_start};
+use crate::resources::regions::Location;
 
 #[derive(Debug, Deserialize)]
 struct VenueSeed {
@@ -149,7 +149,7 @@ pub fn load_demo_events(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResu
                 slug: s.slug.clone(),
                 title: s.title.clone(),
                 summary: s.summary.clone(),
-                description_html: crate::write::sanitize_html(&s.description_html),
+                description_html: crate::editorial::sanitize_html(&s.description_html),
                 category: s.category.clone(),
                 starts_at,
                 ends_at,

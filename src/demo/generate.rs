@@ -189,9 +189,9 @@ const REGIONS: [&str; 7] = [
 /// Adds `n` published English places of the four geo kinds, spread uniformly
 /// over Belarus' bounding box, in batches.
 pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
-    use crate::content::places::Kind;
     use crate::db::schema::{place_terms, places};
     use crate::demo::places::NewPlace;
+    use crate::resources::places::Kind;
     super::ensure_reference_data(conn)?;
     let now = db::now();
     let mut rng = Rng(seed ^ 0x005e_ed91_ace5);

@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 
 use diesel::prelude::*;
 
-use crate::content::Image;
 use crate::db::schema::{articles, events, media, places};
 use crate::db::{self, AnyConnection};
+use crate::domain::Image;
 use crate::error::{AppError, AppResult};
 use crate::media::process::{process_pixels, render_placeholder, Format, Processed, PLACEHOLDERS};
 use crate::media::storage::MediaStore;

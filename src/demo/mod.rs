@@ -11,9 +11,9 @@ use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::content::{reading_time_minutes, Image};
 use crate::db::schema::{article_tags, articles, region_names, regions, sections};
 use crate::db::{self, AnyConnection};
+use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
 
 /// slug, lat, lon, [(locale, name, capital)]
@@ -303,7 +303,7 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
                 title: s.title.clone(),
                 lead: s.lead.clone(),
                 // Stored as the write API stores it, so an export re-imports unchanged.
-                body_html: crate::write::sanitize_html(&s.body_html),
+                body_html: crate::editorial::sanitize_html(&s.body_html),
                 dateline: s.dateline.clone(),
                 source: s.source.clone(),
                 author: s.author.clone(),
@@ -337,7 +337,7 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
     })?;
     if loaded > 0 {
         translations::load_demo_translations(conn)?;
-        crate::content::search::reindex_all(conn)?;
+        crate::resources::search::reindex_all(conn)?;
     }
     Ok(loaded)
 }

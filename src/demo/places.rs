@@ -4,16 +4,16 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::content::places::monuments::MonumentDetails;
-use crate::content::places::sanatoria::{Price, SanatoriumDetails};
-use crate::content::places::tourist_sites::TouristDetails;
-use crate::content::places::unesco_sites::UnescoDetails;
-use crate::content::places::Kind;
-use crate::content::regions::Location;
-use crate::content::Image;
 use crate::db::schema::{place_terms, places};
 use crate::db::{self, AnyConnection};
+use crate::domain::Image;
 use crate::error::{AppError, AppResult};
+use crate::resources::places::monuments::MonumentDetails;
+use crate::resources::places::sanatoria::{Price, SanatoriumDetails};
+use crate::resources::places::tourist_sites::TouristDetails;
+use crate::resources::places::unesco_sites::UnescoDetails;
+use crate::resources::places::Kind;
+use crate::resources::regions::Location;
 
 #[derive(Debug, Deserialize)]
 struct Seed {
@@ -214,7 +214,7 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     slug: s.slug.clone(),
                     name: s.name.clone(),
                     summary: s.summary.clone(),
-                    description_html: crate::write::sanitize_html(&s.description_html),
+                    description_html: crate::editorial::sanitize_html(&s.description_html),
                     region: s.region.clone().or(s.origin_region.clone()),
                     locality: s.locality.clone(),
                     address: s.address.clone(),

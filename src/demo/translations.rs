@@ -10,15 +10,15 @@ use serde::Deserialize;
 use super::events::NewEvent;
 use super::places::{insert_place, NewPlace};
 use super::NewArticle;
-use crate::content::events::EventRow;
-use crate::content::places::PlaceRow;
-use crate::content::sections::SectionRow;
-use crate::content::{reading_time_minutes, Image};
 use crate::db::schema::{
     article_tags, articles, event_tags, events, place_terms, places, sections,
 };
 use crate::db::AnyConnection;
+use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
+use crate::resources::events::EventRow;
+use crate::resources::places::PlaceRow;
+use crate::resources::sections::SectionRow;
 
 #[derive(Deserialize)]
 struct SectionText {

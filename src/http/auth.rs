@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::db;
+use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::keys::{self, Caller, Role};
 use crate::AppState;
@@ -77,3 +78,21 @@ role_extractor!(
     "A caller with the `editor` or `admin` role."
 );
 role_extractor!(Admin, Role::Admin, "A caller with the `admin` role.");
+
+/// The visibility a request asks for with `status`: previews need an editor key.
+pub async fn visibility(
+    req: &actix_web::HttpRequest,
+    status: Option<&str>,
+) -> AppResult<Visibility> {
+    let Some(v) = status else {
+        return Ok(Visibility::Public);
+    };
+    let vis = Visibility::preview_value(v).ok_or_else(|| {
+        AppError::bad_param(
+            "status",
+            format!("unknown status `{v}`; allowed: draft, published, archived, any"),
+        )
+    })?;
+    require(req, Role::Editor).await?;
+    Ok(vis)
+}

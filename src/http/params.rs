@@ -331,6 +331,18 @@ impl ItemRef {
     }
 }
 
+/// The query of a content item endpoint: the locale, and an editor's preview.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContentItemQuery {
+    /// Locale in which a slug is looked up and the response is given.
+    pub lang: Option<String>,
+    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview items the public cannot see yet.
+    #[param(pattern = "^(draft|published|archived|any)$")]
+    pub status: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

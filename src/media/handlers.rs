@@ -12,12 +12,12 @@ use super::process::{self, ProcessError};
 use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
 use crate::db::schema::media;
 use crate::db::{self, like_pattern, lower};
+use crate::editorial::{check_if_match, parse_body, write_id, write_tx};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth::Editor;
 use crate::http::middleware::etag_for;
 use crate::http::params::{rfc3339_utc, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::write::{check_if_match, parse_body, write_id, write_tx};
 use crate::AppState;
 
 /// The `multipart/form-data` body of an upload.
@@ -349,7 +349,7 @@ pub async fn update_media(
                     .map_err(|e| AppError::Internal(format!("serialize media: {e}")))?;
                 check_if_match(if_match.as_deref(), &etag_for(&bytes))?;
             }
-            crate::write::body::check_patch_keys::<MediaWrite>(&patch, READ_ONLY)?;
+            crate::editorial::body::check_patch_keys::<MediaWrite>(&patch, READ_ONLY)?;
             let mut base = Map::new();
             base.insert("alt".into(), Value::String(before.alt.clone()));
             for (k, v) in [("caption", &before.caption), ("credit", &before.credit)] {

@@ -16,9 +16,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::content::utc;
 use crate::db::schema::{media, media_variants};
 use crate::db::AnyConnection;
+use crate::domain::utc;
 use crate::error::{AppError, AppResult};
 pub use belportal_imaging as process;
 use process::Processed;
@@ -171,7 +171,7 @@ impl MediaText {
         caption: Option<String>,
         credit: Option<String>,
     ) -> AppResult<MediaText> {
-        let mut e = crate::write::FieldErrors::default();
+        let mut e = crate::editorial::FieldErrors::default();
         let alt = alt.map(|a| a.trim().to_string()).unwrap_or_default();
         if alt.chars().count() > 500 {
             e.add("alt", "must be at most 500 characters");

@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use super::{with_resource, ItemType, ORDER};
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::AnyConnection;
+use crate::editorial::{Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::params::rfc3339_utc;
-use crate::write::{Resource, SaveCtx};
 
 /// Items read and rendered per query round.
 pub const CHUNK: i64 = 1000;

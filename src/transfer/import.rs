@@ -14,10 +14,10 @@ use super::media::{import_media_line, MediaMap, Outcome};
 use super::pending::Pending;
 use super::{find_id, set_times, stored_meta, stored_meta_and_due, with_resource, ItemType};
 use crate::db::{truncate_micros, AnyConnection};
+use crate::editorial::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::storage::MediaStore;
 use crate::webhooks;
-use crate::write::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
 
 /// An import stops collecting errors after this many.
 const MAX_ERRORS: usize = 100;

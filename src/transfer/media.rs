@@ -20,12 +20,12 @@ use serde_json::{Map, Value};
 
 use crate::db::schema::{media, media_variants};
 use crate::db::AnyConnection;
+use crate::editorial::parse_body;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::params::rfc3339_utc;
 use crate::media::process::Format;
 use crate::media::storage::{is_valid_name, MediaStore};
 use crate::media::{MediaRow, MediaText};
-use crate::write::parse_body;
 
 /// The `type` of a media line.
 pub const TYPE: &str = "media";

@@ -17,12 +17,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::config::Config;
-use crate::content::places::Kind;
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::AnyConnection;
+use crate::editorial::{ItemMeta, SaveCtx};
 use crate::error::AppResult;
 use crate::keys::{Caller, Role};
-use crate::write::{ItemMeta, SaveCtx};
+use crate::resources::places::Kind;
 
 /// The `type` of an NDJSON line (the changes feed's type names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl ItemType {
 type MetaRow = (String, String, String, Option<NaiveDateTime>);
 
 fn public(status: &str, at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    crate::content::Visibility::Public.allows(status, at, now)
+    crate::domain::Visibility::Public.allows(status, at, now)
 }
 
 /// The id of the item of `t` with this locale and slug (the upsert key).
@@ -206,18 +206,18 @@ pub fn transfer_ctx(
 /// Runs `$body` with `$r` naming the `Resource` of item type `$t`.
 macro_rules! with_resource {
     ($t:expr, $r:ident => $body:expr) => {{
-        use crate::content::places::Kind as K;
-        use crate::content::places::{
+        use crate::resources::places::Kind as K;
+        use crate::resources::places::{
             monuments::Monuments, sanatoria::Sanatoria, souvenirs::Souvenirs,
             tourist_sites::TouristSites, unesco_sites::UnescoSites,
         };
         match $t {
             ItemType::Section => {
-                type $r = crate::content::sections::write::Sections;
+                type $r = crate::resources::sections::write::Sections;
                 $body
             }
             ItemType::Article => {
-                type $r = crate::content::articles::write::Articles;
+                type $r = crate::resources::articles::write::Articles;
                 $body
             }
             ItemType::Place(K::TouristSite) => {
@@ -241,7 +241,7 @@ macro_rules! with_resource {
                 $body
             }
             ItemType::Event => {
-                type $r = crate::content::events::write::Events;
+                type $r = crate::resources::events::write::Events;
                 $body
             }
         }

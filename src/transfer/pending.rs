@@ -9,10 +9,10 @@
 use chrono::NaiveDateTime;
 
 use crate::db::AnyConnection;
-use crate::error::AppResult;
-use crate::write::{
+use crate::editorial::{
     insert_changes, replace_schedules, Action, ItemMeta, NewChange, NewSchedule, SeqBlock,
 };
+use crate::error::AppResult;
 
 /// Saved items between two flushes of feed entries, usage and schedules.
 pub const CHUNK: usize = 1000;
@@ -125,6 +125,6 @@ impl Pending {
     pub fn finish(mut self, conn: &mut AnyConnection) -> AppResult<()> {
         self.flush(conn)?;
         self.seqs.finish(conn)?;
-        crate::content::search::reindex_many(conn, &self.search)
+        crate::resources::search::reindex_many(conn, &self.search)
     }
 }

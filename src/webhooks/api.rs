@@ -9,14 +9,14 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::EVENTS;
-use crate::content::utc;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{self, AnyConnection};
+use crate::domain::utc;
+use crate::editorial::{parse_body, write_id, FieldErrors};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::http::auth::Admin;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::write::{parse_body, write_id, FieldErrors};
 use crate::AppState;
 
 /// A webhook subscription (the secret is never shown).

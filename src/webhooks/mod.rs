@@ -17,11 +17,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::content::utc;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::AnyConnection;
+use crate::domain::utc;
+use crate::editorial::{Action, ItemMeta};
 use crate::error::{AppError, AppResult};
-use crate::write::{Action, ItemMeta};
 
 pub const EVENTS: [&str; 3] = ["published", "updated", "deleted"];
 

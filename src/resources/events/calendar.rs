@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{event_filter, filtered, EventRow, RawEventFilter, TIMEZONE};
-use crate::content::articles::days_of_month;
-use crate::content::vocab::{EventCategory, RegionSlug};
 use crate::db::schema::events;
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
 use crate::http::params::{minsk_day_start, parse_month};
 use crate::http::response;
+use crate::resources::articles::days_of_month;
+use crate::resources::vocab::{EventCategory, RegionSlug};
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]

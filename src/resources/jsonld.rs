@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::content::places::Kind;
+use crate::resources::places::Kind;
 
 pub const LD_JSON: &str = "application/ld+json";
 

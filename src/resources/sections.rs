@@ -10,10 +10,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{utc, Translation};
 use crate::cache::Caches;
 use crate::db::schema::sections;
 use crate::db::{self, AnyConnection};
+use crate::domain::{utc, Translation};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
 use crate::http::params::{ItemRef, ListParams, RawList};

@@ -394,7 +394,7 @@ pub async fn create<R: Resource>(
             let obj = body_object(body)?;
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
-            crate::content::search::reindex(conn, R::TYPE, id)?;
+            crate::resources::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
             let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
@@ -462,7 +462,7 @@ pub async fn update<R: Resource>(
             let merged = body_object(merged)?;
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
-            crate::content::search::reindex(conn, R::TYPE, id)?;
+            crate::resources::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
             let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;

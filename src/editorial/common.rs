@@ -7,9 +7,9 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use serde_json::{Map, Value};
 
 use super::{FieldErrors, SaveCtx};
-use crate::content::{ContentStatus, Image, ImageWrite};
 use crate::db::truncate_micros;
 use crate::db::AnyConnection;
+use crate::domain::{ContentStatus, Image, ImageWrite};
 use crate::error::AppResult;
 use crate::http::params::rfc3339_utc;
 use crate::media::MediaItem;

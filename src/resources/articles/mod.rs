@@ -12,19 +12,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::sections::{self, SectionRef, SectionRow};
-use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
-use crate::content::jsonld::{self, JsonLd};
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
+use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::locale::negotiate;
+use crate::http::params::ContentItemQuery;
 use crate::http::params::{
     day_range, is_slug, minsk_day, minsk_day_start, parse_month, rfc3339_utc, ItemRef, ListParams,
     RawList,
 };
 use crate::http::response::{self, ListBody, Page};
+use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -561,7 +562,7 @@ pub async fn list_articles(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let vis = Visibility::from_request(&req, q.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
     let params = ListParams::parse(
         RawList {
             limit: q.limit.as_deref(),
@@ -618,7 +619,7 @@ pub async fn get_article(
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
-    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
     let item = ItemRef::parse(&path)?;
     let loc = locale.clone();
     let caches = state.caches.clone();

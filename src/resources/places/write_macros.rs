@@ -31,9 +31,9 @@ macro_rules! place_write_body {
             pub address: Option<String>,
             /// WGS 84: `lat` -90..90, `lon` -180..180.
             pub location: Option<Location>,
-            pub image: Option<$crate::content::ImageWrite>,
+            pub image: Option<$crate::domain::ImageWrite>,
             /// Up to 50 images.
-            pub gallery: Option<Vec<$crate::content::ImageWrite>>,
+            pub gallery: Option<Vec<$crate::domain::ImageWrite>>,
             /// An absolute http(s) URL.
             pub website: Option<String>,
             /// Digits, spaces and `+ ( ) - .`, up to 50 characters.
@@ -50,8 +50,8 @@ macro_rules! place_write_body {
 
         impl $name {
             /// Moves the fields every located place has out of the body.
-            fn take_core(&mut self) -> $crate::content::places::write::CoreIn {
-                $crate::content::places::write::CoreIn {
+            fn take_core(&mut self) -> $crate::resources::places::write::CoreIn {
+                $crate::resources::places::write::CoreIn {
                     slug: self.slug.take(),
                     locale: self.locale.take(),
                     translation_of: self.translation_of.take(),
@@ -77,7 +77,7 @@ macro_rules! place_write_body {
     };
 }
 
-/// Defines a place kind's POST, PATCH and DELETE handlers on `$crate::write`'s
+/// Defines a place kind's POST, PATCH and DELETE handlers on `$crate::editorial`'s
 /// generic flows, with their OpenAPI descriptions. The invoking module imports
 /// actix-web's `post`, `patch` and `delete` and `Problem`.
 macro_rules! place_write_handlers {
@@ -110,7 +110,7 @@ macro_rules! place_write_handlers {
             editor: $crate::http::auth::Editor,
             body: actix_web::web::Json<serde_json::Value>,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::write::create::<$res>(&req, &state, editor.0, body.into_inner()).await
+            $crate::editorial::create::<$res>(&req, &state, editor.0, body.into_inner()).await
         }
 
         #[utoipa::path(
@@ -139,7 +139,7 @@ macro_rules! place_write_handlers {
             path: actix_web::web::Path<String>,
             body: actix_web::web::Json<serde_json::Value>,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::write::update::<$res>(&req, &state, editor.0, &path, body.into_inner()).await
+            $crate::editorial::update::<$res>(&req, &state, editor.0, &path, body.into_inner()).await
         }
 
         #[utoipa::path(
@@ -163,7 +163,7 @@ macro_rules! place_write_handlers {
             editor: $crate::http::auth::Editor,
             path: actix_web::web::Path<String>,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::write::delete::<$res>(&req, &state, editor.0, &path).await
+            $crate::editorial::delete::<$res>(&req, &state, editor.0, &path).await
         }
     };
 }

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{event_filter, filtered, minsk_day_or_date, EventRow, RawEventFilter, TIMEZONE};
-use crate::content::vocab::{EventCategory, RegionSlug};
 use crate::db;
 use crate::db::schema::events;
 use crate::error::{AppResult, Problem};
 use crate::geo::haversine_km;
 use crate::http::locale::negotiate;
+use crate::resources::vocab::{EventCategory, RegionSlug};
 use crate::AppState;
 
 /// At most this many events go into one feed.

@@ -7,14 +7,15 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
-use crate::content::jsonld::JsonLd;
-use crate::content::regions::Location;
-use crate::content::vocab::{RegionSlug, TouristCategory};
-use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::AnyConnection;
+use crate::domain::ContentStatus;
+use crate::editorial::{Representation, Resource, SaveCtx};
 use crate::error::{AppResult, Problem};
+use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::write::{Representation, Resource, SaveCtx};
+use crate::resources::jsonld::JsonLd;
+use crate::resources::regions::Location;
+use crate::resources::vocab::{RegionSlug, TouristCategory};
 use crate::AppState;
 
 /// Kind fields kept in `details`.
@@ -80,7 +81,7 @@ pub async fn list_tourist_sites(
     query: web::Query<TouristSiteListQuery>,
 ) -> AppResult<HttpResponse> {
     let category = query.category.clone();
-    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,

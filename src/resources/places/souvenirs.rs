@@ -9,14 +9,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, CoreIn, KindFields};
 use super::{run_item, run_list, Ctx, Kind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
-use crate::content::jsonld::JsonLd;
-use crate::content::vocab::{RegionSlug, SouvenirCategory};
-use crate::content::{ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::db::AnyConnection;
+use crate::domain::{ContentStatus, Image, Translation};
+use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::params::ContentItemQuery;
 use crate::http::params::RawList;
 use crate::http::response::ListBody;
-use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::resources::jsonld::JsonLd;
+use crate::resources::vocab::{RegionSlug, SouvenirCategory};
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -141,7 +142,7 @@ pub async fn list_souvenirs(
     query: web::Query<SouvenirListQuery>,
 ) -> AppResult<HttpResponse> {
     let (category, material) = (query.category.clone(), query.material.clone());
-    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,
@@ -211,7 +212,7 @@ pub struct SouvenirWrite {
     pub materials: Option<Vec<String>>,
     /// Region slug of the region the craft or product comes from.
     pub origin_region: Option<RegionSlug>,
-    pub image: Option<crate::content::ImageWrite>,
+    pub image: Option<crate::domain::ImageWrite>,
     /// Slugs, at most 50.
     pub tags: Option<Vec<String>>,
     /// `draft` (default), `published` or `archived`.

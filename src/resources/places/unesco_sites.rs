@@ -9,15 +9,16 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, TouristSiteRef};
-use crate::content::jsonld::JsonLd;
-use crate::content::regions::Location;
-use crate::content::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
-use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
+use crate::domain::{ContentStatus, Visibility};
+use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppResult, Problem};
+use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::resources::jsonld::JsonLd;
+use crate::resources::regions::Location;
+use crate::resources::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
 
 /// Kind fields kept in `details`.
@@ -121,7 +122,7 @@ pub async fn list_unesco_sites(
     // The two value sets of `status` are disjoint: a preview, or a listing status.
     let (vis, status) = match query.status.as_deref() {
         Some(s) if Visibility::preview_value(s).is_some() => {
-            (Visibility::from_request(&req, Some(s)).await?, None)
+            (crate::http::auth::visibility(&req, Some(s)).await?, None)
         }
         other => (Visibility::Public, other.map(str::to_string)),
     };

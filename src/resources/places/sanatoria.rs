@@ -7,14 +7,15 @@ use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
 use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
-use crate::content::jsonld::JsonLd;
-use crate::content::regions::Location;
-use crate::content::vocab::{MedicalProfile, RegionSlug, Treatment};
-use crate::content::{ContentItemQuery, ContentStatus, Visibility};
 use crate::db::AnyConnection;
+use crate::domain::ContentStatus;
+use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppResult, Problem};
+use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::write::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::resources::jsonld::JsonLd;
+use crate::resources::regions::Location;
+use crate::resources::vocab::{MedicalProfile, RegionSlug, Treatment};
 use crate::AppState;
 
 /// A price in a currency (ISO 4217).
@@ -106,7 +107,7 @@ pub async fn list_sanatoria(
     query: web::Query<SanatoriumListQuery>,
 ) -> AppResult<HttpResponse> {
     let (profile, treatment) = (query.profile.clone(), query.treatment.clone());
-    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
     run_list(
         &req,
         &state,

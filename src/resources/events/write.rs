@@ -8,15 +8,17 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{context, find_event, minsk_time, Event, EventRow};
-use crate::content::vocab::{EventCategory, EventStatus, RegionSlug};
-use crate::content::{ContentStatus, ImageWrite, Visibility};
 use crate::db::schema::{event_tags, events};
 use crate::db::{truncate_micros, AnyConnection};
+use crate::domain::{ContentStatus, ImageWrite, Visibility};
+use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::{
+    self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
+};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth::Editor;
 use crate::http::params::{minsk_day_start, ItemRef};
-use crate::write::common::{self, translation_group, Fields};
-use crate::write::{self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::resources::vocab::{EventCategory, EventStatus, RegionSlug};
 use crate::AppState;
 
 /// Where an event takes place. Every field is optional.
@@ -455,7 +457,7 @@ pub async fn create_event(
     editor: Editor,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::create::<Events>(&req, &state, editor.0, body.into_inner()).await
+    editorial::create::<Events>(&req, &state, editor.0, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -484,7 +486,7 @@ pub async fn update_event(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::update::<Events>(&req, &state, editor.0, &path, body.into_inner()).await
+    editorial::update::<Events>(&req, &state, editor.0, &path, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -508,7 +510,7 @@ pub async fn delete_event(
     editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    write::delete::<Events>(&req, &state, editor.0, &path).await
+    editorial::delete::<Events>(&req, &state, editor.0, &path).await
 }
 
 #[cfg(test)]

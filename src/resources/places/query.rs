@@ -9,10 +9,10 @@ use diesel::prelude::*;
 
 use super::{Kind, PlaceRow};
 use crate::cache::Caches;
-use crate::content::Visibility;
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{AnyConnection, MultiBackend};
+use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
 use crate::http::params::{ItemRef, ListParams, Paging};

@@ -10,13 +10,13 @@ use utoipa::ToSchema;
 
 use super::{unesco_sites, Kind};
 use crate::cache::Caches;
-use crate::content::articles::is_visible;
-use crate::content::regions::{load_regions, Location, Region};
-use crate::content::{siblings, utc, ContentStatus, Image, Translation};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
+use crate::domain::{siblings, utc, ContentStatus, Image, Translation};
 use crate::error::AppResult;
 use crate::geo::Point;
+use crate::resources::articles::is_visible;
+use crate::resources::regions::{load_regions, Location, Region};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = places)]

@@ -12,10 +12,10 @@ use utoipa::ToSchema;
 use super::{load_fresh, subtree_ids, to_api, Section, SectionRow};
 use crate::db::schema::{articles, sections};
 use crate::db::AnyConnection;
+use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth::Editor;
-use crate::write::common::{self, translation_group, Fields};
-use crate::write::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// The body of section writes. Every field is optional in a PATCH (a merge
@@ -282,7 +282,7 @@ pub async fn create_section(
     editor: Editor,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::create::<Sections>(&req, &state, editor.0, body.into_inner()).await
+    editorial::create::<Sections>(&req, &state, editor.0, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -311,7 +311,7 @@ pub async fn update_section(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::update::<Sections>(&req, &state, editor.0, &path, body.into_inner()).await
+    editorial::update::<Sections>(&req, &state, editor.0, &path, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -336,7 +336,7 @@ pub async fn delete_section(
     editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    write::delete::<Sections>(&req, &state, editor.0, &path).await
+    editorial::delete::<Sections>(&req, &state, editor.0, &path).await
 }
 
 #[cfg(test)]

@@ -8,15 +8,17 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{find_article, Article};
-use crate::content::{reading_time_minutes, utc, ContentStatus, ImageWrite, Visibility};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
+use crate::domain::{reading_time_minutes, utc, ContentStatus, ImageWrite, Visibility};
+use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::{
+    self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
+};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth::Editor;
 use crate::http::params::{ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
-use crate::write::common::{self, translation_group, Fields};
-use crate::write::{self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::AppState;
 
 /// The body of article writes. Every field is optional in a PATCH (a merge
@@ -366,7 +368,7 @@ pub async fn create_article(
     editor: Editor,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::create::<Articles>(&req, &state, editor.0, body.into_inner()).await
+    editorial::create::<Articles>(&req, &state, editor.0, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -395,7 +397,7 @@ pub async fn update_article(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    write::update::<Articles>(&req, &state, editor.0, &path, body.into_inner()).await
+    editorial::update::<Articles>(&req, &state, editor.0, &path, body.into_inner()).await
 }
 
 #[utoipa::path(
@@ -419,7 +421,7 @@ pub async fn delete_article(
     editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    write::delete::<Articles>(&req, &state, editor.0, &path).await
+    editorial::delete::<Articles>(&req, &state, editor.0, &path).await
 }
 
 /// One saved version of an article.
@@ -467,7 +469,7 @@ pub async fn list_article_revisions(
     path: web::Path<String>,
     query: web::Query<RevisionQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = write::write_id(&path)?;
+    let id = editorial::write_id(&path)?;
     let params = ListParams::parse(
         RawList {
             limit: query.limit.as_deref(),

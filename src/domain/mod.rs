@@ -1,14 +1,5 @@
-//! One module per resource: its diesel model, API types, queries and handlers.
-
-pub mod articles;
-pub mod events;
-pub mod feeds;
-pub mod jsonld;
-pub mod places;
-pub mod regions;
-pub mod search;
-pub mod sections;
-pub mod vocab;
+//! The content domain shared by every resource: images, translations, publication
+//! status and visibility, UTC instants. No actix and no diesel here.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -172,24 +163,6 @@ impl Visibility {
         }
     }
 
-    /// The visibility a request asks for with `status`: previews need an editor key.
-    pub async fn from_request(
-        req: &actix_web::HttpRequest,
-        status: Option<&str>,
-    ) -> crate::error::AppResult<Visibility> {
-        let Some(v) = status else {
-            return Ok(Visibility::Public);
-        };
-        let vis = Visibility::preview_value(v).ok_or_else(|| {
-            crate::error::AppError::bad_param(
-                "status",
-                format!("unknown status `{v}`; allowed: draft, published, archived, any"),
-            )
-        })?;
-        crate::http::auth::require(req, crate::keys::Role::Editor).await?;
-        Ok(vis)
-    }
-
     pub fn cache_tag(self) -> &'static str {
         match self {
             Visibility::Public => "public",
@@ -197,32 +170,6 @@ impl Visibility {
             Visibility::Any => "any",
         }
     }
-}
-
-/// The query of a content item endpoint: the locale, and an editor's preview.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ContentItemQuery {
-    /// Locale in which a slug is looked up and the response is given.
-    pub lang: Option<String>,
-    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview items the public cannot see yet.
-    #[param(pattern = "^(draft|published|archived|any)$")]
-    pub status: Option<String>,
-}
-
-/// Narrows a boxed query on a content table to what `vis` may see.
-#[macro_export]
-macro_rules! filter_visibility {
-    ($q:expr, $t:ident, $vis:expr, $now:expr) => {
-        match $vis {
-            $crate::content::Visibility::Public => $q
-                .filter($t::status.eq("published"))
-                .filter($t::published_at.le($now)),
-            $crate::content::Visibility::Status(s) => $q.filter($t::status.eq(s.as_str())),
-            $crate::content::Visibility::Any => $q,
-        }
-    };
 }
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -265,76 +212,6 @@ pub fn siblings(
         .collect();
     v.sort_by(|a, b| a.locale.cmp(&b.locale));
     v
-}
-
-/// Registers every content route under `/v1`. Order matters: fixed paths such as
-/// `/articles/calendar` come before `/articles/{id}`.
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(regions::list_regions)
-        .service(regions::get_region)
-        .service(sections::list_sections)
-        .service(sections::get_section)
-        .service(articles::list_articles)
-        .service(articles::article_calendar)
-        .service(feeds::atom_feed)
-        .service(feeds::rss_feed)
-        .service(articles::get_article)
-        .service(articles::write::create_article)
-        .service(articles::write::update_article)
-        .service(articles::write::delete_article)
-        .service(articles::write::list_article_revisions)
-        .service(places::tourist_sites::list_tourist_sites)
-        .service(places::tourist_sites::get_tourist_site)
-        .service(places::tourist_sites::create_tourist_site)
-        .service(places::tourist_sites::update_tourist_site)
-        .service(places::tourist_sites::delete_tourist_site)
-        .service(places::unesco_sites::list_unesco_sites)
-        .service(places::unesco_sites::get_unesco_site)
-        .service(places::unesco_sites::create_unesco_site)
-        .service(places::unesco_sites::update_unesco_site)
-        .service(places::unesco_sites::delete_unesco_site)
-        .service(places::sanatoria::list_sanatoria)
-        .service(places::sanatoria::get_sanatorium)
-        .service(places::sanatoria::create_sanatorium)
-        .service(places::sanatoria::update_sanatorium)
-        .service(places::sanatoria::delete_sanatorium)
-        .service(places::monuments::list_monuments)
-        .service(places::monuments::get_monument)
-        .service(places::monuments::create_monument)
-        .service(places::monuments::update_monument)
-        .service(places::monuments::delete_monument)
-        .service(places::souvenirs::list_souvenirs)
-        .service(places::souvenirs::get_souvenir)
-        .service(places::souvenirs::create_souvenir)
-        .service(places::souvenirs::update_souvenir)
-        .service(places::souvenirs::delete_souvenir)
-        .service(places::nearby::nearby)
-        .service(events::list_events)
-        .service(events::calendar::event_calendar)
-        .service(events::ics::events_ics)
-        .service(events::get_event)
-        .service(events::write::create_event)
-        .service(events::write::update_event)
-        .service(events::write::delete_event)
-        .service(sections::write::create_section)
-        .service(sections::write::update_section)
-        .service(sections::write::delete_section)
-        .service(search::search_all)
-        .service(crate::media::handlers::upload_media)
-        .service(crate::media::handlers::list_media)
-        .service(crate::media::handlers::get_media)
-        .service(crate::media::handlers::update_media)
-        .service(crate::media::handlers::delete_media)
-        .service(crate::write::changes::changes_feed)
-        .service(crate::admin::list_api_keys)
-        .service(crate::admin::create_api_key)
-        .service(crate::admin::revoke_api_key)
-        .service(crate::transfer::http::export)
-        .service(crate::transfer::http::import)
-        .service(crate::webhooks::api::list_webhooks)
-        .service(crate::webhooks::api::create_webhook)
-        .service(crate::webhooks::api::delete_webhook)
-        .service(crate::webhooks::api::list_deliveries);
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ macro_rules! place_list_query {
             #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
             pub updated_since: Option<String>,
             /// Region slug.
-            #[param(value_type = Option<crate::content::vocab::RegionSlug>)]
+            #[param(value_type = Option<crate::resources::vocab::RegionSlug>)]
             pub region: Option<String>,
             /// Tag slug.
             pub tag: Option<String>,
@@ -50,7 +50,7 @@ macro_rules! place_list_query {
             $($(#[$m])* pub $field: Option<String>,)*
         }
 
-        impl $crate::content::places::PlaceQuery for $name {
+        impl $crate::resources::places::PlaceQuery for $name {
             fn raw(&self) -> $crate::http::params::RawList<'_> {
                 $crate::http::params::RawList {
                     limit: self.limit.as_deref(),
@@ -61,8 +61,8 @@ macro_rules! place_list_query {
                     updated_since: self.updated_since.as_deref(),
                 }
             }
-            fn raw_filter(&self) -> $crate::content::places::RawPlaceFilter<'_> {
-                $crate::content::places::RawPlaceFilter {
+            fn raw_filter(&self) -> $crate::resources::places::RawPlaceFilter<'_> {
+                $crate::resources::places::RawPlaceFilter {
                     region: self.region.as_deref(),
                     tag: self.tag.as_deref(),
                     near: self.near.as_deref(),

@@ -9,8 +9,8 @@ use super::{
     context, find_place, geojson, list_places, Ctx, Kind, PlaceFilter, PlaceRow, DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
 };
-use crate::content::Visibility;
 use crate::db;
+use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::geo::{BBox, Point};
 use crate::http::locale::negotiate;
@@ -114,7 +114,7 @@ pub fn apply_common(
     raw: &RawPlaceFilter<'_>,
     params: &ListParams,
 ) -> AppResult<()> {
-    use crate::content::vocab::RegionSlug;
+    use crate::resources::vocab::RegionSlug;
     if let Some(r) = raw.region {
         f.region = Some(RegionSlug::parse_param("region", r)?.to_string());
     }
@@ -244,7 +244,7 @@ pub async fn run_item<T, F>(
     state: &AppState,
     kind: Kind,
     id: &str,
-    query: &crate::content::ContentItemQuery,
+    query: &crate::http::params::ContentItemQuery,
     shape: F,
 ) -> AppResult<HttpResponse>
 where
@@ -252,7 +252,7 @@ where
     F: Fn(&PlaceRow, &Ctx) -> T + Send + 'static,
 {
     let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
-    let vis = Visibility::from_request(req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
     let item = ItemRef::parse(id)?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
@@ -271,8 +271,8 @@ where
         Ok((shape(&row, &ctx), row.locale.clone()))
     })
     .await?;
-    if crate::content::jsonld::wanted(req) {
-        use crate::content::jsonld;
+    if crate::resources::jsonld::wanted(req) {
+        use crate::resources::jsonld;
         let v = serde_json::to_value(&body)
             .map_err(|e| crate::error::AppError::Internal(format!("place: {e}")))?;
         let doc = jsonld::place(kind, &v, &jsonld::base_url(req));

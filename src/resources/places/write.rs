@@ -12,16 +12,16 @@ use serde::Serialize;
 
 use super::unesco_sites::UnescoDetails;
 use super::{context, find_place, Ctx, Kind, PlaceRow};
-use crate::content::regions::Location;
-use crate::content::vocab::RegionSlug;
-use crate::content::{ContentStatus, Image, ImageWrite, Visibility};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
+use crate::domain::{ContentStatus, Image, ImageWrite, Visibility};
+use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::geo::Point;
 use crate::http::params::ItemRef;
-use crate::write::common::{self, translation_group, Fields};
-use crate::write::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
+use crate::resources::regions::Location;
+use crate::resources::vocab::RegionSlug;
 
 /// Fields of every place read shape that a write may not set.
 pub const READ_ONLY: &[&str] = &[

@@ -20,17 +20,18 @@ use super::places::{
 };
 use super::regions::{Location, Region};
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
-use super::{siblings, utc, ContentItemQuery, ContentStatus, Image, Translation, Visibility};
 use crate::cache::Caches;
-use crate::content::jsonld::{self, JsonLd};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
+use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult, Problem};
 use crate::geo::{haversine_km, Point};
 use crate::http::locale::negotiate;
+use crate::http::params::ContentItemQuery;
 use crate::http::params::{day_range, minsk_day, rfc3339_utc, ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
+use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
 pub const TIMEZONE: &str = "Europe/Minsk";
@@ -626,7 +627,7 @@ pub async fn list_events(
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
     let mut f = event_filter(q.raw_filter(), &locale)?;
-    f.vis = Visibility::from_request(&req, q.status.as_deref()).await?;
+    f.vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
     let mut sorts = vec!["starts_at", "title"];
     if f.geo.near.is_some() {
         sorts.push("distance");
@@ -701,7 +702,7 @@ pub async fn get_event(
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
-    let vis = Visibility::from_request(&req, query.status.as_deref()).await?;
+    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
     let item = ItemRef::parse(&path)?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ItemMeta;
-use crate::content::utc;
 use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
+use crate::domain::utc;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::auth;
 use crate::http::response::{self, ListLinks};
