@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::db;
 use crate::editorial::{parse_body, write_id};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::http::auth::Admin;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
@@ -17,8 +17,6 @@ use crate::AppState;
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Every key, revoked ones included (never the secrets)", body = ListBody<ApiKey>),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/api-keys")]
@@ -55,9 +53,7 @@ pub async fn list_api_keys(
     security(("api_key" = [])),
     responses(
         (status = 201, description = "The new key; `key` is shown only in this response", body = CreatedApiKey),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or bad name or role", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or bad name or role"),
     )
 )]
 #[post("/admin/api-keys")]
@@ -108,9 +104,7 @@ pub async fn create_api_key(
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Revoked; requests with the key fail from now on"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such key"),
     )
 )]
 #[delete("/admin/api-keys/{id}")]

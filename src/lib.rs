@@ -14,6 +14,7 @@ pub mod keys;
 pub mod media;
 pub mod openapi;
 pub mod ops;
+pub mod resource;
 pub mod resources;
 pub mod transfer;
 pub mod webhooks;
@@ -156,7 +157,8 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The OpenAPI document, built from the routes without a database.
 pub fn openapi_spec() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    let (_, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    openapi::declare_errors(&mut api);
     api
 }
 
@@ -224,7 +226,8 @@ pub fn build_app(
     let _ = metrics
         .registry
         .register(Box::new(state.caches.response_results.clone()));
-    let (app, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    let (app, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    openapi::declare_errors(&mut api);
     let table = web::Data::new(RouteTable::from_openapi(&api));
     app.app_data(state)
         .app_data(settings)

@@ -51,3 +51,61 @@ impl utoipa::Modify for SecurityAddon {
         );
     }
 }
+
+/// Declares the error responses once for every operation: `4XX` and `5XX` answer
+/// with RFC 9457 problem details, and every error status an operation names for a
+/// client to handle (404, 409, 412, 422, ...) carries the same problem+json body,
+/// so an annotation only says which status and why.
+pub fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let class = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", problem())
+            .build()
+    };
+    let components = api.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "ClientError".into(),
+        class("Client error (bad parameter or body, missing or bad key, unknown item, ...): a problem+json whose `detail` says what to change").into(),
+    );
+    components.responses.insert(
+        "ServerError".into(),
+        class("Server error or the database unavailable (503 with `Retry-After`): a problem+json that leaks no internals").into(),
+    );
+    for item in api.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let is_error = status.starts_with('4') || status.starts_with('5');
+                if let (true, RefOr::T(r)) = (is_error, response) {
+                    if r.content.is_empty() {
+                        r.content
+                            .insert("application/problem+json".into(), problem().into());
+                    }
+                }
+            }
+            let classes = [("4XX", "ClientError"), ("5XX", "ServerError")];
+            for (status, name) in classes {
+                op.responses.responses.insert(
+                    status.into(),
+                    RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))),
+                );
+            }
+        }
+    }
+}

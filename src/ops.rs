@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -37,7 +37,6 @@ pub async fn healthz() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "The database is reachable", body = Health),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The `belportal keys` commands, run as the real binary against a temporary SQLite file.
 
 use std::process::Command;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The HTTP conventions every route follows: problem+json errors, caching,
 //! compression, CORS, request ids, operations endpoints.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The events calendar through HTTP: Minsk-time presentation, day-range overlap,
 //! month boundaries, near-midnight events, all-day events and the ICS feed.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The editorial write API for events: round trips, all-day normalization,
 //! per-field validation, concurrency, publication previews and the changes feed.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The benchmark data generator is deterministic: the same seed gives the same rows.
 
 use belportal::db::{self, Backend};

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! NDJSON export and import: exact round trips, all-or-nothing imports with a
 //! report that names line and field, upserts, and the CLI backup and restore.
 

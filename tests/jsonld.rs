@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! `Accept: application/ld+json` on content items: the schema.org form, with
 //! its own content type and ETag.
 

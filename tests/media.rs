@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The media library through HTTP: uploads of each format with their variants,
 //! refusals of bad files, EXIF stripping, file serving headers, and references
 //! from content that keep a used image from being deleted.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The news API through HTTP: lists, filters, pagination, items, calendar, feeds.
 
 mod common;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The checked-in spec equals the generated one. `UPDATE_OPENAPI=1 cargo test --test openapi`
 //! (or `belportal openapi --output openapi/openapi.json`) rewrites it.
 
@@ -36,10 +37,29 @@ fn spec_is_openapi_3_1_and_documents_every_route_with_problem_errors() {
         let op = &spec["paths"][path]["get"];
         assert!(op.is_object(), "{path} is documented");
         for (code, resp) in op["responses"].as_object().unwrap() {
+            let resp = resolve(&spec, resp);
             assert!(
                 resp["description"].is_string(),
                 "{path} {code} has a description"
             );
+        }
+    }
+    // Every operation declares its error classes, and every error it names is a problem.
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for class in ["4XX", "5XX"] {
+                assert!(responses.contains_key(class), "{method} {path} has {class}");
+            }
+            for (code, resp) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let resp = resolve(&spec, resp);
+                    assert!(
+                        resp["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {code} is a problem+json"
+                    );
+                }
+            }
         }
     }
     let list_params: Vec<&str> = spec["paths"]["/v1/articles"]["get"]["parameters"]
@@ -112,12 +132,28 @@ fn every_schema_reference_resolves() {
     walk(&spec, &mut refs);
     assert!(!refs.is_empty());
     for r in refs {
-        let name = r
-            .strip_prefix("#/components/schemas/")
+        let (kind, name) = r
+            .strip_prefix("#/components/")
+            .and_then(|rest| rest.split_once('/'))
             .unwrap_or_else(|| panic!("unexpected ref {r}"));
         assert!(
-            spec["components"]["schemas"][name].is_object(),
+            matches!(kind, "schemas" | "responses"),
+            "unexpected ref {r}"
+        );
+        assert!(
+            spec["components"][kind][name].is_object(),
             "{r} does not resolve"
         );
+    }
+}
+
+/// A response, or the shared response a `$ref` names.
+fn resolve<'a>(spec: &'a serde_json::Value, resp: &'a serde_json::Value) -> &'a serde_json::Value {
+    match resp["$ref"].as_str() {
+        Some(r) => {
+            let name = r.strip_prefix("#/components/responses/").unwrap();
+            &spec["components"]["responses"][name]
+        }
+        None => resp,
     }
 }

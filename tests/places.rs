@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! Places through HTTP: the five collections, vocabulary filters, geo search
 //! checked against independently computed distances, GeoJSON and /v1/nearby.
 

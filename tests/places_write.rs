@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The editorial write API of the five place collections: kind fields round
 //! trips, per-field validation, conflicts, If-Match, publication previews, the
 //! geo cell, the UNESCO → tourist site reference, translations and the changes feed.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! Full-text search and multilingual reads: ranking, highlighting, stemming,
 //! locale negotiation, translation links, hostile queries, and the index kept
 //! current by writes.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The editorial write API for sections: the tree per locale, cycles, deletes
 //! guarded by the content that uses a section, and the changes feed.
 

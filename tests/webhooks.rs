@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! Webhooks: registration, signed deliveries after commit, retries with backoff,
 //! slow receivers that never slow a write, and deliveries that survive a restart.
 //! Receivers are tiny HTTP servers on 127.0.0.1.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! The editorial write API for articles: keys and roles, validation, sanitizing,
 //! concurrency, idempotency, publication, revisions and the changes feed.
 

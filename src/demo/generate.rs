@@ -191,7 +191,7 @@ const REGIONS: [&str; 7] = [
 pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
     use crate::db::schema::{place_terms, places};
     use crate::demo::places::NewPlace;
-    use crate::resources::places::Kind;
+    use crate::resource::PlaceKind;
     super::ensure_reference_data(conn)?;
     let now = db::now();
     let mut rng = Rng(seed ^ 0x005e_ed91_ace5);
@@ -204,16 +204,16 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
             let mut tags: Vec<(u64, &str)> = Vec::new();
             for k in 0..size {
                 let i = first_index as u64 + done + k;
-                let kind = Kind::PLACES[rng.below(4) as usize];
+                let kind = PlaceKind::PLACES[rng.below(4) as usize];
                 let word = PLACE_WORDS[rng.below(12) as usize];
                 let lat = 51.3 + (rng.below(1_000_000) as f64 / 1_000_000.0) * 4.8;
                 let lon = 23.3 + (rng.below(1_000_000) as f64 / 1_000_000.0) * 9.4;
                 let category = match kind {
-                    Kind::TouristSite => {
+                    PlaceKind::TouristSite => {
                         Some(["castle", "museum", "lake", "church"][rng.below(4) as usize])
                     }
-                    Kind::UnescoSite => Some("cultural"),
-                    Kind::Monument => Some("monument"),
+                    PlaceKind::UnescoSite => Some("cultural"),
+                    PlaceKind::Monument => Some("monument"),
                     _ => None,
                 };
                 rows.push(NewPlace {
@@ -237,7 +237,8 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                     email: None,
                     category: category.map(str::to_string),
                     rank_order: i32::MAX,
-                    listing_status: (kind == Kind::UnescoSite).then(|| "tentative".to_string()),
+                    listing_status: (kind == PlaceKind::UnescoSite)
+                        .then(|| "tentative".to_string()),
                     details: "{}".into(),
                     status: "published".into(),
                     published_at: Some(now),

@@ -8,11 +8,11 @@ use crate::db::schema::{place_terms, places};
 use crate::db::{self, AnyConnection};
 use crate::domain::Image;
 use crate::error::{AppError, AppResult};
+use crate::resource::PlaceKind;
 use crate::resources::places::monuments::MonumentDetails;
 use crate::resources::places::sanatoria::{Price, SanatoriumDetails};
 use crate::resources::places::tourist_sites::TouristDetails;
 use crate::resources::places::unesco_sites::UnescoDetails;
-use crate::resources::places::Kind;
 use crate::resources::regions::Location;
 
 #[derive(Debug, Deserialize)]
@@ -160,24 +160,24 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
         let now = db::now();
         let mut n = 0;
         let groups = [
-            (Kind::TouristSite, &seeds.tourist_sites),
-            (Kind::UnescoSite, &seeds.unesco_sites),
-            (Kind::Sanatorium, &seeds.sanatoria),
-            (Kind::Monument, &seeds.monuments),
-            (Kind::Souvenir, &seeds.souvenirs),
+            (PlaceKind::TouristSite, &seeds.tourist_sites),
+            (PlaceKind::UnescoSite, &seeds.unesco_sites),
+            (PlaceKind::Sanatorium, &seeds.sanatoria),
+            (PlaceKind::Monument, &seeds.monuments),
+            (PlaceKind::Souvenir, &seeds.souvenirs),
         ];
         for (kind, list) in groups {
             for s in list.iter() {
                 let details = match kind {
-                    Kind::TouristSite => to_json(&TouristDetails {
+                    PlaceKind::TouristSite => to_json(&TouristDetails {
                         rank: s.rank,
                         opening_hours: s.opening_hours.clone(),
                         admission: s.admission.clone(),
                     })?,
-                    Kind::UnescoSite => {
+                    PlaceKind::UnescoSite => {
                         let tourist_site_group: Option<i64> = match &s.tourist_site {
                             Some(slug) => places::table
-                                .filter(places::kind.eq(Kind::TouristSite.as_str()))
+                                .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
                                 .filter(places::locale.eq("en"))
                                 .filter(places::slug.eq(slug))
                                 .select(places::group_id)
@@ -195,17 +195,17 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                             tourist_site_group,
                         })?
                     }
-                    Kind::Sanatorium => to_json(&SanatoriumDetails {
+                    PlaceKind::Sanatorium => to_json(&SanatoriumDetails {
                         capacity_beds: s.capacity_beds,
                         open_all_year: s.open_all_year,
                         accepts_children: s.accepts_children,
                         price_from: s.price_from.clone(),
                     })?,
-                    Kind::Monument => to_json(&MonumentDetails {
+                    PlaceKind::Monument => to_json(&MonumentDetails {
                         year_unveiled: s.year_unveiled,
                         commemorates: s.commemorates.clone(),
                     })?,
-                    Kind::Souvenir => "{}".to_string(),
+                    PlaceKind::Souvenir => "{}".to_string(),
                 };
                 let new = NewPlace {
                     group_id: 0,
@@ -231,13 +231,13 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     website: s.website.clone(),
                     phone: s.phone.clone(),
                     email: s.email.clone(),
-                    category: if kind == Kind::Monument {
+                    category: if kind == PlaceKind::Monument {
                         s.kind.clone()
                     } else {
                         s.category.clone()
                     },
                     rank_order: s.rank.unwrap_or(i32::MAX),
-                    listing_status: if kind == Kind::UnescoSite {
+                    listing_status: if kind == PlaceKind::UnescoSite {
                         s.status.clone()
                     } else {
                         None

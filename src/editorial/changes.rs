@@ -12,7 +12,7 @@ use super::ItemMeta;
 use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth;
 use crate::http::response::{self, ListLinks};
 use crate::keys::Role;
@@ -379,8 +379,6 @@ fn parse_int(field: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> 
     params(ChangesQuery),
     responses(
         (status = 200, description = "Every create, update and delete after `since`, in order, with no gaps; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Anonymous readers see the slug only of items that were public after the change; editors (with a key) see every slug.", body = ChangesBody),
-        (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/changes")]

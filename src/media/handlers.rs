@@ -13,7 +13,7 @@ use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
 use crate::db::schema::media;
 use crate::db::{self, like_pattern, lower};
 use crate::editorial::{check_if_match, parse_body, write_id, write_tx};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::middleware::etag_for;
 use crate::http::params::{rfc3339_utc, ListParams, RawList};
@@ -99,11 +99,10 @@ fn item_response(status: u16, item: &MediaItem) -> HttpResponse {
     responses(
         (status = 201, description = "Stored with its variants; `Location` names the new item", body = MediaItem,
             headers(("Location" = String, description = "Path of the new media item"))),
-        (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is over BELPORTAL_MEDIA_MAX_BYTES", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not multipart/form-data, or the file is not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing file, bad texts, or an image that cannot be decoded or is over 50 megapixels", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed multipart body"),
+        (status = 413, description = "The file is over BELPORTAL_MEDIA_MAX_BYTES"),
+        (status = 415, description = "Not multipart/form-data, or the file is not a JPEG, PNG or WebP image"),
+        (status = 422, description = "Missing file, bad texts, or an image that cannot be decoded or is over 50 megapixels"),
     )
 )]
 #[post("/media")]
@@ -228,7 +227,6 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<(Vec<Med
     params(MediaListQuery),
     responses(
         (status = 200, description = "Media items, newest first by default", body = ListBody<MediaItem>),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/media")]
@@ -288,7 +286,7 @@ pub async fn list_media(
     params(("id" = i64, Path, description = "Media item id")),
     responses(
         (status = 200, description = "The media item with its variants", body = MediaItem),
-        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media item"),
     )
 )]
 #[get("/media/{id}")]
@@ -311,11 +309,9 @@ pub async fn get_media(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The updated media item (content already using it keeps the texts it was saved with)", body = MediaItem),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Read-only, unknown or too long fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media item"),
+        (status = 412, description = "If-Match names an older version; nothing was changed"),
+        (status = 422, description = "Read-only, unknown or too long fields"),
     )
 )]
 #[patch("/media/{id}")]
@@ -387,9 +383,8 @@ pub async fn update_media(
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Deleted, with the files no other media item shares"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such media item", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Content still uses the media item; `used_by` lists it as `[{type, id, slug}]`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such media item"),
+        (status = 409, description = "Content still uses the media item; `used_by` lists it as `[{type, id, slug}]`"),
     )
 )]
 #[delete("/media/{id}")]

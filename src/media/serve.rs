@@ -14,7 +14,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::process::Format;
 use super::storage::{is_valid_name, ReadSeek};
-use crate::error::{problem_response, AppError, AppResult, Problem};
+use crate::error::{problem_response, AppError, AppResult};
 use crate::http::middleware::{if_none_match_matches, SelfValidated};
 use crate::AppState;
 
@@ -129,8 +129,8 @@ fn set(res: &mut HttpResponse, name: header::HeaderName, v: &str) {
         (status = 206, description = "The requested byte range, with `Content-Range`",
             content((ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/webp"))),
         (status = 304, description = "Not modified: If-None-Match names this file"),
-        (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range lies outside the file; `Content-Range` gives its length", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file"),
+        (status = 416, description = "The range lies outside the file; `Content-Range` gives its length"),
     )
 )]
 #[get("/media/{name}")]

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::articles::{latest_for_feed, section_filter, ArticleFilter, ArticleSummary};
 use crate::db;
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::http::locale::negotiate;
 use crate::AppState;
 
@@ -88,7 +88,6 @@ fn feed_response(content_type: &str, locale: &str, body: String) -> HttpResponse
     params(FeedQuery),
     responses(
         (status = 200, description = "Atom feed of the latest 50 articles", content_type = "application/atom+xml", body = String),
-        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/feed.atom")]
@@ -162,7 +161,6 @@ pub async fn atom_feed(
     params(FeedQuery),
     responses(
         (status = 200, description = "RSS 2.0 feed of the latest 50 articles", content_type = "application/rss+xml", body = String),
-        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles/feed.rss")]

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::resources::places::Kind;
+use crate::resource::PlaceKind;
 
 pub const LD_JSON: &str = "application/ld+json";
 
@@ -176,7 +176,7 @@ pub fn article(a: &Value, base: &str) -> Value {
 
 /// A place of `kind` as a TouristAttraction, LandmarksOrHistoricalBuildings,
 /// LodgingBusiness/Resort or (souvenirs) Product.
-pub fn place(kind: Kind, p: &Value, base: &str) -> Value {
+pub fn place(kind: PlaceKind, p: &Value, base: &str) -> Value {
     let url = item_url(base, kind.collection(), p);
     let mut doc = obj(json!({
         "@context": "https://schema.org",
@@ -188,7 +188,7 @@ pub fn place(kind: Kind, p: &Value, base: &str) -> Value {
         "inLanguage": s(p, "locale"),
         "keywords": keywords(p),
     }));
-    if kind == Kind::Souvenir {
+    if kind == PlaceKind::Souvenir {
         let materials: Vec<&str> = p
             .get("materials")
             .and_then(Value::as_array)
@@ -204,8 +204,8 @@ pub fn place(kind: Kind, p: &Value, base: &str) -> Value {
         return compact(doc);
     }
     let types: Value = match kind {
-        Kind::Sanatorium => json!(["LodgingBusiness", "Resort"]),
-        Kind::Monument | Kind::UnescoSite => {
+        PlaceKind::Sanatorium => json!(["LodgingBusiness", "Resort"]),
+        PlaceKind::Monument | PlaceKind::UnescoSite => {
             json!(["TouristAttraction", "LandmarksOrHistoricalBuildings"])
         }
         _ => json!("TouristAttraction"),
@@ -224,11 +224,11 @@ pub fn place(kind: Kind, p: &Value, base: &str) -> Value {
     doc.insert("email".into(), json!(s(p, "email")));
     doc.insert("sameAs".into(), json!(s(p, "website")));
     match kind {
-        Kind::TouristSite => {
+        PlaceKind::TouristSite => {
             doc.insert("openingHours".into(), json!(s(p, "opening_hours")));
             doc.insert("touristType".into(), json!(s(p, "category")));
         }
-        Kind::Sanatorium => {
+        PlaceKind::Sanatorium => {
             if let Some(price) = p.get("price_from").filter(|x| x.is_object()) {
                 let amount = price.get("amount").cloned().unwrap_or(Value::Null);
                 let currency = s(price, "currency").unwrap_or("");
@@ -239,14 +239,14 @@ pub fn place(kind: Kind, p: &Value, base: &str) -> Value {
                 doc.insert("currenciesAccepted".into(), json!(currency));
             }
         }
-        Kind::Monument => {
+        PlaceKind::Monument => {
             doc.insert("about".into(), json!(s(p, "commemorates")));
             if let Some(y) = p.get("year_unveiled").and_then(Value::as_i64) {
                 doc.insert("dateCreated".into(), json!(y.to_string()));
             }
         }
-        Kind::UnescoSite => unesco(&mut doc, p),
-        Kind::Souvenir => {}
+        PlaceKind::UnescoSite => unesco(&mut doc, p),
+        PlaceKind::Souvenir => {}
     }
     compact(doc)
 }

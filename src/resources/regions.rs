@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::schema::{region_names, regions};
 use crate::db::{self, AnyConnection};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
@@ -108,7 +108,6 @@ pub fn load_regions(
     params(RegionListQuery),
     responses(
         (status = 200, description = "The regions of Belarus", body = ListBody<Region>),
-        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/regions")]
@@ -157,7 +156,7 @@ pub async fn list_regions(
     params(("slug" = String, Path, description = "Region slug"), LangQuery),
     responses(
         (status = 200, description = "One region", body = Region),
-        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region"),
     )
 )]
 #[get("/regions/{slug}")]

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::schema::{articles, events, places};
 use crate::db::search::{self, SearchDoc, SearchQuery};
 use crate::db::{self, AnyConnection};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{CursorKey, ListParams, Paging, RawList};
 use crate::http::response::{self, ListBody, Page};
@@ -398,7 +398,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<&'static str>> {
     params(SearchParams),
     responses(
         (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
-        (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter"),
     )
 )]
 #[get("/search")]

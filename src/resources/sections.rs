@@ -14,7 +14,7 @@ use crate::cache::Caches;
 use crate::db::schema::sections;
 use crate::db::{self, AnyConnection};
 use crate::domain::{utc, Translation};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
@@ -174,7 +174,6 @@ pub struct ItemQuery {
     params(SectionListQuery),
     responses(
         (status = 200, description = "News sections in the requested locale", body = ListBody<Section>),
-        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sections")]
@@ -242,7 +241,7 @@ pub async fn list_sections(
     params(("id" = String, Path, description = "Section id or slug"), ItemQuery),
     responses(
         (status = 200, description = "One section with its parent and children", body = Section),
-        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such section"),
     )
 )]
 #[get("/sections/{id}")]

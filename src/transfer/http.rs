@@ -13,7 +13,7 @@ use super::export::export_all;
 use super::import::{import_ndjson, ImportReport};
 use super::transfer_ctx;
 use crate::db;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Admin;
 use crate::http::response;
 use crate::AppState;
@@ -39,8 +39,6 @@ pub struct ImportProblem {
     responses(
         (status = 200, description = "Every item of every collection, every locale and publication status, one JSON object a line (`type` plus the item's write-body fields, `translation_of` as `{locale, slug}`, `created_at`, `updated_at`), streamed: media metadata first (`{\"type\": \"media\", id, file_name, mime, width, height, bytes, alt, caption, credit, variants: [{file_name, mime, width, height, bytes}], created_at, updated_at}`; the files stay in the media directory, which a backup copies alongside), then sections (parents first), articles, tourist sites, UNESCO listings, sanatoria, monuments, souvenirs, events. `belportal import` or `POST /v1/admin/import` restores it.",
             body = String, content_type = "application/x-ndjson"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/export")]
@@ -97,10 +95,8 @@ fn is_ndjson(req: &HttpRequest) -> bool {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Imported, all in one transaction (changes feed entries included)", body = ImportReport),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the import limit (`BELPORTAL_IMPORT_MAX_MB`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/x-ndjson", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the import limit (`BELPORTAL_IMPORT_MAX_MB`)"),
+        (status = 415, description = "Not application/x-ndjson"),
         (status = 422, description = "Nothing was written: `errors` names each bad line and field", body = ImportProblem, content_type = "application/problem+json"),
     )
 )]

@@ -22,14 +22,14 @@ use crate::db::AnyConnection;
 use crate::editorial::{ItemMeta, SaveCtx};
 use crate::error::AppResult;
 use crate::keys::{Caller, Role};
-use crate::resources::places::Kind;
+use crate::resource::PlaceKind;
 
 /// The `type` of an NDJSON line (the changes feed's type names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemType {
     Section,
     Article,
-    Place(Kind),
+    Place(PlaceKind),
     Event,
 }
 
@@ -37,11 +37,11 @@ pub enum ItemType {
 pub const ORDER: [ItemType; 8] = [
     ItemType::Section,
     ItemType::Article,
-    ItemType::Place(Kind::TouristSite),
-    ItemType::Place(Kind::UnescoSite),
-    ItemType::Place(Kind::Sanatorium),
-    ItemType::Place(Kind::Monument),
-    ItemType::Place(Kind::Souvenir),
+    ItemType::Place(PlaceKind::TouristSite),
+    ItemType::Place(PlaceKind::UnescoSite),
+    ItemType::Place(PlaceKind::Sanatorium),
+    ItemType::Place(PlaceKind::Monument),
+    ItemType::Place(PlaceKind::Souvenir),
     ItemType::Event,
 ];
 
@@ -206,7 +206,7 @@ pub fn transfer_ctx(
 /// Runs `$body` with `$r` naming the `Resource` of item type `$t`.
 macro_rules! with_resource {
     ($t:expr, $r:ident => $body:expr) => {{
-        use crate::resources::places::Kind as K;
+        use crate::resource::PlaceKind as K;
         use crate::resources::places::{
             monuments::Monuments, sanatoria::Sanatoria, souvenirs::Souvenirs,
             tourist_sites::TouristSites, unesco_sites::UnescoSites,

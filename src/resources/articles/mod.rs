@@ -17,7 +17,7 @@ use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
 use crate::http::params::{
@@ -550,8 +550,6 @@ pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
     responses(
         (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles")]
@@ -608,7 +606,7 @@ pub async fn list_articles(
             content((Article = "application/json"), (JsonLd = "application/ld+json")),
             headers(("ETag" = String, description = "Strong validator of this representation"))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 404, description = "No such published article", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published article"),
     )
 )]
 #[get("/articles/{id}")]
@@ -711,7 +709,7 @@ pub fn article_calendar_counts(
     params(CalendarQuery),
     responses(
         (status = 200, description = "Published articles per day of the month", body = ArticleCalendar),
-        (status = 400, description = "Missing or malformed month", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or malformed month"),
     )
 )]
 #[get("/articles/calendar")]

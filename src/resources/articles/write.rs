@@ -15,7 +15,7 @@ use crate::editorial::common::{self, translation_group, Fields};
 use crate::editorial::{
     self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
 };
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::params::{ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
@@ -353,12 +353,8 @@ impl Resource for Articles {
     responses(
         (status = 201, description = "Created; `Location` and `ETag` name the new article", body = Article,
             headers(("Location" = String, description = "Path of the new article"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 422, description = "Validation failed: one `errors` entry per field"),
     )
 )]
 #[post("/articles")]
@@ -382,11 +378,10 @@ pub async fn create_article(
     responses(
         (status = 200, description = "The updated article", body = Article,
             headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 412, description = "If-Match names an older version; nothing was changed"),
+        (status = 422, description = "Validation failed: one `errors` entry per field"),
     )
 )]
 #[patch("/articles/{id}")]
@@ -409,9 +404,8 @@ pub async fn update_article(
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Deleted, with its revisions"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted"),
     )
 )]
 #[delete("/articles/{id}")]
@@ -457,8 +451,7 @@ pub struct RevisionQuery {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "Every saved version, newest first", body = ListBody<Revision>),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article"),
     )
 )]
 #[get("/articles/{id}/revisions")]

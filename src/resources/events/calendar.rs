@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{event_filter, filtered, EventRow, RawEventFilter, TIMEZONE};
 use crate::db::schema::events;
 use crate::db::{self, AnyConnection};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{minsk_day_start, parse_month};
 use crate::http::response;
@@ -115,7 +115,7 @@ pub fn month_calendar(
     params(EventCalendarQuery),
     responses(
         (status = 200, description = "Events per Minsk day of the month (multi-day events on each day)", body = EventCalendar),
-        (status = 400, description = "Missing or malformed month, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or malformed month, or another bad parameter"),
     )
 )]
 #[get("/events/calendar")]

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::{event_filter, filtered, minsk_day_or_date, EventRow, RawEventFilter, TIMEZONE};
 use crate::db;
 use crate::db::schema::events;
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::geo::haversine_km;
 use crate::http::locale::negotiate;
 use crate::resources::vocab::{EventCategory, RegionSlug};
@@ -122,7 +122,6 @@ pub fn calendar_text(rows: &[EventRow], base: &str) -> String {
     params(EventIcsQuery),
     responses(
         (status = 200, description = "RFC 5545 calendar (up to 1000 events, earliest first)", content_type = "text/calendar", body = String),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events.ics")]

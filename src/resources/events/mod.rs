@@ -25,7 +25,7 @@ use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
 use crate::db::{self, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::geo::{haversine_km, Point};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
@@ -614,8 +614,7 @@ impl EventListQuery {
     params(EventListQuery),
     responses(
         (status = 200, description = "Events: overlapping the day range, or upcoming and ongoing; earliest first", body = ListBody<Event>),
-        (status = 400, description = "Unknown or malformed parameter (also `to` before `from`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`status` needs an API key", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown or malformed parameter (also `to` before `from`)"),
     )
 )]
 #[get("/events")]
@@ -690,8 +689,7 @@ pub fn find_event(
             content((Event = "application/json"), (JsonLd = "application/ld+json")),
             headers(("ETag" = String, description = "Strong validator of this representation"))),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 401, description = "`status` needs an API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event"),
     )
 )]
 #[get("/events/{id}")]

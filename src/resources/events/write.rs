@@ -15,7 +15,7 @@ use crate::editorial::common::{self, translation_group, Fields};
 use crate::editorial::{
     self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
 };
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::params::{minsk_day_start, ItemRef};
 use crate::resources::vocab::{EventCategory, EventStatus, RegionSlug};
@@ -442,12 +442,8 @@ impl Resource for Events {
     responses(
         (status = 201, description = "Created; `Location` and `ETag` name the new event", body = Event,
             headers(("Location" = String, description = "Path of the new event"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 422, description = "Validation failed: one `errors` entry per field"),
     )
 )]
 #[post("/events")]
@@ -471,11 +467,10 @@ pub async fn create_event(
     responses(
         (status = 200, description = "The updated event", body = Event,
             headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 412, description = "If-Match names an older version; nothing was changed"),
+        (status = 422, description = "Validation failed: one `errors` entry per field"),
     )
 )]
 #[patch("/events/{id}")]
@@ -498,9 +493,8 @@ pub async fn update_event(
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted"),
     )
 )]
 #[delete("/events/{id}")]

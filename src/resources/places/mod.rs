@@ -103,58 +103,7 @@ pub use request::{
     wants_geojson, PlaceQuery, RawPlaceFilter,
 };
 
+pub use crate::resource::PlaceKind;
+
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
 pub const MAX_RADIUS_KM: f64 = 500.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    TouristSite,
-    UnescoSite,
-    Sanatorium,
-    Monument,
-    Souvenir,
-}
-
-impl Kind {
-    pub const PLACES: [Kind; 4] = [
-        Kind::TouristSite,
-        Kind::UnescoSite,
-        Kind::Sanatorium,
-        Kind::Monument,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::TouristSite => "tourist_site",
-            Kind::UnescoSite => "unesco_site",
-            Kind::Sanatorium => "sanatorium",
-            Kind::Monument => "monument",
-            Kind::Souvenir => "souvenir",
-        }
-    }
-
-    /// The collection name used in paths and in `type`.
-    pub fn collection(self) -> &'static str {
-        match self {
-            Kind::TouristSite => "tourist-sites",
-            Kind::UnescoSite => "unesco-sites",
-            Kind::Sanatorium => "sanatoria",
-            Kind::Monument => "monuments",
-            Kind::Souvenir => "souvenirs",
-        }
-    }
-
-    pub fn from_collection(s: &str) -> Option<Kind> {
-        Kind::PLACES
-            .into_iter()
-            .chain([Kind::Souvenir])
-            .find(|k| k.collection() == s)
-    }
-
-    pub fn from_str_kind(s: &str) -> Option<Kind> {
-        Kind::PLACES
-            .into_iter()
-            .chain([Kind::Souvenir])
-            .find(|k| k.as_str() == s)
-    }
-}

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{unesco_sites, Kind};
+use super::{unesco_sites, PlaceKind};
 use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
@@ -240,7 +240,7 @@ pub fn context(
     };
     let wanted: Vec<i64> = rows
         .iter()
-        .filter(|r| r.kind == Kind::UnescoSite.as_str())
+        .filter(|r| r.kind == PlaceKind::UnescoSite.as_str())
         .filter_map(|r| {
             r.details::<unesco_sites::UnescoDetails>()
                 .tourist_site_group
@@ -259,7 +259,7 @@ pub fn context(
         );
         let refs: Vec<RefRow> = places::table
             .filter(places::group_id.eq_any(wanted))
-            .filter(places::kind.eq(Kind::TouristSite.as_str()))
+            .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
             .select((
                 places::group_id,
                 places::id,

@@ -6,11 +6,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use super::{run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{Representation, Resource, SaveCtx};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resources::jsonld::JsonLd;
@@ -18,7 +18,7 @@ use crate::resources::regions::Location;
 use crate::resources::vocab::{MonumentKind, RegionSlug};
 use crate::AppState;
 
-/// Kind fields kept in `details`.
+/// PlaceKind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct MonumentDetails {
     pub year_unveiled: Option<i32>,
@@ -50,7 +50,7 @@ place_list_query!(
     sort_doc = "`name` (default), and `distance` with `near` (then the default); `-` for descending.",
     sort_pattern = "^-?(name|distance)$",
     {
-        /// Kind of monument (the monuments' category).
+        /// PlaceKind of monument (the monuments' category).
         #[param(value_type = Option<MonumentKind>)]
         kind,
         /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview monuments the public cannot see yet.
@@ -68,7 +68,6 @@ place_list_query!(
                 (ListBody<Monument> = "application/json"),
                 (super::geojson::FeatureCollection = "application/geo+json"),
             )),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/monuments")]
@@ -82,7 +81,7 @@ pub async fn list_monuments(
     run_list(
         &req,
         &state,
-        vec![Kind::Monument],
+        vec![PlaceKind::Monument],
         vis,
         &*query,
         &["name"],
@@ -103,7 +102,7 @@ pub async fn list_monuments(
     responses(
         (status = 200, description = "One monument; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings`, address, geo)",
             content((Monument = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such monument", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such monument"),
     )
 )]
 #[get("/monuments/{id}")]
@@ -113,7 +112,7 @@ pub async fn get_monument(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, Kind::Monument, &path, &query, shape).await
+    run_item(&req, &state, PlaceKind::Monument, &path, &query, shape).await
 }
 
 place_write_body!(
@@ -140,7 +139,7 @@ impl Resource for Monuments {
     type Body = MonumentWrite;
 
     fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, _, f) = pw::current_core(conn, Kind::Monument, id)?;
+        let (row, _, f) = pw::current_core(conn, PlaceKind::Monument, id)?;
         let d: MonumentDetails = row.details();
         Ok(f.set("kind", &row.category)
             .set("year_unveiled", d.year_unveiled)
@@ -156,7 +155,7 @@ impl Resource for Monuments {
     ) -> AppResult<i64> {
         let mut core = b.take_core();
         core.status = b.status;
-        pw::save_place(conn, ctx, Kind::Monument, id, core, |_, e, _| {
+        pw::save_place(conn, ctx, PlaceKind::Monument, id, core, |_, e, _| {
             let details = MonumentDetails {
                 year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
                 commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
@@ -166,7 +165,7 @@ impl Resource for Monuments {
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, Kind::Monument, id)
+        pw::delete_place(conn, PlaceKind::Monument, id)
     }
 
     fn representation(
@@ -174,7 +173,7 @@ impl Resource for Monuments {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, Kind::Monument, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Monument, id, shape)
     }
 
     fn scheduled_at(

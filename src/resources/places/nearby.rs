@@ -4,9 +4,9 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{context, list_places, parse_radius, point, Kind, PlaceCore, PlaceFilter};
+use super::{context, list_places, parse_radius, point, PlaceCore, PlaceFilter, PlaceKind};
 use crate::db;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody};
@@ -60,14 +60,14 @@ fn coordinate(field: &str, v: Option<&str>) -> AppResult<f64> {
         .ok_or_else(|| AppError::bad_param(field, "must be a decimal number of degrees"))
 }
 
-fn parse_types(v: Option<&str>) -> AppResult<Vec<Kind>> {
+fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
     let Some(v) = v else {
-        return Ok(Kind::PLACES.to_vec());
+        return Ok(PlaceKind::PLACES.to_vec());
     };
     let mut kinds = Vec::new();
     for t in v.split(',').map(str::trim) {
-        let k = Kind::from_collection(t)
-            .filter(|k| *k != Kind::Souvenir)
+        let k = PlaceKind::from_collection(t)
+            .filter(|k| *k != PlaceKind::Souvenir)
             .ok_or_else(|| {
                 AppError::bad_param(
                     "types",
@@ -86,7 +86,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<Kind>> {
     params(NearbyQuery),
     responses(
         (status = 200, description = "Places of every kind within the radius, nearest first, each with `type` and `distance_km`", body = ListBody<NearbyPlace>),
-        (status = 400, description = "Missing or out-of-range coordinates, or another bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or out-of-range coordinates, or another bad parameter"),
     )
 )]
 #[get("/nearby")]
@@ -128,8 +128,8 @@ pub async fn nearby(
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;
         Ok(page.map(|r| NearbyPlace {
-            kind: Kind::from_str_kind(&r.kind)
-                .map(Kind::collection)
+            kind: PlaceKind::from_type_str(&r.kind)
+                .map(PlaceKind::collection)
                 .unwrap_or_default()
                 .to_string(),
             core: ctx.core(&r),

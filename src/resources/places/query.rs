@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{Kind, PlaceRow};
+use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
@@ -23,7 +23,7 @@ use crate::http::response::Page;
 pub struct PlaceFilter {
     /// The backend, for the full-text `q` condition.
     pub sqlite: bool,
-    pub kinds: Vec<Kind>,
+    pub kinds: Vec<PlaceKind>,
     /// Public, or an editor's preview.
     pub vis: Visibility,
     pub locale: String,
@@ -339,7 +339,7 @@ pub fn list_places(
 /// A place of `kind` that `vis` may see, by id or by slug in `locale`.
 pub fn find_place(
     conn: &mut AnyConnection,
-    kind: Kind,
+    kind: PlaceKind,
     item: &ItemRef,
     locale: &str,
     now: NaiveDateTime,

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::{
-    context, find_place, geojson, list_places, Ctx, Kind, PlaceFilter, PlaceRow, DEFAULT_RADIUS_KM,
-    MAX_RADIUS_KM,
+    context, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceKind, PlaceRow,
+    DEFAULT_RADIUS_KM, MAX_RADIUS_KM,
 };
 use crate::db;
 use crate::domain::Visibility;
@@ -193,7 +193,7 @@ pub trait PlaceQuery {
 pub async fn run_list<T, F>(
     req: &HttpRequest,
     state: &AppState,
-    kinds: Vec<Kind>,
+    kinds: Vec<PlaceKind>,
     vis: Visibility,
     query: &impl PlaceQuery,
     sorts: &'static [&'static str],
@@ -242,7 +242,7 @@ where
 pub async fn run_item<T, F>(
     req: &HttpRequest,
     state: &AppState,
-    kind: Kind,
+    kind: PlaceKind,
     id: &str,
     query: &crate::http::params::ContentItemQuery,
     shape: F,

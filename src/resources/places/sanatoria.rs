@@ -6,11 +6,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resources::jsonld::JsonLd;
@@ -26,7 +26,7 @@ pub struct Price {
     pub currency: String,
 }
 
-/// Kind fields kept in `details`.
+/// PlaceKind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SanatoriumDetails {
     pub capacity_beds: Option<i32>,
@@ -97,7 +97,6 @@ place_list_query!(
                 (ListBody<Sanatorium> = "application/json"),
                 (super::geojson::FeatureCollection = "application/geo+json"),
             )),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sanatoria")]
@@ -111,7 +110,7 @@ pub async fn list_sanatoria(
     run_list(
         &req,
         &state,
-        vec![Kind::Sanatorium],
+        vec![PlaceKind::Sanatorium],
         vis,
         &*query,
         &["name"],
@@ -139,7 +138,7 @@ pub async fn list_sanatoria(
     responses(
         (status = 200, description = "One sanatorium; with `Accept: application/ld+json`, its schema.org form (`LodgingBusiness` and `Resort`, address, geo, priceRange)",
             content((Sanatorium = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such sanatorium", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such sanatorium"),
     )
 )]
 #[get("/sanatoria/{id}")]
@@ -149,7 +148,7 @@ pub async fn get_sanatorium(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, Kind::Sanatorium, &path, &query, shape).await
+    run_item(&req, &state, PlaceKind::Sanatorium, &path, &query, shape).await
 }
 
 place_write_body!(
@@ -192,7 +191,7 @@ impl Resource for Sanatoria {
     type Body = SanatoriumWrite;
 
     fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, Kind::Sanatorium, id)?;
+        let (row, terms, f) = pw::current_core(conn, PlaceKind::Sanatorium, id)?;
         let d: SanatoriumDetails = row.details();
         Ok(f.set(
             "profiles",
@@ -217,7 +216,7 @@ impl Resource for Sanatoria {
     ) -> AppResult<i64> {
         let mut core = b.take_core();
         core.status = b.status;
-        pw::save_place(conn, ctx, Kind::Sanatorium, id, core, |_, e, _| {
+        pw::save_place(conn, ctx, PlaceKind::Sanatorium, id, core, |_, e, _| {
             check_price(e, &b.price_from);
             let details = SanatoriumDetails {
                 capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
@@ -241,7 +240,7 @@ impl Resource for Sanatoria {
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, Kind::Sanatorium, id)
+        pw::delete_place(conn, PlaceKind::Sanatorium, id)
     }
 
     fn representation(
@@ -249,7 +248,7 @@ impl Resource for Sanatoria {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, Kind::Sanatorium, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Sanatorium, id, shape)
     }
 
     fn scheduled_at(

@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, CoreIn, KindFields};
-use super::{run_item, run_list, Ctx, Kind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
+use super::{run_item, run_list, Ctx, PlaceKind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::params::ContentItemQuery;
 use crate::http::params::RawList;
 use crate::http::response::ListBody;
@@ -132,7 +132,6 @@ impl PlaceQuery for SouvenirListQuery {
     params(SouvenirListQuery),
     responses(
         (status = 200, description = "Souvenirs from Belarus", body = ListBody<Souvenir>),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/souvenirs")]
@@ -146,7 +145,7 @@ pub async fn list_souvenirs(
     run_list(
         &req,
         &state,
-        vec![Kind::Souvenir],
+        vec![PlaceKind::Souvenir],
         vis,
         &*query,
         &["name"],
@@ -177,7 +176,7 @@ pub async fn list_souvenirs(
     responses(
         (status = 200, description = "One souvenir; with `Accept: application/ld+json`, its schema.org `Product`",
             content((Souvenir = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such souvenir", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such souvenir"),
     )
 )]
 #[get("/souvenirs/{id}")]
@@ -187,7 +186,7 @@ pub async fn get_souvenir(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, Kind::Souvenir, &path, &query, shape).await
+    run_item(&req, &state, PlaceKind::Souvenir, &path, &query, shape).await
 }
 
 /// The body of souvenir writes. Every field is optional in a PATCH (a merge
@@ -254,7 +253,7 @@ impl Resource for Souvenirs {
     type Body = SouvenirWrite;
 
     fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, Kind::Souvenir, id)?;
+        let (row, terms, f) = pw::current_core(conn, PlaceKind::Souvenir, id)?;
         Ok(f.set("category", &row.category)
             .set(
                 "materials",
@@ -285,7 +284,7 @@ impl Resource for Souvenirs {
             ..Default::default()
         };
         let (category, raw_materials) = (b.category, b.materials);
-        pw::save_place(conn, ctx, Kind::Souvenir, id, core, |_, e, _| {
+        pw::save_place(conn, ctx, PlaceKind::Souvenir, id, core, |_, e, _| {
             let mut k = KindFields::new(category.map(SouvenirCategory::as_str), &Map::new())?;
             k.terms = vec![("material", materials(e, &raw_materials))];
             Ok(k)
@@ -293,7 +292,7 @@ impl Resource for Souvenirs {
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, Kind::Souvenir, id)
+        pw::delete_place(conn, PlaceKind::Souvenir, id)
     }
 
     fn representation(
@@ -301,7 +300,7 @@ impl Resource for Souvenirs {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, Kind::Souvenir, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Souvenir, id, shape)
     }
 
     fn scheduled_at(

@@ -6,11 +6,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow};
+use super::{run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{Representation, Resource, SaveCtx};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resources::jsonld::JsonLd;
@@ -18,7 +18,7 @@ use crate::resources::regions::Location;
 use crate::resources::vocab::{RegionSlug, TouristCategory};
 use crate::AppState;
 
-/// Kind fields kept in `details`.
+/// PlaceKind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TouristDetails {
     pub rank: Option<i32>,
@@ -71,7 +71,6 @@ place_list_query!(
                 (ListBody<TouristSite> = "application/json"),
                 (super::geojson::FeatureCollection = "application/geo+json"),
             )),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/tourist-sites")]
@@ -85,7 +84,7 @@ pub async fn list_tourist_sites(
     run_list(
         &req,
         &state,
-        vec![Kind::TouristSite],
+        vec![PlaceKind::TouristSite],
         vis,
         &*query,
         &["rank", "name"],
@@ -106,7 +105,7 @@ pub async fn list_tourist_sites(
     responses(
         (status = 200, description = "One tourist site; with `Accept: application/ld+json`, its schema.org `TouristAttraction` (address, geo, opening hours)",
             content((TouristSite = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such tourist site", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tourist site"),
     )
 )]
 #[get("/tourist-sites/{id}")]
@@ -116,7 +115,7 @@ pub async fn get_tourist_site(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, Kind::TouristSite, &path, &query, shape).await
+    run_item(&req, &state, PlaceKind::TouristSite, &path, &query, shape).await
 }
 
 place_write_body!(
@@ -145,7 +144,7 @@ impl Resource for TouristSites {
     type Body = TouristSiteWrite;
 
     fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, _, f) = pw::current_core(conn, Kind::TouristSite, id)?;
+        let (row, _, f) = pw::current_core(conn, PlaceKind::TouristSite, id)?;
         let d: TouristDetails = row.details();
         Ok(f.set("category", &row.category)
             .set("rank", d.rank)
@@ -162,7 +161,7 @@ impl Resource for TouristSites {
     ) -> AppResult<i64> {
         let mut core = b.take_core();
         core.status = b.status;
-        pw::save_place(conn, ctx, Kind::TouristSite, id, core, |_, e, _| {
+        pw::save_place(conn, ctx, PlaceKind::TouristSite, id, core, |_, e, _| {
             let details = TouristDetails {
                 rank: pw::int_in(e, "rank", b.rank, 1..=1000),
                 opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
@@ -175,7 +174,7 @@ impl Resource for TouristSites {
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, Kind::TouristSite, id)
+        pw::delete_place(conn, PlaceKind::TouristSite, id)
     }
 
     fn representation(
@@ -183,7 +182,7 @@ impl Resource for TouristSites {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, Kind::TouristSite, id, shape)
+        pw::representation(conn, ctx, PlaceKind::TouristSite, id, shape)
     }
 
     fn scheduled_at(

@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, Kind, PlaceCore, PlaceRow, TouristSiteRef};
+use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow, TouristSiteRef};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Visibility};
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resources::jsonld::JsonLd;
@@ -21,7 +21,7 @@ use crate::resources::regions::Location;
 use crate::resources::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
 
-/// Kind fields kept in `details`.
+/// PlaceKind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UnescoDetails {
     pub unesco_id: Option<i32>,
@@ -109,7 +109,6 @@ place_list_query!(
                 (ListBody<UnescoSite> = "application/json"),
                 (super::geojson::FeatureCollection = "application/geo+json"),
             )),
-        (status = 400, description = "Unknown or malformed parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/unesco-sites")]
@@ -129,7 +128,7 @@ pub async fn list_unesco_sites(
     run_list(
         &req,
         &state,
-        vec![Kind::UnescoSite],
+        vec![PlaceKind::UnescoSite],
         vis,
         &*query,
         &["name"],
@@ -158,7 +157,7 @@ pub async fn list_unesco_sites(
     responses(
         (status = 200, description = "One UNESCO listing; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria)",
             content((UnescoSite = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such listing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such listing"),
     )
 )]
 #[get("/unesco-sites/{id}")]
@@ -168,7 +167,7 @@ pub async fn get_unesco_site(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, Kind::UnescoSite, &path, &query, shape).await
+    run_item(&req, &state, PlaceKind::UnescoSite, &path, &query, shape).await
 }
 
 place_write_body!(
@@ -225,7 +224,7 @@ fn tourist_site_group(
 ) -> AppResult<Option<i64>> {
     let Some(slug) = slug else { return Ok(None) };
     let group: Option<i64> = places::table
-        .filter(places::kind.eq(Kind::TouristSite.as_str()))
+        .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
         .filter(places::locale.eq(locale))
         .filter(places::slug.eq(slug))
         .select(places::group_id)
@@ -249,11 +248,11 @@ impl Resource for UnescoSites {
     type Body = UnescoSiteWrite;
 
     fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, Kind::UnescoSite, id)?;
+        let (row, terms, f) = pw::current_core(conn, PlaceKind::UnescoSite, id)?;
         let d: UnescoDetails = row.details();
         let tourist_site: Option<String> = match d.tourist_site_group {
             Some(g) => places::table
-                .filter(places::kind.eq(Kind::TouristSite.as_str()))
+                .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
                 .filter(places::group_id.eq(g))
                 .filter(places::locale.eq(&row.locale))
                 .select(places::slug)
@@ -288,31 +287,38 @@ impl Resource for UnescoSites {
         mut b: UnescoSiteWrite,
     ) -> AppResult<i64> {
         let core = b.take_core();
-        pw::save_place(conn, ctx, Kind::UnescoSite, id, core, |conn, e, locale| {
-            let details = UnescoDetails {
-                unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),
-                year_inscribed: pw::int_in(e, "year_inscribed", b.year_inscribed, 1972..=2100),
-                year_submitted: pw::int_in(e, "year_submitted", b.year_submitted, 1972..=2100),
-                transboundary: b.transboundary.unwrap_or(false),
-                area_ha: pw::non_negative(e, "area_ha", b.area_ha),
-                buffer_zone_ha: pw::non_negative(e, "buffer_zone_ha", b.buffer_zone_ha),
-                tourist_site_group: tourist_site_group(conn, e, &b.tourist_site, locale)?,
-            };
-            let mut k = KindFields::new(b.category.map(UnescoCategory::as_str), &details)?;
-            k.listing_status = b.status.map(|s| s.as_str().to_string());
-            k.terms = vec![
-                (
-                    "criterion",
-                    pw::vocab_terms(&b.criteria, UnescoCriterion::as_str),
-                ),
-                ("country", countries(e, &b.countries)),
-            ];
-            Ok(k)
-        })
+        pw::save_place(
+            conn,
+            ctx,
+            PlaceKind::UnescoSite,
+            id,
+            core,
+            |conn, e, locale| {
+                let details = UnescoDetails {
+                    unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),
+                    year_inscribed: pw::int_in(e, "year_inscribed", b.year_inscribed, 1972..=2100),
+                    year_submitted: pw::int_in(e, "year_submitted", b.year_submitted, 1972..=2100),
+                    transboundary: b.transboundary.unwrap_or(false),
+                    area_ha: pw::non_negative(e, "area_ha", b.area_ha),
+                    buffer_zone_ha: pw::non_negative(e, "buffer_zone_ha", b.buffer_zone_ha),
+                    tourist_site_group: tourist_site_group(conn, e, &b.tourist_site, locale)?,
+                };
+                let mut k = KindFields::new(b.category.map(UnescoCategory::as_str), &details)?;
+                k.listing_status = b.status.map(|s| s.as_str().to_string());
+                k.terms = vec![
+                    (
+                        "criterion",
+                        pw::vocab_terms(&b.criteria, UnescoCriterion::as_str),
+                    ),
+                    ("country", countries(e, &b.countries)),
+                ];
+                Ok(k)
+            },
+        )
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, Kind::UnescoSite, id)
+        pw::delete_place(conn, PlaceKind::UnescoSite, id)
     }
 
     fn representation(
@@ -320,7 +326,7 @@ impl Resource for UnescoSites {
         ctx: &SaveCtx,
         id: i64,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, Kind::UnescoSite, id, shape)
+        pw::representation(conn, ctx, PlaceKind::UnescoSite, id, shape)
     }
 
     fn scheduled_at(

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::unesco_sites::UnescoDetails;
-use super::{context, find_place, Ctx, Kind, PlaceRow};
+use super::{context, find_place, Ctx, PlaceKind, PlaceRow};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, ImageWrite, Visibility};
@@ -68,7 +68,7 @@ pub struct KindFields {
 }
 
 impl KindFields {
-    /// Kind fields kept in `category` and `details` only.
+    /// PlaceKind fields kept in `category` and `details` only.
     pub fn new(category: Option<&str>, details: &impl Serialize) -> AppResult<Self> {
         Ok(KindFields {
             category: category.map(str::to_string),
@@ -200,7 +200,7 @@ fn check_email(e: &mut FieldErrors, v: &Option<String>) -> Option<String> {
 pub fn save_place(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    kind: Kind,
+    kind: PlaceKind,
     id: Option<i64>,
     c: CoreIn,
     kind_fields: impl FnOnce(&mut AnyConnection, &mut FieldErrors, &str) -> AppResult<KindFields>,
@@ -365,7 +365,7 @@ pub fn save_place(
     Ok(id)
 }
 
-fn not_found(kind: Kind) -> AppError {
+fn not_found(kind: PlaceKind) -> AppError {
     AppError::not_found(format!("no such {}", kind.as_str().replace('_', " ")))
 }
 
@@ -373,7 +373,7 @@ fn not_found(kind: Kind) -> AppError {
 /// writable fields as a write would send them.
 pub fn current_core(
     conn: &mut AnyConnection,
-    kind: Kind,
+    kind: PlaceKind,
     id: i64,
 ) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, Fields)> {
     let row: PlaceRow = places::table
@@ -402,7 +402,7 @@ pub fn current_core(
         .set("image", image)
         .set("tags", terms.get("tag").cloned().unwrap_or_default())
         .publication(&row.status, row.published_at);
-    if kind == Kind::Souvenir {
+    if kind == PlaceKind::Souvenir {
         f = f.set("origin_region", &row.region);
     } else {
         let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
@@ -433,7 +433,7 @@ pub fn current_core(
 pub fn representation<T: Serialize>(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    kind: Kind,
+    kind: PlaceKind,
     id: i64,
     shape: fn(&PlaceRow, &Ctx) -> T,
 ) -> AppResult<Representation> {
@@ -470,7 +470,7 @@ pub fn scheduled_at(
 /// Points UNESCO listings that name tourist-site group `from` at `to` (None: no site).
 fn repoint_unesco_refs(conn: &mut AnyConnection, from: i64, to: Option<i64>) -> AppResult<()> {
     let rows: Vec<(i64, String)> = places::table
-        .filter(places::kind.eq(Kind::UnescoSite.as_str()))
+        .filter(places::kind.eq(PlaceKind::UnescoSite.as_str()))
         .select((places::id, places::details))
         .load(conn)?;
     for (id, details) in rows {
@@ -492,7 +492,7 @@ fn repoint_unesco_refs(conn: &mut AnyConnection, from: i64, to: Option<i64>) -> 
 /// move to a group named by one of them (SQLite may reuse a deleted id). UNESCO
 /// listings that named a deleted tourist site's group follow the group, or lose
 /// the reference when no tourist site is left in it.
-pub fn delete_place(conn: &mut AnyConnection, kind: Kind, id: i64) -> AppResult<()> {
+pub fn delete_place(conn: &mut AnyConnection, kind: PlaceKind, id: i64) -> AppResult<()> {
     let group: i64 = places::table
         .filter(places::id.eq(id))
         .filter(places::kind.eq(kind.as_str()))
@@ -503,11 +503,11 @@ pub fn delete_place(conn: &mut AnyConnection, kind: Kind, id: i64) -> AppResult<
     diesel::delete(place_terms::table.filter(place_terms::place_id.eq(id))).execute(conn)?;
     diesel::delete(places::table.find(id)).execute(conn)?;
     let heir = crate::regroup_translations!(conn, places, id);
-    if kind == Kind::TouristSite {
+    if kind == PlaceKind::TouristSite {
         repoint_unesco_refs(conn, id, heir)?;
         let left: i64 = places::table
             .filter(places::group_id.eq(group))
-            .filter(places::kind.eq(Kind::TouristSite.as_str()))
+            .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
             .count()
             .get_result(conn)?;
         if group != id && left == 0 {

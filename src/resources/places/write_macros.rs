@@ -95,12 +95,8 @@ macro_rules! place_write_handlers {
             responses(
                 (status = 201, description = $created, body = $item,
                     headers(("Location" = String, description = "Path of the new item"), ("ETag" = String, description = "Validator for If-Match"))),
-                (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The slug is taken in this locale"),
+                (status = 422, description = "Validation failed: one `errors` entry per field"),
             )
         )]
         #[post($coll)]
@@ -124,11 +120,10 @@ macro_rules! place_write_handlers {
             responses(
                 (status = 200, description = $updated, body = $item,
                     headers(("ETag" = String, description = "Validator of the new version"))),
-                (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = $missing, body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing),
+                (status = 409, description = "The slug is taken in this locale"),
+                (status = 412, description = "If-Match names an older version; nothing was changed"),
+                (status = 422, description = "Validation failed: one `errors` entry per field"),
             )
         )]
         #[patch($ipath)]
@@ -151,9 +146,8 @@ macro_rules! place_write_handlers {
             security(("api_key" = [])),
             responses(
                 (status = 204, description = "Deleted, with its terms"),
-                (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = $missing, body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing),
+                (status = 412, description = "If-Match names an older version; nothing was deleted"),
             )
         )]
         #[delete($ipath)]

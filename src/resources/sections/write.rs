@@ -14,7 +14,7 @@ use crate::db::schema::{articles, sections};
 use crate::db::AnyConnection;
 use crate::editorial::common::{self, translation_group, Fields};
 use crate::editorial::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::AppState;
 
@@ -267,12 +267,8 @@ impl Resource for Sections {
     responses(
         (status = 201, description = "Created; `Location` and `ETag` name the new section", body = Section,
             headers(("Location" = String, description = "Path of the new section"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed: one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 422, description = "Validation failed: one `errors` entry per field"),
     )
 )]
 #[post("/sections")]
@@ -296,11 +292,10 @@ pub async fn create_section(
     responses(
         (status = 200, description = "The updated section", body = Section,
             headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken in this locale", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was changed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such section"),
+        (status = 409, description = "The slug is taken in this locale"),
+        (status = 412, description = "If-Match names an older version; nothing was changed"),
+        (status = 422, description = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field"),
     )
 )]
 #[patch("/sections/{id}")]
@@ -323,10 +318,9 @@ pub async fn update_section(
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such section", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Articles or subsections still use the section; nothing was deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such section"),
+        (status = 409, description = "Articles or subsections still use the section; nothing was deleted"),
+        (status = 412, description = "If-Match names an older version; nothing was deleted"),
     )
 )]
 #[delete("/sections/{id}")]
