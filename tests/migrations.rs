@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // tests: a panic is a failed assertion
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
 //! Migration discipline: the same versions for both backends, and every
 //! migration reverts and reapplies cleanly on both.
 
