@@ -22,6 +22,7 @@ use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::middleware::etag_for;
 use crate::keys::Caller;
+use crate::resource::ResourceType;
 use crate::webhooks;
 use crate::AppState;
 
@@ -122,10 +123,8 @@ impl Representation {
 /// A writable collection: how to read its writable fields, validate and save a
 /// body, delete an item, and render the item as a GET does.
 pub trait Resource: 'static {
-    /// `type` in the changes feed (`article`, `tourist_site`, ...).
-    const TYPE: &'static str;
-    /// The path segment under `/v1` (`articles`, `tourist-sites`, ...).
-    const COLLECTION: &'static str;
+    /// The resource type: its `type` name, collection path and search code.
+    const TYPE: ResourceType;
     /// Fields of the read shape that a write may not set (a 422 names them).
     const READ_ONLY: &'static [&'static str];
     /// Alternative names of fields, `(synonym, field)`: a patch that sets the
@@ -371,7 +370,7 @@ fn record_media_usage<R: Resource>(
     rep: &Representation,
 ) -> AppResult<()> {
     let ids = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, R::TYPE, id, &rep.meta.slug, &ids)
+    crate::media::usage::replace(conn, R::TYPE.as_str(), id, &rep.meta.slug, &ids)
 }
 
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
@@ -394,14 +393,21 @@ pub async fn create<R: Resource>(
             let obj = body_object(body)?;
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE, id)?;
+            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
+            let seq = record_change(
+                conn,
+                R::TYPE.as_str(),
+                id,
+                &rep.meta,
+                Action::Created,
+                ctx.now,
+            )?;
             webhooks::enqueue(
                 conn,
                 None,
-                R::TYPE,
+                R::TYPE.as_str(),
                 id,
                 &rep.meta,
                 false,
@@ -410,11 +416,11 @@ pub async fn create<R: Resource>(
                 ctx.now,
             )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
+            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             let w = Written {
                 status: 201,
-                location: Some(format!("/v1/{}/{id}", R::COLLECTION)),
+                location: Some(R::TYPE.item_path(id)),
                 etag: Some(rep.etag()),
                 locale: Some(rep.meta.locale.clone()),
                 body: rep.bytes,
@@ -462,15 +468,22 @@ pub async fn update<R: Resource>(
             let merged = body_object(merged)?;
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE, id)?;
+            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
+            let seq = record_change(
+                conn,
+                R::TYPE.as_str(),
+                id,
+                &rep.meta,
+                Action::Updated,
+                ctx.now,
+            )?;
             let was_public = before.meta.public;
             webhooks::enqueue(
                 conn,
                 None,
-                R::TYPE,
+                R::TYPE.as_str(),
                 id,
                 &rep.meta,
                 was_public,
@@ -479,7 +492,7 @@ pub async fn update<R: Resource>(
                 ctx.now,
             )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
+            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             Ok(Written {
                 status: 200,
@@ -512,14 +525,21 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
-            crate::media::usage::clear(conn, R::TYPE, id)?;
-            crate::db::search::remove(conn, R::TYPE, id)?;
-            let seq = record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
+            crate::media::usage::clear(conn, R::TYPE.as_str(), id)?;
+            crate::db::search::remove(conn, R::TYPE.as_str(), id)?;
+            let seq = record_change(
+                conn,
+                R::TYPE.as_str(),
+                id,
+                &before.meta,
+                Action::Deleted,
+                ctx.now,
+            )?;
             let was_public = before.meta.public;
             webhooks::enqueue(
                 conn,
                 None,
-                R::TYPE,
+                R::TYPE.as_str(),
                 id,
                 &before.meta,
                 was_public,
@@ -527,7 +547,7 @@ pub async fn delete<R: Resource>(
                 seq,
                 ctx.now,
             )?;
-            track_schedule(conn, R::TYPE, id, &before.meta, None)?;
+            track_schedule(conn, R::TYPE.as_str(), id, &before.meta, None)?;
             Ok(Written {
                 status: 204,
                 location: None,

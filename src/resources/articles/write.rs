@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::params::{ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
+use crate::resource::ResourceType;
 use crate::AppState;
 
 /// The body of article writes. Every field is optional in a PATCH (a merge
@@ -75,8 +76,7 @@ struct ArticleForm {
 pub struct Articles;
 
 impl Resource for Articles {
-    const TYPE: &'static str = "article";
-    const COLLECTION: &'static str = "articles";
+    const TYPE: ResourceType = ResourceType::Article;
     const READ_ONLY: &'static [&'static str] = &[
         "id",
         "translations",

@@ -18,6 +18,7 @@ use crate::editorial::{
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::params::{minsk_day_start, ItemRef};
+use crate::resource::ResourceType;
 use crate::resources::vocab::{EventCategory, EventStatus, RegionSlug};
 use crate::AppState;
 
@@ -201,8 +202,7 @@ fn venue_value(r: &EventRow) -> Value {
 pub struct Events;
 
 impl Resource for Events {
-    const TYPE: &'static str = "event";
-    const COLLECTION: &'static str = "events";
+    const TYPE: ResourceType = ResourceType::Event;
     const READ_ONLY: &'static [&'static str] = &[
         "id",
         "translations",

@@ -6,13 +6,14 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow};
+use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
+use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::regions::Location;
 use crate::resources::vocab::{MedicalProfile, RegionSlug, Treatment};
@@ -184,8 +185,7 @@ fn check_price(e: &mut FieldErrors, p: &Option<Price>) {
 pub struct Sanatoria;
 
 impl Resource for Sanatoria {
-    const TYPE: &'static str = "sanatorium";
-    const COLLECTION: &'static str = "sanatoria";
+    const TYPE: ResourceType = ResourceType::Place(PlaceKind::Sanatorium);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Body = SanatoriumWrite;

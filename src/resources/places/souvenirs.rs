@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, CoreIn, KindFields};
-use super::{run_item, run_list, Ctx, PlaceKind, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
+use super::{run_item, run_list, Ctx, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::params::ContentItemQuery;
 use crate::http::params::RawList;
 use crate::http::response::ListBody;
+use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{RegionSlug, SouvenirCategory};
 use crate::AppState;
@@ -246,8 +247,7 @@ fn materials(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
 pub struct Souvenirs;
 
 impl Resource for Souvenirs {
-    const TYPE: &'static str = "souvenir";
-    const COLLECTION: &'static str = "souvenirs";
+    const TYPE: ResourceType = ResourceType::Place(PlaceKind::Souvenir);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Body = SouvenirWrite;

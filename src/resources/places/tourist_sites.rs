@@ -6,13 +6,14 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow};
+use super::{run_item, run_list, Ctx, PlaceCore, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{Representation, Resource, SaveCtx};
 use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
+use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::regions::Location;
 use crate::resources::vocab::{RegionSlug, TouristCategory};
@@ -137,8 +138,7 @@ place_write_body!(
 pub struct TouristSites;
 
 impl Resource for TouristSites {
-    const TYPE: &'static str = "tourist_site";
-    const COLLECTION: &'static str = "tourist-sites";
+    const TYPE: ResourceType = ResourceType::Place(PlaceKind::TouristSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Body = TouristSiteWrite;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceKind, PlaceRow, TouristSiteRef};
+use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceRow, TouristSiteRef};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Visibility};
@@ -16,6 +16,7 @@ use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::AppResult;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
+use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::regions::Location;
 use crate::resources::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
@@ -242,8 +243,7 @@ fn tourist_site_group(
 pub struct UnescoSites;
 
 impl Resource for UnescoSites {
-    const TYPE: &'static str = "unesco_site";
-    const COLLECTION: &'static str = "unesco-sites";
+    const TYPE: ResourceType = ResourceType::Place(PlaceKind::UnescoSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     type Body = UnescoSiteWrite;
 

@@ -16,6 +16,7 @@ use crate::editorial::common::{self, translation_group, Fields};
 use crate::editorial::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
+use crate::resource::ResourceType;
 use crate::AppState;
 
 /// The body of section writes. Every field is optional in a PATCH (a merge
@@ -80,8 +81,7 @@ fn usage(conn: &mut AnyConnection, id: i64) -> AppResult<(i64, i64)> {
 pub struct Sections;
 
 impl Resource for Sections {
-    const TYPE: &'static str = "section";
-    const COLLECTION: &'static str = "sections";
+    const TYPE: ResourceType = ResourceType::Section;
     const READ_ONLY: &'static [&'static str] =
         &["id", "translations", "created_at", "updated_at", "children"];
     type Body = SectionWrite;
