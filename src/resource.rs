@@ -145,6 +145,40 @@ impl ResourceType {
         ResourceType::ALL.into_iter().find(|t| t.collection() == s)
     }
 
+    /// A comma-separated list of `type` names, each among `allowed` (repeats
+    /// dropped, order kept); all of `allowed` when absent. The error is the message.
+    pub fn parse_list(
+        v: Option<&str>,
+        allowed: &[ResourceType],
+    ) -> Result<Vec<ResourceType>, String> {
+        let Some(v) = v else {
+            return Ok(allowed.to_vec());
+        };
+        let mut out = Vec::new();
+        for name in v.split(',').map(str::trim) {
+            match allowed.iter().find(|t| t.as_str() == name) {
+                Some(t) if !out.contains(t) => out.push(*t),
+                Some(_) => {}
+                None => {
+                    return Err(format!(
+                        "unknown type `{name}`; allowed: {}",
+                        ResourceType::names(allowed)
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `type` names of `types`, comma-separated (for messages).
+    pub fn names(types: &[ResourceType]) -> String {
+        types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn place_kind(self) -> Option<PlaceKind> {
         match self {
             ResourceType::Place(k) => Some(k),
@@ -234,6 +268,24 @@ mod tests {
         let codes: std::collections::HashSet<i64> =
             ResourceType::ALL.map(ResourceType::search_code).into();
         assert_eq!(codes.len(), ResourceType::ALL.len());
+    }
+
+    #[test]
+    fn type_lists_keep_order_drop_repeats_and_name_the_allowed() {
+        let all = &ResourceType::SEARCHABLE;
+        assert_eq!(ResourceType::parse_list(None, all), Ok(all.to_vec()));
+        assert_eq!(
+            ResourceType::parse_list(Some("event, article,event"), all),
+            Ok(vec![ResourceType::Event, ResourceType::Article])
+        );
+        assert_eq!(
+            ResourceType::parse_list(Some("article,section"), all),
+            Err(
+                "unknown type `section`; allowed: article, tourist_site, unesco_site, \
+                 sanatorium, monument, souvenir, event"
+                    .to_string()
+            )
+        );
     }
 
     #[test]

@@ -144,11 +144,12 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
                     tags.push((k, TAGS[((rng.below(12)) + t) as usize % 12]));
                 }
             }
-            let ids: Vec<i64> =
-                crate::with_backend!(conn, |c| diesel::insert_into(articles::table)
+            let ids: Vec<i64> = db::bulk::get_results(
+                conn,
+                diesel::insert_into(articles::table)
                     .values(&rows)
-                    .returning(articles::id)
-                    .get_results(c)?);
+                    .returning(articles::id),
+            )?;
             let mut tag_rows: Vec<(i64, &str)> = tags
                 .into_iter()
                 .filter_map(|(k, t)| ids.get(k as usize).map(|id| (*id, t)))
@@ -159,9 +160,7 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
                 .iter()
                 .map(|(id, t)| (article_tags::article_id.eq(*id), article_tags::tag.eq(*t)))
                 .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(article_tags::table)
-                .values(&values)
-                .execute(c)?);
+            db::bulk::insert_rows(conn, article_tags::table, &values)?;
             diesel::update(articles::table.filter(articles::group_id.eq(0i64)))
                 .set(articles::group_id.eq(articles::id))
                 .execute(conn)?;
@@ -214,7 +213,7 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                     }
                     PlaceKind::UnescoSite => Some("cultural"),
                     PlaceKind::Monument => Some("monument"),
-                    _ => None,
+                    PlaceKind::Sanatorium | PlaceKind::Souvenir => None,
                 };
                 rows.push(NewPlace {
                     group_id: 0,
@@ -247,10 +246,12 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                 });
                 tags.push((k, TAGS[rng.below(12) as usize]));
             }
-            let ids: Vec<i64> = crate::with_backend!(conn, |c| diesel::insert_into(places::table)
-                .values(&rows)
-                .returning(places::id)
-                .get_results(c)?);
+            let ids: Vec<i64> = db::bulk::get_results(
+                conn,
+                diesel::insert_into(places::table)
+                    .values(&rows)
+                    .returning(places::id),
+            )?;
             let values: Vec<_> = tags
                 .iter()
                 .filter_map(|(k, t)| ids.get(*k as usize).map(|id| (*id, *t)))
@@ -263,9 +264,7 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                     )
                 })
                 .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(place_terms::table)
-                .values(&values)
-                .execute(c)?);
+            db::bulk::insert_rows(conn, place_terms::table, &values)?;
             diesel::update(places::table.filter(places::group_id.eq(0i64)))
                 .set(places::group_id.eq(places::id))
                 .execute(conn)?;

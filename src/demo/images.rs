@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::process::{process_pixels, render_placeholder, Format, Processed, PLACEHOLDERS};
 use crate::media::storage::MediaStore;
 use crate::media::{find_many, insert_media, usage, MediaItem, MediaText};
+use crate::resource::{PlaceKind, ResourceType};
 
 /// The host of the demo JSON's image URLs (it does not exist).
 const PLACEHOLDER_HOST: &str = "https://images.belportal.example/";
@@ -134,7 +135,13 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
             diesel::update(articles::table.find(id))
                 .set(articles::image.eq(json(&new)?))
                 .execute(conn)?;
-            usage::replace(conn, "article", id, &slug, &[new.media.unwrap_or(0)])?;
+            usage::replace(
+                conn,
+                ResourceType::Article,
+                id,
+                &slug,
+                &[new.media.unwrap_or(0)],
+            )?;
         }
         let rows: Vec<(i64, String, Option<String>)> = events::table
             .select((events::id, events::slug, events::image))
@@ -148,7 +155,13 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
             diesel::update(events::table.find(id))
                 .set(events::image.eq(json(&new)?))
                 .execute(conn)?;
-            usage::replace(conn, "event", id, &slug, &[new.media.unwrap_or(0)])?;
+            usage::replace(
+                conn,
+                ResourceType::Event,
+                id,
+                &slug,
+                &[new.media.unwrap_or(0)],
+            )?;
         }
         type PlaceImages = (i64, String, String, Option<String>, String);
         let rows: Vec<PlaceImages> = places::table
@@ -161,6 +174,9 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
             ))
             .load(conn)?;
         for (id, kind, slug, image, gallery) in rows {
+            let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
+                AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
+            })?;
             let image = Image::from_column(image.as_deref());
             let gallery: Vec<Image> = serde_json::from_str(&gallery).unwrap_or_default();
             let new_image = image.as_ref().and_then(|i| swap(i, &slug, &set));
@@ -186,7 +202,7 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
                 .collect();
             ids.sort_unstable();
             ids.dedup();
-            usage::replace(conn, &kind, id, &slug, &ids)?;
+            usage::replace(conn, kind.into(), id, &slug, &ids)?;
         }
         Ok(())
     })

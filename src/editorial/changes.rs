@@ -16,6 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth;
 use crate::http::response::{self, ListLinks};
 use crate::keys::Role;
+use crate::resource::ResourceType;
+use crate::webhooks::WebhookEvent;
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -39,7 +41,7 @@ impl Action {
 /// Appends a change; call inside `write_tx`, which holds the counter row lock.
 pub fn record_change(
     conn: &mut AnyConnection,
-    resource: &str,
+    resource: ResourceType,
     id: i64,
     meta: &ItemMeta,
     action: Action,
@@ -53,7 +55,7 @@ pub fn record_change(
         conn,
         &[NewChange {
             seq,
-            resource: resource.to_string(),
+            resource,
             item_id: id,
             slug: meta.slug.clone(),
             locale: meta.locale.clone(),
@@ -110,7 +112,7 @@ impl SeqBlock {
 #[derive(Debug, Clone)]
 pub struct NewChange {
     pub seq: i64,
-    pub resource: String,
+    pub resource: ResourceType,
     pub item_id: i64,
     pub slug: String,
     pub locale: String,
@@ -128,7 +130,7 @@ pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult
             .map(|c| {
                 (
                     changes::seq.eq(c.seq),
-                    changes::resource.eq(&c.resource),
+                    changes::resource.eq(c.resource.as_str()),
                     changes::item_id.eq(c.item_id),
                     changes::slug.eq(&c.slug),
                     changes::locale.eq(&c.locale),
@@ -138,9 +140,7 @@ pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult
                 )
             })
             .collect();
-        crate::with_backend!(conn, |c| diesel::insert_into(changes::table)
-            .values(&values)
-            .execute(c)?);
+        db::bulk::insert_rows(conn, changes::table, &values)?;
     }
     Ok(())
 }
@@ -150,7 +150,7 @@ pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult
 /// (or a delete, `due` None) cancels a pending one.
 pub fn track_schedule(
     conn: &mut AnyConnection,
-    resource: &str,
+    resource: ResourceType,
     id: i64,
     meta: &ItemMeta,
     due: Option<NaiveDateTime>,
@@ -180,14 +180,14 @@ pub struct NewSchedule {
 /// publications of `ids`, then adds `rows` (at most one per item).
 pub fn replace_schedules(
     conn: &mut AnyConnection,
-    resource: &str,
+    resource: ResourceType,
     ids: &[i64],
     rows: &[NewSchedule],
 ) -> AppResult<()> {
     for part in ids.chunks(1000) {
         diesel::delete(
             scheduled_changes::table
-                .filter(scheduled_changes::resource.eq(resource))
+                .filter(scheduled_changes::resource.eq(resource.as_str()))
                 .filter(scheduled_changes::item_id.eq_any(part)),
         )
         .execute(conn)?;
@@ -197,7 +197,7 @@ pub fn replace_schedules(
             .iter()
             .map(|r| {
                 (
-                    scheduled_changes::resource.eq(resource),
+                    scheduled_changes::resource.eq(resource.as_str()),
                     scheduled_changes::item_id.eq(r.item_id),
                     scheduled_changes::slug.eq(&r.slug),
                     scheduled_changes::locale.eq(&r.locale),
@@ -205,9 +205,7 @@ pub fn replace_schedules(
                 )
             })
             .collect();
-        crate::with_backend!(conn, |c| diesel::insert_into(scheduled_changes::table)
-            .values(&values)
-            .execute(c)?);
+        db::bulk::insert_rows(conn, scheduled_changes::table, &values)?;
     }
     Ok(())
 }
@@ -240,25 +238,29 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
             ))
             .load(conn)?;
         for (resource, id, slug, locale, due_at) in rows {
+            let resource = ResourceType::from_type_str(&resource).ok_or_else(|| {
+                AppError::Internal(format!("scheduled change of unknown type `{resource}`"))
+            })?;
             let meta = ItemMeta {
                 slug,
                 locale,
                 public: true,
             };
-            let seq = record_change(conn, &resource, id, &meta, Action::Updated, due_at)?;
-            // Scheduled: not public before its due time, public now.
+            let seq = record_change(conn, resource, id, &meta, Action::Updated, due_at)?;
             crate::webhooks::enqueue(
                 conn,
-                None,
-                &resource,
-                id,
-                &meta,
-                false,
-                Action::Updated,
-                seq,
-                due_at,
+                &WebhookEvent {
+                    resource,
+                    id,
+                    meta: &meta,
+                    // Scheduled: not public before its due time, public now.
+                    was_public: false,
+                    action: Action::Updated,
+                    seq,
+                    at: due_at,
+                },
             )?;
-            track_schedule(conn, &resource, id, &meta, None)?;
+            track_schedule(conn, resource, id, &meta, None)?;
         }
         Ok(())
     })

@@ -370,7 +370,7 @@ fn record_media_usage<R: Resource>(
     rep: &Representation,
 ) -> AppResult<()> {
     let ids = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, R::TYPE.as_str(), id, &rep.meta.slug, &ids)
+    crate::media::usage::replace(conn, R::TYPE, id, &rep.meta.slug, &ids)
 }
 
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
@@ -393,30 +393,24 @@ pub async fn create<R: Resource>(
             let obj = body_object(body)?;
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
+            crate::resources::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                Action::Created,
-                ctx.now,
-            )?;
+            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
             webhooks::enqueue(
                 conn,
-                None,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                false,
-                Action::Created,
-                seq,
-                ctx.now,
+                &webhooks::WebhookEvent {
+                    resource: R::TYPE,
+                    id,
+                    meta: &rep.meta,
+                    was_public: false,
+                    action: Action::Created,
+                    seq,
+                    at: ctx.now,
+                },
             )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
+            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             let w = Written {
                 status: 201,
@@ -468,31 +462,25 @@ pub async fn update<R: Resource>(
             let merged = body_object(merged)?;
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
+            crate::resources::search::reindex(conn, R::TYPE, id)?;
             let rep = R::representation(conn, &ctx, id)?;
             record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                Action::Updated,
-                ctx.now,
-            )?;
+            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
             let was_public = before.meta.public;
             webhooks::enqueue(
                 conn,
-                None,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                was_public,
-                Action::Updated,
-                seq,
-                ctx.now,
+                &webhooks::WebhookEvent {
+                    resource: R::TYPE,
+                    id,
+                    meta: &rep.meta,
+                    was_public,
+                    action: Action::Updated,
+                    seq,
+                    at: ctx.now,
+                },
             )?;
             let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
+            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
             R::after_save(conn, &ctx, id, &rep)?;
             Ok(Written {
                 status: 200,
@@ -525,29 +513,23 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
-            crate::media::usage::clear(conn, R::TYPE.as_str(), id)?;
-            crate::db::search::remove(conn, R::TYPE.as_str(), id)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &before.meta,
-                Action::Deleted,
-                ctx.now,
-            )?;
+            crate::media::usage::clear(conn, R::TYPE, id)?;
+            crate::db::search::remove(conn, R::TYPE, id)?;
+            let seq = record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
             let was_public = before.meta.public;
             webhooks::enqueue(
                 conn,
-                None,
-                R::TYPE.as_str(),
-                id,
-                &before.meta,
-                was_public,
-                Action::Deleted,
-                seq,
-                ctx.now,
+                &webhooks::WebhookEvent {
+                    resource: R::TYPE,
+                    id,
+                    meta: &before.meta,
+                    was_public,
+                    action: Action::Deleted,
+                    seq,
+                    at: ctx.now,
+                },
             )?;
-            track_schedule(conn, R::TYPE.as_str(), id, &before.meta, None)?;
+            track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {
                 status: 204,
                 location: None,

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use crate::db::schema::media_usage;
-use crate::db::AnyConnection;
+use crate::db::{self, AnyConnection};
 use crate::error::{AppResult, UsedBy};
+use crate::resource::ResourceType;
 
 /// The media ids a representation shows in `image` and `gallery`.
 pub fn media_ids_in(rep: &[u8]) -> Vec<i64> {
@@ -35,7 +36,7 @@ pub fn media_ids_of(v: &Value) -> Vec<i64> {
 /// Replaces the usage rows of one content item.
 pub fn replace(
     conn: &mut AnyConnection,
-    resource: &str,
+    resource: ResourceType,
     item_id: i64,
     slug: &str,
     media_ids: &[i64],
@@ -51,14 +52,14 @@ pub fn replace(
 /// then adds `rows` of (media id, item id, item slug).
 pub fn replace_many(
     conn: &mut AnyConnection,
-    resource: &str,
+    resource: ResourceType,
     ids: &[i64],
     rows: &[(i64, i64, String)],
 ) -> AppResult<()> {
     for part in ids.chunks(1000) {
         diesel::delete(
             media_usage::table
-                .filter(media_usage::resource.eq(resource))
+                .filter(media_usage::resource.eq(resource.as_str()))
                 .filter(media_usage::item_id.eq_any(part)),
         )
         .execute(conn)?;
@@ -69,24 +70,22 @@ pub fn replace_many(
             .map(|(m, item, slug)| {
                 (
                     media_usage::media_id.eq(*m),
-                    media_usage::resource.eq(resource),
+                    media_usage::resource.eq(resource.as_str()),
                     media_usage::item_id.eq(*item),
                     media_usage::slug.eq(slug),
                 )
             })
             .collect();
-        crate::with_backend!(conn, |c| diesel::insert_into(media_usage::table)
-            .values(&values)
-            .execute(c)?);
+        db::bulk::insert_rows(conn, media_usage::table, &values)?;
     }
     Ok(())
 }
 
 /// Forgets a deleted content item's usage.
-pub fn clear(conn: &mut AnyConnection, resource: &str, item_id: i64) -> AppResult<()> {
+pub fn clear(conn: &mut AnyConnection, resource: ResourceType, item_id: i64) -> AppResult<()> {
     diesel::delete(
         media_usage::table
-            .filter(media_usage::resource.eq(resource))
+            .filter(media_usage::resource.eq(resource.as_str()))
             .filter(media_usage::item_id.eq(item_id)),
     )
     .execute(conn)?;

@@ -13,18 +13,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{CursorKey, ListParams, Paging, RawList};
 use crate::http::response::{self, ListBody, Page};
+use crate::resource::{PlaceKind, ResourceType};
 use crate::AppState;
-
-/// The searchable resource types, as `type` names them.
-pub const TYPES: [&str; 7] = [
-    "article",
-    "tourist_site",
-    "unesco_site",
-    "sanatorium",
-    "monument",
-    "souvenir",
-    "event",
-];
 
 /// Text of HTML for indexing and snippets: tags dropped, common entities decoded.
 pub fn plain_text(html: &str) -> String {
@@ -63,7 +53,7 @@ fn join(parts: &[Option<&str>]) -> String {
 
 /// Rewrites the search document of one item (or removes it when the item is gone
 /// or not searchable). Call inside the write's transaction.
-pub fn reindex(conn: &mut AnyConnection, resource: &str, id: i64) -> AppResult<()> {
+pub fn reindex(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> AppResult<()> {
     reindex_many(conn, &[(resource, id)])
 }
 
@@ -83,7 +73,7 @@ fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
     rows.into_iter()
         .map(
             |(id, locale, slug, status, published_at, title, lead, body, author)| SearchDoc {
-                resource: "article".into(),
+                resource: ResourceType::Article,
                 item_id: id,
                 locale,
                 slug,
@@ -143,12 +133,15 @@ macro_rules! place_text {
     };
 }
 
-fn place_docs(rows: Vec<PlaceText>) -> Vec<SearchDoc> {
+fn place_docs(rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
     rows.into_iter()
         .map(
             |(id, kind, locale, slug, status, published_at, name, summary, html, locality)| {
-                SearchDoc {
-                    resource: kind,
+                let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
+                    AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
+                })?;
+                Ok(SearchDoc {
+                    resource: kind.into(),
                     item_id: id,
                     locale,
                     slug,
@@ -157,7 +150,7 @@ fn place_docs(rows: Vec<PlaceText>) -> Vec<SearchDoc> {
                     title: name,
                     summary,
                     body: join(&[Some(&plain_text(&html)), locality.as_deref()]),
-                }
+                })
             },
         )
         .collect()
@@ -198,7 +191,7 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
         .map(
             |(id, locale, slug, status, published_at, title, summary, html, venue, locality)| {
                 SearchDoc {
-                    resource: "event".into(),
+                    resource: ResourceType::Event,
                     item_id: id,
                     locale,
                     slug,
@@ -224,50 +217,65 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
 /// savepoint, so a reindex after every saved item (interleaved with the
 /// item's other statements) made one tiny segment per item, and merging them
 /// came to dominate a large import.
-pub fn reindex_many(conn: &mut AnyConnection, items: &[(&str, i64)]) -> AppResult<()> {
+pub fn reindex_many(conn: &mut AnyConnection, items: &[(ResourceType, i64)]) -> AppResult<()> {
     const CHUNK: usize = 500;
-    let mut by_resource: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    let mut by_resource: Vec<(ResourceType, Vec<i64>)> = ResourceType::SEARCHABLE
+        .into_iter()
+        .map(|r| (r, Vec::new()))
+        .collect();
     for (resource, id) in items {
-        if TYPES.contains(resource) {
-            by_resource.entry(resource).or_default().push(*id);
+        if let Some((_, ids)) = by_resource.iter_mut().find(|(r, _)| r == resource) {
+            ids.push(*id);
         }
     }
-    for ids in by_resource.values_mut() {
+    by_resource.retain(|(_, ids)| !ids.is_empty());
+    for (_, ids) in &mut by_resource {
         ids.sort_unstable();
         ids.dedup();
     }
     for (resource, ids) in &by_resource {
-        search::remove_many(conn, resource, ids)?;
+        search::remove_many(conn, *resource, ids)?;
     }
     for (resource, ids) in &by_resource {
         for part in ids.chunks(CHUNK) {
-            let docs = match *resource {
-                "article" => article_docs(
-                    articles::table
-                        .filter(articles::id.eq_any(part))
-                        .order(articles::id)
-                        .select(article_text!())
-                        .load(conn)?,
-                ),
-                "event" => event_docs(
-                    events::table
-                        .filter(events::id.eq_any(part))
-                        .order(events::id)
-                        .select(event_text!())
-                        .load(conn)?,
-                ),
-                _ => place_docs(
-                    places::table
-                        .filter(places::id.eq_any(part))
-                        .order(places::id)
-                        .select(place_text!())
-                        .load(conn)?,
-                ),
-            };
+            let docs = docs_of(conn, *resource, part)?;
             search::insert_many(conn, &docs)?;
         }
     }
     Ok(())
+}
+
+/// The search documents of items `ids` of one resource (none for sections,
+/// which are not searched).
+fn docs_of(
+    conn: &mut AnyConnection,
+    resource: ResourceType,
+    ids: &[i64],
+) -> AppResult<Vec<SearchDoc>> {
+    Ok(match resource {
+        ResourceType::Section => Vec::new(),
+        ResourceType::Article => article_docs(
+            articles::table
+                .filter(articles::id.eq_any(ids))
+                .order(articles::id)
+                .select(article_text!())
+                .load(conn)?,
+        ),
+        ResourceType::Event => event_docs(
+            events::table
+                .filter(events::id.eq_any(ids))
+                .order(events::id)
+                .select(event_text!())
+                .load(conn)?,
+        ),
+        ResourceType::Place(_) => place_docs(
+            places::table
+                .filter(places::id.eq_any(ids))
+                .order(places::id)
+                .select(place_text!())
+                .load(conn)?,
+        )?,
+    })
 }
 
 /// Rebuilds every search document (after bulk loads: demo content, the
@@ -295,7 +303,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
                         .limit(CHUNK)
                         .select(place_text!())
                         .load(conn)?,
-                ),
+                )?,
                 _ => event_docs(
                     events::table
                         .filter(events::id.gt(after))
@@ -373,24 +381,9 @@ pub struct SearchParams {
     pub page: Option<String>,
 }
 
-fn parse_types(v: Option<&str>) -> AppResult<Vec<&'static str>> {
-    let Some(v) = v else {
-        return Ok(TYPES.to_vec());
-    };
-    let mut out = Vec::new();
-    for t in v.split(',').map(str::trim) {
-        match TYPES.iter().find(|x| **x == t) {
-            Some(x) if !out.contains(x) => out.push(*x),
-            Some(_) => {}
-            None => {
-                return Err(AppError::bad_param(
-                    "types",
-                    format!("unknown type `{t}`; allowed: {}", TYPES.join(", ")),
-                ))
-            }
-        }
-    }
-    Ok(out)
+fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
+    ResourceType::parse_list(v, &ResourceType::SEARCHABLE)
+        .map_err(|message| AppError::bad_param("types", message))
 }
 
 #[utoipa::path(
@@ -461,7 +454,7 @@ pub async fn search_all(
         .into_iter()
         .take(limit as usize)
         .map(|h| SearchHit {
-            kind: h.resource,
+            kind: h.resource.as_str().to_string(),
             id: h.item_id,
             slug: h.slug,
             title: h.title,

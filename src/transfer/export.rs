@@ -5,17 +5,17 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{with_resource, ItemType, ORDER};
+use super::{with_resource, ResourceVisitor};
 use crate::db::schema::{articles, events, places, sections};
-use crate::db::AnyConnection;
+use crate::db::{self, AnyConnection};
 use crate::editorial::{Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::params::rfc3339_utc;
+use crate::resource::ResourceType;
 
 /// Items read and rendered per query round.
 pub const CHUNK: i64 = 1000;
@@ -41,14 +41,14 @@ pub fn export_all(
     sink: &mut dyn FnMut(Vec<u8>) -> AppResult<()>,
 ) -> AppResult<u64> {
     conn.transaction(|conn| {
-        if let AnyConnection::Postgresql(c) = conn {
-            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-        }
+        db::bulk::read_only_snapshot(conn)?;
         let mut n = super::media::export_media(conn, CHUNK, sink)?;
-        for t in ORDER {
+        for t in ResourceType::ALL {
             n += match t {
-                ItemType::Section => export_sections(conn, ctx, sink)?,
-                _ => export_table(conn, ctx, t, sink)?,
+                ResourceType::Section => export_sections(conn, ctx, sink)?,
+                ResourceType::Article | ResourceType::Place(_) | ResourceType::Event => {
+                    export_table(conn, ctx, t, sink)?
+                }
             };
         }
         Ok(n)
@@ -58,13 +58,13 @@ pub fn export_all(
 fn render(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    t: ItemType,
+    t: ResourceType,
     head: &Head,
     anchor: Option<&Member>,
     out: &mut Vec<u8>,
 ) -> AppResult<()> {
     let (id, _, created, updated) = *head;
-    let mut fields = with_resource!(t, R => R::current(conn, ctx, id))?;
+    let mut fields = with_resource(t, Current { conn, ctx, id })?;
     if let Some((aid, _, locale, slug)) = anchor {
         if *aid != id {
             fields.insert(
@@ -83,6 +83,21 @@ fn render(
         .map_err(|e| AppError::Internal(format!("export line: {e}")))?;
     out.push(b'\n');
     Ok(())
+}
+
+/// `Resource::current` of one item: its writable fields.
+struct Current<'a> {
+    conn: &'a mut AnyConnection,
+    ctx: &'a SaveCtx,
+    id: i64,
+}
+
+impl ResourceVisitor for Current<'_> {
+    type Output = AppResult<Map<String, Value>>;
+
+    fn visit<R: Resource>(self) -> Self::Output {
+        R::current(self.conn, self.ctx, self.id)
+    }
 }
 
 /// Sections parents first (by depth, then id); a translation names the
@@ -137,7 +152,7 @@ fn export_sections(
         render(
             conn,
             ctx,
-            ItemType::Section,
+            ResourceType::Section,
             &(r.0, r.1, r.5, r.6),
             Some(&anchor),
             &mut out,
@@ -150,7 +165,11 @@ fn export_sections(
 }
 
 /// One chunk of rows after `after`, in id order, and their groups' members.
-fn chunk(conn: &mut AnyConnection, t: ItemType, after: i64) -> AppResult<(Vec<Head>, Vec<Member>)> {
+fn chunk(
+    conn: &mut AnyConnection,
+    t: ResourceType,
+    after: i64,
+) -> AppResult<(Vec<Head>, Vec<Member>)> {
     macro_rules! heads {
         ($tb:ident $(, $kind:expr)?) => {{
             let heads: Vec<Head> = $tb::table
@@ -170,10 +189,10 @@ fn chunk(conn: &mut AnyConnection, t: ItemType, after: i64) -> AppResult<(Vec<He
         }};
     }
     Ok(match t {
-        ItemType::Article => heads!(articles),
-        ItemType::Place(k) => heads!(places, k.as_str()),
-        ItemType::Event => heads!(events),
-        ItemType::Section => heads!(sections),
+        ResourceType::Article => heads!(articles),
+        ResourceType::Place(k) => heads!(places, k.as_str()),
+        ResourceType::Event => heads!(events),
+        ResourceType::Section => heads!(sections),
     })
 }
 
@@ -182,7 +201,7 @@ fn chunk(conn: &mut AnyConnection, t: ItemType, after: i64) -> AppResult<(Vec<He
 fn export_table(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    t: ItemType,
+    t: ResourceType,
     sink: &mut dyn FnMut(Vec<u8>) -> AppResult<()>,
 ) -> AppResult<u64> {
     let mut after = 0;

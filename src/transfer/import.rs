@@ -11,12 +11,16 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::media::{import_media_line, MediaMap, Outcome};
-use super::pending::Pending;
-use super::{find_id, set_times, stored_meta, stored_meta_and_due, with_resource, ItemType};
-use crate::db::{truncate_micros, AnyConnection};
+use super::pending::{Pending, Saved};
+use super::{
+    find_id, set_times, stored_meta, stored_meta_and_due, type_names, with_resource,
+    ResourceVisitor,
+};
+use crate::db::{self, truncate_micros, AnyConnection};
 use crate::editorial::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::storage::MediaStore;
+use crate::resource::ResourceType;
 use crate::webhooks;
 
 /// An import stops collecting errors after this many.
@@ -79,13 +83,7 @@ pub fn import_ndjson(
             store,
             media: MediaMap::default(),
         };
-        if let AnyConnection::Postgresql(c) = conn {
-            // The tables grow inside this transaction, which autovacuum never
-            // analyzes: a plan cached while they were small (a sequential
-            // scan to find a slug) would stay, and cost more with every line.
-            use diesel::connection::SimpleConnection;
-            c.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")?;
-        }
+        db::bulk::plan_for_growing_tables(conn)?;
         let mut pending = Pending::start(conn)?;
         loop {
             buf.clear();
@@ -156,7 +154,7 @@ fn link_translation(
     conn: &mut AnyConnection,
     report: &mut ImportReport,
     line: u64,
-    t: ItemType,
+    t: ResourceType,
     obj: &mut Map<String, Value>,
 ) -> AppResult<()> {
     let Some(Value::Object(target)) = obj.get("translation_of") else {
@@ -237,14 +235,14 @@ fn import_line(
         Some(v) if v.as_str() == Some(super::media::TYPE) => {
             return import_media(conn, ctx, line, obj, run, report);
         }
-        Some(v) => match v.as_str().and_then(ItemType::parse) {
+        Some(v) => match v.as_str().and_then(ResourceType::from_type_str) {
             Some(t) => t,
             None => {
                 reject(
                     report,
                     line,
                     "type",
-                    format!("must be one of {}", ItemType::names()),
+                    format!("must be one of {}", type_names()),
                 );
                 return Ok(true);
             }
@@ -273,27 +271,32 @@ fn import_line(
         created_at: created,
         updated_at: updated,
     });
-    let saved = with_resource!(t, R => {
-        match parse_body::<<R as Resource>::Body>(&obj, R::READ_ONLY) {
-            Err(e) => Err(e),
-            Ok(_) if report.errors.len() > errors_before => return Ok(true),
-            Ok(body) => R::save(conn, &line_ctx, existing, body),
-        }
-    });
+    let saved = with_resource(
+        t,
+        ParseAndSave {
+            conn,
+            ctx: &line_ctx,
+            obj: &obj,
+            existing,
+            line_has_errors: report.errors.len() > errors_before,
+        },
+    );
     let id = match saved {
-        Ok(id) => id,
-        Err(AppError::Unprocessable(errs)) => {
+        // Earlier errors on the line: the body was checked, nothing saved.
+        None => return Ok(true),
+        Some(Ok(id)) => id,
+        Some(Err(AppError::Unprocessable(errs))) => {
             for FieldError { field, message } in errs {
                 reject(report, line, &field, message);
             }
             return Ok(true);
         }
-        Err(AppError::Conflict(message)) => {
+        Some(Err(AppError::Conflict(message))) => {
             // PostgreSQL aborts the transaction on a constraint violation: stop here.
             reject(report, line, "slug", message);
             return Ok(false);
         }
-        Err(e) => return Err(Stop::Failed(e)),
+        Some(Err(e)) => return Err(Stop::Failed(e)),
     };
     if report.errors.len() > errors_before {
         return Ok(true);
@@ -315,19 +318,55 @@ fn import_line(
     };
     // The feed entry, usage, schedule and search document are written in
     // chunks (`Pending`), in this transaction.
-    let seq = pending.saved(conn, t.as_str(), id, &meta, action, ctx.now, media, due)?;
-    webhooks::enqueue(
+    let seq = pending.saved(
         conn,
-        Some(&run.hooks),
-        t.as_str(),
-        id,
-        &meta,
-        was_public,
-        action,
-        seq,
-        ctx.now,
+        Saved {
+            resource: t,
+            id,
+            meta: &meta,
+            action,
+            at: ctx.now,
+            media,
+            due,
+        },
+    )?;
+    webhooks::enqueue_to(
+        conn,
+        &run.hooks,
+        &webhooks::WebhookEvent {
+            resource: t,
+            id,
+            meta: &meta,
+            was_public,
+            action,
+            seq,
+            at: ctx.now,
+        },
     )?;
     Ok(true)
+}
+
+/// Parses a line's body as the type's write body and saves it (`existing`
+/// None: a new item). None when the line already has errors: the body is
+/// still checked, so its errors are reported too, but nothing is saved.
+struct ParseAndSave<'a> {
+    conn: &'a mut AnyConnection,
+    ctx: &'a SaveCtx,
+    obj: &'a Map<String, Value>,
+    existing: Option<i64>,
+    line_has_errors: bool,
+}
+
+impl ResourceVisitor for ParseAndSave<'_> {
+    type Output = Option<AppResult<i64>>;
+
+    fn visit<R: Resource>(self) -> Self::Output {
+        match parse_body::<R::Body>(self.obj, R::READ_ONLY) {
+            Err(e) => Some(Err(e)),
+            Ok(_) if self.line_has_errors => None,
+            Ok(body) => Some(R::save(self.conn, self.ctx, self.existing, body)),
+        }
+    }
 }
 
 /// A media line: its metadata, after checking its files are in the store.

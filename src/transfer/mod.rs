@@ -19,52 +19,26 @@ use diesel::prelude::*;
 use crate::config::Config;
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::AnyConnection;
+use crate::editorial::Resource;
 use crate::editorial::{ItemMeta, SaveCtx};
 use crate::error::AppResult;
 use crate::keys::{Caller, Role};
-use crate::resource::PlaceKind;
+use crate::resource::{PlaceKind, ResourceType};
+use crate::resources::places::{
+    monuments::Monuments, sanatoria::Sanatoria, souvenirs::Souvenirs, tourist_sites::TouristSites,
+    unesco_sites::UnescoSites,
+};
+use crate::resources::{
+    articles::write::Articles, events::write::Events, sections::write::Sections,
+};
 
-/// The `type` of an NDJSON line (the changes feed's type names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemType {
-    Section,
-    Article,
-    Place(PlaceKind),
-    Event,
-}
-
-/// Export order: what an item refers to comes before it.
-pub const ORDER: [ItemType; 8] = [
-    ItemType::Section,
-    ItemType::Article,
-    ItemType::Place(PlaceKind::TouristSite),
-    ItemType::Place(PlaceKind::UnescoSite),
-    ItemType::Place(PlaceKind::Sanatorium),
-    ItemType::Place(PlaceKind::Monument),
-    ItemType::Place(PlaceKind::Souvenir),
-    ItemType::Event,
-];
-
-impl ItemType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemType::Section => "section",
-            ItemType::Article => "article",
-            ItemType::Place(k) => k.as_str(),
-            ItemType::Event => "event",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ItemType> {
-        ORDER.into_iter().find(|t| t.as_str() == s)
-    }
-
-    /// Every line type, media included, for messages.
-    pub fn names() -> String {
-        let mut names = vec![media::TYPE];
-        names.extend(ORDER.map(ItemType::as_str));
-        names.join(", ")
-    }
+/// Every line type, media included, for messages.
+pub fn type_names() -> String {
+    format!(
+        "{}, {}",
+        media::TYPE,
+        ResourceType::names(&ResourceType::ALL)
+    )
 }
 
 type MetaRow = (String, String, String, Option<NaiveDateTime>);
@@ -76,7 +50,7 @@ fn public(status: &str, at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
 /// The id of the item of `t` with this locale and slug (the upsert key).
 pub fn find_id(
     conn: &mut AnyConnection,
-    t: ItemType,
+    t: ResourceType,
     locale: &str,
     slug: &str,
 ) -> AppResult<Option<i64>> {
@@ -92,17 +66,17 @@ pub fn find_id(
         };
     }
     Ok(match t {
-        ItemType::Section => by_slug!(sections),
-        ItemType::Article => by_slug!(articles),
-        ItemType::Place(k) => by_slug!(places, k.as_str()),
-        ItemType::Event => by_slug!(events),
+        ResourceType::Section => by_slug!(sections),
+        ResourceType::Article => by_slug!(articles),
+        ResourceType::Place(k) => by_slug!(places, k.as_str()),
+        ResourceType::Event => by_slug!(events),
     })
 }
 
 /// Slug, locale and visibility of a stored item.
 pub fn stored_meta(
     conn: &mut AnyConnection,
-    t: ItemType,
+    t: ResourceType,
     id: i64,
     now: NaiveDateTime,
 ) -> AppResult<ItemMeta> {
@@ -114,7 +88,7 @@ pub fn stored_meta(
 /// every `Resource::scheduled_at`; sections are never scheduled).
 pub fn stored_meta_and_due(
     conn: &mut AnyConnection,
-    t: ItemType,
+    t: ResourceType,
     id: i64,
     now: NaiveDateTime,
 ) -> AppResult<(ItemMeta, Option<NaiveDateTime>)> {
@@ -134,7 +108,7 @@ pub fn stored_meta_and_due(
         }};
     }
     Ok(match t {
-        ItemType::Section => {
+        ResourceType::Section => {
             let (slug, locale): (String, String) = sections::table
                 .find(id)
                 .select((sections::slug, sections::locale))
@@ -146,16 +120,16 @@ pub fn stored_meta_and_due(
             };
             (meta, None)
         }
-        ItemType::Article => meta!(articles),
-        ItemType::Place(_) => meta!(places),
-        ItemType::Event => meta!(events),
+        ResourceType::Article => meta!(articles),
+        ResourceType::Place(_) => meta!(places),
+        ResourceType::Event => meta!(events),
     })
 }
 
 /// Restores the exported instants (a save stamps both with now).
 pub fn set_times(
     conn: &mut AnyConnection,
-    t: ItemType,
+    t: ResourceType,
     id: i64,
     created: Option<NaiveDateTime>,
     updated: Option<NaiveDateTime>,
@@ -176,10 +150,10 @@ pub fn set_times(
         }};
     }
     match t {
-        ItemType::Section => stamp!(sections),
-        ItemType::Article => stamp!(articles),
-        ItemType::Place(_) => stamp!(places),
-        ItemType::Event => stamp!(events),
+        ResourceType::Section => stamp!(sections),
+        ResourceType::Article => stamp!(articles),
+        ResourceType::Place(_) => stamp!(places),
+        ResourceType::Event => stamp!(events),
     }
     Ok(())
 }
@@ -203,48 +177,23 @@ pub fn transfer_ctx(
     }
 }
 
-/// Runs `$body` with `$r` naming the `Resource` of item type `$t`.
-macro_rules! with_resource {
-    ($t:expr, $r:ident => $body:expr) => {{
-        use crate::resource::PlaceKind as K;
-        use crate::resources::places::{
-            monuments::Monuments, sanatoria::Sanatoria, souvenirs::Souvenirs,
-            tourist_sites::TouristSites, unesco_sites::UnescoSites,
-        };
-        match $t {
-            ItemType::Section => {
-                type $r = crate::resources::sections::write::Sections;
-                $body
-            }
-            ItemType::Article => {
-                type $r = crate::resources::articles::write::Articles;
-                $body
-            }
-            ItemType::Place(K::TouristSite) => {
-                type $r = TouristSites;
-                $body
-            }
-            ItemType::Place(K::UnescoSite) => {
-                type $r = UnescoSites;
-                $body
-            }
-            ItemType::Place(K::Sanatorium) => {
-                type $r = Sanatoria;
-                $body
-            }
-            ItemType::Place(K::Monument) => {
-                type $r = Monuments;
-                $body
-            }
-            ItemType::Place(K::Souvenir) => {
-                type $r = Souvenirs;
-                $body
-            }
-            ItemType::Event => {
-                type $r = crate::resources::events::write::Events;
-                $body
-            }
-        }
-    }};
+/// Work to do with the `Resource` (write API) of a type chosen at run time:
+/// [`with_resource`] calls `visit::<R>()` with the type's `R`.
+pub trait ResourceVisitor {
+    type Output;
+    fn visit<R: Resource>(self) -> Self::Output;
 }
-pub(crate) use with_resource;
+
+/// Runs `visitor` with the `Resource` of type `t`.
+pub fn with_resource<V: ResourceVisitor>(t: ResourceType, visitor: V) -> V::Output {
+    match t {
+        ResourceType::Section => visitor.visit::<Sections>(),
+        ResourceType::Article => visitor.visit::<Articles>(),
+        ResourceType::Place(PlaceKind::TouristSite) => visitor.visit::<TouristSites>(),
+        ResourceType::Place(PlaceKind::UnescoSite) => visitor.visit::<UnescoSites>(),
+        ResourceType::Place(PlaceKind::Sanatorium) => visitor.visit::<Sanatoria>(),
+        ResourceType::Place(PlaceKind::Monument) => visitor.visit::<Monuments>(),
+        ResourceType::Place(PlaceKind::Souvenir) => visitor.visit::<Souvenirs>(),
+        ResourceType::Event => visitor.visit::<Events>(),
+    }
+}

@@ -13,12 +13,13 @@ use crate::editorial::{
     insert_changes, replace_schedules, Action, ItemMeta, NewChange, NewSchedule, SeqBlock,
 };
 use crate::error::AppResult;
+use crate::resource::ResourceType;
 
 /// Saved items between two flushes of feed entries, usage and schedules.
 pub const CHUNK: usize = 1000;
 
 struct Item {
-    resource: &'static str,
+    resource: ResourceType,
     id: i64,
     slug: String,
     locale: String,
@@ -26,11 +27,24 @@ struct Item {
     due: Option<NaiveDateTime>,
 }
 
+/// An item an import saved.
+pub struct Saved<'a> {
+    pub resource: ResourceType,
+    pub id: i64,
+    pub meta: &'a ItemMeta,
+    pub action: Action,
+    pub at: NaiveDateTime,
+    /// The media it shows.
+    pub media: Vec<i64>,
+    /// Its pending publication.
+    pub due: Option<NaiveDateTime>,
+}
+
 pub struct Pending {
     seqs: SeqBlock,
     changes: Vec<NewChange>,
     items: Vec<Item>,
-    search: Vec<(&'static str, i64)>,
+    search: Vec<(ResourceType, i64)>,
 }
 
 impl Pending {
@@ -44,24 +58,21 @@ impl Pending {
         })
     }
 
-    /// Records a saved item: `media` are the media it shows, `due` its pending
-    /// publication. Returns its feed number (for webhooks).
-    #[allow(clippy::too_many_arguments)]
-    pub fn saved(
-        &mut self,
-        conn: &mut AnyConnection,
-        resource: &'static str,
-        id: i64,
-        meta: &ItemMeta,
-        action: Action,
-        at: NaiveDateTime,
-        media: Vec<i64>,
-        due: Option<NaiveDateTime>,
-    ) -> AppResult<i64> {
+    /// Records a saved item; returns its feed number (for webhooks).
+    pub fn saved(&mut self, conn: &mut AnyConnection, item: Saved) -> AppResult<i64> {
+        let Saved {
+            resource,
+            id,
+            meta,
+            action,
+            at,
+            media,
+            due,
+        } = item;
         let seq = self.seqs.next_seq();
         self.changes.push(NewChange {
             seq,
-            resource: resource.to_string(),
+            resource,
             item_id: id,
             slug: meta.slug.clone(),
             locale: meta.locale.clone(),
@@ -88,13 +99,16 @@ impl Pending {
         insert_changes(conn, &self.changes)?;
         self.changes.clear();
         // An item saved twice in a chunk: its last line decides.
-        let mut last: std::collections::HashMap<(&str, i64), usize> = Default::default();
+        let mut last: std::collections::HashMap<(ResourceType, i64), usize> = Default::default();
         for (i, item) in self.items.iter().enumerate() {
             last.insert((item.resource, item.id), i);
         }
-        let mut resources: Vec<&'static str> = self.items.iter().map(|i| i.resource).collect();
-        resources.sort_unstable();
-        resources.dedup();
+        let mut resources: Vec<ResourceType> = Vec::new();
+        for item in &self.items {
+            if !resources.contains(&item.resource) {
+                resources.push(item.resource);
+            }
+        }
         for resource in resources {
             let mut ids = Vec::new();
             let mut usage = Vec::new();

@@ -22,6 +22,7 @@ use crate::db::AnyConnection;
 use crate::domain::utc;
 use crate::editorial::{Action, ItemMeta};
 use crate::error::{AppError, AppResult};
+use crate::resource::ResourceType;
 
 pub const EVENTS: [&str; 3] = ["published", "updated", "deleted"];
 
@@ -72,30 +73,50 @@ pub fn subscriptions(conn: &mut AnyConnection) -> AppResult<Vec<(i64, String)>> 
         .load(conn)?)
 }
 
+/// A change as webhooks see it: which item, its state before and after, and
+/// its place in the changes feed.
+#[derive(Clone, Copy)]
+pub struct WebhookEvent<'a> {
+    pub resource: ResourceType,
+    pub id: i64,
+    /// The item after the change (before it, for a delete).
+    pub meta: &'a ItemMeta,
+    /// Whether anonymous readers could see the item before the change.
+    pub was_public: bool,
+    pub action: Action,
+    /// The change's `seq` in `/v1/changes`, from `record_change`.
+    pub seq: i64,
+    pub at: NaiveDateTime,
+}
+
 /// Queues a delivery per interested webhook for a change; call in the change's
 /// transaction, right after `record_change` (whose `seq` it carries).
-#[allow(clippy::too_many_arguments)]
-pub fn enqueue(
+pub fn enqueue(conn: &mut AnyConnection, change: &WebhookEvent) -> AppResult<()> {
+    if event_for(change.action, change.was_public, change.meta.public).is_none() {
+        return Ok(());
+    }
+    let hooks = subscriptions(conn)?;
+    enqueue_to(conn, &hooks, change)
+}
+
+/// `enqueue` with the `subscriptions` already loaded (a transfer reads them
+/// once for many changes).
+pub fn enqueue_to(
     conn: &mut AnyConnection,
-    hooks: Option<&[(i64, String)]>,
-    resource: &str,
-    id: i64,
-    meta: &ItemMeta,
-    was_public: bool,
-    action: Action,
-    seq: i64,
-    at: NaiveDateTime,
+    hooks: &[(i64, String)],
+    change: &WebhookEvent,
 ) -> AppResult<()> {
+    let WebhookEvent {
+        resource,
+        id,
+        meta,
+        was_public,
+        action,
+        seq,
+        at,
+    } = *change;
     let Some(event) = event_for(action, was_public, meta.public) else {
         return Ok(());
-    };
-    let loaded;
-    let hooks = match hooks {
-        Some(h) => h,
-        None => {
-            loaded = subscriptions(conn)?;
-            &loaded[..]
-        }
     };
     let wanted: Vec<i64> = hooks
         .iter()
@@ -107,7 +128,7 @@ pub fn enqueue(
     }
     let payload = serde_json::to_string(&Payload {
         event,
-        kind: resource,
+        kind: resource.as_str(),
         id,
         slug: &meta.slug,
         locale: &meta.locale,
@@ -120,7 +141,7 @@ pub fn enqueue(
             .values((
                 webhook_deliveries::webhook_id.eq(hook),
                 webhook_deliveries::event.eq(event),
-                webhook_deliveries::resource.eq(resource),
+                webhook_deliveries::resource.eq(resource.as_str()),
                 webhook_deliveries::item_id.eq(id),
                 webhook_deliveries::seq.eq(seq),
                 webhook_deliveries::payload.eq(&payload),

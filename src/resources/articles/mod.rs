@@ -197,7 +197,7 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
             Some(sq) => q.filter(search::matching_ids_condition(
                 f.sqlite,
                 "articles.id",
-                &["article"],
+                &[crate::resource::ResourceType::Article],
                 &sq,
             )),
             None => q.filter(articles::id.eq(-1)),

@@ -342,7 +342,7 @@ pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
             Some(sq) => q.filter(search::matching_ids_condition(
                 f.sqlite,
                 "events.id",
-                &["event"],
+                &[crate::resource::ResourceType::Event],
                 &sq,
             )),
             None => q.filter(events::id.eq(-1)),

@@ -94,7 +94,8 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
         );
     }
     if let Some(text) = &f.q {
-        let kinds: Vec<&'static str> = f.kinds.iter().map(|k| k.as_str()).collect();
+        let kinds: Vec<crate::resource::ResourceType> =
+            f.kinds.iter().map(|k| (*k).into()).collect();
         q = match SearchQuery::parse(text, &f.locale) {
             Some(sq) => q.filter(search::matching_ids_condition(
                 f.sqlite,

@@ -1,0 +1,399 @@
+//! Full-text search, the one place its SQL differs per backend: SQLite FTS5
+//! (bm25, `snippet`; `sqlite.rs`) and PostgreSQL `tsvector` with a GIN index
+//! (`ts_rank`, `ts_headline`; `postgres.rs`). Documents are written by the
+//! service in the same transaction as the content; queries are built from plain
+//! tokens, so any string a user types is a valid query.
+
+mod postgres;
+mod sqlite;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+
+use super::AnyConnection;
+use crate::error::AppResult;
+use crate::resource::ResourceType;
+
+/// One searchable item: plain text (no markup) in three weighted fields.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    pub resource: ResourceType,
+    pub item_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+}
+
+/// A user's query reduced to words, ready for either backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    pub locale: String,
+    pub words: Vec<String>,
+}
+
+const MAX_WORDS: usize = 16;
+
+impl SearchQuery {
+    /// Splits `q` into lowercase words (letters and digits); quotes, operators and
+    /// punctuation are separators. `None` when nothing searchable remains.
+    pub fn parse(q: &str, locale: &str) -> Option<SearchQuery> {
+        let mut words: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase().chars().take(64).collect::<String>())
+            .collect();
+        words.dedup();
+        words.truncate(MAX_WORDS);
+        (!words.is_empty()).then(|| SearchQuery {
+            locale: locale.to_string(),
+            words,
+        })
+    }
+
+    /// English is stemmed by both backends; Russian by PostgreSQL only. Elsewhere
+    /// a word also matches longer forms sharing its first letters (a crude stem).
+    fn prefix_words(&self, sqlite: bool) -> bool {
+        match self.locale.as_str() {
+            "en" => false,
+            "ru" => sqlite,
+            _ => true,
+        }
+    }
+
+    /// The word cut to a likely stem for prefix matching: inflected endings in
+    /// Belarusian and Russian are one to three letters.
+    fn stem(w: &str) -> String {
+        let n = w.chars().count();
+        let keep = match n {
+            0..=3 => n,
+            4..=5 => n - 1,
+            _ => n - 2,
+        };
+        w.chars().take(keep).collect()
+    }
+
+    /// FTS5 syntax: each word quoted (so nothing is an operator), AND-ed.
+    pub fn fts5(&self) -> String {
+        self.fts5_terms().join(" ")
+    }
+
+    /// Each word as an FTS5 term (quoted; a prefix term where words are not stemmed).
+    fn fts5_terms(&self) -> Vec<String> {
+        let prefix = self.prefix_words(true);
+        self.words
+            .iter()
+            .map(|w| {
+                if prefix && w.chars().count() > 3 {
+                    format!("\"{}\"*", Self::stem(w).replace('"', ""))
+                } else {
+                    format!("\"{}\"", w.replace('"', ""))
+                }
+            })
+            .collect()
+    }
+
+    /// `to_tsquery` syntax: words of letters and digits only, AND-ed.
+    pub fn tsquery(&self) -> String {
+        let prefix = self.prefix_words(false);
+        self.words
+            .iter()
+            .map(|w| {
+                if prefix && w.chars().count() > 3 {
+                    format!("{}:*", Self::stem(w))
+                } else {
+                    w.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+}
+
+/// The PostgreSQL text search configuration of a locale.
+pub fn pg_config(locale: &str) -> &'static str {
+    match locale {
+        "en" => "english",
+        "ru" => "russian",
+        _ => "simple",
+    }
+}
+
+/// Empties the index (before a full rebuild).
+pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => sqlite::clear(c),
+        AnyConnection::Postgresql(c) => postgres::clear(c),
+    }
+}
+
+/// Adds a document that is not in the index yet.
+pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => sqlite::insert(c, d),
+        AnyConnection::Postgresql(c) => postgres::insert(c, d),
+    }
+}
+
+/// Adds many documents that are not in the index yet (an import's), in as few
+/// statements as the backend allows.
+pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => sqlite::insert_many(c, docs),
+        AnyConnection::Postgresql(c) => postgres::insert_many(c, docs),
+    }
+}
+
+/// Removes the documents of these items of one resource (those that exist).
+pub fn remove_many(conn: &mut AnyConnection, resource: ResourceType, ids: &[i64]) -> AppResult<()> {
+    for part in ids.chunks(500) {
+        match conn {
+            AnyConnection::Sqlite(c) => sqlite::remove_many(c, resource, part)?,
+            AnyConnection::Postgresql(c) => postgres::remove_many(c, resource, part)?,
+        }
+    }
+    Ok(())
+}
+
+pub fn remove(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> AppResult<()> {
+    remove_many(conn, resource, &[id])
+}
+
+/// Whether the index holds no document (after a migration rebuilt it).
+pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
+    match conn {
+        AnyConnection::Sqlite(c) => sqlite::is_empty(c),
+        AnyConnection::Postgresql(c) => postgres::is_empty(c),
+    }
+}
+
+/// A SQL condition `<id_column> IN (ids of documents of these resources matching q)`,
+/// for the `q` filter of lists. `id_column` is a trusted constant.
+pub fn matching_ids_condition<QS: 'static>(
+    sqlite: bool,
+    id_column: &'static str,
+    resources: &[ResourceType],
+    q: &SearchQuery,
+) -> Box<dyn BoxableExpression<QS, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>> {
+    // Type names are ours (constants), not the user's: safe in the SQL text.
+    let list = resources
+        .iter()
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if sqlite {
+        Box::new(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "{id_column} IN (SELECT item_id FROM search_fts WHERE search_fts MATCH "
+            ))
+            .bind::<Text, _>(q.fts5())
+            .sql(&format!(" AND resource IN ({list}))")),
+        )
+    } else {
+        Box::new(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "{id_column} IN (SELECT item_id FROM search_documents WHERE tsv @@ to_tsquery(CAST("
+        ))
+            .bind::<Text, _>(pg_config(&q.locale))
+            .sql(" AS regconfig), ")
+            .bind::<Text, _>(q.tsquery())
+            .sql(&format!(") AND resource IN ({list}))")),
+        )
+    }
+}
+
+/// One ranked match, its snippet with `\u{2}`/`\u{3}` around matched words.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub resource: ResourceType,
+    pub item_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub snippet: String,
+    pub score: f64,
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// A match in a window with its relevance. `id` is the FTS5 rowid on SQLite,
+/// the item id on PostgreSQL.
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Double)]
+    score: f64,
+}
+
+#[derive(QueryableByName)]
+struct Snippet {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    resource: String,
+    #[diesel(sql_type = BigInt)]
+    item_id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+/// The outcome of a search: how many matches are ranked (and can be paged
+/// through), whether more documents matched, and one page of them.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub total: i64,
+    /// More documents matched than were ranked (a client shows "500+").
+    pub capped: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// The ranked matches of one type: its newest `window` matches, newest first.
+struct Window {
+    resource: ResourceType,
+    ranked: Vec<Ranked>,
+    capped: bool,
+}
+
+impl Window {
+    /// Keeps the newest `window` of up to `window + 1` matches (newest first).
+    fn new(resource: ResourceType, mut ranked: Vec<Ranked>, window: usize) -> Window {
+        let capped = ranked.len() > window;
+        ranked.truncate(window);
+        Window {
+            resource,
+            ranked,
+            capped,
+        }
+    }
+}
+
+/// What bounds the cost of a search (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Per type, the newest this many matches are ranked.
+    pub window: usize,
+    /// SQLite: words in more documents than this are scored without bm25.
+    pub bm25_max_docs: i64,
+}
+/// The public documents matching `q` in its locale among `resources`, one page
+/// ranked best first (ties by type and id).
+///
+/// Cost is bounded however common the words are: per type only the newest
+/// `window` matches (highest ids; `BELPORTAL_SEARCH_WINDOW`) are ranked, which
+/// covers every match of any but very common words. One query per type finds
+/// and scores them: on SQLite the rowids order each type and locale by id, so
+/// FTS5 walks a word's matches newest first and stops; on PostgreSQL a range of
+/// recent ids is searched (its BRIN bitmap AND-ed with the GIN bitmap of the
+/// words, or its rows tested alone for a dense word), widened until it holds
+/// enough matches. Snippets are made for the
+/// page only.
+pub fn search(
+    conn: &mut AnyConnection,
+    q: &SearchQuery,
+    resources: &[ResourceType],
+    now: NaiveDateTime,
+    limits: Limits,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Found> {
+    let Limits {
+        window,
+        bm25_max_docs,
+    } = limits;
+    let window = window.max(1);
+    let windows = match conn {
+        AnyConnection::Sqlite(c) => sqlite::windows(c, q, resources, now, window, bm25_max_docs)?,
+        AnyConnection::Postgresql(c) => {
+            c.transaction(|c| postgres::windows(c, q, resources, now, window))?
+        }
+    };
+    let capped = windows.iter().any(|w| w.capped);
+    let mut all: Vec<(ResourceType, Ranked)> = windows
+        .into_iter()
+        .flat_map(|w| {
+            let r = w.resource;
+            w.ranked.into_iter().map(move |m| (r, m))
+        })
+        .collect();
+    all.sort_by(|(ra, a), (rb, b)| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| ra.as_str().cmp(rb.as_str()))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let total = all.len() as i64;
+    let page: Vec<(ResourceType, Ranked)> = all
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    let hits = if page.is_empty() {
+        Vec::new()
+    } else {
+        match conn {
+            AnyConnection::Sqlite(c) => sqlite::snippets(c, q, page)?,
+            AnyConnection::Postgresql(c) => postgres::snippets(c, q, page)?,
+        }
+    };
+    Ok(Found {
+        total,
+        capped,
+        hits,
+    })
+}
+
+/// The page's hits in ranked order (a document gone since ranking is skipped).
+fn in_rank_order(page: Vec<(ResourceType, Ranked)>, snippets: Vec<Snippet>) -> Vec<Hit> {
+    let mut by_id: std::collections::HashMap<(String, i64), Snippet> = snippets
+        .into_iter()
+        .map(|s| ((s.resource.clone(), s.id), s))
+        .collect();
+    page.into_iter()
+        .filter_map(|(r, m)| {
+            by_id.remove(&(r.as_str().to_string(), m.id)).map(|s| Hit {
+                resource: r,
+                item_id: s.item_id,
+                slug: s.slug,
+                title: s.title,
+                snippet: s.snippet,
+                score: m.score,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_input_becomes_a_safe_query() {
+        let q = SearchQuery::parse(r#"Mir "castle" OR -NEAR(* ^ ) AND'); DROP"#, "en").unwrap();
+        assert_eq!(q.words, ["mir", "castle", "or", "near", "and", "drop"]);
+        assert_eq!(q.fts5(), r#""mir" "castle" "or" "near" "and" "drop""#);
+        assert_eq!(q.tsquery(), "mir & castle & or & near & and & drop");
+        assert!(SearchQuery::parse(" \"\" ** ()", "en").is_none());
+    }
+
+    #[test]
+    fn belarusian_and_russian_on_sqlite_match_by_stem_prefix() {
+        let q = SearchQuery::parse("Замак фестывалю", "be").unwrap();
+        assert_eq!(q.fts5(), "\"зама\"* \"фестыва\"*");
+        assert_eq!(q.tsquery(), "зама:* & фестыва:*");
+        let ru = SearchQuery::parse("замка", "ru").unwrap();
+        assert_eq!(ru.fts5(), "\"замк\"*");
+        assert_eq!(ru.tsquery(), "замка", "PostgreSQL stems Russian itself");
+    }
+}
