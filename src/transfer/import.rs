@@ -13,11 +13,10 @@ use utoipa::ToSchema;
 use super::media::{import_media_line, MediaMap, Outcome};
 use super::pending::{Pending, Saved};
 use super::{
-    find_id, set_times, stored_meta, stored_meta_and_due, type_names, with_resource,
-    ResourceVisitor,
+    find_id, set_times, stored_meta, stored_meta_and_due, type_names, with_resource, ParseAndSave,
 };
 use crate::db::{self, truncate_micros, AnyConnection};
-use crate::editorial::{parse_body, write_tx, Action, Resource, SaveCtx, Stamps};
+use crate::editorial::{write_tx, Action, SaveCtx, Stamps};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::storage::MediaStore;
 use crate::resource::ResourceType;
@@ -344,29 +343,6 @@ fn import_line(
         },
     )?;
     Ok(true)
-}
-
-/// Parses a line's body as the type's write body and saves it (`existing`
-/// None: a new item). None when the line already has errors: the body is
-/// still checked, so its errors are reported too, but nothing is saved.
-struct ParseAndSave<'a> {
-    conn: &'a mut AnyConnection,
-    ctx: &'a SaveCtx,
-    obj: &'a Map<String, Value>,
-    existing: Option<i64>,
-    line_has_errors: bool,
-}
-
-impl ResourceVisitor for ParseAndSave<'_> {
-    type Output = Option<AppResult<i64>>;
-
-    fn visit<R: Resource>(self) -> Self::Output {
-        match parse_body::<R::Body>(self.obj, R::READ_ONLY) {
-            Err(e) => Some(Err(e)),
-            Ok(_) if self.line_has_errors => None,
-            Ok(body) => Some(R::save(self.conn, self.ctx, self.existing, body)),
-        }
-    }
 }
 
 /// A media line: its metadata, after checking its files are in the store.

@@ -15,11 +15,12 @@ mod pending;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::AnyConnection;
-use crate::editorial::Resource;
+use crate::editorial::{parse_body, Resource};
 use crate::editorial::{ItemMeta, SaveCtx};
 use crate::error::AppResult;
 use crate::keys::{Caller, Role};
@@ -195,5 +196,54 @@ pub fn with_resource<V: ResourceVisitor>(t: ResourceType, visitor: V) -> V::Outp
         ResourceType::Place(PlaceKind::Monument) => visitor.visit::<Monuments>(),
         ResourceType::Place(PlaceKind::Souvenir) => visitor.visit::<Souvenirs>(),
         ResourceType::Event => visitor.visit::<Events>(),
+    }
+}
+
+/// Import: parses a line's body as the type's write body and saves it (`existing`
+/// None: a new item). None when the line already has errors: the body is
+/// still checked, so its errors are reported too, but nothing is saved.
+pub(crate) struct ParseAndSave<'a> {
+    pub conn: &'a mut AnyConnection,
+    pub ctx: &'a SaveCtx,
+    pub obj: &'a Map<String, Value>,
+    pub existing: Option<i64>,
+    pub line_has_errors: bool,
+}
+
+impl ResourceVisitor for ParseAndSave<'_> {
+    type Output = Option<AppResult<i64>>;
+
+    fn visit<R: Resource>(self) -> Self::Output {
+        match parse_body::<R::Body>(self.obj, R::READ_ONLY) {
+            Err(e) => Some(Err(e)),
+            Ok(_) if self.line_has_errors => None,
+            Ok(body) => Some(R::save(self.conn, self.ctx, self.existing, body)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TypeOf;
+
+    impl ResourceVisitor for TypeOf {
+        type Output = ResourceType;
+
+        fn visit<R: Resource>(self) -> ResourceType {
+            R::TYPE
+        }
+    }
+
+    #[test]
+    fn every_type_dispatches_to_its_own_resource() {
+        for t in ResourceType::ALL {
+            assert_eq!(with_resource(t, TypeOf), t);
+        }
+        assert_eq!(
+            type_names(),
+            "media, section, article, tourist_site, unesco_site, sanatorium, monument, souvenir, event"
+        );
     }
 }
