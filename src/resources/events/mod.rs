@@ -23,13 +23,13 @@ use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use crate::cache::Caches;
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::geo::{haversine_km, Point};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
-use crate::http::params::{day_range, minsk_day, rfc3339_utc, ItemRef, ListParams, RawList};
+use crate::http::params::{day_range, minsk_day, ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
@@ -422,63 +422,27 @@ pub fn list_events_page(
         .get_or_compute(&f.cache_key(), || -> AppResult<i64> {
             Ok(filtered(f).count().get_result(conn)?)
         })?;
-    let mut q = filtered(f).select(EventRow::as_select());
-    let desc = params.sort.desc;
-    if let Some(c) = params.cursor() {
-        q = match (params.sort.field, desc) {
-            ("title", false) => {
-                let k = c.key_str()?.to_string();
-                q.filter(
-                    events::title
-                        .gt(k.clone())
-                        .or(events::title.eq(k).and(events::id.gt(c.id))),
-                )
-            }
-            ("title", true) => {
-                let k = c.key_str()?.to_string();
-                q.filter(
-                    events::title
-                        .lt(k.clone())
-                        .or(events::title.eq(k).and(events::id.lt(c.id))),
-                )
-            }
-            (_, false) => {
-                let t = c.key_time()?;
-                q.filter(
-                    events::starts_at
-                        .gt(t)
-                        .or(events::starts_at.eq(t).and(events::id.gt(c.id))),
-                )
-            }
-            (_, true) => {
-                let t = c.key_time()?;
-                q.filter(
-                    events::starts_at
-                        .lt(t)
-                        .or(events::starts_at.eq(t).and(events::id.lt(c.id))),
-                )
-            }
-        };
-    }
-    q = match (params.sort.field, desc) {
-        ("title", false) => q.order((events::title.asc(), events::id.asc())),
-        ("title", true) => q.order((events::title.desc(), events::id.desc())),
-        (_, false) => q.order((events::starts_at.asc(), events::id.asc())),
-        (_, true) => q.order((events::starts_at.desc(), events::id.desc())),
+    let q = filtered(f).select(EventRow::as_select());
+    let page = match params.sort.field {
+        "title" => keyset::page(
+            conn,
+            q,
+            events::title,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.title.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            events::starts_at,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.starts_at, r.id),
+        )?,
     };
-    if params.page().is_some() {
-        q = q.offset(params.offset());
-    }
-    let rows: Vec<EventRow> = q.limit(params.limit + 1).load(conn)?;
-    let field = params.sort.field;
-    let page = Page::from_rows(rows, total, params, |r| {
-        let key = if field == "title" {
-            serde_json::json!(r.title)
-        } else {
-            serde_json::json!(rfc3339_utc(r.starts_at))
-        };
-        (key, r.id)
-    });
     Ok((page, HashMap::new()))
 }
 

@@ -11,7 +11,7 @@ use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
-use crate::db::{AnyConnection, MultiBackend};
+use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
@@ -267,72 +267,27 @@ pub fn list_places(
         return near_page(conn, f, params);
     }
     let total = cached_total(conn, caches, f)?;
-    let mut q = filtered(f).select(PlaceRow::as_select());
-    let desc = params.sort.desc;
-    let cursor = params.cursor();
-    match params.sort.field {
-        "name" => {
-            if let Some(c) = cursor {
-                let k = c.key_str()?.to_string();
-                q = if desc {
-                    q.filter(
-                        places::name
-                            .lt(k.clone())
-                            .or(places::name.eq(k).and(places::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        places::name
-                            .gt(k.clone())
-                            .or(places::name.eq(k).and(places::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((places::name.desc(), places::id.desc()))
-            } else {
-                q.order((places::name.asc(), places::id.asc()))
-            };
-        }
-        _ => {
-            if let Some(c) = cursor {
-                let k = i32::try_from(c.key_i64()?).map_err(|_| {
-                    AppError::bad_param("cursor", "not a cursor issued by this list")
-                })?;
-                q = if desc {
-                    q.filter(
-                        places::rank_order
-                            .lt(k)
-                            .or(places::rank_order.eq(k).and(places::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        places::rank_order
-                            .gt(k)
-                            .or(places::rank_order.eq(k).and(places::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((places::rank_order.desc(), places::id.desc()))
-            } else {
-                q.order((places::rank_order.asc(), places::id.asc()))
-            };
-        }
-    }
-    if params.page().is_some() {
-        q = q.offset(params.offset());
-    }
-    let rows: Vec<PlaceRow> = q.limit(params.limit + 1).load(conn)?;
-    let field = params.sort.field;
-    let page = Page::from_rows(rows, total, params, |r| {
-        let key = if field == "name" {
-            serde_json::json!(r.name)
-        } else {
-            serde_json::json!(r.rank_order)
-        };
-        (key, r.id)
-    });
+    let q = filtered(f).select(PlaceRow::as_select());
+    let page = match params.sort.field {
+        "name" => keyset::page(
+            conn,
+            q,
+            places::name,
+            places::id,
+            params,
+            total,
+            |r: &PlaceRow| (r.name.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            places::rank_order,
+            places::id,
+            params,
+            total,
+            |r: &PlaceRow| (r.rank_order, r.id),
+        )?,
+    };
     Ok((page, HashMap::new()))
 }
 
