@@ -2,6 +2,8 @@
 //! embedded migrations, and the few places where SQL differs per backend.
 
 pub mod bulk;
+pub mod geo;
+pub mod keyset;
 pub mod schema;
 pub mod search;
 

@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod time;
+
 pub use crate::media::ImageVariant;
 
 /// An image: `image` is one or null, `gallery` a list.

@@ -3,11 +3,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Europe::Minsk;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::time::{minsk_days_utc, month_start};
 use crate::error::{AppError, AppResult};
+
+/// Moved to `domain::time`; re-exported for the write path and transfer code.
+pub use crate::domain::time::{minsk_day, minsk_day_start, rfc3339_utc};
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
@@ -249,33 +252,8 @@ pub fn parse_date(field: &str, v: &str) -> AppResult<NaiveDate> {
 
 /// The first day of a `YYYY-MM` month.
 pub fn parse_month(field: &str, v: &str) -> AppResult<NaiveDate> {
-    let v = v.trim();
-    let ok = v.len() == 7 && v.as_bytes()[4] == b'-';
-    ok.then(|| NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").ok())
-        .flatten()
-        .filter(|d| (1900..=2200).contains(&d.year()))
+    month_start(v)
         .ok_or_else(|| AppError::bad_param(field, "must be a month YYYY-MM between 1900 and 2200"))
-}
-
-/// The UTC instant at which a Minsk calendar day starts.
-pub fn minsk_day_start(d: NaiveDate) -> NaiveDateTime {
-    let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match Minsk.from_local_datetime(&local).earliest() {
-        Some(t) => t.with_timezone(&Utc).naive_utc(),
-        // A day that starts inside a DST gap: fall back to the fixed offset.
-        None => local - chrono::Duration::hours(3),
-    }
-}
-
-/// The Minsk calendar day of a UTC instant.
-pub fn minsk_day(t: NaiveDateTime) -> NaiveDate {
-    Utc.from_utc_datetime(&t).with_timezone(&Minsk).date_naive()
-}
-
-/// A UTC instant shown as RFC 3339 with `Z`.
-pub fn rfc3339_utc(t: NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&t)
-        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// `from`/`to` day range (inclusive, Minsk days) as a half-open UTC interval.
@@ -290,10 +268,7 @@ pub fn day_range(
             return Err(AppError::bad_param("to", "must not be before `from`"));
         }
     }
-    Ok((
-        from.map(minsk_day_start),
-        to.and_then(|t| t.succ_opt()).map(minsk_day_start),
-    ))
+    Ok(minsk_days_utc(from, to))
 }
 
 /// A slug path segment or filter value: lowercase letters, digits and hyphens.
@@ -401,17 +376,6 @@ mod tests {
         }
         .encode();
         assert!(ListParams::parse(raw(None, Some(&c), Some("2")), &["title"], "title").is_err());
-    }
-
-    #[test]
-    fn minsk_days_start_at_21_utc_the_day_before() {
-        let d = NaiveDate::from_ymd_opt(2023, 5, 31).unwrap();
-        assert_eq!(rfc3339_utc(minsk_day_start(d)), "2023-05-30T21:00:00Z");
-        let late = NaiveDate::from_ymd_opt(2023, 5, 30)
-            .unwrap()
-            .and_hms_opt(21, 30, 0)
-            .unwrap();
-        assert_eq!(minsk_day(late), d);
     }
 
     #[test]

@@ -118,6 +118,19 @@ impl<T> Page<T> {
             has_more: self.has_more,
         }
     }
+
+    /// Replaces the items as a whole (e.g. rows to API types in a few batched queries).
+    pub fn try_map_all<U, E>(
+        self,
+        f: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>,
+    ) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: f(self.items)?,
+            total: self.total,
+            next_key: self.next_key,
+            has_more: self.has_more,
+        })
+    }
 }
 
 pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {

@@ -15,14 +15,13 @@ use super::sections::{self, SectionRef, SectionRow};
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
 use crate::http::params::{
-    day_range, is_slug, minsk_day, minsk_day_start, parse_month, rfc3339_utc, ItemRef, ListParams,
-    RawList,
+    day_range, is_slug, minsk_day, minsk_day_start, parse_month, ItemRef, ListParams, RawList,
 };
 use crate::http::response::{self, ListBody, Page};
 use crate::resources::jsonld::{self, JsonLd};
@@ -225,79 +224,28 @@ pub fn list_articles_page(
     params: &ListParams,
 ) -> AppResult<Page<ArticleSummary>> {
     let total = cached_total(conn, caches, f)?;
-    let mut q = filtered(f).select(ArticleSummaryRow::as_select());
-    let desc = params.sort.desc;
-    let cursor = params.cursor();
-    match params.sort.field {
-        "title" => {
-            if let Some(c) = cursor {
-                let k = c.key_str()?.to_string();
-                q = if desc {
-                    q.filter(
-                        articles::title
-                            .lt(k.clone())
-                            .or(articles::title.eq(k).and(articles::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        articles::title
-                            .gt(k.clone())
-                            .or(articles::title.eq(k).and(articles::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((articles::title.desc(), articles::id.desc()))
-            } else {
-                q.order((articles::title.asc(), articles::id.asc()))
-            };
-        }
-        _ => {
-            if let Some(c) = cursor {
-                let t = c.key_time()?;
-                q = if desc {
-                    q.filter(
-                        articles::published_at
-                            .lt(t)
-                            .or(articles::published_at.eq(t).and(articles::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        articles::published_at
-                            .gt(t)
-                            .or(articles::published_at.eq(t).and(articles::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((articles::published_at.desc(), articles::id.desc()))
-            } else {
-                q.order((articles::published_at.asc(), articles::id.asc()))
-            };
-        }
-    }
-    if params.page().is_some() {
-        q = q.offset(params.offset());
-    }
-    let rows: Vec<ArticleSummaryRow> = q.limit(params.limit + 1).load(conn)?;
-    let field = params.sort.field;
-    let page = Page::from_rows(rows, total, params, |r| {
-        let key = if field == "title" {
-            serde_json::Value::String(r.title.clone())
-        } else {
-            r.published_at
-                .map(|t| serde_json::Value::String(rfc3339_utc(t)))
-                .unwrap_or(serde_json::Value::Null)
-        };
-        (key, r.id)
-    });
-    let items = summaries(conn, caches, f.now, page.items.clone())?;
-    Ok(Page {
-        items,
-        total: page.total,
-        next_key: page.next_key,
-        has_more: page.has_more,
-    })
+    let q = filtered(f).select(ArticleSummaryRow::as_select());
+    let page = match params.sort.field {
+        "title" => keyset::page(
+            conn,
+            q,
+            articles::title,
+            articles::id,
+            params,
+            total,
+            |r: &ArticleSummaryRow| (r.title.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            articles::published_at,
+            articles::id,
+            params,
+            total,
+            |r: &ArticleSummaryRow| (r.published_at, r.id),
+        )?,
+    };
+    page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
 }
 
 /// Attaches sections, tags and visible translations to rows, in three queries.

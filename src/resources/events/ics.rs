@@ -9,9 +9,9 @@ use utoipa::IntoParams;
 
 use super::{event_filter, filtered, minsk_day_or_date, EventRow, RawEventFilter, TIMEZONE};
 use crate::db;
+use crate::db::geo;
 use crate::db::schema::events;
 use crate::error::AppResult;
-use crate::geo::haversine_km;
 use crate::http::locale::negotiate;
 use crate::resources::vocab::{EventCategory, RegionSlug};
 use crate::AppState;
@@ -155,13 +155,10 @@ pub async fn events_ics(
             .order((events::starts_at.asc(), events::id.asc()))
             .limit(MAX_EVENTS)
             .load(conn)?;
-        Ok(match f.geo.near {
-            Some((c, radius)) => rows
-                .into_iter()
-                .filter(|r| r.point().is_some_and(|p| haversine_km(c, p) <= radius))
-                .collect(),
-            None => rows,
-        })
+        Ok(rows
+            .into_iter()
+            .filter(|r| geo::within_radius(&f.area, r.point()))
+            .collect::<Vec<_>>())
     })
     .await?;
     let info = req.connection_info();

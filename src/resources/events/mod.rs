@@ -15,21 +15,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::is_visible;
-use super::places::{
-    apply_common, page_candidates, regions_for, Candidate, PlaceFilter, RawPlaceFilter, RegionRef,
-};
+use super::places::{apply_common, regions_for, PlaceFilter, RawPlaceFilter, RegionRef};
 use super::regions::{Location, Region};
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use crate::cache::Caches;
+use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
-use crate::db::{self, AnyConnection, MultiBackend};
+use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
-use crate::geo::{haversine_km, Point};
+use crate::geo::Point;
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
-use crate::http::params::{day_range, minsk_day, rfc3339_utc, ItemRef, ListParams, RawList};
+use crate::http::params::{day_range, minsk_day, ItemRef, ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
@@ -282,7 +281,8 @@ pub struct EventFilter {
     pub tag: Option<String>,
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
-    pub geo: PlaceFilter,
+    /// `bbox` and `near` with its radius.
+    pub area: Area,
 }
 
 impl EventFilter {
@@ -298,9 +298,7 @@ impl EventFilter {
             self.tag,
             self.q,
             self.updated_since,
-            self.geo
-                .bbox
-                .map(|b| (b.min_lat, b.min_lon, b.max_lat, b.max_lon)),
+            self.area.cache_key(),
         )
     }
 }
@@ -351,12 +349,7 @@ pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     if let Some(t) = f.updated_since {
         q = q.filter(events::updated_at.ge(t));
     }
-    if let Some(b) = f.geo.search_box() {
-        q = q
-            .filter(events::lat.between(b.min_lat, b.max_lat))
-            .filter(events::lon.between(b.min_lon, b.max_lon));
-    }
-    q
+    geo::in_box(q, &f.area, events::lat, events::lon)
 }
 
 fn micros(t: NaiveDateTime) -> i64 {
@@ -370,7 +363,7 @@ pub fn list_events_page(
     f: &EventFilter,
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
-    if let Some((center, radius)) = f.geo.near {
+    if let Some(near) = f.area.near {
         type GeoRow = (i64, Option<f64>, Option<f64>, String, NaiveDateTime);
         let rows: Vec<GeoRow> = filtered(f)
             .select((
@@ -383,102 +376,52 @@ pub fn list_events_page(
             .load(conn)?;
         let cands = rows
             .into_iter()
-            .filter_map(|(id, lat, lon, title, starts_at)| {
-                let distance = haversine_km(
-                    center,
-                    Point {
-                        lat: lat?,
-                        lon: lon?,
-                    },
-                );
-                (distance <= radius).then_some(Candidate {
-                    id,
-                    distance,
-                    text: title,
-                    num: micros(starts_at),
-                })
-            })
-            .collect();
-        let page = page_candidates(cands, params);
-        let ids: Vec<i64> = page.items.iter().map(|(id, _)| *id).collect();
-        let distances: HashMap<i64, f64> = page.items.iter().copied().collect();
-        let mut loaded: Vec<EventRow> = events::table
-            .filter(events::id.eq_any(ids.clone()))
-            .select(EventRow::as_select())
-            .load(conn)?;
-        loaded.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
-        return Ok((
-            Page {
-                items: loaded,
-                total: page.total,
-                next_key: page.next_key,
-                has_more: page.has_more,
+            .map(|(id, lat, lon, title, starts_at)| Candidate {
+                id,
+                lat,
+                lon,
+                text: title,
+                num: micros(starts_at),
+            });
+        return geo::radius_page(
+            cands,
+            near,
+            params,
+            |ids| {
+                Ok(events::table
+                    .filter(events::id.eq_any(ids))
+                    .select(EventRow::as_select())
+                    .load(conn)?)
             },
-            distances,
-        ));
+            |r| r.id,
+        );
     }
     let total = caches
         .counts
         .get_or_compute(&f.cache_key(), || -> AppResult<i64> {
             Ok(filtered(f).count().get_result(conn)?)
         })?;
-    let mut q = filtered(f).select(EventRow::as_select());
-    let desc = params.sort.desc;
-    if let Some(c) = params.cursor() {
-        q = match (params.sort.field, desc) {
-            ("title", false) => {
-                let k = c.key_str()?.to_string();
-                q.filter(
-                    events::title
-                        .gt(k.clone())
-                        .or(events::title.eq(k).and(events::id.gt(c.id))),
-                )
-            }
-            ("title", true) => {
-                let k = c.key_str()?.to_string();
-                q.filter(
-                    events::title
-                        .lt(k.clone())
-                        .or(events::title.eq(k).and(events::id.lt(c.id))),
-                )
-            }
-            (_, false) => {
-                let t = c.key_time()?;
-                q.filter(
-                    events::starts_at
-                        .gt(t)
-                        .or(events::starts_at.eq(t).and(events::id.gt(c.id))),
-                )
-            }
-            (_, true) => {
-                let t = c.key_time()?;
-                q.filter(
-                    events::starts_at
-                        .lt(t)
-                        .or(events::starts_at.eq(t).and(events::id.lt(c.id))),
-                )
-            }
-        };
-    }
-    q = match (params.sort.field, desc) {
-        ("title", false) => q.order((events::title.asc(), events::id.asc())),
-        ("title", true) => q.order((events::title.desc(), events::id.desc())),
-        (_, false) => q.order((events::starts_at.asc(), events::id.asc())),
-        (_, true) => q.order((events::starts_at.desc(), events::id.desc())),
+    let q = filtered(f).select(EventRow::as_select());
+    let page = match params.sort.field {
+        "title" => keyset::page(
+            conn,
+            q,
+            events::title,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.title.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            events::starts_at,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.starts_at, r.id),
+        )?,
     };
-    if params.page().is_some() {
-        q = q.offset(params.offset());
-    }
-    let rows: Vec<EventRow> = q.limit(params.limit + 1).load(conn)?;
-    let field = params.sort.field;
-    let page = Page::from_rows(rows, total, params, |r| {
-        let key = if field == "title" {
-            serde_json::json!(r.title)
-        } else {
-            serde_json::json!(rfc3339_utc(r.starts_at))
-        };
-        (key, r.id)
-    });
     Ok((page, HashMap::new()))
 }
 
@@ -542,7 +485,7 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
         tag,
         q: list.q,
         updated_since: list.updated_since,
-        geo,
+        area: geo.area,
     })
 }
 
@@ -628,10 +571,10 @@ pub async fn list_events(
     let mut f = event_filter(q.raw_filter(), &locale)?;
     f.vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
     let mut sorts = vec!["starts_at", "title"];
-    if f.geo.near.is_some() {
+    if f.area.near.is_some() {
         sorts.push("distance");
     }
-    let default = if f.geo.near.is_some() {
+    let default = if f.area.near.is_some() {
         "distance"
     } else {
         "starts_at"

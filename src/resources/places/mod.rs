@@ -97,7 +97,7 @@ pub mod tourist_sites;
 pub mod unesco_sites;
 
 pub use model::{context, regions_for, Ctx, PlaceCore, PlaceRow, RegionRef, TouristSiteRef};
-pub use query::{find_place, list_places, page_candidates, Candidate, PlaceFilter};
+pub use query::{find_place, list_places, PlaceFilter};
 pub use request::{
     apply_common, list_params, parse_bbox, parse_list, parse_radius, point, run_item, run_list,
     wants_geojson, PlaceQuery, RawPlaceFilter,

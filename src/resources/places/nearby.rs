@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{context, list_places, parse_radius, point, PlaceCore, PlaceFilter, PlaceKind};
 use crate::db;
+use crate::db::geo::Area;
 use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{ListParams, RawList};
@@ -115,7 +116,10 @@ pub async fn nearby(
     let mut f = PlaceFilter {
         kinds,
         locale: locale.clone(),
-        near: Some((center, radius)),
+        area: Area {
+            bbox: None,
+            near: Some((center, radius)),
+        },
         ..Default::default()
     };
     let caches = state.caches.clone();

@@ -1,7 +1,6 @@
 //! Place queries: filters, the SQL keyset list, the in-memory radius search over
 //! grid-cell candidates, and item lookup.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -9,13 +8,14 @@ use diesel::prelude::*;
 
 use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
+use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
-use crate::db::{AnyConnection, MultiBackend};
+use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
-use crate::geo::{bbox_around, haversine_km, round_km, BBox, Point};
-use crate::http::params::{ItemRef, ListParams, Paging};
+use crate::geo::Point;
+use crate::http::params::{ItemRef, ListParams};
 use crate::http::response::Page;
 
 /// Validated filters of a place list.
@@ -35,8 +35,8 @@ pub struct PlaceFilter {
     pub terms: Vec<(&'static str, String)>,
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
-    pub bbox: Option<BBox>,
-    pub near: Option<(Point, f64)>,
+    /// `bbox` and `near` with its radius.
+    pub area: Area,
 }
 
 impl PlaceFilter {
@@ -52,18 +52,8 @@ impl PlaceFilter {
             self.terms,
             self.q,
             self.updated_since,
-            self.bbox
-                .map(|b| (b.min_lat, b.min_lon, b.max_lat, b.max_lon)),
+            self.area.cache_key(),
         )
-    }
-
-    /// The box searched in SQL: `bbox`, the circle's box, or both intersected.
-    pub fn search_box(&self) -> Option<BBox> {
-        let circle = self.near.map(|(p, r)| bbox_around(p, r));
-        match (self.bbox, circle) {
-            (Some(a), Some(b)) => Some(a.intersect(&b)),
-            (a, b) => a.or(b),
-        }
     }
 }
 
@@ -109,15 +99,8 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
     if let Some(t) = f.updated_since {
         q = q.filter(places::updated_at.ge(t));
     }
-    if let Some(b) = f.search_box() {
-        if let Some(cells) = crate::geo::cells(&b) {
-            q = q.filter(places::geo_cell.eq_any(cells));
-        }
-        q = q
-            .filter(places::lat.between(b.min_lat, b.max_lat))
-            .filter(places::lon.between(b.min_lon, b.max_lon));
-    }
-    q
+    let q = geo::in_cells(q, &f.area, places::geo_cell);
+    geo::in_box(q, &f.area, places::lat, places::lon)
 }
 
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> AppResult<i64> {
@@ -126,90 +109,14 @@ fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> A
     })
 }
 
-/// A candidate of a radius search: enough to filter, sort and page in memory.
-pub struct Candidate {
-    pub id: i64,
-    pub distance: f64,
-    /// The text sort key (`name`, `title`).
-    pub text: String,
-    /// The numeric sort key (`rank`, `starts_at` in microseconds).
-    pub num: i64,
-}
-
-/// Sort fields of an in-memory page: text keys, numeric keys, or `distance`.
-fn candidate_key(c: &Candidate, field: &str) -> serde_json::Value {
-    match field {
-        "name" | "title" => serde_json::json!(c.text),
-        "rank" | "starts_at" => serde_json::json!(c.num),
-        _ => serde_json::json!(c.distance),
-    }
-}
-
-fn compare_candidates(a: &Candidate, b: &Candidate, field: &str) -> Ordering {
-    let primary = match field {
-        "name" | "title" => a.text.cmp(&b.text),
-        "rank" | "starts_at" => a.num.cmp(&b.num),
-        _ => a.distance.total_cmp(&b.distance),
-    };
-    primary.then(a.id.cmp(&b.id))
-}
-
-/// Sorts and pages candidates in memory (cursor or page): the ids of the page
-/// with their distances rounded for display, in order.
-pub fn page_candidates(mut cands: Vec<Candidate>, params: &ListParams) -> Page<(i64, f64)> {
-    let field = params.sort.field;
-    cands.sort_by(|a, b| {
-        let o = compare_candidates(a, b, field);
-        if params.sort.desc {
-            o.reverse()
-        } else {
-            o
-        }
-    });
-    let total = cands.len() as i64;
-    let start = match &params.paging {
-        Paging::Page(_) => params.offset() as usize,
-        Paging::Cursor(None) => 0,
-        Paging::Cursor(Some(c)) => {
-            // The first candidate strictly after the cursor in this order.
-            let after = |cand: &Candidate| {
-                let key = candidate_key(cand, field);
-                let o = match (&key, &c.key) {
-                    (serde_json::Value::String(a), serde_json::Value::String(b)) => a.cmp(b),
-                    (a, b) => a
-                        .as_f64()
-                        .unwrap_or(f64::NAN)
-                        .total_cmp(&b.as_f64().unwrap_or(f64::NAN)),
-                }
-                .then(cand.id.cmp(&c.id));
-                if params.sort.desc {
-                    o == Ordering::Less
-                } else {
-                    o == Ordering::Greater
-                }
-            };
-            cands.iter().position(after).unwrap_or(cands.len())
-        }
-    };
-    let rows: Vec<&Candidate> = cands
-        .iter()
-        .skip(start)
-        .take(params.limit as usize + 1)
-        .collect();
-    Page::from_rows(rows, total, params, |c| (candidate_key(c, field), c.id))
-        .map(|c| (c.id, round_km(c.distance)))
-}
-
-/// A radius search: SQL narrows to the bounding box on indexed lat/lon, Rust
-/// computes exact great-circle distances, filters, sorts and pages.
+/// A radius search: the box prefilter in SQL, then distances, order and paging in
+/// `db::geo`.
 fn near_page(
     conn: &mut AnyConnection,
     f: &PlaceFilter,
+    near: (Point, f64),
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    let Some((center, radius)) = f.near else {
-        return Err(AppError::Internal("near_page without near".into()));
-    };
     type GeoRow = (i64, Option<f64>, Option<f64>, String, i32);
     let rows: Vec<GeoRow> = filtered(f)
         .select((
@@ -220,41 +127,27 @@ fn near_page(
             places::rank_order,
         ))
         .load(conn)?;
-    let cands: Vec<Candidate> = rows
+    let cands = rows
         .into_iter()
-        .filter_map(|(id, lat, lon, name, rank_order)| {
-            let distance = haversine_km(
-                center,
-                Point {
-                    lat: lat?,
-                    lon: lon?,
-                },
-            );
-            (distance <= radius).then_some(Candidate {
-                id,
-                distance,
-                text: name,
-                num: rank_order.into(),
-            })
-        })
-        .collect();
-    let page = page_candidates(cands, params);
-    let ids: Vec<i64> = page.items.iter().map(|(id, _)| *id).collect();
-    let distances: HashMap<i64, f64> = page.items.iter().copied().collect();
-    let mut loaded: Vec<PlaceRow> = places::table
-        .filter(places::id.eq_any(ids.clone()))
-        .select(PlaceRow::as_select())
-        .load(conn)?;
-    loaded.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
-    Ok((
-        Page {
-            items: loaded,
-            total: page.total,
-            next_key: page.next_key,
-            has_more: page.has_more,
+        .map(|(id, lat, lon, name, rank)| Candidate {
+            id,
+            lat,
+            lon,
+            text: name,
+            num: rank.into(),
+        });
+    geo::radius_page(
+        cands,
+        near,
+        params,
+        |ids| {
+            Ok(places::table
+                .filter(places::id.eq_any(ids))
+                .select(PlaceRow::as_select())
+                .load(conn)?)
         },
-        distances,
-    ))
+        |r| r.id,
+    )
 }
 
 /// One page of places matching `f` (radius search when `near` is set).
@@ -264,76 +157,31 @@ pub fn list_places(
     f: &PlaceFilter,
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    if f.near.is_some() {
-        return near_page(conn, f, params);
+    if let Some(near) = f.area.near {
+        return near_page(conn, f, near, params);
     }
     let total = cached_total(conn, caches, f)?;
-    let mut q = filtered(f).select(PlaceRow::as_select());
-    let desc = params.sort.desc;
-    let cursor = params.cursor();
-    match params.sort.field {
-        "name" => {
-            if let Some(c) = cursor {
-                let k = c.key_str()?.to_string();
-                q = if desc {
-                    q.filter(
-                        places::name
-                            .lt(k.clone())
-                            .or(places::name.eq(k).and(places::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        places::name
-                            .gt(k.clone())
-                            .or(places::name.eq(k).and(places::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((places::name.desc(), places::id.desc()))
-            } else {
-                q.order((places::name.asc(), places::id.asc()))
-            };
-        }
-        _ => {
-            if let Some(c) = cursor {
-                let k = i32::try_from(c.key_i64()?).map_err(|_| {
-                    AppError::bad_param("cursor", "not a cursor issued by this list")
-                })?;
-                q = if desc {
-                    q.filter(
-                        places::rank_order
-                            .lt(k)
-                            .or(places::rank_order.eq(k).and(places::id.lt(c.id))),
-                    )
-                } else {
-                    q.filter(
-                        places::rank_order
-                            .gt(k)
-                            .or(places::rank_order.eq(k).and(places::id.gt(c.id))),
-                    )
-                };
-            }
-            q = if desc {
-                q.order((places::rank_order.desc(), places::id.desc()))
-            } else {
-                q.order((places::rank_order.asc(), places::id.asc()))
-            };
-        }
-    }
-    if params.page().is_some() {
-        q = q.offset(params.offset());
-    }
-    let rows: Vec<PlaceRow> = q.limit(params.limit + 1).load(conn)?;
-    let field = params.sort.field;
-    let page = Page::from_rows(rows, total, params, |r| {
-        let key = if field == "name" {
-            serde_json::json!(r.name)
-        } else {
-            serde_json::json!(r.rank_order)
-        };
-        (key, r.id)
-    });
+    let q = filtered(f).select(PlaceRow::as_select());
+    let page = match params.sort.field {
+        "name" => keyset::page(
+            conn,
+            q,
+            places::name,
+            places::id,
+            params,
+            total,
+            |r: &PlaceRow| (r.name.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            places::rank_order,
+            places::id,
+            params,
+            total,
+            |r: &PlaceRow| (r.rank_order, r.id),
+        )?,
+    };
     Ok((page, HashMap::new()))
 }
 

@@ -134,10 +134,10 @@ pub fn apply_common(
         ));
     }
     if let Some(n) = raw.near {
-        f.near = Some((parse_coord_pair("near", n)?, parse_radius(raw.radius_km)?));
+        f.area.near = Some((parse_coord_pair("near", n)?, parse_radius(raw.radius_km)?));
     }
     if let Some(b) = raw.bbox {
-        f.bbox = Some(parse_bbox(b)?);
+        f.area.bbox = Some(parse_bbox(b)?);
     }
     f.q = params.q.clone();
     f.updated_since = params.updated_since;

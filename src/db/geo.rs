@@ -1,0 +1,294 @@
+//! Geo search without extensions, for every list with a location (places of any
+//! kind, `/v1/nearby`, events): SQL prefilters on indexed lat/lon (and the grid
+//! cell where the table has one), Rust computes exact great-circle distances,
+//! filters to the circle, sorts and pages in memory.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use diesel::expression::{AsExpression, Expression};
+use diesel::query_dsl::methods::FilterDsl;
+use diesel::sql_types::{Double, Integer, Nullable};
+use diesel::{dsl, ExpressionMethods};
+use serde_json::Value;
+
+use crate::error::AppResult;
+use crate::geo::{bbox_around, cells, haversine_km, round_km, BBox, Point};
+use crate::http::params::{ListParams, Paging};
+use crate::http::response::Page;
+
+/// The geographic part of a list filter: a box, a circle (`near` with a radius in km), or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Area {
+    pub bbox: Option<BBox>,
+    pub near: Option<(Point, f64)>,
+}
+
+impl Area {
+    /// The box searched in SQL: `bbox`, the circle's box, or both intersected.
+    pub fn search_box(&self) -> Option<BBox> {
+        let circle = self.near.map(|(p, r)| bbox_around(p, r));
+        match (self.bbox, circle) {
+            (Some(a), Some(b)) => Some(a.intersect(&b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The part of a count cache key: only `bbox`, since radius searches are not cached.
+    pub fn cache_key(&self) -> Option<(f64, f64, f64, f64)> {
+        self.bbox
+            .map(|b| (b.min_lat, b.min_lon, b.max_lat, b.max_lon))
+    }
+}
+
+/// Keeps rows whose `lat`/`lon` lie in the area's search box (no-op without one).
+pub fn in_box<Q, Lat, Lon>(q: Q, area: &Area, lat: Lat, lon: Lon) -> Q
+where
+    Lat: Expression<SqlType = Nullable<Double>> + Copy,
+    Lon: Expression<SqlType = Nullable<Double>> + Copy,
+    f64: AsExpression<Nullable<Double>>,
+    Q: FilterDsl<dsl::Between<Lat, f64, f64>, Output = Q>
+        + FilterDsl<dsl::Between<Lon, f64, f64>, Output = Q>,
+{
+    let Some(b) = area.search_box() else {
+        return q;
+    };
+    let q = FilterDsl::filter(q, lat.between(b.min_lat, b.max_lat));
+    FilterDsl::filter(q, lon.between(b.min_lon, b.max_lon))
+}
+
+/// Also keeps only rows in the grid cells the search box touches, for tables
+/// with a `geo_cell` column (so an ordinary index narrows a small radius).
+pub fn in_cells<Q, Cell>(q: Q, area: &Area, cell: Cell) -> Q
+where
+    Cell: Expression<SqlType = Nullable<Integer>> + Copy,
+    Q: FilterDsl<dsl::EqAny<Cell, Vec<i32>>, Output = Q>,
+{
+    match area.search_box().as_ref().and_then(cells) {
+        Some(cells) => FilterDsl::filter(q, cell.eq_any(cells)),
+        None => q,
+    }
+}
+
+/// A row of a radius search: enough to filter, sort and page in memory.
+pub struct Candidate {
+    pub id: i64,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The text sort key (`name`, `title`).
+    pub text: String,
+    /// The numeric sort key (`rank`, `starts_at` in microseconds).
+    pub num: i64,
+}
+
+/// A candidate inside the circle, with its exact distance in km.
+struct Near {
+    id: i64,
+    distance: f64,
+    text: String,
+    num: i64,
+}
+
+/// Sort fields of an in-memory page: text keys, numeric keys, or `distance`.
+fn candidate_key(c: &Near, field: &str) -> Value {
+    match field {
+        "name" | "title" => serde_json::json!(c.text),
+        "rank" | "starts_at" => serde_json::json!(c.num),
+        _ => serde_json::json!(c.distance),
+    }
+}
+
+fn compare(a: &Near, b: &Near, field: &str) -> Ordering {
+    let primary = match field {
+        "name" | "title" => a.text.cmp(&b.text),
+        "rank" | "starts_at" => a.num.cmp(&b.num),
+        _ => a.distance.total_cmp(&b.distance),
+    };
+    primary.then(a.id.cmp(&b.id))
+}
+
+/// Keeps the candidates within `radius` km of `center`, sorts and pages them
+/// (cursor or page): the ids of the page with distances rounded for display.
+fn page_within(
+    cands: impl IntoIterator<Item = Candidate>,
+    (center, radius): (Point, f64),
+    params: &ListParams,
+) -> Page<(i64, f64)> {
+    let mut near: Vec<Near> = cands
+        .into_iter()
+        .filter_map(|c| {
+            let distance = haversine_km(
+                center,
+                Point {
+                    lat: c.lat?,
+                    lon: c.lon?,
+                },
+            );
+            (distance <= radius).then_some(Near {
+                id: c.id,
+                distance,
+                text: c.text,
+                num: c.num,
+            })
+        })
+        .collect();
+    let field = params.sort.field;
+    near.sort_by(|a, b| {
+        let o = compare(a, b, field);
+        if params.sort.desc {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    let total = near.len() as i64;
+    let start = match &params.paging {
+        Paging::Page(_) => params.offset() as usize,
+        Paging::Cursor(None) => 0,
+        Paging::Cursor(Some(c)) => {
+            // The first candidate strictly after the cursor in this order.
+            let after = |cand: &Near| {
+                let key = candidate_key(cand, field);
+                let o = match (&key, &c.key) {
+                    (Value::String(a), Value::String(b)) => a.cmp(b),
+                    (a, b) => a
+                        .as_f64()
+                        .unwrap_or(f64::NAN)
+                        .total_cmp(&b.as_f64().unwrap_or(f64::NAN)),
+                }
+                .then(cand.id.cmp(&c.id));
+                if params.sort.desc {
+                    o == Ordering::Less
+                } else {
+                    o == Ordering::Greater
+                }
+            };
+            near.iter().position(after).unwrap_or(near.len())
+        }
+    };
+    let rows: Vec<&Near> = near
+        .iter()
+        .skip(start)
+        .take(params.limit as usize + 1)
+        .collect();
+    Page::from_rows(rows, total, params, |c| (candidate_key(c, field), c.id))
+        .map(|c| (c.id, round_km(c.distance)))
+}
+
+/// One page of a radius search over `cands` (the rows of the box prefilter):
+/// `load` reads the page's whole rows by id, and they come back in page order
+/// with each id's distance in km.
+pub fn radius_page<R>(
+    cands: impl IntoIterator<Item = Candidate>,
+    near: (Point, f64),
+    params: &ListParams,
+    load: impl FnOnce(Vec<i64>) -> AppResult<Vec<R>>,
+    id_of: impl Fn(&R) -> i64,
+) -> AppResult<(Page<R>, HashMap<i64, f64>)> {
+    let page = page_within(cands, near, params);
+    let ids: Vec<i64> = page.items.iter().map(|(id, _)| *id).collect();
+    let distances: HashMap<i64, f64> = page.items.iter().copied().collect();
+    let mut rows = load(ids.clone())?;
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == id_of(r)));
+    Ok((
+        Page {
+            items: rows,
+            total: page.total,
+            next_key: page.next_key,
+            has_more: page.has_more,
+        },
+        distances,
+    ))
+}
+
+/// Whether a point lies within the area's circle (always, without `near`).
+pub fn within_radius(area: &Area, p: Option<Point>) -> bool {
+    match area.near {
+        Some((c, radius)) => p.is_some_and(|p| haversine_km(c, p) <= radius),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::params::RawList;
+
+    const MINSK: Point = Point {
+        lat: 53.9006,
+        lon: 27.5590,
+    };
+
+    fn cand(id: i64, lat: f64, lon: f64, text: &str) -> Candidate {
+        Candidate {
+            id,
+            lat: Some(lat),
+            lon: Some(lon),
+            text: text.into(),
+            num: id,
+        }
+    }
+
+    fn params(limit: &str, cursor: Option<&str>) -> ListParams {
+        ListParams::parse(
+            RawList {
+                limit: Some(limit),
+                cursor,
+                ..Default::default()
+            },
+            &["distance", "name"],
+            "distance",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn radius_pages_are_nearest_first_and_follow_their_cursor() {
+        let cands = || {
+            vec![
+                cand(1, 53.95, 27.60, "b"),     // ~6 km
+                cand(2, 53.9006, 27.5590, "a"), // 0 km
+                cand(3, 52.0976, 23.7341, "c"), // Brest, ~325 km: outside
+                cand(4, 54.00, 27.70, "d"),     // ~14 km
+                Candidate {
+                    id: 5,
+                    lat: None,
+                    lon: None,
+                    text: "no location".into(),
+                    num: 5,
+                },
+            ]
+        };
+        let p = params("2", None);
+        let (page, dist) = radius_page(cands(), (MINSK, 25.0), &p, Ok, |i| *i).unwrap();
+        assert_eq!(page.items, vec![2, 1]);
+        assert_eq!(page.total, 3);
+        assert_eq!(dist[&2], 0.0);
+        let next = page.next_key.expect("more follow").encode();
+        let p = params("2", Some(&next));
+        let (page, _) = radius_page(cands(), (MINSK, 25.0), &p, Ok, |i| *i).unwrap();
+        assert_eq!(page.items, vec![4]);
+        assert!(page.next_key.is_none());
+    }
+
+    #[test]
+    fn the_search_box_is_the_intersection_of_bbox_and_circle() {
+        let bbox = BBox {
+            min_lat: 53.0,
+            min_lon: 27.0,
+            max_lat: 54.0,
+            max_lon: 28.0,
+        };
+        let area = Area {
+            bbox: Some(bbox),
+            near: Some((MINSK, 25.0)),
+        };
+        let b = area.search_box().unwrap();
+        assert_eq!(b.max_lat, 54.0);
+        assert!(b.min_lat > 53.6);
+        assert_eq!(Area::default().search_box(), None);
+        assert!(within_radius(&area, Some(MINSK)));
+        assert!(!within_radius(&area, None));
+        assert!(within_radius(&Area::default(), None));
+    }
+}
