@@ -3,6 +3,7 @@
 
 pub mod schema;
 pub mod search;
+pub mod write;
 
 use std::time::Duration;
 

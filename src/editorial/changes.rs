@@ -121,28 +121,7 @@ pub struct NewChange {
 
 /// Writes feed entries numbered by a `SeqBlock`, many rows a statement.
 pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult<()> {
-    // Eight values a row: well below either backend's limit on bound parameters.
-    for part in rows.chunks(1000) {
-        let values: Vec<_> = part
-            .iter()
-            .map(|c| {
-                (
-                    changes::seq.eq(c.seq),
-                    changes::resource.eq(&c.resource),
-                    changes::item_id.eq(c.item_id),
-                    changes::slug.eq(&c.slug),
-                    changes::locale.eq(&c.locale),
-                    changes::action.eq(c.action.as_str()),
-                    changes::public.eq(c.public),
-                    changes::at.eq(c.at),
-                )
-            })
-            .collect();
-        crate::with_backend!(conn, |c| diesel::insert_into(changes::table)
-            .values(&values)
-            .execute(c)?);
-    }
-    Ok(())
+    crate::db::write::insert_change_rows(conn, rows)
 }
 
 /// Keeps the item's pending publication current after a write: a published item
@@ -192,24 +171,7 @@ pub fn replace_schedules(
         )
         .execute(conn)?;
     }
-    for part in rows.chunks(1000) {
-        let values: Vec<_> = part
-            .iter()
-            .map(|r| {
-                (
-                    scheduled_changes::resource.eq(resource),
-                    scheduled_changes::item_id.eq(r.item_id),
-                    scheduled_changes::slug.eq(&r.slug),
-                    scheduled_changes::locale.eq(&r.locale),
-                    scheduled_changes::due_at.eq(r.due_at),
-                )
-            })
-            .collect();
-        crate::with_backend!(conn, |c| diesel::insert_into(scheduled_changes::table)
-            .values(&values)
-            .execute(c)?);
-    }
-    Ok(())
+    crate::db::write::insert_schedule_rows(conn, resource, rows)
 }
 
 /// Appends `updated` entries for scheduled items that have turned public since

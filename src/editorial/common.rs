@@ -247,27 +247,7 @@ macro_rules! regroup_translations {
     }};
 }
 
-#[derive(diesel::QueryableByName)]
-struct NextId {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
-/// The id the next row inserted into `table` (articles, places, events,
-/// sections: a trusted constant) gets, taken before the INSERT so that a new
-/// row can be its own translation group in that same statement; setting
-/// `group_id` with an UPDATE afterwards wrote every row twice (on PostgreSQL a
-/// second version of the row and of each of its index entries). Call inside
-/// `write_tx`: its lock keeps SQLite's `max(id) + 1` (the rowid SQLite itself
-/// would pick) free until the INSERT.
+/// The id the next row inserted into `table` gets (see `db::write::next_id`).
 pub fn next_id(conn: &mut AnyConnection, table: &'static str) -> AppResult<i64> {
-    let sql = match conn {
-        AnyConnection::Sqlite(_) => format!("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM {table}"),
-        AnyConnection::Postgresql(_) => {
-            format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id")
-        }
-    };
-    use diesel::RunQueryDsl;
-    let row: NextId = crate::with_backend!(conn, |c| diesel::sql_query(sql).get_result(c)?);
-    Ok(row.id)
+    crate::db::write::next_id(conn, table)
 }

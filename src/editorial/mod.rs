@@ -6,6 +6,7 @@
 pub mod body;
 pub mod changes;
 pub mod common;
+pub mod pipeline;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,7 +24,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::middleware::etag_for;
 use crate::keys::Caller;
 use crate::resource::ResourceType;
-use crate::webhooks;
 use crate::AppState;
 
 pub use body::{parse_body, FieldErrors};
@@ -31,6 +31,7 @@ pub use changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
+pub use pipeline::{after_write, ItemWritten, WriteBatch};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
@@ -94,6 +95,7 @@ impl SaveCtx {
 }
 
 /// What the changes feed and responses need to know about a saved item.
+#[derive(Debug, Clone)]
 pub struct ItemMeta {
     pub slug: String,
     pub locale: String,
@@ -363,14 +365,34 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     }
 }
 
-/// Keeps the media usage of a saved item equal to the media its representation shows.
-fn record_media_usage<R: Resource>(
+/// After a create or update of item `id`: its representation, the after-write
+/// step and the resource's own `after_save`. Returns the representation.
+fn saved<R: Resource>(
     conn: &mut AnyConnection,
+    ctx: &SaveCtx,
     id: i64,
-    rep: &Representation,
-) -> AppResult<()> {
-    let ids = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, R::TYPE.as_str(), id, &rep.meta.slug, &ids)
+    action: Action,
+    was_public: bool,
+) -> AppResult<Representation> {
+    let rep = R::representation(conn, ctx, id)?;
+    let media = crate::media::usage::media_ids_in(&rep.bytes);
+    let due = R::scheduled_at(conn, ctx, id)?;
+    after_write(
+        conn,
+        None,
+        &ItemWritten {
+            resource: R::TYPE,
+            id,
+            action,
+            meta: &rep.meta,
+            was_public,
+            media: &media,
+            due,
+            at: ctx.now,
+        },
+    )?;
+    R::after_save(conn, ctx, id, &rep)?;
+    Ok(rep)
 }
 
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
@@ -393,31 +415,7 @@ pub async fn create<R: Resource>(
             let obj = body_object(body)?;
             let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
-            let rep = R::representation(conn, &ctx, id)?;
-            record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                Action::Created,
-                ctx.now,
-            )?;
-            webhooks::enqueue(
-                conn,
-                None,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                false,
-                Action::Created,
-                seq,
-                ctx.now,
-            )?;
-            let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
-            R::after_save(conn, &ctx, id, &rep)?;
+            let rep = saved::<R>(conn, &ctx, id, Action::Created, false)?;
             let w = Written {
                 status: 201,
                 location: Some(R::TYPE.item_path(id)),
@@ -468,32 +466,7 @@ pub async fn update<R: Resource>(
             let merged = body_object(merged)?;
             let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE.as_str(), id)?;
-            let rep = R::representation(conn, &ctx, id)?;
-            record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                Action::Updated,
-                ctx.now,
-            )?;
-            let was_public = before.meta.public;
-            webhooks::enqueue(
-                conn,
-                None,
-                R::TYPE.as_str(),
-                id,
-                &rep.meta,
-                was_public,
-                Action::Updated,
-                seq,
-                ctx.now,
-            )?;
-            let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE.as_str(), id, &rep.meta, due)?;
-            R::after_save(conn, &ctx, id, &rep)?;
+            let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
             Ok(Written {
                 status: 200,
                 location: None,
@@ -525,29 +498,20 @@ pub async fn delete<R: Resource>(
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
-            crate::media::usage::clear(conn, R::TYPE.as_str(), id)?;
-            crate::db::search::remove(conn, R::TYPE.as_str(), id)?;
-            let seq = record_change(
-                conn,
-                R::TYPE.as_str(),
-                id,
-                &before.meta,
-                Action::Deleted,
-                ctx.now,
-            )?;
-            let was_public = before.meta.public;
-            webhooks::enqueue(
+            after_write(
                 conn,
                 None,
-                R::TYPE.as_str(),
-                id,
-                &before.meta,
-                was_public,
-                Action::Deleted,
-                seq,
-                ctx.now,
+                &ItemWritten {
+                    resource: R::TYPE,
+                    id,
+                    action: Action::Deleted,
+                    meta: &before.meta,
+                    was_public: before.meta.public,
+                    media: &[],
+                    due: None,
+                    at: ctx.now,
+                },
             )?;
-            track_schedule(conn, R::TYPE.as_str(), id, &before.meta, None)?;
             Ok(Written {
                 status: 204,
                 location: None,

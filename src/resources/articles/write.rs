@@ -267,16 +267,7 @@ impl Resource for Articles {
                 id
             }
         };
-        // One statement for all the tags (a round trip each added up in imports).
-        if !tags.is_empty() {
-            let rows: Vec<_> = tags
-                .iter()
-                .map(|t| (article_tags::article_id.eq(id), article_tags::tag.eq(t)))
-                .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(article_tags::table)
-                .values(&rows)
-                .execute(c)?);
-        }
+        db::write::insert_article_tags(conn, id, &tags)?;
         Ok(id)
     }
 

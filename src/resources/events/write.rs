@@ -378,16 +378,7 @@ impl Resource for Events {
                 id
             }
         };
-        // One statement for all the tags (a round trip each added up in imports).
-        if !tags.is_empty() {
-            let rows: Vec<_> = tags
-                .iter()
-                .map(|t| (event_tags::event_id.eq(id), event_tags::tag.eq(t)))
-                .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(event_tags::table)
-                .values(&rows)
-                .execute(c)?);
-        }
+        crate::db::write::insert_event_tags(conn, id, &tags)?;
         Ok(id)
     }
 
