@@ -4,14 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
-use serde_json::{Map, Value};
 
 use super::{FieldErrors, SaveCtx};
 use crate::db::truncate_micros;
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, ImageWrite};
 use crate::error::AppResult;
-use crate::http::params::rfc3339_utc;
 use crate::media::MediaItem;
 
 /// The locale of a write: a configured locale, else the default.
@@ -177,30 +175,9 @@ pub fn image_column(img: &Option<Image>) -> Option<String> {
     img.as_ref().and_then(|i| serde_json::to_string(i).ok())
 }
 
-/// Builds the writable-field object of a stored item (the base of a merge patch).
-#[derive(Default)]
-pub struct Fields(pub Map<String, Value>);
-
-impl Fields {
-    pub fn set(mut self, k: &str, v: impl serde::Serialize) -> Self {
-        self.0.insert(
-            k.to_string(),
-            serde_json::to_value(v).unwrap_or(Value::Null),
-        );
-        self
-    }
-
-    /// Publication fields as a write would send them.
-    pub fn publication(self, status: &str, published_at: Option<NaiveDateTime>) -> Self {
-        self.set("publication_status", status)
-            .set("published_at", published_at.map(rfc3339_utc))
-    }
-
-    /// Null values are left out: in a merge patch they mean "absent".
-    pub fn done(mut self) -> Map<String, Value> {
-        self.0.retain(|_, v| !v.is_null());
-        self.0
-    }
+/// A stored instant as a write sends it.
+pub fn instant(t: Option<NaiveDateTime>) -> Option<DateTime<FixedOffset>> {
+    t.map(|t| crate::domain::utc(t).fixed_offset())
 }
 
 /// The translation group for a write: the sibling's group with `translation_of`
