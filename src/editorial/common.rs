@@ -4,14 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
-use serde_json::{Map, Value};
 
 use super::{FieldErrors, SaveCtx};
 use crate::db::truncate_micros;
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, ImageWrite};
 use crate::error::AppResult;
-use crate::http::params::rfc3339_utc;
 use crate::media::MediaItem;
 
 /// The locale of a write: a configured locale, else the default.
@@ -177,30 +175,9 @@ pub fn image_column(img: &Option<Image>) -> Option<String> {
     img.as_ref().and_then(|i| serde_json::to_string(i).ok())
 }
 
-/// Builds the writable-field object of a stored item (the base of a merge patch).
-#[derive(Default)]
-pub struct Fields(pub Map<String, Value>);
-
-impl Fields {
-    pub fn set(mut self, k: &str, v: impl serde::Serialize) -> Self {
-        self.0.insert(
-            k.to_string(),
-            serde_json::to_value(v).unwrap_or(Value::Null),
-        );
-        self
-    }
-
-    /// Publication fields as a write would send them.
-    pub fn publication(self, status: &str, published_at: Option<NaiveDateTime>) -> Self {
-        self.set("publication_status", status)
-            .set("published_at", published_at.map(rfc3339_utc))
-    }
-
-    /// Null values are left out: in a merge patch they mean "absent".
-    pub fn done(mut self) -> Map<String, Value> {
-        self.0.retain(|_, v| !v.is_null());
-        self.0
-    }
+/// A stored instant as a write sends it.
+pub fn instant(t: Option<NaiveDateTime>) -> Option<DateTime<FixedOffset>> {
+    t.map(|t| crate::domain::utc(t).fixed_offset())
 }
 
 /// The translation group for a write: the sibling's group with `translation_of`
@@ -247,27 +224,7 @@ macro_rules! regroup_translations {
     }};
 }
 
-#[derive(diesel::QueryableByName)]
-struct NextId {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
-/// The id the next row inserted into `table` (articles, places, events,
-/// sections: a trusted constant) gets, taken before the INSERT so that a new
-/// row can be its own translation group in that same statement; setting
-/// `group_id` with an UPDATE afterwards wrote every row twice (on PostgreSQL a
-/// second version of the row and of each of its index entries). Call inside
-/// `write_tx`: its lock keeps SQLite's `max(id) + 1` (the rowid SQLite itself
-/// would pick) free until the INSERT.
+/// The id the next row inserted into `table` gets (see `db::write::next_id`).
 pub fn next_id(conn: &mut AnyConnection, table: &'static str) -> AppResult<i64> {
-    let sql = match conn {
-        AnyConnection::Sqlite(_) => format!("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM {table}"),
-        AnyConnection::Postgresql(_) => {
-            format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id")
-        }
-    };
-    use diesel::RunQueryDsl;
-    let row: NextId = crate::with_backend!(conn, |c| diesel::sql_query(sql).get_result(c)?);
-    Ok(row.id)
+    crate::db::write::next_id(conn, table)
 }

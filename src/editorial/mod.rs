@@ -6,14 +6,18 @@
 pub mod body;
 pub mod changes;
 pub mod common;
+pub mod pipeline;
+pub mod routes;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::cache::Caches;
 use crate::config::Config;
@@ -23,14 +27,14 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::http::middleware::etag_for;
 use crate::keys::Caller;
 use crate::resource::ResourceType;
-use crate::webhooks;
 use crate::AppState;
 
-pub use body::{parse_body, FieldErrors};
+pub use body::{parse_body, FieldErrors, WriteBody};
 pub use changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
+pub use pipeline::{after_write, ItemWritten, WriteBatch};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
@@ -94,6 +98,7 @@ impl SaveCtx {
 }
 
 /// What the changes feed and responses need to know about a saved item.
+#[derive(Debug, Clone)]
 pub struct ItemMeta {
     pub slug: String,
     pub locale: String,
@@ -130,11 +135,25 @@ pub trait Resource: 'static {
     /// Alternative names of fields, `(synonym, field)`: a patch that sets the
     /// synonym replaces the stored field.
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[];
-    /// The write body: every field optional, unknown fields denied.
+    /// The write body: every field optional, unknown fields denied. The
+    /// handlers take `WriteBody<Self::Write>`, the spec shows its schema.
+    type Write: Serialize + DeserializeOwned + ToSchema;
+    /// The old name of `Write`, always the same type, kept while
+    /// `transfer::import` names it; delete it when that says `Write`.
     type Body: DeserializeOwned;
 
-    /// The stored item's writable fields: the base a merge patch applies to (404 if none).
-    fn current(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>>;
+    /// The stored item's writable fields as a write would send them (404 if
+    /// none): serialized, without its null fields, the base a merge patch applies to.
+    fn load_write(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Self::Write>;
+
+    /// The stored writable fields as a map without nulls, for `transfer::export`
+    /// until it serializes `load_write` itself.
+    fn current(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>>
+    where
+        Self: Sized,
+    {
+        stored_fields::<Self>(conn, ctx, id)
+    }
 
     /// Validates a whole body (422 with one entry per field) and inserts it
     /// (`id` None) or updates item `id`. Returns the item's id.
@@ -142,7 +161,7 @@ pub trait Resource: 'static {
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
         id: Option<i64>,
-        body: Self::Body,
+        body: Self::Write,
     ) -> AppResult<i64>;
 
     /// Deletes item `id` (409 while other content depends on it).
@@ -363,14 +382,52 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     }
 }
 
-/// Keeps the media usage of a saved item equal to the media its representation shows.
-fn record_media_usage<R: Resource>(
+/// The merge-patch base of item `id`: its `load_write`, without null fields
+/// (in a merge patch they mean "absent").
+fn stored_fields<R: Resource>(
     conn: &mut AnyConnection,
+    ctx: &SaveCtx,
     id: i64,
-    rep: &Representation,
-) -> AppResult<()> {
-    let ids = crate::media::usage::media_ids_in(&rep.bytes);
-    crate::media::usage::replace(conn, R::TYPE, id, &rep.meta.slug, &ids)
+) -> AppResult<Map<String, Value>> {
+    let write = R::load_write(conn, ctx, id)?;
+    match serde_json::to_value(write) {
+        Ok(Value::Object(mut m)) => {
+            m.retain(|_, v| !v.is_null());
+            Ok(m)
+        }
+        Ok(_) => Err(AppError::Internal("a write body is not an object".into())),
+        Err(e) => Err(AppError::Internal(format!("serialize write body: {e}"))),
+    }
+}
+
+/// After a create or update of item `id`: its representation, the after-write
+/// step and the resource's own `after_save`. Returns the representation.
+fn saved<R: Resource>(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    id: i64,
+    action: Action,
+    was_public: bool,
+) -> AppResult<Representation> {
+    let rep = R::representation(conn, ctx, id)?;
+    let media = crate::media::usage::media_ids_in(&rep.bytes);
+    let due = R::scheduled_at(conn, ctx, id)?;
+    after_write(
+        conn,
+        None,
+        &ItemWritten {
+            resource: R::TYPE,
+            id,
+            action,
+            meta: &rep.meta,
+            was_public,
+            media: &media,
+            due,
+            at: ctx.now,
+        },
+    )?;
+    R::after_save(conn, ctx, id, &rep)?;
+    Ok(rep)
 }
 
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
@@ -378,8 +435,9 @@ pub async fn create<R: Resource>(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     caller: Caller,
-    body: Value,
+    body: WriteBody<R::Write>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_value();
     let key = idempotency_key(req)?;
     let fp = fingerprint(req.path(), &body);
     let ctx = save_ctx(state, caller);
@@ -391,27 +449,9 @@ pub async fn create<R: Resource>(
                 }
             }
             let obj = body_object(body)?;
-            let parsed = parse_body::<R::Body>(&obj, R::READ_ONLY)?;
+            let parsed = parse_body::<R::Write>(&obj, R::READ_ONLY)?;
             let id = R::save(conn, &ctx, None, parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE, id)?;
-            let rep = R::representation(conn, &ctx, id)?;
-            record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Created, ctx.now)?;
-            webhooks::enqueue(
-                conn,
-                &webhooks::WebhookEvent {
-                    resource: R::TYPE,
-                    id,
-                    meta: &rep.meta,
-                    was_public: false,
-                    action: Action::Created,
-                    seq,
-                    at: ctx.now,
-                },
-            )?;
-            let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
-            R::after_save(conn, &ctx, id, &rep)?;
+            let rep = saved::<R>(conn, &ctx, id, Action::Created, false)?;
             let w = Written {
                 status: 201,
                 location: Some(R::TYPE.item_path(id)),
@@ -440,18 +480,19 @@ pub async fn update<R: Resource>(
     state: &web::Data<AppState>,
     caller: Caller,
     path: &str,
-    patch: Value,
+    patch: WriteBody<R::Write>,
 ) -> AppResult<HttpResponse> {
+    let patch = patch.into_value();
     let id = write_id(path)?;
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     let written = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
-            let mut current = R::current(conn, &ctx, id)?;
+            let mut current = stored_fields::<R>(conn, &ctx, id)?;
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             let patch = body_object(patch)?;
-            body::check_patch_keys::<R::Body>(&patch, R::READ_ONLY)?;
+            body::check_patch_keys::<R::Write>(&patch, R::READ_ONLY)?;
             for (synonym, field) in R::SYNONYMS {
                 if patch.contains_key(*synonym) {
                     current.remove(*field);
@@ -460,28 +501,9 @@ pub async fn update<R: Resource>(
             let mut merged = Value::Object(std::mem::take(&mut current));
             json_patch::merge(&mut merged, &Value::Object(patch));
             let merged = body_object(merged)?;
-            let parsed = parse_body::<R::Body>(&merged, R::READ_ONLY)?;
+            let parsed = parse_body::<R::Write>(&merged, R::READ_ONLY)?;
             R::save(conn, &ctx, Some(id), parsed)?;
-            crate::resources::search::reindex(conn, R::TYPE, id)?;
-            let rep = R::representation(conn, &ctx, id)?;
-            record_media_usage::<R>(conn, id, &rep)?;
-            let seq = record_change(conn, R::TYPE, id, &rep.meta, Action::Updated, ctx.now)?;
-            let was_public = before.meta.public;
-            webhooks::enqueue(
-                conn,
-                &webhooks::WebhookEvent {
-                    resource: R::TYPE,
-                    id,
-                    meta: &rep.meta,
-                    was_public,
-                    action: Action::Updated,
-                    seq,
-                    at: ctx.now,
-                },
-            )?;
-            let due = R::scheduled_at(conn, &ctx, id)?;
-            track_schedule(conn, R::TYPE, id, &rep.meta, due)?;
-            R::after_save(conn, &ctx, id, &rep)?;
+            let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
             Ok(Written {
                 status: 200,
                 location: None,
@@ -509,27 +531,24 @@ pub async fn delete<R: Resource>(
     let ctx = save_ctx(state, caller);
     let written = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
-            R::current(conn, &ctx, id)?;
+            R::load_write(conn, &ctx, id)?;
             let before = R::representation(conn, &ctx, id)?;
             check_if_match(if_match.as_deref(), &before.etag())?;
             R::delete(conn, &ctx, id)?;
-            crate::media::usage::clear(conn, R::TYPE, id)?;
-            crate::db::search::remove(conn, R::TYPE, id)?;
-            let seq = record_change(conn, R::TYPE, id, &before.meta, Action::Deleted, ctx.now)?;
-            let was_public = before.meta.public;
-            webhooks::enqueue(
+            after_write(
                 conn,
-                &webhooks::WebhookEvent {
+                None,
+                &ItemWritten {
                     resource: R::TYPE,
                     id,
-                    meta: &before.meta,
-                    was_public,
                     action: Action::Deleted,
-                    seq,
+                    meta: &before.meta,
+                    was_public: before.meta.public,
+                    media: &[],
+                    due: None,
                     at: ctx.now,
                 },
             )?;
-            track_schedule(conn, R::TYPE, id, &before.meta, None)?;
             Ok(Written {
                 status: 204,
                 location: None,

@@ -214,7 +214,7 @@ impl ResourceVisitor for ParseAndSave<'_> {
     type Output = Option<AppResult<i64>>;
 
     fn visit<R: Resource>(self) -> Self::Output {
-        match parse_body::<R::Body>(self.obj, R::READ_ONLY) {
+        match parse_body::<R::Write>(self.obj, R::READ_ONLY) {
             Err(e) => Some(Err(e)),
             Ok(_) if self.line_has_errors => None,
             Ok(body) => Some(R::save(self.conn, self.ctx, self.existing, body)),

@@ -4,14 +4,14 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{find_article, Article};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
 use crate::domain::{reading_time_minutes, utc, ContentStatus, ImageWrite, Visibility};
-use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::common::{self, translation_group};
 use crate::editorial::{
     self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
 };
@@ -24,7 +24,7 @@ use crate::AppState;
 
 /// The body of article writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored article); POST needs `slug`, `section` and `title`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleWrite {
     /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
@@ -73,6 +73,23 @@ struct ArticleForm {
     updated_at: NaiveDateTime,
 }
 
+/// An article's stored writable columns, as `load_write` reads them.
+#[derive(Queryable)]
+struct StoredArticle {
+    slug: String,
+    locale: String,
+    section: String,
+    title: String,
+    lead: String,
+    body_html: String,
+    dateline: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+    image: Option<String>,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+}
+
 pub struct Articles;
 
 impl Resource for Articles {
@@ -86,24 +103,11 @@ impl Resource for Articles {
         "related",
     ];
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Write = ArticleWrite;
     type Body = ArticleWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-            Option<NaiveDateTime>,
-        );
-        let row: Option<Row> = articles::table
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<ArticleWrite> {
+        let row: Option<StoredArticle> = articles::table
             .inner_join(sections_t::table)
             .filter(articles::id.eq(id))
             .select((
@@ -122,27 +126,29 @@ impl Resource for Articles {
             ))
             .first(conn)
             .optional()?;
-        let (slug, locale, section, title, lead, body, dateline, source, author, image, status, at) =
-            row.ok_or_else(|| AppError::not_found("no such article"))?;
+        let a = row.ok_or_else(|| AppError::not_found("no such article"))?;
         let tags: Vec<String> = article_tags::table
             .filter(article_tags::article_id.eq(id))
             .select(article_tags::tag)
             .order(article_tags::tag)
             .load(conn)?;
-        Ok(Fields::default()
-            .set("slug", slug)
-            .set("locale", locale)
-            .set("section", section)
-            .set("title", title)
-            .set("lead", lead)
-            .set("body_html", body)
-            .set("dateline", dateline)
-            .set("source", source)
-            .set("author", author)
-            .set("image", ImageWrite::from_column(image.as_deref()))
-            .set("tags", tags)
-            .publication(&status, at)
-            .done())
+        Ok(ArticleWrite {
+            slug: Some(a.slug),
+            locale: Some(a.locale),
+            translation_of: None,
+            section: Some(a.section),
+            title: Some(a.title),
+            lead: Some(a.lead),
+            body_html: Some(a.body_html),
+            dateline: a.dateline,
+            source: a.source,
+            author: a.author,
+            image: ImageWrite::from_column(a.image.as_deref()),
+            tags: Some(tags),
+            publication_status: Some(ContentStatus::from_column(&a.status)),
+            status: None,
+            published_at: common::instant(a.published_at),
+        })
     }
 
     fn save(
@@ -267,16 +273,7 @@ impl Resource for Articles {
                 id
             }
         };
-        // One statement for all the tags (a round trip each added up in imports).
-        if !tags.is_empty() {
-            let rows: Vec<_> = tags
-                .iter()
-                .map(|t| (article_tags::article_id.eq(id), article_tags::tag.eq(t)))
-                .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(article_tags::table)
-                .values(&rows)
-                .execute(c)?);
-        }
+        db::write::insert_article_tags(conn, id, &tags)?;
         Ok(id)
     }
 
@@ -345,77 +342,15 @@ impl Resource for Articles {
     }
 }
 
-#[utoipa::path(
-    tag = "news",
-    request_body = ArticleWrite,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
-    security(("api_key" = [])),
-    responses(
-        (status = 201, description = "Created; `Location` and `ETag` name the new article", body = Article,
-            headers(("Location" = String, description = "Path of the new article"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 422, description = "Validation failed: one `errors` entry per field"),
-    )
-)]
-#[post("/articles")]
-pub async fn create_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::create::<Articles>(&req, &state, editor.0, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "news",
-    request_body(content = ArticleWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
-    params(
-        ("id" = i64, Path, description = "Article id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "The updated article", body = Article,
-            headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 404, description = "No such article"),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 412, description = "If-Match names an older version; nothing was changed"),
-        (status = 422, description = "Validation failed: one `errors` entry per field"),
-    )
-)]
-#[patch("/articles/{id}")]
-pub async fn update_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::update::<Articles>(&req, &state, editor.0, &path, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "news",
-    params(
-        ("id" = i64, Path, description = "Article id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 204, description = "Deleted, with its revisions"),
-        (status = 404, description = "No such article"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted"),
-    )
-)]
-#[delete("/articles/{id}")]
-pub async fn delete_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    editorial::delete::<Articles>(&req, &state, editor.0, &path).await
+crate::write_routes! {
+    resource = Articles, write = ArticleWrite, item = Article, tag = "news",
+    collection = "/articles", item_path = "/articles/{id}", id_doc = "Article id",
+    location = "Path of the new article",
+    created = "Created; `Location` and `ETag` name the new article",
+    updated = "The updated article", missing = "No such article",
+    deleted = "Deleted, with its revisions",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_article, update = update_article, delete = delete_article,
 }
 
 /// One saved version of an article.

@@ -1,29 +1,24 @@
 //! Writing events: POST, PATCH (JSON Merge Patch) and DELETE.
 
-use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{context, find_event, minsk_time, Event, EventRow};
 use crate::db::schema::{event_tags, events};
 use crate::db::{truncate_micros, AnyConnection};
 use crate::domain::{ContentStatus, ImageWrite, Visibility};
-use crate::editorial::common::{self, translation_group, Fields};
-use crate::editorial::{
-    self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
-};
+use crate::editorial::common::{self, translation_group};
+use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::http::auth::Editor;
 use crate::http::params::{minsk_day_start, ItemRef};
 use crate::resource::ResourceType;
 use crate::resources::vocab::{EventCategory, EventStatus, RegionSlug};
-use crate::AppState;
 
 /// Where an event takes place. Every field is optional.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VenueWrite {
     pub name: Option<String>,
@@ -35,7 +30,7 @@ pub struct VenueWrite {
 }
 
 /// A point on the map (WGS 84).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VenueLocationWrite {
     /// -90 to 90.
@@ -46,7 +41,7 @@ pub struct VenueLocationWrite {
 
 /// The body of event writes. Every field is optional in a PATCH (a merge patch
 /// onto the stored event); POST needs `slug`, `title`, `category` and `starts_at`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventWrite {
     /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
@@ -174,29 +169,24 @@ fn venue_columns(e: &mut FieldErrors, v: Option<VenueWrite>) -> VenueColumns {
 }
 
 /// The venue of a stored event as a write would send it (absent parts left out).
-fn venue_value(r: &EventRow) -> Value {
-    let mut m = Map::new();
-    for (k, v) in [
-        ("name", &r.venue_name),
-        ("address", &r.venue_address),
-        ("locality", &r.venue_locality),
-        ("region", &r.region),
-    ] {
-        if let Some(v) = v {
-            m.insert(k.to_string(), Value::String(v.clone()));
-        }
-    }
-    if let Some(p) = r.point() {
-        m.insert(
-            "location".into(),
-            serde_json::json!({"lat": p.lat, "lon": p.lon}),
-        );
-    }
-    if m.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(m)
-    }
+/// The stored venue as a write sends it; None when it has no field.
+fn venue_write(r: &EventRow) -> Option<VenueWrite> {
+    let v = VenueWrite {
+        name: r.venue_name.clone(),
+        address: r.venue_address.clone(),
+        locality: r.venue_locality.clone(),
+        region: r.region.as_deref().and_then(RegionSlug::from_wire),
+        location: r.point().map(|p| VenueLocationWrite {
+            lat: p.lat,
+            lon: p.lon,
+        }),
+    };
+    let empty = v.name.is_none()
+        && v.address.is_none()
+        && v.locality.is_none()
+        && v.region.is_none()
+        && v.location.is_none();
+    (!empty).then_some(v)
 }
 
 pub struct Events;
@@ -213,9 +203,10 @@ impl Resource for Events {
         "timezone",
         "distance_km",
     ];
+    type Write = EventWrite;
     type Body = EventWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<EventWrite> {
         let row: Option<EventRow> = events::table
             .find(id)
             .select(EventRow::as_select())
@@ -227,26 +218,28 @@ impl Resource for Events {
             .select(event_tags::tag)
             .order(event_tags::tag)
             .load(conn)?;
-        Ok(Fields::default()
-            .set("slug", &r.slug)
-            .set("locale", &r.locale)
-            .set("title", &r.title)
-            .set("summary", &r.summary)
-            .set("description_html", &r.description_html)
-            .set("category", &r.category)
-            .set("starts_at", minsk_time(r.starts_at))
-            .set("ends_at", minsk_time(r.ends_at))
-            .set("all_day", r.all_day)
-            .set("venue", venue_value(&r))
-            .set("organizer", &r.organizer)
-            .set("website", &r.website)
-            .set("price", &r.price)
-            .set("is_free", r.is_free)
-            .set("status", &r.event_status)
-            .set("image", ImageWrite::from_column(r.image.as_deref()))
-            .set("tags", tags)
-            .publication(&r.status, r.published_at)
-            .done())
+        Ok(EventWrite {
+            venue: venue_write(&r),
+            image: ImageWrite::from_column(r.image.as_deref()),
+            tags: Some(tags),
+            publication_status: Some(ContentStatus::from_column(&r.status)),
+            published_at: common::instant(r.published_at),
+            slug: Some(r.slug),
+            locale: Some(r.locale),
+            translation_of: None,
+            title: Some(r.title),
+            summary: Some(r.summary),
+            description_html: Some(r.description_html),
+            category: EventCategory::from_wire(&r.category),
+            starts_at: Some(minsk_time(r.starts_at)),
+            ends_at: Some(minsk_time(r.ends_at)),
+            all_day: Some(r.all_day),
+            organizer: r.organizer,
+            website: r.website,
+            price: r.price,
+            is_free: Some(r.is_free),
+            status: EventStatus::from_wire(&r.event_status),
+        })
     }
 
     fn save(
@@ -378,16 +371,7 @@ impl Resource for Events {
                 id
             }
         };
-        // One statement for all the tags (a round trip each added up in imports).
-        if !tags.is_empty() {
-            let rows: Vec<_> = tags
-                .iter()
-                .map(|t| (event_tags::event_id.eq(id), event_tags::tag.eq(t)))
-                .collect();
-            crate::with_backend!(conn, |c| diesel::insert_into(event_tags::table)
-                .values(&rows)
-                .execute(c)?);
-        }
+        crate::db::write::insert_event_tags(conn, id, &tags)?;
         Ok(id)
     }
 
@@ -434,77 +418,14 @@ impl Resource for Events {
     }
 }
 
-#[utoipa::path(
-    tag = "events",
-    request_body = EventWrite,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
-    security(("api_key" = [])),
-    responses(
-        (status = 201, description = "Created; `Location` and `ETag` name the new event", body = Event,
-            headers(("Location" = String, description = "Path of the new event"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 422, description = "Validation failed: one `errors` entry per field"),
-    )
-)]
-#[post("/events")]
-pub async fn create_event(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::create::<Events>(&req, &state, editor.0, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "events",
-    request_body(content = EventWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
-    params(
-        ("id" = i64, Path, description = "Event id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "The updated event", body = Event,
-            headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 404, description = "No such event"),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 412, description = "If-Match names an older version; nothing was changed"),
-        (status = 422, description = "Validation failed: one `errors` entry per field"),
-    )
-)]
-#[patch("/events/{id}")]
-pub async fn update_event(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::update::<Events>(&req, &state, editor.0, &path, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "events",
-    params(
-        ("id" = i64, Path, description = "Event id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No such event"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted"),
-    )
-)]
-#[delete("/events/{id}")]
-pub async fn delete_event(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    editorial::delete::<Events>(&req, &state, editor.0, &path).await
+crate::write_routes! {
+    resource = Events, write = EventWrite, item = Event, tag = "events",
+    collection = "/events", item_path = "/events/{id}", id_doc = "Event id",
+    location = "Path of the new event",
+    created = "Created; `Location` and `ETag` name the new event",
+    updated = "The updated event", missing = "No such event", deleted = "Deleted",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_event, update = update_event, delete = delete_event,
 }
 
 #[cfg(test)]

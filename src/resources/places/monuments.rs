@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
@@ -136,15 +135,18 @@ impl Resource for Monuments {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::Monument);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Write = MonumentWrite;
     type Body = MonumentWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, _, f) = pw::current_core(conn, PlaceKind::Monument, id)?;
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<MonumentWrite> {
+        let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id)?;
         let d: MonumentDetails = row.details();
-        Ok(f.set("kind", &row.category)
-            .set("year_unveiled", d.year_unveiled)
-            .set("commemorates", d.commemorates)
-            .done())
+        Ok(MonumentWrite {
+            kind: row.category.as_deref().and_then(MonumentKind::from_wire),
+            year_unveiled: d.year_unveiled,
+            commemorates: d.commemorates,
+            ..MonumentWrite::from_core(core)
+        })
     }
 
     fn save(
@@ -185,17 +187,13 @@ impl Resource for Monuments {
     }
 }
 
-place_write_handlers!(
-    resource = Monuments,
-    body = MonumentWrite,
-    item = Monument,
-    collection = "/monuments",
-    item_path = "/monuments/{id}",
-    id_doc = "Monument id",
+crate::write_routes! {
+    resource = Monuments, write = MonumentWrite, item = Monument, tag = "places",
+    collection = "/monuments", item_path = "/monuments/{id}", id_doc = "Monument id",
+    location = "Path of the new item",
     created = "Created; `Location` and `ETag` name the new monument",
-    updated = "The updated monument",
-    missing = "No such monument",
-    create = create_monument,
-    update = update_monument,
-    delete = delete_monument,
-);
+    updated = "The updated monument", missing = "No such monument",
+    deleted = "Deleted, with its terms",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_monument, update = update_monument, delete = delete_monument,
+}

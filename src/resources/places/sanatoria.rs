@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
@@ -188,24 +187,21 @@ impl Resource for Sanatoria {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::Sanatorium);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Write = SanatoriumWrite;
     type Body = SanatoriumWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, PlaceKind::Sanatorium, id)?;
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SanatoriumWrite> {
+        let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id)?;
         let d: SanatoriumDetails = row.details();
-        Ok(f.set(
-            "profiles",
-            terms.get("profile").cloned().unwrap_or_default(),
-        )
-        .set(
-            "treatments",
-            terms.get("treatment").cloned().unwrap_or_default(),
-        )
-        .set("capacity_beds", d.capacity_beds)
-        .set("open_all_year", d.open_all_year)
-        .set("accepts_children", d.accepts_children)
-        .set("price_from", d.price_from)
-        .done())
+        Ok(SanatoriumWrite {
+            profiles: pw::stored_terms(&terms, "profile", MedicalProfile::from_wire),
+            treatments: pw::stored_terms(&terms, "treatment", Treatment::from_wire),
+            capacity_beds: d.capacity_beds,
+            open_all_year: Some(d.open_all_year),
+            accepts_children: Some(d.accepts_children),
+            price_from: d.price_from,
+            ..SanatoriumWrite::from_core(core)
+        })
     }
 
     fn save(
@@ -260,17 +256,13 @@ impl Resource for Sanatoria {
     }
 }
 
-place_write_handlers!(
-    resource = Sanatoria,
-    body = SanatoriumWrite,
-    item = Sanatorium,
-    collection = "/sanatoria",
-    item_path = "/sanatoria/{id}",
-    id_doc = "Sanatorium id",
+crate::write_routes! {
+    resource = Sanatoria, write = SanatoriumWrite, item = Sanatorium, tag = "places",
+    collection = "/sanatoria", item_path = "/sanatoria/{id}", id_doc = "Sanatorium id",
+    location = "Path of the new item",
     created = "Created; `Location` and `ETag` name the new sanatorium",
-    updated = "The updated sanatorium",
-    missing = "No such sanatorium",
-    create = create_sanatorium,
-    update = update_sanatorium,
-    delete = delete_sanatorium,
-);
+    updated = "The updated sanatorium", missing = "No such sanatorium",
+    deleted = "Deleted, with its terms",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_sanatorium, update = update_sanatorium, delete = delete_sanatorium,
+}

@@ -4,7 +4,7 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Map;
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, CoreIn, KindFields};
@@ -192,7 +192,7 @@ pub async fn get_souvenir(
 
 /// The body of souvenir writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored souvenir); POST needs `slug` and `name`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SouvenirWrite {
     /// Unique per collection and locale: lowercase letters, digits and hyphens, with a letter.
@@ -250,16 +250,30 @@ impl Resource for Souvenirs {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::Souvenir);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Write = SouvenirWrite;
     type Body = SouvenirWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, PlaceKind::Souvenir, id)?;
-        Ok(f.set("category", &row.category)
-            .set(
-                "materials",
-                terms.get("material").cloned().unwrap_or_default(),
-            )
-            .done())
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SouvenirWrite> {
+        let (row, terms, c) = pw::stored_core(conn, PlaceKind::Souvenir, id)?;
+        Ok(SouvenirWrite {
+            slug: c.slug,
+            locale: c.locale,
+            translation_of: None,
+            name: c.name,
+            summary: c.summary,
+            description_html: c.description_html,
+            category: row
+                .category
+                .as_deref()
+                .and_then(SouvenirCategory::from_wire),
+            materials: Some(terms.get("material").cloned().unwrap_or_default()),
+            origin_region: c.region,
+            image: c.image,
+            tags: c.tags,
+            publication_status: c.publication_status,
+            status: None,
+            published_at: c.published_at,
+        })
     }
 
     fn save(
@@ -312,17 +326,13 @@ impl Resource for Souvenirs {
     }
 }
 
-place_write_handlers!(
-    resource = Souvenirs,
-    body = SouvenirWrite,
-    item = Souvenir,
-    collection = "/souvenirs",
-    item_path = "/souvenirs/{id}",
-    id_doc = "Souvenir id",
+crate::write_routes! {
+    resource = Souvenirs, write = SouvenirWrite, item = Souvenir, tag = "places",
+    collection = "/souvenirs", item_path = "/souvenirs/{id}", id_doc = "Souvenir id",
+    location = "Path of the new item",
     created = "Created; `Location` and `ETag` name the new souvenir",
-    updated = "The updated souvenir",
-    missing = "No such souvenir",
-    create = create_souvenir,
-    update = update_souvenir,
-    delete = delete_souvenir,
-);
+    updated = "The updated souvenir", missing = "No such souvenir",
+    deleted = "Deleted, with its terms",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_souvenir, update = update_souvenir, delete = delete_souvenir,
+}

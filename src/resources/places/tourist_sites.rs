@@ -2,7 +2,6 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
@@ -141,16 +140,23 @@ impl Resource for TouristSites {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::TouristSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    type Write = TouristSiteWrite;
     type Body = TouristSiteWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, _, f) = pw::current_core(conn, PlaceKind::TouristSite, id)?;
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<TouristSiteWrite> {
+        let (row, _, core) = pw::stored_core(conn, PlaceKind::TouristSite, id)?;
         let d: TouristDetails = row.details();
-        Ok(f.set("category", &row.category)
-            .set("rank", d.rank)
-            .set("opening_hours", d.opening_hours)
-            .set("admission", d.admission)
-            .done())
+        Ok(TouristSiteWrite {
+            category: row.category.as_deref().and_then(TouristCategory::from_wire),
+            rank: d.rank,
+            opening_hours: d.opening_hours,
+            admission: d.admission,
+            ..TouristSiteWrite::from_core(core)
+        })
     }
 
     fn save(
@@ -194,17 +200,13 @@ impl Resource for TouristSites {
     }
 }
 
-place_write_handlers!(
-    resource = TouristSites,
-    body = TouristSiteWrite,
-    item = TouristSite,
-    collection = "/tourist-sites",
-    item_path = "/tourist-sites/{id}",
-    id_doc = "Tourist site id",
+crate::write_routes! {
+    resource = TouristSites, write = TouristSiteWrite, item = TouristSite, tag = "places",
+    collection = "/tourist-sites", item_path = "/tourist-sites/{id}", id_doc = "Tourist site id",
+    location = "Path of the new item",
     created = "Created; `Location` and `ETag` name the new tourist site",
-    updated = "The updated tourist site",
-    missing = "No such tourist site",
-    create = create_tourist_site,
-    update = update_tourist_site,
-    delete = delete_tourist_site,
-);
+    updated = "The updated tourist site", missing = "No such tourist site",
+    deleted = "Deleted, with its terms",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_tourist_site, update = update_tourist_site, delete = delete_tourist_site,
+}

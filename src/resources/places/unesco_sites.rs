@@ -4,7 +4,6 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::write::{self as pw, KindFields};
@@ -245,10 +244,11 @@ pub struct UnescoSites;
 impl Resource for UnescoSites {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::UnescoSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    type Write = UnescoSiteWrite;
     type Body = UnescoSiteWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
-        let (row, terms, f) = pw::current_core(conn, PlaceKind::UnescoSite, id)?;
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<UnescoSiteWrite> {
+        let (row, terms, core) = pw::stored_core(conn, PlaceKind::UnescoSite, id)?;
         let d: UnescoDetails = row.details();
         let tourist_site: Option<String> = match d.tourist_site_group {
             Some(g) => places::table
@@ -260,24 +260,23 @@ impl Resource for UnescoSites {
                 .optional()?,
             None => None,
         };
-        Ok(f.set("status", &row.listing_status)
-            .set("category", &row.category)
-            .set(
-                "criteria",
-                terms.get("criterion").cloned().unwrap_or_default(),
-            )
-            .set("unesco_id", d.unesco_id)
-            .set("year_inscribed", d.year_inscribed)
-            .set("year_submitted", d.year_submitted)
-            .set("transboundary", d.transboundary)
-            .set(
-                "countries",
-                terms.get("country").cloned().unwrap_or_default(),
-            )
-            .set("area_ha", d.area_ha)
-            .set("buffer_zone_ha", d.buffer_zone_ha)
-            .set("tourist_site", tourist_site)
-            .done())
+        Ok(UnescoSiteWrite {
+            status: row
+                .listing_status
+                .as_deref()
+                .and_then(UnescoStatus::from_wire),
+            category: row.category.as_deref().and_then(UnescoCategory::from_wire),
+            criteria: pw::stored_terms(&terms, "criterion", UnescoCriterion::from_wire),
+            unesco_id: d.unesco_id,
+            year_inscribed: d.year_inscribed,
+            year_submitted: d.year_submitted,
+            transboundary: Some(d.transboundary),
+            countries: Some(terms.get("country").cloned().unwrap_or_default()),
+            area_ha: d.area_ha,
+            buffer_zone_ha: d.buffer_zone_ha,
+            tourist_site,
+            ..UnescoSiteWrite::from_core(core)
+        })
     }
 
     fn save(
@@ -338,17 +337,13 @@ impl Resource for UnescoSites {
     }
 }
 
-place_write_handlers!(
-    resource = UnescoSites,
-    body = UnescoSiteWrite,
-    item = UnescoSite,
-    collection = "/unesco-sites",
-    item_path = "/unesco-sites/{id}",
-    id_doc = "UNESCO listing id",
+crate::write_routes! {
+    resource = UnescoSites, write = UnescoSiteWrite, item = UnescoSite, tag = "places",
+    collection = "/unesco-sites", item_path = "/unesco-sites/{id}", id_doc = "UNESCO listing id",
+    location = "Path of the new item",
     created = "Created; `Location` and `ETag` name the new listing",
-    updated = "The updated listing",
-    missing = "No such listing",
-    create = create_unesco_site,
-    update = update_unesco_site,
-    delete = delete_unesco_site,
-);
+    updated = "The updated listing", missing = "No such listing",
+    deleted = "Deleted, with its terms",
+    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    create = create_unesco_site, update = update_unesco_site, delete = delete_unesco_site,
+}

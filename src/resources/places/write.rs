@@ -15,7 +15,7 @@ use super::{context, find_place, Ctx, PlaceKind, PlaceRow};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, ImageWrite, Visibility};
-use crate::editorial::common::{self, translation_group, Fields};
+use crate::editorial::common::{self, translation_group};
 use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::geo::Point;
@@ -370,12 +370,13 @@ fn not_found(kind: PlaceKind) -> AppError {
 }
 
 /// The stored place of `kind` (whatever its status), its terms, and its shared
-/// writable fields as a write would send them.
-pub fn current_core(
+/// writable fields as a write would send them (a souvenir's region is its
+/// `origin_region`; it has no location, gallery or contacts).
+pub fn stored_core(
     conn: &mut AnyConnection,
     kind: PlaceKind,
     id: i64,
-) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, Fields)> {
+) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, CoreIn)> {
     let row: PlaceRow = places::table
         .filter(places::id.eq(id))
         .filter(places::kind.eq(kind.as_str()))
@@ -392,41 +393,55 @@ pub fn current_core(
     for (t, v) in rows {
         terms.entry(t).or_default().push(v);
     }
-    let image = ImageWrite::from_column(row.image.as_deref());
-    let mut f = Fields::default()
-        .set("slug", &row.slug)
-        .set("locale", &row.locale)
-        .set("name", &row.name)
-        .set("summary", &row.summary)
-        .set("description_html", &row.description_html)
-        .set("image", image)
-        .set("tags", terms.get("tag").cloned().unwrap_or_default())
-        .publication(&row.status, row.published_at);
-    if kind == PlaceKind::Souvenir {
-        f = f.set("origin_region", &row.region);
-    } else {
+    let mut core = CoreIn {
+        slug: Some(row.slug.clone()),
+        locale: Some(row.locale.clone()),
+        translation_of: None,
+        name: Some(row.name.clone()),
+        summary: Some(row.summary.clone()),
+        description_html: Some(row.description_html.clone()),
+        region: row.region.as_deref().and_then(RegionSlug::from_wire),
+        image: ImageWrite::from_column(row.image.as_deref()),
+        tags: Some(terms.get("tag").cloned().unwrap_or_default()),
+        publication_status: Some(ContentStatus::from_column(&row.status)),
+        status: None,
+        published_at: common::instant(row.published_at),
+        ..CoreIn::default()
+    };
+    if kind != PlaceKind::Souvenir {
         let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
             .unwrap_or_default()
             .into_iter()
             .map(ImageWrite::from_stored)
             .collect();
-        f = f
-            .set("region", &row.region)
-            .set("locality", &row.locality)
-            .set("address", &row.address)
-            .set(
-                "location",
-                row.point().map(|p| Location {
-                    lat: p.lat,
-                    lon: p.lon,
-                }),
-            )
-            .set("gallery", gallery)
-            .set("website", &row.website)
-            .set("phone", &row.phone)
-            .set("email", &row.email);
+        core.locality = row.locality.clone();
+        core.address = row.address.clone();
+        core.location = row.point().map(|p| Location {
+            lat: p.lat,
+            lon: p.lon,
+        });
+        core.gallery = Some(gallery);
+        core.website = row.website.clone();
+        core.phone = row.phone.clone();
+        core.email = row.email.clone();
     }
-    Ok((row, terms, f))
+    Ok((row, terms, core))
+}
+
+/// The stored values of term `term` (a kind's vocabulary list), parsed.
+pub fn stored_terms<T>(
+    terms: &HashMap<String, Vec<String>>,
+    term: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Option<Vec<T>> {
+    Some(
+        terms
+            .get(term)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| parse(v))
+            .collect(),
+    )
 }
 
 /// The place as its GET item endpoint shows it, whatever its publication status.

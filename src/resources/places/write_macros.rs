@@ -1,6 +1,5 @@
-//! The macros of the place write API: a kind's write body (the shared fields
-//! plus its own) and its POST / PATCH / DELETE handlers with their OpenAPI
-//! descriptions.
+//! The macro of the place write API: a kind's write body (the shared fields
+//! plus its own).
 
 /// Defines a place kind's write body: the fields every located place has, plus
 /// the kind's own (every field optional, unknown fields denied). The invoking
@@ -8,7 +7,7 @@
 macro_rules! place_write_body {
     ($(#[$sm:meta])* $name:ident { $($(#[$m:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$sm])*
-        #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             /// Unique per collection and locale: lowercase letters, digits and hyphens, with a letter.
@@ -49,6 +48,32 @@ macro_rules! place_write_body {
         }
 
         impl $name {
+            /// A body holding the fields every located place has (a stored
+            /// place's, for `load_write`), the kind's own absent.
+            fn from_core(c: $crate::resources::places::write::CoreIn) -> Self {
+                $name {
+                    slug: c.slug,
+                    locale: c.locale,
+                    translation_of: c.translation_of,
+                    name: c.name,
+                    summary: c.summary,
+                    description_html: c.description_html,
+                    region: c.region,
+                    locality: c.locality,
+                    address: c.address,
+                    location: c.location,
+                    image: c.image,
+                    gallery: c.gallery,
+                    website: c.website,
+                    phone: c.phone,
+                    email: c.email,
+                    tags: c.tags,
+                    publication_status: c.publication_status,
+                    published_at: c.published_at,
+                    ..Default::default()
+                }
+            }
+
             /// Moves the fields every located place has out of the body.
             fn take_core(&mut self) -> $crate::resources::places::write::CoreIn {
                 $crate::resources::places::write::CoreIn {
@@ -73,91 +98,6 @@ macro_rules! place_write_body {
                     published_at: self.published_at.take(),
                 }
             }
-        }
-    };
-}
-
-/// Defines a place kind's POST, PATCH and DELETE handlers on `$crate::editorial`'s
-/// generic flows, with their OpenAPI descriptions. The invoking module imports
-/// actix-web's `post`, `patch` and `delete` and `Problem`.
-macro_rules! place_write_handlers {
-    (
-        resource = $res:ident, body = $body:ident, item = $item:ident,
-        collection = $coll:literal, item_path = $ipath:literal, id_doc = $id_doc:literal,
-        created = $created:literal, updated = $updated:literal, missing = $missing:literal,
-        create = $create:ident, update = $update:ident, delete = $delete:ident $(,)?
-    ) => {
-        #[utoipa::path(
-            tag = "places",
-            request_body = $body,
-            params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
-            security(("api_key" = [])),
-            responses(
-                (status = 201, description = $created, body = $item,
-                    headers(("Location" = String, description = "Path of the new item"), ("ETag" = String, description = "Validator for If-Match"))),
-                (status = 409, description = "The slug is taken in this locale"),
-                (status = 422, description = "Validation failed: one `errors` entry per field"),
-            )
-        )]
-        #[post($coll)]
-        pub async fn $create(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<$crate::AppState>,
-            editor: $crate::http::auth::Editor,
-            body: actix_web::web::Json<serde_json::Value>,
-        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::editorial::create::<$res>(&req, &state, editor.0, body.into_inner()).await
-        }
-
-        #[utoipa::path(
-            tag = "places",
-            request_body(content = $body, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
-            params(
-                ("id" = i64, Path, description = $id_doc),
-                ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
-            ),
-            security(("api_key" = [])),
-            responses(
-                (status = 200, description = $updated, body = $item,
-                    headers(("ETag" = String, description = "Validator of the new version"))),
-                (status = 404, description = $missing),
-                (status = 409, description = "The slug is taken in this locale"),
-                (status = 412, description = "If-Match names an older version; nothing was changed"),
-                (status = 422, description = "Validation failed: one `errors` entry per field"),
-            )
-        )]
-        #[patch($ipath)]
-        pub async fn $update(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<$crate::AppState>,
-            editor: $crate::http::auth::Editor,
-            path: actix_web::web::Path<String>,
-            body: actix_web::web::Json<serde_json::Value>,
-        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::editorial::update::<$res>(&req, &state, editor.0, &path, body.into_inner()).await
-        }
-
-        #[utoipa::path(
-            tag = "places",
-            params(
-                ("id" = i64, Path, description = $id_doc),
-                ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
-            ),
-            security(("api_key" = [])),
-            responses(
-                (status = 204, description = "Deleted, with its terms"),
-                (status = 404, description = $missing),
-                (status = 412, description = "If-Match names an older version; nothing was deleted"),
-            )
-        )]
-        #[delete($ipath)]
-        pub async fn $delete(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<$crate::AppState>,
-            editor: $crate::http::auth::Editor,
-            path: actix_web::web::Path<String>,
-        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::editorial::delete::<$res>(&req, &state, editor.0, &path).await
         }
     };
 }

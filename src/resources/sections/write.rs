@@ -2,26 +2,23 @@
 //! tree per locale; validation reads the rows afresh inside the write
 //! transaction, never the section cache.
 
-use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{load_fresh, subtree_ids, to_api, Section, SectionRow};
 use crate::db::schema::{articles, sections};
 use crate::db::AnyConnection;
-use crate::editorial::common::{self, translation_group, Fields};
-use crate::editorial::{self, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::editorial::common::{self, translation_group};
+use crate::editorial::{FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::http::auth::Editor;
 use crate::resource::ResourceType;
-use crate::AppState;
 
 /// The body of section writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored section); POST needs `slug` and `title`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionWrite {
     /// Unique per locale: lowercase letters, digits and hyphens, with a letter.
@@ -84,9 +81,10 @@ impl Resource for Sections {
     const TYPE: ResourceType = ResourceType::Section;
     const READ_ONLY: &'static [&'static str] =
         &["id", "translations", "created_at", "updated_at", "children"];
+    type Write = SectionWrite;
     type Body = SectionWrite;
 
-    fn current(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>> {
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SectionWrite> {
         let row: Option<SectionRow> = sections::table
             .find(id)
             .select(SectionRow::as_select())
@@ -101,14 +99,15 @@ impl Resource for Sections {
                 .optional()?,
             None => None,
         };
-        Ok(Fields::default()
-            .set("slug", r.slug)
-            .set("locale", r.locale)
-            .set("title", r.title)
-            .set("description", r.description)
-            .set("parent", parent)
-            .set("position", r.position)
-            .done())
+        Ok(SectionWrite {
+            slug: Some(r.slug),
+            locale: Some(r.locale),
+            translation_of: None,
+            title: Some(r.title),
+            description: Some(r.description),
+            parent,
+            position: Some(r.position),
+        })
     }
 
     fn save(
@@ -259,78 +258,17 @@ impl Resource for Sections {
     }
 }
 
-#[utoipa::path(
-    tag = "news",
-    request_body = SectionWrite,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
-    security(("api_key" = [])),
-    responses(
-        (status = 201, description = "Created; `Location` and `ETag` name the new section", body = Section,
-            headers(("Location" = String, description = "Path of the new section"), ("ETag" = String, description = "Validator for If-Match"))),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 422, description = "Validation failed: one `errors` entry per field"),
-    )
-)]
-#[post("/sections")]
-pub async fn create_section(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::create::<Sections>(&req, &state, editor.0, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "news",
-    request_body(content = SectionWrite, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
-    params(
-        ("id" = i64, Path, description = "Section id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "The updated section", body = Section,
-            headers(("ETag" = String, description = "Validator of the new version"))),
-        (status = 404, description = "No such section"),
-        (status = 409, description = "The slug is taken in this locale"),
-        (status = 412, description = "If-Match names an older version; nothing was changed"),
-        (status = 422, description = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field"),
-    )
-)]
-#[patch("/sections/{id}")]
-pub async fn update_section(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-    body: web::Json<Value>,
-) -> AppResult<HttpResponse> {
-    editorial::update::<Sections>(&req, &state, editor.0, &path, body.into_inner()).await
-}
-
-#[utoipa::path(
-    tag = "news",
-    params(
-        ("id" = i64, Path, description = "Section id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
-    ),
-    security(("api_key" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, description = "No such section"),
+crate::write_routes! {
+    resource = Sections, write = SectionWrite, item = Section, tag = "news",
+    collection = "/sections", item_path = "/sections/{id}", id_doc = "Section id",
+    location = "Path of the new section",
+    created = "Created; `Location` and `ETag` name the new section",
+    updated = "The updated section", missing = "No such section", deleted = "Deleted",
+    update_invalid = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field",
+    delete_responses = [
         (status = 409, description = "Articles or subsections still use the section; nothing was deleted"),
-        (status = 412, description = "If-Match names an older version; nothing was deleted"),
-    )
-)]
-#[delete("/sections/{id}")]
-pub async fn delete_section(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    editorial::delete::<Sections>(&req, &state, editor.0, &path).await
+    ],
+    create = create_section, update = update_section, delete = delete_section,
 }
 
 #[cfg(test)]

@@ -1,0 +1,97 @@
+//! `write_routes!`: a writable resource's POST, PATCH and DELETE handlers on
+//! the generic flows of this module, each with its `#[utoipa::path]`. All eight
+//! writable resources declare theirs with it, naming each handler in the call
+//! (`create = create_article`), so a grep for the name finds the declaration.
+//! A macro because utoipa-actix-web collects only annotated handler functions,
+//! which cannot be generic over the resource. utoipa recognizes the route
+//! attributes only by their bare names: the calling module imports actix-web's
+//! `post`, `patch` and `delete`.
+
+/// Declares `$create`, `$update` and `$delete` for resource `$res`, whose
+/// `Resource::Write` must be `$write` (the body the spec shows and the handler
+/// takes; anything else does not compile).
+#[macro_export]
+macro_rules! write_routes {
+    (
+        resource = $res:ident, write = $write:ident, item = $item:ident, tag = $tag:literal,
+        collection = $coll:literal, item_path = $ipath:literal, id_doc = $id_doc:literal,
+        location = $location:literal, created = $created:literal, updated = $updated:literal,
+        missing = $missing:literal, deleted = $deleted:literal,
+        update_invalid = $invalid:literal, delete_responses = [$($delete_extra:tt)*],
+        create = $create:ident, update = $update:ident, delete = $delete:ident $(,)?
+    ) => {
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $write,
+            params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
+            security(("api_key" = [])),
+            responses(
+                (status = 201, description = $created, body = $item,
+                    headers(("Location" = String, description = $location), ("ETag" = String, description = "Validator for If-Match"))),
+                (status = 409, description = "The slug is taken in this locale"),
+                (status = 422, description = "Validation failed: one `errors` entry per field"),
+            )
+        )]
+        #[post($coll)]
+        pub async fn $create(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::AppState>,
+            editor: $crate::http::auth::Editor,
+            body: $crate::editorial::WriteBody<$write>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::editorial::create::<$res>(&req, &state, editor.0, body).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            request_body(content = $write, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
+            params(
+                ("id" = i64, Path, description = $id_doc),
+                ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; a stale one is a 412"),
+            ),
+            security(("api_key" = [])),
+            responses(
+                (status = 200, description = $updated, body = $item,
+                    headers(("ETag" = String, description = "Validator of the new version"))),
+                (status = 404, description = $missing),
+                (status = 409, description = "The slug is taken in this locale"),
+                (status = 412, description = "If-Match names an older version; nothing was changed"),
+                (status = 422, description = $invalid),
+            )
+        )]
+        #[patch($ipath)]
+        pub async fn $update(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::AppState>,
+            editor: $crate::http::auth::Editor,
+            path: actix_web::web::Path<String>,
+            body: $crate::editorial::WriteBody<$write>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::editorial::update::<$res>(&req, &state, editor.0, &path, body).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = i64, Path, description = $id_doc),
+                ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),
+            ),
+            security(("api_key" = [])),
+            responses(
+                (status = 204, description = $deleted),
+                (status = 404, description = $missing),
+                (status = 412, description = "If-Match names an older version; nothing was deleted"),
+                $($delete_extra)*
+            )
+        )]
+        #[delete($ipath)]
+        pub async fn $delete(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::AppState>,
+            editor: $crate::http::auth::Editor,
+            path: actix_web::web::Path<String>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::editorial::delete::<$res>(&req, &state, editor.0, &path).await
+        }
+    };
+}
