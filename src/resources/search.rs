@@ -238,43 +238,46 @@ pub fn reindex_many(conn: &mut AnyConnection, items: &[(ResourceType, i64)]) -> 
     }
     for (resource, ids) in &by_resource {
         for part in ids.chunks(CHUNK) {
-            let docs = docs_of(conn, *resource, part)?;
+            let docs = docs_of(conn, *resource, Rows::Ids(part))?;
             search::insert_many(conn, &docs)?;
         }
     }
     Ok(())
 }
 
-/// The search documents of items `ids` of one resource (none for sections,
-/// which are not searched).
+/// Which rows of a table to make documents of.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// These ids.
+    Ids(&'a [i64]),
+    /// The next `limit` ids after `after`.
+    After { after: i64, limit: i64 },
+}
+
+/// The search documents of some items of one resource, in id order (none for
+/// sections, which are not searched).
 fn docs_of(
     conn: &mut AnyConnection,
     resource: ResourceType,
-    ids: &[i64],
+    rows: Rows,
 ) -> AppResult<Vec<SearchDoc>> {
+    macro_rules! load {
+        ($tb:ident, $columns:expr) => {{
+            let q = $tb::table.order($tb::id).select($columns).into_boxed();
+            match rows {
+                Rows::Ids(ids) => q.filter($tb::id.eq_any(ids)).load(conn)?,
+                Rows::After { after, limit } => {
+                    q.filter($tb::id.gt(after)).limit(limit).load(conn)?
+                }
+            }
+        }};
+    }
     Ok(match resource {
         ResourceType::Section => Vec::new(),
-        ResourceType::Article => article_docs(
-            articles::table
-                .filter(articles::id.eq_any(ids))
-                .order(articles::id)
-                .select(article_text!())
-                .load(conn)?,
-        ),
-        ResourceType::Event => event_docs(
-            events::table
-                .filter(events::id.eq_any(ids))
-                .order(events::id)
-                .select(event_text!())
-                .load(conn)?,
-        ),
-        ResourceType::Place(_) => place_docs(
-            places::table
-                .filter(places::id.eq_any(ids))
-                .order(places::id)
-                .select(place_text!())
-                .load(conn)?,
-        )?,
+        ResourceType::Article => article_docs(load!(articles, article_text!())),
+        ResourceType::Event => event_docs(load!(events, event_text!())),
+        // All kinds share the table: the rows give each document its kind.
+        ResourceType::Place(_) => place_docs(load!(places, place_text!()))?,
     })
 }
 
@@ -284,35 +287,20 @@ pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
     const CHUNK: i64 = 2000;
     search::clear(conn)?;
     let mut n = 0u64;
-    for table in ["article", "place", "event"] {
+    // One type per table: every place kind is in `places`.
+    let tables = [
+        ResourceType::Article,
+        ResourceType::Place(PlaceKind::TouristSite),
+        ResourceType::Event,
+    ];
+    for table in tables {
         let mut after = 0i64;
         loop {
-            let docs: Vec<SearchDoc> = match table {
-                "article" => article_docs(
-                    articles::table
-                        .filter(articles::id.gt(after))
-                        .order(articles::id)
-                        .limit(CHUNK)
-                        .select(article_text!())
-                        .load(conn)?,
-                ),
-                "place" => place_docs(
-                    places::table
-                        .filter(places::id.gt(after))
-                        .order(places::id)
-                        .limit(CHUNK)
-                        .select(place_text!())
-                        .load(conn)?,
-                )?,
-                _ => event_docs(
-                    events::table
-                        .filter(events::id.gt(after))
-                        .order(events::id)
-                        .limit(CHUNK)
-                        .select(event_text!())
-                        .load(conn)?,
-                ),
+            let rows = Rows::After {
+                after,
+                limit: CHUNK,
             };
+            let docs = docs_of(conn, table, rows)?;
             let Some(last) = docs.last().map(|d| d.item_id) else {
                 break;
             };
