@@ -182,7 +182,7 @@ impl ResourceType {
     pub fn place_kind(self) -> Option<PlaceKind> {
         match self {
             ResourceType::Place(k) => Some(k),
-            _ => None,
+            ResourceType::Section | ResourceType::Article | ResourceType::Event => None,
         }
     }
 }

@@ -255,6 +255,13 @@ both_backends!(
         assert!(has(6, "type"), "{errors:?}");
         assert!(has(7, "id"), "{errors:?}");
         assert!(!has(1, "slug") && !has(2, "title"));
+        // The type names, in export order, are part of the contract.
+        let type_error = errors.iter().find(|e| e["line"] == 6).unwrap();
+        assert_eq!(
+            type_error["message"],
+            "must be one of media, section, article, tourist_site, unesco_site, sanatorium, \
+             monument, souvenir, event"
+        );
 
         let leaked = app.get("/v1/articles/imported-one").await;
         assert_eq!(leaked.status, 404, "{report} {}", leaked.text());

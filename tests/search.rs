@@ -130,7 +130,14 @@ both_backends!(
         app.get("/v1/search").await.problem(400);
         app.get("/v1/search?q=%20%20").await.problem(400);
         app.get(&format!("/v1/search?q={}", "a".repeat(201))).await.problem(400);
-        app.get("/v1/search?q=mir&types=castle").await.problem(400);
+        let p = app.get("/v1/search?q=mir&types=article,castle").await.problem(400);
+        assert!(
+            p.to_string().contains(
+                "unknown type `castle`; allowed: article, tourist_site, unesco_site, sanatorium, \
+                 monument, souvenir, event"
+            ),
+            "{p}"
+        );
         app.get("/v1/search?q=mir&lang=xx").await.problem(400);
         // Snippets escape what the text holds before marking.
         let s = app.get("/v1/search?q=castle&limit=1").await.json();

@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::process::{process_pixels, render_placeholder, Format, Processed, PLACEHOLDERS};
 use crate::media::storage::MediaStore;
 use crate::media::{find_many, insert_media, usage, MediaItem, MediaText};
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{MediaId, PlaceKind, ResourceType};
 
 /// The host of the demo JSON's image URLs (it does not exist).
 const PLACEHOLDER_HOST: &str = "https://images.belportal.example/";
@@ -140,7 +140,7 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
                 ResourceType::Article,
                 id,
                 &slug,
-                &[new.media.unwrap_or(0)],
+                &[MediaId(new.media.unwrap_or(0))],
             )?;
         }
         let rows: Vec<(i64, String, Option<String>)> = events::table
@@ -160,7 +160,7 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
                 ResourceType::Event,
                 id,
                 &slug,
-                &[new.media.unwrap_or(0)],
+                &[MediaId(new.media.unwrap_or(0))],
             )?;
         }
         type PlaceImages = (i64, String, String, Option<String>, String);
@@ -195,10 +195,11 @@ pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> A
                     places::gallery.eq(json(&new_gallery)?),
                 ))
                 .execute(conn)?;
-            let mut ids: Vec<i64> = image
+            let mut ids: Vec<MediaId> = image
                 .iter()
                 .chain(&new_gallery)
                 .filter_map(|i| i.media)
+                .map(MediaId)
                 .collect();
             ids.sort_unstable();
             ids.dedup();

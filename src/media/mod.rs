@@ -241,7 +241,7 @@ pub fn delete_media(
     id: i64,
 ) -> AppResult<()> {
     let item = find_media(conn, id)?;
-    let users = usage::users_of(conn, id)?;
+    let users = usage::users_of(conn, crate::resource::MediaId(id))?;
     if !users.is_empty() {
         let list: Vec<String> = users
             .iter()

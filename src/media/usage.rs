@@ -8,10 +8,10 @@ use serde_json::Value;
 use crate::db::schema::media_usage;
 use crate::db::{self, AnyConnection};
 use crate::error::{AppResult, UsedBy};
-use crate::resource::ResourceType;
+use crate::resource::{MediaId, ResourceType};
 
 /// The media ids a representation shows in `image` and `gallery`.
-pub fn media_ids_in(rep: &[u8]) -> Vec<i64> {
+pub fn media_ids_in(rep: &[u8]) -> Vec<MediaId> {
     let Ok(v) = serde_json::from_slice::<Value>(rep) else {
         return Vec::new();
     };
@@ -20,13 +20,14 @@ pub fn media_ids_in(rep: &[u8]) -> Vec<i64> {
 
 /// The media ids in `image` and `gallery` of a representation, or of a write
 /// body that was saved (each `media` it names is the one stored and shown).
-pub fn media_ids_of(v: &Value) -> Vec<i64> {
+pub fn media_ids_of(v: &Value) -> Vec<MediaId> {
     let gallery = v.get("gallery").and_then(Value::as_array);
-    let mut ids: Vec<i64> = v
+    let mut ids: Vec<MediaId> = v
         .get("image")
         .into_iter()
         .chain(gallery.into_iter().flatten())
         .filter_map(|img| img.get("media").and_then(Value::as_i64))
+        .map(MediaId)
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -39,9 +40,9 @@ pub fn replace(
     resource: ResourceType,
     item_id: i64,
     slug: &str,
-    media_ids: &[i64],
+    media_ids: &[MediaId],
 ) -> AppResult<()> {
-    let rows: Vec<(i64, i64, String)> = media_ids
+    let rows: Vec<(MediaId, i64, String)> = media_ids
         .iter()
         .map(|m| (*m, item_id, slug.to_string()))
         .collect();
@@ -54,7 +55,7 @@ pub fn replace_many(
     conn: &mut AnyConnection,
     resource: ResourceType,
     ids: &[i64],
-    rows: &[(i64, i64, String)],
+    rows: &[(MediaId, i64, String)],
 ) -> AppResult<()> {
     for part in ids.chunks(1000) {
         diesel::delete(
@@ -69,7 +70,7 @@ pub fn replace_many(
             .iter()
             .map(|(m, item, slug)| {
                 (
-                    media_usage::media_id.eq(*m),
+                    media_usage::media_id.eq(m.0),
                     media_usage::resource.eq(resource.as_str()),
                     media_usage::item_id.eq(*item),
                     media_usage::slug.eq(slug),
@@ -93,9 +94,9 @@ pub fn clear(conn: &mut AnyConnection, resource: ResourceType, item_id: i64) -> 
 }
 
 /// The content that uses media item `id`, in a stable order.
-pub fn users_of(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<UsedBy>> {
+pub fn users_of(conn: &mut AnyConnection, id: MediaId) -> AppResult<Vec<UsedBy>> {
     let rows: Vec<(String, i64, String)> = media_usage::table
-        .filter(media_usage::media_id.eq(id))
+        .filter(media_usage::media_id.eq(id.0))
         .order((media_usage::resource, media_usage::item_id))
         .select((
             media_usage::resource,
@@ -118,7 +119,7 @@ mod tests {
         let rep = br#"{"image": {"url": "/media/a.jpg", "media": 3},
             "gallery": [{"url": "https://e.org/x.jpg"}, {"media": 7}, {"media": 3}],
             "related": [{"image": {"media": 9}}]}"#;
-        assert_eq!(media_ids_in(rep), [3, 7]);
+        assert_eq!(media_ids_in(rep), [MediaId(3), MediaId(7)]);
         assert!(media_ids_in(b"{\"image\": null}").is_empty());
         assert!(media_ids_in(b"not json").is_empty());
     }

@@ -13,7 +13,7 @@ use crate::editorial::{
     insert_changes, replace_schedules, Action, ItemMeta, NewChange, NewSchedule, SeqBlock,
 };
 use crate::error::AppResult;
-use crate::resource::ResourceType;
+use crate::resource::{MediaId, ResourceType};
 
 /// Saved items between two flushes of feed entries, usage and schedules.
 pub const CHUNK: usize = 1000;
@@ -23,7 +23,7 @@ struct Item {
     id: i64,
     slug: String,
     locale: String,
-    media: Vec<i64>,
+    media: Vec<MediaId>,
     due: Option<NaiveDateTime>,
 }
 
@@ -35,7 +35,7 @@ pub struct Saved<'a> {
     pub action: Action,
     pub at: NaiveDateTime,
     /// The media it shows.
-    pub media: Vec<i64>,
+    pub media: Vec<MediaId>,
     /// Its pending publication.
     pub due: Option<NaiveDateTime>,
 }

@@ -1,0 +1,335 @@
+//! The search documents: what is indexed of each searchable type, kept
+//! current in the write's transaction and rebuilt after bulk loads.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{articles, events, places};
+use crate::db::search::{self, SearchDoc};
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult};
+use crate::resource::{PlaceKind, ResourceType};
+
+/// Text of HTML for indexing and snippets: tags dropped, common entities decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn join(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Rewrites the search document of one item (or removes it when the item is gone
+/// or not searchable). Call inside the write's transaction.
+pub fn reindex(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> AppResult<()> {
+    reindex_many(conn, &[(resource, id)])
+}
+
+type ArticleText = (
+    i64,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
+    rows.into_iter()
+        .map(
+            |(id, locale, slug, status, published_at, title, lead, body, author)| SearchDoc {
+                resource: ResourceType::Article,
+                item_id: id,
+                locale,
+                slug,
+                status,
+                published_at,
+                title,
+                summary: lead,
+                body: join(&[Some(&plain_text(&body)), author.as_deref()]),
+            },
+        )
+        .collect()
+}
+
+macro_rules! article_text {
+    () => {
+        (
+            articles::id,
+            articles::locale,
+            articles::slug,
+            articles::status,
+            articles::published_at,
+            articles::title,
+            articles::lead,
+            articles::body_html,
+            articles::author,
+        )
+    };
+}
+
+type PlaceText = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+macro_rules! place_text {
+    () => {
+        (
+            places::id,
+            places::kind,
+            places::locale,
+            places::slug,
+            places::status,
+            places::published_at,
+            places::name,
+            places::summary,
+            places::description_html,
+            places::locality,
+        )
+    };
+}
+
+fn place_docs(rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
+    rows.into_iter()
+        .map(
+            |(id, kind, locale, slug, status, published_at, name, summary, html, locality)| {
+                let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
+                    AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
+                })?;
+                Ok(SearchDoc {
+                    resource: kind.into(),
+                    item_id: id,
+                    locale,
+                    slug,
+                    status,
+                    published_at,
+                    title: name,
+                    summary,
+                    body: join(&[Some(&plain_text(&html)), locality.as_deref()]),
+                })
+            },
+        )
+        .collect()
+}
+
+type EventText = (
+    i64,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+macro_rules! event_text {
+    () => {
+        (
+            events::id,
+            events::locale,
+            events::slug,
+            events::status,
+            events::published_at,
+            events::title,
+            events::summary,
+            events::description_html,
+            events::venue_name,
+            events::venue_locality,
+        )
+    };
+}
+
+fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
+    rows.into_iter()
+        .map(
+            |(id, locale, slug, status, published_at, title, summary, html, venue, locality)| {
+                SearchDoc {
+                    resource: ResourceType::Event,
+                    item_id: id,
+                    locale,
+                    slug,
+                    status,
+                    published_at,
+                    title,
+                    summary,
+                    body: join(&[
+                        Some(&plain_text(&html)),
+                        venue.as_deref(),
+                        locality.as_deref(),
+                    ]),
+                }
+            },
+        )
+        .collect()
+}
+
+/// `reindex` for many items, e.g. everything an import saved: call once, after
+/// the content is written, in the same transaction. All the removals come
+/// first, then the documents are inserted back to back: SQLite's FTS5 writes
+/// its pending terms out as a new segment whenever another statement opens a
+/// savepoint, so a reindex after every saved item (interleaved with the
+/// item's other statements) made one tiny segment per item, and merging them
+/// came to dominate a large import.
+pub fn reindex_many(conn: &mut AnyConnection, items: &[(ResourceType, i64)]) -> AppResult<()> {
+    const CHUNK: usize = 500;
+    let mut by_resource: Vec<(ResourceType, Vec<i64>)> = ResourceType::SEARCHABLE
+        .into_iter()
+        .map(|r| (r, Vec::new()))
+        .collect();
+    for (resource, id) in items {
+        if let Some((_, ids)) = by_resource.iter_mut().find(|(r, _)| r == resource) {
+            ids.push(*id);
+        }
+    }
+    by_resource.retain(|(_, ids)| !ids.is_empty());
+    for (_, ids) in &mut by_resource {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    for (resource, ids) in &by_resource {
+        search::remove_many(conn, *resource, ids)?;
+    }
+    for (resource, ids) in &by_resource {
+        for part in ids.chunks(CHUNK) {
+            let docs = docs_of(conn, *resource, Rows::Ids(part))?;
+            search::insert_many(conn, &docs)?;
+        }
+    }
+    Ok(())
+}
+
+/// Which rows of a table to make documents of.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    /// These ids.
+    Ids(&'a [i64]),
+    /// The next `limit` ids after `after`.
+    After { after: i64, limit: i64 },
+}
+
+/// The search documents of some items of one resource, in id order (none for
+/// sections, which are not searched).
+fn docs_of(
+    conn: &mut AnyConnection,
+    resource: ResourceType,
+    rows: Rows,
+) -> AppResult<Vec<SearchDoc>> {
+    macro_rules! load {
+        ($tb:ident, $columns:expr) => {{
+            let q = $tb::table.order($tb::id).select($columns).into_boxed();
+            match rows {
+                Rows::Ids(ids) => q.filter($tb::id.eq_any(ids)).load(conn)?,
+                Rows::After { after, limit } => {
+                    q.filter($tb::id.gt(after)).limit(limit).load(conn)?
+                }
+            }
+        }};
+    }
+    Ok(match resource {
+        ResourceType::Section => Vec::new(),
+        ResourceType::Article => article_docs(load!(articles, article_text!())),
+        ResourceType::Event => event_docs(load!(events, event_text!())),
+        // All kinds share the table: the rows give each document its kind.
+        ResourceType::Place(_) => place_docs(load!(places, place_text!()))?,
+    })
+}
+
+/// Rebuilds every search document (after bulk loads: demo content, the
+/// generator, imports), in chunks of ids, each chunk one transaction.
+pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
+    const CHUNK: i64 = 2000;
+    search::clear(conn)?;
+    let mut n = 0u64;
+    // One type per table: every place kind is in `places`.
+    let tables = [
+        ResourceType::Article,
+        ResourceType::Place(PlaceKind::TouristSite),
+        ResourceType::Event,
+    ];
+    for table in tables {
+        let mut after = 0i64;
+        loop {
+            let rows = Rows::After {
+                after,
+                limit: CHUNK,
+            };
+            let docs = docs_of(conn, table, rows)?;
+            let Some(last) = docs.last().map(|d| d.item_id) else {
+                break;
+            };
+            conn.transaction::<_, AppError, _>(|conn| {
+                for d in &docs {
+                    search::insert(conn, d)?;
+                }
+                Ok(())
+            })?;
+            n += docs.len() as u64;
+            after = last;
+        }
+    }
+    Ok(n)
+}
+
+/// Rebuilds the search index when it is empty but content exists (after a
+/// migration that changed its layout). Returns the documents written.
+pub fn ensure_index(conn: &mut AnyConnection) -> AppResult<u64> {
+    if !search::is_empty(conn)? {
+        return Ok(0);
+    }
+    let any_article = articles::table
+        .select(articles::id)
+        .first::<i64>(conn)
+        .optional()?;
+    let any_place = places::table
+        .select(places::id)
+        .first::<i64>(conn)
+        .optional()?;
+    let any_event = events::table
+        .select(events::id)
+        .first::<i64>(conn)
+        .optional()?;
+    if any_article.is_none() && any_place.is_none() && any_event.is_none() {
+        return Ok(0);
+    }
+    reindex_all(conn)
+}
