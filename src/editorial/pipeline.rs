@@ -15,7 +15,7 @@ use super::changes::{
 use super::ItemMeta;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
-use crate::resource::ResourceType;
+use crate::resource::{MediaId, ResourceType};
 use crate::webhooks;
 
 /// One saved or deleted item, as the after-write step needs it.
@@ -30,7 +30,7 @@ pub struct ItemWritten<'a> {
     /// a publication from an update by it).
     pub was_public: bool,
     /// The media the item shows now (none after a delete).
-    pub media: &'a [i64],
+    pub media: &'a [MediaId],
     /// The `published_at` of a published item that is not public yet.
     pub due: Option<NaiveDateTime>,
     /// The instant of the write.
@@ -85,7 +85,7 @@ struct Item {
     id: i64,
     slug: String,
     locale: String,
-    media: Vec<i64>,
+    media: Vec<MediaId>,
     due: Option<NaiveDateTime>,
 }
 

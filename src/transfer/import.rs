@@ -11,16 +11,14 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::media::{import_media_line, MediaMap, Outcome};
-use super::pending::{Pending, Saved};
 use super::{
     find_id, set_times, stored_meta, stored_meta_and_due, type_names, with_resource, ParseAndSave,
 };
 use crate::db::{self, truncate_micros, AnyConnection};
-use crate::editorial::{write_tx, Action, SaveCtx, Stamps};
+use crate::editorial::{after_write, write_tx, Action, ItemWritten, SaveCtx, Stamps, WriteBatch};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::media::storage::MediaStore;
 use crate::resource::ResourceType;
-use crate::webhooks;
 
 /// An import stops collecting errors after this many.
 const MAX_ERRORS: usize = 100;
@@ -78,12 +76,11 @@ pub fn import_ndjson(
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         let mut run = Run {
-            hooks: webhooks::subscriptions(conn)?,
             store,
             media: MediaMap::default(),
         };
         db::bulk::plan_for_growing_tables(conn)?;
-        let mut pending = Pending::start(conn)?;
+        let mut pending = WriteBatch::start(conn)?;
         loop {
             buf.clear();
             let n = input
@@ -194,8 +191,6 @@ fn link_translation(
 
 /// What one import carries from line to line.
 struct Run<'a> {
-    /// Webhook subscriptions, read once.
-    hooks: Vec<(i64, String)>,
     /// Where media lines' files must be.
     store: &'a dyn MediaStore,
     /// Exported media ids and what they became here.
@@ -209,7 +204,7 @@ fn import_line(
     line: u64,
     bytes: &[u8],
     run: &mut Run,
-    pending: &mut Pending,
+    pending: &mut WriteBatch,
     report: &mut ImportReport,
 ) -> Result<bool, Stop> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -315,30 +310,19 @@ fn import_line(
         report.created += 1;
         Action::Created
     };
-    // The feed entry, usage, schedule and search document are written in
-    // chunks (`Pending`), in this transaction.
-    let seq = pending.saved(
+    // The after-write step of every write; the batch defers the feed entry,
+    // usage, schedule and search document to a few statements a chunk.
+    after_write(
         conn,
-        Saved {
+        Some(pending),
+        &ItemWritten {
             resource: t,
             id,
-            meta: &meta,
             action,
-            at: ctx.now,
-            media,
-            due,
-        },
-    )?;
-    webhooks::enqueue_to(
-        conn,
-        &run.hooks,
-        &webhooks::WebhookEvent {
-            resource: t,
-            id,
             meta: &meta,
             was_public,
-            action,
-            seq,
+            media: &media,
+            due,
             at: ctx.now,
         },
     )?;

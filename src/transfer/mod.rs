@@ -11,7 +11,6 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod media;
-mod pending;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
