@@ -5,6 +5,7 @@ pub mod geo;
 pub mod keyset;
 pub mod schema;
 pub mod search;
+pub mod text_filter;
 
 use std::time::Duration;
 

@@ -14,7 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::sections::{self, SectionRef, SectionRow};
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
-use crate::db::search::{self, SearchQuery};
+use crate::db::search::SearchQuery;
+use crate::db::text_filter::text_match;
 use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
@@ -133,8 +134,6 @@ pub struct ArticleListQuery {
 /// Validated filters of the article list.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
-    /// The backend, for the full-text `q` condition.
-    pub sqlite: bool,
     pub vis: Visibility,
     pub locale: String,
     pub now: NaiveDateTime,
@@ -166,12 +165,10 @@ fn visible(now: NaiveDateTime, vis: Visibility) -> articles::BoxedQuery<'static,
     crate::filter_visibility!(articles::table.into_boxed(), articles, vis, now)
 }
 
-/// The visibility rule of `visible`, for rows already loaded.
-pub fn is_visible(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    status == "published" && published_at.is_some_and(|t| t <= now)
-}
-
-fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
+fn filtered(
+    conn: &AnyConnection,
+    f: &ArticleFilter,
+) -> articles::BoxedQuery<'static, MultiBackend> {
     let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
     if let Some(ids) = &f.section_ids {
         q = q.filter(articles::section_id.eq_any(ids.clone()));
@@ -193,12 +190,7 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
     }
     if let Some(text) = &f.q {
         q = match SearchQuery::parse(text, &f.locale) {
-            Some(sq) => q.filter(search::matching_ids_condition(
-                f.sqlite,
-                "articles.id",
-                &["article"],
-                &sq,
-            )),
+            Some(sq) => q.filter(text_match(conn, "articles.id", &["article"], &sq)),
             None => q.filter(articles::id.eq(-1)),
         };
     }
@@ -212,7 +204,7 @@ fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
 /// must not run on every page view.
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
     caches.counts.get_or_compute(&f.cache_key(), || {
-        Ok(filtered(f).count().get_result(conn)?)
+        Ok(filtered(conn, f).count().get_result(conn)?)
     })
 }
 
@@ -224,7 +216,7 @@ pub fn list_articles_page(
     params: &ListParams,
 ) -> AppResult<Page<ArticleSummary>> {
     let total = cached_total(conn, caches, f)?;
-    let q = filtered(f).select(ArticleSummaryRow::as_select());
+    let q = filtered(conn, f).select(ArticleSummaryRow::as_select());
     let page = match params.sort.field {
         "title" => keyset::page(
             conn,
@@ -286,7 +278,7 @@ fn summaries(
         ))
         .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
         .into_iter()
-        .filter(|(_, status, published_at)| is_visible(status, *published_at, now))
+        .filter(|(_, status, published_at)| Visibility::Public.allows(status, *published_at, now))
         .map(|(row, _, _)| row)
         .collect();
     Ok(rows
@@ -424,7 +416,9 @@ fn related_articles(
             ))
             .load(conn)?;
         rows.into_iter()
-            .filter(|(b, status, locale)| is_visible(status, b.3, now) && *locale == row.locale)
+            .filter(|(b, status, locale)| {
+                Visibility::Public.allows(status, b.3, now) && *locale == row.locale
+            })
             .map(|(b, _, _)| b)
             .collect()
     };
@@ -530,7 +524,6 @@ pub async fn list_articles(
     let page = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
             section_ids: section_filter(conn, &caches, &loc, section.as_deref())?,
-            sqlite: db::is_sqlite(conn),
             vis,
             locale: loc,
             now: db::now(),
@@ -633,8 +626,9 @@ pub fn article_calendar_counts(
     let mut range = f.clone();
     range.from = Some(minsk_day_start(first));
     range.to = last.succ_opt().map(minsk_day_start);
-    let stamps: Vec<Option<NaiveDateTime>> =
-        filtered(&range).select(articles::published_at).load(conn)?;
+    let stamps: Vec<Option<NaiveDateTime>> = filtered(conn, &range)
+        .select(articles::published_at)
+        .load(conn)?;
     let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
     for t in stamps.into_iter().flatten() {
         *counts.entry(minsk_day(t)).or_default() += 1;
@@ -695,7 +689,7 @@ pub fn latest_for_feed(
     f: &ArticleFilter,
     n: i64,
 ) -> AppResult<Vec<(ArticleSummary, String)>> {
-    let rows: Vec<(ArticleSummaryRow, String)> = filtered(f)
+    let rows: Vec<(ArticleSummaryRow, String)> = filtered(conn, f)
         .select((ArticleSummaryRow::as_select(), articles::body_html))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(n)

@@ -14,14 +14,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::is_visible;
 use super::places::{apply_common, regions_for, PlaceFilter, RawPlaceFilter, RegionRef};
 use super::regions::{Location, Region};
 use super::vocab::{EventCategory, EventStatus, RegionSlug};
 use crate::cache::Caches;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{event_tags, events};
-use crate::db::search::{self, SearchQuery};
+use crate::db::search::SearchQuery;
+use crate::db::text_filter::text_match;
 use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
@@ -251,7 +251,7 @@ pub fn context(
             ))
             .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
             .into_iter()
-            .filter(|(_, s, p)| is_visible(s, *p, now))
+            .filter(|(_, s, p)| Visibility::Public.allows(s, *p, now))
             .map(|(r, _, _)| r)
             .collect();
     }
@@ -266,8 +266,6 @@ pub fn context(
 /// Validated filters of the event list, calendar and feed.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    /// The backend, for the full-text `q` condition.
-    pub sqlite: bool,
     /// Public for the calendar and the iCalendar feed; editors may preview lists.
     pub vis: Visibility,
     pub locale: String,
@@ -305,7 +303,10 @@ impl EventFilter {
 
 /// Visible events matching the filters: those overlapping `[from, to)`, or,
 /// with neither, the upcoming and ongoing ones.
-pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
+pub fn filtered(
+    conn: &AnyConnection,
+    f: &EventFilter,
+) -> events::BoxedQuery<'static, MultiBackend> {
     let mut q = crate::filter_visibility!(events::table.into_boxed(), events, f.vis, f.now)
         .filter(events::locale.eq(f.locale.clone()));
     match (f.from, f.to) {
@@ -337,12 +338,7 @@ pub fn filtered(f: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     }
     if let Some(text) = &f.q {
         q = match SearchQuery::parse(text, &f.locale) {
-            Some(sq) => q.filter(search::matching_ids_condition(
-                f.sqlite,
-                "events.id",
-                &["event"],
-                &sq,
-            )),
+            Some(sq) => q.filter(text_match(conn, "events.id", &["event"], &sq)),
             None => q.filter(events::id.eq(-1)),
         };
     }
@@ -365,7 +361,7 @@ pub fn list_events_page(
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
     if let Some(near) = f.area.near {
         type GeoRow = (i64, Option<f64>, Option<f64>, String, NaiveDateTime);
-        let rows: Vec<GeoRow> = filtered(f)
+        let rows: Vec<GeoRow> = filtered(conn, f)
             .select((
                 events::id,
                 events::lat,
@@ -399,9 +395,9 @@ pub fn list_events_page(
     let total = caches
         .counts
         .get_or_compute(&f.cache_key(), || -> AppResult<i64> {
-            Ok(filtered(f).count().get_result(conn)?)
+            Ok(filtered(conn, f).count().get_result(conn)?)
         })?;
-    let q = filtered(f).select(EventRow::as_select());
+    let q = filtered(conn, f).select(EventRow::as_select());
     let page = match params.sort.field {
         "title" => keyset::page(
             conn,
@@ -471,7 +467,6 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
         .find(|(t, _)| *t == "tag")
         .map(|(_, v)| v.clone());
     Ok(EventFilter {
-        sqlite: false,
         vis: Visibility::Public,
         locale: locale.to_string(),
         now: NaiveDateTime::default(),
@@ -595,7 +590,6 @@ pub async fn list_events(
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         f.now = db::now();
-        f.sqlite = db::is_sqlite(conn);
         let (page, distances) = list_events_page(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;
