@@ -19,10 +19,11 @@ use crate::db::text_filter::text_match;
 use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
 use crate::http::params::{
-    day_range, is_slug, minsk_day, minsk_day_start, parse_month, ItemRef, ListParams, RawList,
+    day_range, is_slug, minsk_day, minsk_day_start, parse_month, ItemRef, ListParams,
 };
 use crate::http::response::{self, ListBody, Page};
 use crate::resources::jsonld::{self, JsonLd};
@@ -94,26 +95,11 @@ pub struct Article {
     pub related: Vec<RelatedArticle>,
 }
 
+/// The article list's own filters.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ArticleListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `published_at` or `title`, prefix `-` for descending; default `-published_at`.
-    #[param(pattern = "^-?(published_at|title)$")]
-    pub sort: Option<String>,
-    /// Text to find in the title or lead (case-insensitive).
-    pub q: Option<String>,
-    /// Only articles changed at or after this instant (RFC 3339).
-    #[param(value_type = Option<DateTime<Utc>>)]
-    pub updated_since: Option<String>,
+pub struct ArticleFilters {
     /// Section slug; includes its subsections.
     pub section: Option<String>,
     /// Tag slug.
@@ -124,11 +110,20 @@ pub struct ArticleListQuery {
     /// Last published day, inclusive (`YYYY-MM-DD`, Europe/Minsk).
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
-    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.
-    #[param(pattern = "^(draft|published|archived|any)$")]
-    pub status: Option<String>,
+}
+
+impl ListFilters for ArticleFilters {
+    const SORTS: &'static [&'static str] = &["published_at", "title"];
+    const DEFAULT_SORT: &'static str = "-published_at";
+    const SORT_DOC: Option<&'static str> =
+        Some("`published_at` or `title`, prefix `-` for descending; default `-published_at`.");
+    const Q_DOC: Option<&'static str> =
+        Some("Text to find in the title or lead (case-insensitive).");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only articles changed at or after this instant (RFC 3339).");
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.",
+    );
 }
 
 /// Validated filters of the article list.
@@ -488,7 +483,7 @@ pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
 
 #[utoipa::path(
     tag = "news",
-    params(ArticleListQuery),
+    params(ListQuery<ArticleFilters>),
     responses(
         (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
@@ -498,23 +493,12 @@ pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
 pub async fn list_articles(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<ArticleListQuery>,
+    query: ListQuery<ArticleFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            sort: q.sort.as_deref(),
-            q: q.q.as_deref(),
-            updated_since: q.updated_since.as_deref(),
-        },
-        &["published_at", "title"],
-        "-published_at",
-    )?;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
+    let params = query.params()?;
+    let q = query.filters;
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let tag = validate_tag(q.tag.as_deref())?;
     let caches = state.caches.clone();
