@@ -38,6 +38,18 @@ pub trait ListFilters: DeserializeOwned + IntoParams {
     fn near(&self) -> bool {
         false
     }
+
+    /// Reads the filters from the query pairs left after the shared ones; a
+    /// filter type made of parts (places) splits them further.
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, AppError> {
+        from_pairs(pairs)
+    }
+}
+
+/// Deserializes a struct (which denies unknown fields) from query pairs.
+pub fn from_pairs<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<T, AppError> {
+    let query = serde_urlencoded::to_string(&pairs).map_err(|e| invalid(e.to_string()))?;
+    serde_urlencoded::from_str(&query).map_err(|e| invalid(e.to_string()))
 }
 
 /// The shared parameters as they came (validated by [`ListQuery::params`]).
@@ -138,9 +150,10 @@ impl<F: ListFilters> ListQuery<F> {
             }
             *slot = Some(v);
         }
-        let rest = serde_urlencoded::to_string(&rest).map_err(|e| invalid(e.to_string()))?;
-        let filters: F = serde_urlencoded::from_str(&rest).map_err(|e| invalid(e.to_string()))?;
-        Ok(ListQuery { common, filters })
+        Ok(ListQuery {
+            common,
+            filters: F::from_pairs(rest)?,
+        })
     }
 }
 
