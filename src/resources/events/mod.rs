@@ -26,6 +26,7 @@ use crate::db::{self, keyset, AnyConnection, MultiBackend};
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::geo::Point;
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::ContentItemQuery;
 use crate::http::params::{day_range, minsk_day, ItemRef, ListParams, RawList};
@@ -484,21 +485,11 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
     })
 }
 
+/// The event list's own filters.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct EventListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `starts_at` (default) or `title`, and `distance` with `near` (then the default); `-` for descending.
-    #[param(pattern = "^-?(starts_at|title|distance)$")]
-    pub sort: Option<String>,
+pub struct EventFilters {
     /// First day, inclusive (`YYYY-MM-DD`, Europe/Minsk): events overlapping the range are listed.
     #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
@@ -511,11 +502,6 @@ pub struct EventListQuery {
     pub region: Option<String>,
     /// Tag slug.
     pub tag: Option<String>,
-    /// Text to find in the title or summary.
-    pub q: Option<String>,
-    /// Only events changed at or after this instant (RFC 3339).
-    #[param(value_type = Option<DateTime<Utc>>)]
-    pub updated_since: Option<String>,
     /// `lat,lon`: keeps events within `radius_km`, adds `distance_km`, sorts by distance unless `sort` is given.
     pub near: Option<String>,
     /// Radius around `near` in km (default 25, at most 500).
@@ -523,33 +509,47 @@ pub struct EventListQuery {
     pub radius_km: Option<String>,
     /// `min_lon,min_lat,max_lon,max_lat`.
     pub bbox: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
-    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview events the public cannot see yet. The event's own `status` (scheduled, cancelled, postponed) is not a filter.
-    #[param(pattern = "^(draft|published|archived|any)$")]
-    pub status: Option<String>,
 }
 
-impl EventListQuery {
+impl ListFilters for EventFilters {
+    const SORTS: &'static [&'static str] = &["starts_at", "title"];
+    const DEFAULT_SORT: &'static str = "starts_at";
+    const SORT_DOC: Option<&'static str> = Some(
+        "`starts_at` (default) or `title`, and `distance` with `near` (then the default); `-` for descending.",
+    );
+    const Q_DOC: Option<&'static str> = Some("Text to find in the title or summary.");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only events changed at or after this instant (RFC 3339).");
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview events the public cannot see yet. The event's own `status` (scheduled, cancelled, postponed) is not a filter.",
+    );
+
+    fn near(&self) -> bool {
+        self.near.is_some()
+    }
+}
+
+impl ListQuery<EventFilters> {
     fn raw_filter(&self) -> RawEventFilter<'_> {
+        let f = &self.filters;
         RawEventFilter {
-            from: self.from.as_deref(),
-            to: self.to.as_deref(),
-            category: self.category.as_deref(),
-            region: self.region.as_deref(),
-            tag: self.tag.as_deref(),
-            q: self.q.as_deref(),
-            updated_since: self.updated_since.as_deref(),
-            near: self.near.as_deref(),
-            radius_km: self.radius_km.as_deref(),
-            bbox: self.bbox.as_deref(),
+            from: f.from.as_deref(),
+            to: f.to.as_deref(),
+            category: f.category.as_deref(),
+            region: f.region.as_deref(),
+            tag: f.tag.as_deref(),
+            q: self.common.q.as_deref(),
+            updated_since: self.common.updated_since.as_deref(),
+            near: f.near.as_deref(),
+            radius_km: f.radius_km.as_deref(),
+            bbox: f.bbox.as_deref(),
         }
     }
 }
 
 #[utoipa::path(
     tag = "events",
-    params(EventListQuery),
+    params(ListQuery<EventFilters>),
     responses(
         (status = 200, description = "Events: overlapping the day range, or upcoming and ongoing; earliest first", body = ListBody<Event>),
         (status = 400, description = "Unknown or malformed parameter (also `to` before `from`)"),
@@ -559,32 +559,12 @@ impl EventListQuery {
 pub async fn list_events(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<EventListQuery>,
+    query: ListQuery<EventFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let mut f = event_filter(q.raw_filter(), &locale)?;
-    f.vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
-    let mut sorts = vec!["starts_at", "title"];
-    if f.area.near.is_some() {
-        sorts.push("distance");
-    }
-    let default = if f.area.near.is_some() {
-        "distance"
-    } else {
-        "starts_at"
-    };
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            sort: q.sort.as_deref(),
-            ..Default::default()
-        },
-        &sorts,
-        default,
-    )?;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let mut f = event_filter(query.raw_filter(), &locale)?;
+    f.vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
+    let params = query.params()?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let p = params.clone();
