@@ -6,6 +6,7 @@ pub mod geo;
 pub mod keyset;
 pub mod schema;
 pub mod search;
+pub mod text_filter;
 pub mod write;
 
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! middleware, and the framework error handlers that keep every error problem+json.
 
 pub mod auth;
+pub mod list;
 pub mod locale;
 pub mod middleware;
 pub mod params;

@@ -1,118 +1,38 @@
 //! Articles: the news list (keyset pagination, filters), items with related
 //! articles, and the archive calendar.
 
+mod api;
+mod model;
+mod queries;
 pub mod write;
 
-use std::collections::HashMap;
+/// Moved to `domain::time`.
+pub use crate::domain::time::days_of_month;
+pub use api::{Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle};
+pub use model::ArticleSummaryRow;
+pub use queries::{
+    article_calendar_counts, find_article, latest_for_feed, list_articles_page, section_filter,
+    validate_tag, ArticleFilter,
+};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::sections::{self, SectionRef, SectionRow};
-use crate::cache::Caches;
-use crate::db::schema::{article_tags, articles};
-use crate::db::search::{self, SearchQuery};
-use crate::db::{self, keyset, AnyConnection, MultiBackend};
-use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
+use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::ContentItemQuery;
-use crate::http::params::{
-    day_range, is_slug, minsk_day, minsk_day_start, parse_month, ItemRef, ListParams, RawList,
-};
-use crate::http::response::{self, ListBody, Page};
+use crate::http::params::{day_range, parse_month, ContentItemQuery, ItemRef};
+use crate::http::response::{self, ListBody};
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles)]
-pub struct ArticleSummaryRow {
-    pub id: i64,
-    pub group_id: i64,
-    pub locale: String,
-    pub slug: String,
-    pub section_id: i64,
-    pub title: String,
-    pub lead: String,
-    pub dateline: Option<String>,
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub image: Option<String>,
-    pub reading_time_minutes: i32,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-/// An article as lists show it (no `body_html`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArticleSummary {
-    pub id: i64,
-    pub slug: String,
-    pub locale: String,
-    pub translations: Vec<Translation>,
-    pub section: SectionRef,
-    pub title: String,
-    pub lead: String,
-    /// Like `MINSK, 31 May`.
-    pub dateline: Option<String>,
-    /// Like `BelTA`.
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub image: Option<Image>,
-    pub tags: Vec<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
-    pub publication_status: ContentStatus,
-    pub reading_time_minutes: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A short reference to another article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RelatedArticle {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-/// A whole article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Article {
-    #[serde(flatten)]
-    pub summary: ArticleSummary,
-    /// Sanitized HTML.
-    pub body_html: String,
-    /// Up to four visible articles sharing the most tags (then newest), topped up from the same section.
-    pub related: Vec<RelatedArticle>,
-}
-
+/// The article list's own filters.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ArticleListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `published_at` or `title`, prefix `-` for descending; default `-published_at`.
-    #[param(pattern = "^-?(published_at|title)$")]
-    pub sort: Option<String>,
-    /// Text to find in the title or lead (case-insensitive).
-    pub q: Option<String>,
-    /// Only articles changed at or after this instant (RFC 3339).
-    #[param(value_type = Option<DateTime<Utc>>)]
-    pub updated_since: Option<String>,
+pub struct ArticleFilters {
     /// Section slug; includes its subsections.
     pub section: Option<String>,
     /// Tag slug.
@@ -123,378 +43,25 @@ pub struct ArticleListQuery {
     /// Last published day, inclusive (`YYYY-MM-DD`, Europe/Minsk).
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
-    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.
-    #[param(pattern = "^(draft|published|archived|any)$")]
-    pub status: Option<String>,
 }
 
-/// Validated filters of the article list.
-#[derive(Debug, Clone, Default)]
-pub struct ArticleFilter {
-    /// The backend, for the full-text `q` condition.
-    pub sqlite: bool,
-    pub vis: Visibility,
-    pub locale: String,
-    pub now: NaiveDateTime,
-    pub section_ids: Option<Vec<i64>>,
-    pub tag: Option<String>,
-    pub from: Option<NaiveDateTime>,
-    pub to: Option<NaiveDateTime>,
-    pub q: Option<String>,
-    pub updated_since: Option<NaiveDateTime>,
-}
-
-impl ArticleFilter {
-    fn cache_key(&self) -> String {
-        format!(
-            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.vis,
-            self.locale,
-            self.section_ids,
-            self.tag,
-            self.from,
-            self.to,
-            self.q,
-            self.updated_since
-        )
-    }
-}
-
-fn visible(now: NaiveDateTime, vis: Visibility) -> articles::BoxedQuery<'static, MultiBackend> {
-    crate::filter_visibility!(articles::table.into_boxed(), articles, vis, now)
-}
-
-/// The visibility rule of `visible`, for rows already loaded.
-pub fn is_visible(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    status == "published" && published_at.is_some_and(|t| t <= now)
-}
-
-fn filtered(f: &ArticleFilter) -> articles::BoxedQuery<'static, MultiBackend> {
-    let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
-    if let Some(ids) = &f.section_ids {
-        q = q.filter(articles::section_id.eq_any(ids.clone()));
-    }
-    if let Some(tag) = &f.tag {
-        q = q.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    if let Some(from) = f.from {
-        q = q.filter(articles::published_at.ge(from));
-    }
-    if let Some(to) = f.to {
-        q = q.filter(articles::published_at.lt(to));
-    }
-    if let Some(text) = &f.q {
-        q = match SearchQuery::parse(text, &f.locale) {
-            Some(sq) => q.filter(search::matching_ids_condition(
-                f.sqlite,
-                "articles.id",
-                &[crate::resource::ResourceType::Article],
-                &sq,
-            )),
-            None => q.filter(articles::id.eq(-1)),
-        };
-    }
-    if let Some(t) = f.updated_since {
-        q = q.filter(articles::updated_at.ge(t));
-    }
-    q
-}
-
-/// The total for a filter, cached for a few seconds: COUNT over a million rows
-/// must not run on every page view.
-fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
-    caches.counts.get_or_compute(&f.cache_key(), || {
-        Ok(filtered(f).count().get_result(conn)?)
-    })
-}
-
-/// One page of the article list.
-pub fn list_articles_page(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    f: &ArticleFilter,
-    params: &ListParams,
-) -> AppResult<Page<ArticleSummary>> {
-    let total = cached_total(conn, caches, f)?;
-    let q = filtered(f).select(ArticleSummaryRow::as_select());
-    let page = match params.sort.field {
-        "title" => keyset::page(
-            conn,
-            q,
-            articles::title,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.title.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            articles::published_at,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.published_at, r.id),
-        )?,
-    };
-    page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
-}
-
-/// Attaches sections, tags and visible translations to rows, in three queries.
-fn summaries(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    now: NaiveDateTime,
-    rows: Vec<ArticleSummaryRow>,
-) -> AppResult<Vec<ArticleSummary>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all_sections = sections::load_all(conn, caches)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
-    let tag_rows: Vec<(i64, String)> = article_tags::table
-        .filter(article_tags::article_id.eq_any(ids))
-        .select((article_tags::article_id, article_tags::tag))
-        .order((article_tags::article_id, article_tags::tag))
-        .load(conn)?;
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, tag) in tag_rows {
-        tags.entry(id).or_default().push(tag);
-    }
-    // By group only (an index lookup); visibility is checked here, since planners
-    // otherwise prefer a range scan of the public index with a generic plan.
-    let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
-        .filter(articles::group_id.eq_any(groups))
-        .select((
-            (
-                articles::group_id,
-                articles::id,
-                articles::locale,
-                articles::slug,
-            ),
-            articles::status,
-            articles::published_at,
-        ))
-        .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .filter(|(_, status, published_at)| is_visible(status, *published_at, now))
-        .map(|(row, _, _)| row)
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|r| summary_from_row(r, &all_sections, &mut tags, &sibling_rows))
-        .collect())
-}
-
-fn summary_from_row(
-    r: ArticleSummaryRow,
-    all_sections: &[SectionRow],
-    tags: &mut HashMap<i64, Vec<String>>,
-    sibling_rows: &[(i64, i64, String, String)],
-) -> ArticleSummary {
-    let section = all_sections
-        .iter()
-        .find(|s| s.id == r.section_id)
-        .map(SectionRef::from)
-        .unwrap_or(SectionRef {
-            id: r.section_id,
-            slug: String::new(),
-            title: String::new(),
-        });
-    ArticleSummary {
-        translations: siblings(sibling_rows, r.group_id, r.id),
-        tags: tags.remove(&r.id).unwrap_or_default(),
-        section,
-        image: Image::from_column(r.image.as_deref()),
-        id: r.id,
-        slug: r.slug,
-        locale: r.locale,
-        title: r.title,
-        lead: r.lead,
-        dateline: r.dateline,
-        source: r.source,
-        author: r.author,
-        published_at: r.published_at.map(utc),
-        publication_status: ContentStatus::from_column(&r.status),
-        reading_time_minutes: r.reading_time_minutes,
-        created_at: utc(r.created_at),
-        updated_at: utc(r.updated_at),
-    }
-}
-
-/// A visible article by id (any locale) or by slug in `locale`.
-pub fn find_article(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    item: &ItemRef,
-    locale: &str,
-    now: NaiveDateTime,
-    vis: Visibility,
-) -> AppResult<Article> {
-    let mut q = visible(now, vis);
-    q = match item {
-        ItemRef::Id(id) => q.filter(articles::id.eq(*id)),
-        ItemRef::Slug(slug) => q
-            .filter(articles::locale.eq(locale.to_string()))
-            .filter(articles::slug.eq(slug.clone())),
-    };
-    let row: Option<ArticleSummaryRow> = q
-        .select(ArticleSummaryRow::as_select())
-        .first(conn)
-        .optional()?;
-    let row = row.ok_or_else(|| AppError::not_found("no such article"))?;
-    let body_html: String = articles::table
-        .find(row.id)
-        .select(articles::body_html)
-        .first(conn)?;
-    let related = related_articles(conn, &row, now)?;
-    let summary = summaries(conn, caches, now, vec![row])?
-        .pop()
-        .ok_or_else(|| AppError::not_found("no such article"))?;
-    Ok(Article {
-        summary,
-        body_html,
-        related,
-    })
-}
-
-fn related_articles(
-    conn: &mut AnyConnection,
-    row: &ArticleSummaryRow,
-    now: NaiveDateTime,
-) -> AppResult<Vec<RelatedArticle>> {
-    const N: usize = 4;
-    // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
-    // so the cost stays flat however many articles share a common tag.
-    const PER_TAG: i64 = 25;
-    let my_tags: Vec<String> = article_tags::table
-        .filter(article_tags::article_id.eq(row.id))
-        .select(article_tags::tag)
-        .load(conn)?;
-    let mut shared: HashMap<i64, usize> = HashMap::new();
-    for tag in my_tags {
-        let ids: Vec<i64> = article_tags::table
-            .filter(article_tags::tag.eq(tag))
-            .filter(article_tags::article_id.ne(row.id))
-            .select(article_tags::article_id)
-            .order(article_tags::article_id.desc())
-            .limit(PER_TAG)
-            .load(conn)?;
-        for id in ids {
-            *shared.entry(id).or_default() += 1;
-        }
-    }
-    type Brief = (i64, String, String, Option<NaiveDateTime>);
-    let base = || {
-        visible(now, Visibility::Public)
-            .filter(articles::locale.eq(row.locale.clone()))
-            .filter(articles::id.ne(row.id))
-            .select((
-                articles::id,
-                articles::slug,
-                articles::title,
-                articles::published_at,
-            ))
-    };
-    // Looked up by primary key only; visibility and locale are checked here, since
-    // planners otherwise prefer a range scan of the public index.
-    let mut found: Vec<Brief> = if shared.is_empty() {
-        Vec::new()
-    } else {
-        let rows: Vec<(Brief, String, String)> = articles::table
-            .filter(articles::id.eq_any(shared.keys().copied().collect::<Vec<_>>()))
-            .select((
-                (
-                    articles::id,
-                    articles::slug,
-                    articles::title,
-                    articles::published_at,
-                ),
-                articles::status,
-                articles::locale,
-            ))
-            .load(conn)?;
-        rows.into_iter()
-            .filter(|(b, status, locale)| is_visible(status, b.3, now) && *locale == row.locale)
-            .map(|(b, _, _)| b)
-            .collect()
-    };
-    // Most shared tags first, then newest.
-    found.sort_by(|a, b| {
-        let (sa, sb) = (shared.get(&a.0), shared.get(&b.0));
-        sb.cmp(&sa).then(b.3.cmp(&a.3)).then(b.0.cmp(&a.0))
-    });
-    found.truncate(N);
-    if found.len() < N {
-        let have: Vec<i64> = found.iter().map(|r| r.0).collect();
-        let more: Vec<Brief> = base()
-            .filter(articles::section_id.eq(row.section_id))
-            .filter(articles::id.ne_all(have))
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .limit((N - found.len()) as i64)
-            .load(conn)?;
-        found.extend(more);
-    }
-    Ok(found
-        .into_iter()
-        .map(|(id, slug, title, published_at)| RelatedArticle {
-            id,
-            slug,
-            title,
-            published_at: published_at.map(utc),
-        })
-        .collect())
-}
-
-/// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.
-pub fn section_filter(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    locale: &str,
-    slug: Option<&str>,
-) -> AppResult<Option<Vec<i64>>> {
-    let Some(slug) = slug else { return Ok(None) };
-    let all = sections::load_all(conn, caches)?;
-    let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
-    match root {
-        Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
-        None => {
-            let known: Vec<&str> = all
-                .iter()
-                .filter(|s| s.locale == locale)
-                .map(|s| s.slug.as_str())
-                .collect();
-            Err(AppError::bad_param(
-                "section",
-                format!("unknown section `{slug}`; known: {}", known.join(", ")),
-            ))
-        }
-    }
-}
-
-pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
-    match tag {
-        None => Ok(None),
-        Some(t) if is_slug(t) => Ok(Some(t.to_string())),
-        Some(_) => Err(AppError::bad_param(
-            "tag",
-            "must be a slug: lowercase letters, digits and hyphens",
-        )),
-    }
+impl ListFilters for ArticleFilters {
+    const SORTS: &'static [&'static str] = &["published_at", "title"];
+    const DEFAULT_SORT: &'static str = "-published_at";
+    const SORT_DOC: Option<&'static str> =
+        Some("`published_at` or `title`, prefix `-` for descending; default `-published_at`.");
+    const Q_DOC: Option<&'static str> =
+        Some("Text to find in the title or lead (case-insensitive).");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only articles changed at or after this instant (RFC 3339).");
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.",
+    );
 }
 
 #[utoipa::path(
     tag = "news",
-    params(ArticleListQuery),
+    params(ListQuery<ArticleFilters>),
     responses(
         (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
@@ -504,23 +71,12 @@ pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
 pub async fn list_articles(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<ArticleListQuery>,
+    query: ListQuery<ArticleFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(&req, q.status.as_deref()).await?;
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            sort: q.sort.as_deref(),
-            q: q.q.as_deref(),
-            updated_since: q.updated_since.as_deref(),
-        },
-        &["published_at", "title"],
-        "-published_at",
-    )?;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
+    let params = query.params()?;
+    let q = query.filters;
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let tag = validate_tag(q.tag.as_deref())?;
     let caches = state.caches.clone();
@@ -530,7 +86,6 @@ pub async fn list_articles(
     let page = db::run(&state.pool, move |conn| {
         let f = ArticleFilter {
             section_ids: section_filter(conn, &caches, &loc, section.as_deref())?,
-            sqlite: db::is_sqlite(conn),
             vis,
             locale: loc,
             now: db::now(),
@@ -598,60 +153,6 @@ pub struct CalendarQuery {
     pub lang: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CalendarDay {
-    pub date: NaiveDate,
-    pub count: i64,
-}
-
-/// The archive calendar widget: published articles per Minsk day of a month.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ArticleCalendar {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// Always `Europe/Minsk`: days are Minsk days.
-    pub timezone: String,
-    /// Every day of the month, in order.
-    pub days: Vec<CalendarDay>,
-}
-
-/// Every day of a month (first day given).
-pub fn days_of_month(first: NaiveDate) -> Vec<NaiveDate> {
-    first
-        .iter_days()
-        .take_while(|d| d.month() == first.month())
-        .collect()
-}
-
-pub fn article_calendar_counts(
-    conn: &mut AnyConnection,
-    f: &ArticleFilter,
-    first: NaiveDate,
-) -> AppResult<ArticleCalendar> {
-    let days = days_of_month(first);
-    let last = *days.last().unwrap_or(&first);
-    let mut range = f.clone();
-    range.from = Some(minsk_day_start(first));
-    range.to = last.succ_opt().map(minsk_day_start);
-    let stamps: Vec<Option<NaiveDateTime>> =
-        filtered(&range).select(articles::published_at).load(conn)?;
-    let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
-    for t in stamps.into_iter().flatten() {
-        *counts.entry(minsk_day(t)).or_default() += 1;
-    }
-    Ok(ArticleCalendar {
-        month: first.format("%Y-%m").to_string(),
-        timezone: "Europe/Minsk".into(),
-        days: days
-            .into_iter()
-            .map(|date| CalendarDay {
-                count: counts.get(&date).copied().unwrap_or(0),
-                date,
-            })
-            .collect(),
-    })
-}
-
 #[utoipa::path(
     tag = "news",
     params(CalendarQuery),
@@ -686,21 +187,4 @@ pub async fn article_calendar(
     })
     .await?;
     Ok(response::json(Some(&locale), &cal))
-}
-
-/// The latest visible articles for feeds, newest first.
-pub fn latest_for_feed(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    f: &ArticleFilter,
-    n: i64,
-) -> AppResult<Vec<(ArticleSummary, String)>> {
-    let rows: Vec<(ArticleSummaryRow, String)> = filtered(f)
-        .select((ArticleSummaryRow::as_select(), articles::body_html))
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(n)
-        .load(conn)?;
-    let (rows, bodies): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    let items = summaries(conn, caches, f.now, rows)?;
-    Ok(items.into_iter().zip(bodies).collect())
 }

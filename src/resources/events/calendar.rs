@@ -71,7 +71,7 @@ pub fn month_calendar(
     range.from = Some(minsk_day_start(first));
     range.to = last.succ_opt().map(minsk_day_start);
     type Brief = (i64, String, String, NaiveDateTime, NaiveDateTime);
-    let rows: Vec<Brief> = filtered(&range)
+    let rows: Vec<Brief> = filtered(conn, &range)
         .select((
             events::id,
             events::slug,
@@ -141,7 +141,6 @@ pub async fn event_calendar(
     )?;
     let cal = db::run(&state.pool, move |conn| {
         f.now = db::now();
-        f.sqlite = db::is_sqlite(conn);
         month_calendar(conn, &f, first)
     })
     .await?;

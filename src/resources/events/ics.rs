@@ -149,8 +149,7 @@ pub async fn events_ics(
     )?;
     let rows = db::run(&state.pool, move |conn| {
         f.now = db::now();
-        f.sqlite = db::is_sqlite(conn);
-        let rows: Vec<EventRow> = filtered(&f)
+        let rows: Vec<EventRow> = filtered(conn, &f)
             .select(EventRow::as_select())
             .order((events::starts_at.asc(), events::id.asc()))
             .limit(MAX_EVENTS)

@@ -12,10 +12,9 @@ use super::{unesco_sites, PlaceKind};
 use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
-use crate::domain::{siblings, utc, ContentStatus, Image, Translation};
+use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
 use crate::error::AppResult;
 use crate::geo::Point;
-use crate::resources::articles::is_visible;
 use crate::resources::regions::{load_regions, Location, Region};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -234,7 +233,7 @@ pub fn context(
             ))
             .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
             .into_iter()
-            .filter(|(_, s, p)| is_visible(s, *p, now))
+            .filter(|(_, s, p)| Visibility::Public.allows(s, *p, now))
             .map(|(r, _, _)| r)
             .collect()
     };
@@ -271,7 +270,7 @@ pub fn context(
             ))
             .load(conn)?;
         for (group, id, slug, name, loc, status, published_at) in refs {
-            if !is_visible(&status, published_at, now) {
+            if !Visibility::Public.allows(&status, published_at, now) {
                 continue;
             }
             // Prefer the sibling in the requested locale.

@@ -2,14 +2,15 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields};
-use super::{run_item, run_list, Ctx, PlaceCore, PlaceRow};
+use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{Representation, Resource, SaveCtx};
 use crate::error::AppResult;
+use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
@@ -45,23 +46,28 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Monument {
     }
 }
 
-place_list_query!(
-    MonumentListQuery,
-    sort_doc = "`name` (default), and `distance` with `near` (then the default); `-` for descending.",
-    sort_pattern = "^-?(name|distance)$",
-    {
-        /// PlaceKind of monument (the monuments' category).
-        #[param(value_type = Option<MonumentKind>)]
-        kind,
-        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview monuments the public cannot see yet.
-        #[param(pattern = "^(draft|published|archived|any)$")]
-        status,
-    }
-);
+/// The monuments list's own filters (beside [`PlaceParams`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonumentFilters {
+    /// PlaceKind of monument (the monuments' category).
+    #[param(value_type = Option<MonumentKind>)]
+    pub kind: Option<String>,
+}
+
+impl KindFilters for MonumentFilters {
+    const SORTS: &'static [&'static str] = &["name"];
+    const SORT_DOC: &'static str =
+        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview monuments the public cannot see yet.",
+    );
+}
 
 #[utoipa::path(
     tag = "places",
-    params(MonumentListQuery),
+    params(ListQuery<PlaceFilters<MonumentFilters>>),
     responses(
         (status = 200, description = "Great Patriotic War monuments: a list, or a GeoJSON FeatureCollection",
             content(
@@ -74,17 +80,16 @@ place_list_query!(
 pub async fn list_monuments(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<MonumentListQuery>,
+    query: ListQuery<PlaceFilters<MonumentFilters>>,
 ) -> AppResult<HttpResponse> {
-    let kind = query.kind.clone();
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
+    let kind = query.filters.kind.kind.clone();
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![PlaceKind::Monument],
         vis,
-        &*query,
-        &["name"],
+        &query,
         |f| {
             if let Some(k) = kind.as_deref() {
                 f.category = Some(MonumentKind::parse_param("kind", k)?.to_string());

@@ -127,7 +127,6 @@ pub async fn nearby(
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         f.now = db::now();
-        f.sqlite = db::is_sqlite(conn);
         let (page, distances) = list_places(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;

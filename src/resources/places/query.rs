@@ -10,7 +10,8 @@ use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{place_terms, places};
-use crate::db::search::{self, SearchQuery};
+use crate::db::search::SearchQuery;
+use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
@@ -21,8 +22,6 @@ use crate::http::response::Page;
 /// Validated filters of a place list.
 #[derive(Debug, Clone, Default)]
 pub struct PlaceFilter {
-    /// The backend, for the full-text `q` condition.
-    pub sqlite: bool,
     pub kinds: Vec<PlaceKind>,
     /// Public, or an editor's preview.
     pub vis: Visibility,
@@ -57,7 +56,7 @@ impl PlaceFilter {
     }
 }
 
-fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
+fn filtered(conn: &AnyConnection, f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
     let kinds: Vec<&'static str> = f.kinds.iter().map(|k| k.as_str()).collect();
     let q = places::table
         .into_boxed()
@@ -87,12 +86,7 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
         let kinds: Vec<crate::resource::ResourceType> =
             f.kinds.iter().map(|k| (*k).into()).collect();
         q = match SearchQuery::parse(text, &f.locale) {
-            Some(sq) => q.filter(search::matching_ids_condition(
-                f.sqlite,
-                "places.id",
-                &kinds,
-                &sq,
-            )),
+            Some(sq) => q.filter(text_match(conn, "places.id", &kinds, &sq)),
             None => q.filter(places::id.eq(-1)),
         };
     }
@@ -105,7 +99,7 @@ fn filtered(f: &PlaceFilter) -> places::BoxedQuery<'static, MultiBackend> {
 
 fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> AppResult<i64> {
     caches.counts.get_or_compute(&f.cache_key(), || {
-        Ok(filtered(f).count().get_result(conn)?)
+        Ok(filtered(conn, f).count().get_result(conn)?)
     })
 }
 
@@ -118,7 +112,7 @@ fn near_page(
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
     type GeoRow = (i64, Option<f64>, Option<f64>, String, i32);
-    let rows: Vec<GeoRow> = filtered(f)
+    let rows: Vec<GeoRow> = filtered(conn, f)
         .select((
             places::id,
             places::lat,
@@ -161,7 +155,7 @@ pub fn list_places(
         return near_page(conn, f, near, params);
     }
     let total = cached_total(conn, caches, f)?;
-    let q = filtered(f).select(PlaceRow::as_select());
+    let q = filtered(conn, f).select(PlaceRow::as_select());
     let page = match params.sort.field {
         "name" => keyset::page(
             conn,

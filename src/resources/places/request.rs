@@ -3,7 +3,10 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::IntoParams;
 
 use super::{
     context, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceKind, PlaceRow,
@@ -13,8 +16,9 @@ use crate::db;
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::geo::{BBox, Point};
+use crate::http::list::{from_pairs, ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{is_slug, ItemRef, ListParams, RawList};
+use crate::http::params::{is_slug, ItemRef, ListParams};
 use crate::http::response;
 use crate::AppState;
 
@@ -144,22 +148,6 @@ pub fn apply_common(
     Ok(())
 }
 
-/// The list's sort fields: `distance` joins when `near` is given, and becomes the
-/// default sort then.
-pub fn list_params(
-    raw: RawList<'_>,
-    near: bool,
-    sorts: &[&'static str],
-    default_sort: &str,
-) -> AppResult<ListParams> {
-    let mut all: Vec<&'static str> = sorts.to_vec();
-    if near {
-        all.push("distance");
-    }
-    let default = if near { "distance" } else { default_sort };
-    ListParams::parse(raw, &all, default)
-}
-
 /// Whether the client asked for GeoJSON (`format=geojson` or `Accept: application/geo+json`).
 pub fn wants_geojson(req: &HttpRequest, format: Option<&str>) -> AppResult<bool> {
     match format {
@@ -177,37 +165,129 @@ pub fn wants_geojson(req: &HttpRequest, format: Option<&str>) -> AppResult<bool>
     }
 }
 
-/// The common parameters of a place list query (implemented by `place_list_query!`).
+/// The filters every located place list takes (all but souvenirs).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlaceParams {
+    /// Region slug.
+    #[param(value_type = Option<crate::resources::vocab::RegionSlug>)]
+    pub region: Option<String>,
+    /// Tag slug.
+    pub tag: Option<String>,
+    /// `lat,lon`: keeps places within `radius_km`, adds `distance_km`, and sorts by distance unless `sort` is given.
+    #[param(example = "53.9006,27.5590")]
+    pub near: Option<String>,
+    /// Radius around `near` in km (default 25, at most 500).
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 500)]
+    pub radius_km: Option<String>,
+    /// `min_lon,min_lat,max_lon,max_lat` in decimal degrees.
+    #[param(example = "23.1,51.2,32.8,56.2")]
+    pub bbox: Option<String>,
+    /// `json` (default) or `geojson` (the same as `Accept: application/geo+json`).
+    #[param(pattern = "^(json|geojson)$")]
+    pub format: Option<String>,
+}
+
+/// A place kind's own list filters, and its sorts.
+pub trait KindFilters: DeserializeOwned + IntoParams {
+    /// The kind's sort fields; the first is the default.
+    const SORTS: &'static [&'static str];
+    const SORT_DOC: &'static str;
+    /// The editor preview `status`; `None` where `status` is the kind's own filter.
+    const STATUS_DOC: Option<&'static str>;
+}
+
+/// The filters of a located place list: the shared [`PlaceParams`] and the kind's own `K`.
+/// (Read by `from_pairs`, which splits the pairs itself: serde's `flatten` would
+/// lose `deny_unknown_fields`; the derive only satisfies `ListFilters`' bound.)
+#[derive(Debug, Deserialize)]
+#[serde(bound = "K: DeserializeOwned")]
+pub struct PlaceFilters<K> {
+    #[serde(flatten)]
+    pub place: PlaceParams,
+    #[serde(flatten)]
+    pub kind: K,
+}
+
+impl<K: KindFilters> ListFilters for PlaceFilters<K> {
+    const SORTS: &'static [&'static str] = K::SORTS;
+    const DEFAULT_SORT: &'static str = K::SORTS[0];
+    const SORT_DOC: Option<&'static str> = Some(K::SORT_DOC);
+    const Q_DOC: Option<&'static str> = Some("Text to find in the name or summary.");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only places changed at or after this instant (RFC 3339).");
+    const STATUS_DOC: Option<&'static str> = K::STATUS_DOC;
+
+    fn near(&self) -> bool {
+        self.place.near.is_some()
+    }
+
+    fn from_pairs(pairs: Vec<(String, String)>) -> AppResult<Self> {
+        let shared: Vec<String> = PlaceParams::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        let (place, kind): (Vec<_>, Vec<_>) =
+            pairs.into_iter().partition(|(k, _)| shared.contains(k));
+        Ok(PlaceFilters {
+            place: from_pairs(place)?,
+            kind: from_pairs(kind)?,
+        })
+    }
+}
+
+impl<K: KindFilters> IntoParams for PlaceFilters<K> {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = PlaceParams::into_params(&parameter_in);
+        params.extend(K::into_params(&parameter_in));
+        params
+    }
+}
+
+/// What the shared place list flow reads from a list's filters.
 pub trait PlaceQuery {
-    fn raw(&self) -> RawList<'_>;
     fn raw_filter(&self) -> RawPlaceFilter<'_>;
-    fn lang(&self) -> Option<&str>;
     fn format(&self) -> Option<&str>;
 }
 
+impl<K> PlaceQuery for PlaceFilters<K> {
+    fn raw_filter(&self) -> RawPlaceFilter<'_> {
+        let p = &self.place;
+        RawPlaceFilter {
+            region: p.region.as_deref(),
+            tag: p.tag.as_deref(),
+            near: p.near.as_deref(),
+            radius_km: p.radius_km.as_deref(),
+            bbox: p.bbox.as_deref(),
+        }
+    }
+    fn format(&self) -> Option<&str> {
+        self.place.format.as_deref()
+    }
+}
+
 /// The list flow of every place kind: locale, filters, query, JSON or GeoJSON.
-/// `vis` is public or an editor's preview; `sorts` are the kind's sort fields
-/// (the first is the default); `extra` adds the kind's own filters; `shape` turns
-/// a row into the kind's API item.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_list<T, F>(
+/// `vis` is public or an editor's preview; `extra` adds the kind's own filters;
+/// `shape` turns a row into the kind's API item.
+pub async fn run_list<Q, T, F>(
     req: &HttpRequest,
     state: &AppState,
     kinds: Vec<PlaceKind>,
     vis: Visibility,
-    query: &impl PlaceQuery,
-    sorts: &'static [&'static str],
+    query: &ListQuery<Q>,
     extra: impl FnOnce(&mut PlaceFilter) -> AppResult<()>,
     shape: F,
 ) -> AppResult<HttpResponse>
 where
+    Q: ListFilters + PlaceQuery,
     T: Serialize + Send + 'static,
     F: Fn(&PlaceRow, &Ctx) -> T + Send + 'static,
 {
-    let locale = negotiate(req, query.lang(), &state.config)?;
-    let geojson = wants_geojson(req, query.format())?;
-    let raw_filter = query.raw_filter();
-    let params = list_params(query.raw(), raw_filter.near.is_some(), sorts, sorts[0])?;
+    let locale = negotiate(req, query.common.lang.as_deref(), &state.config)?;
+    let geojson = wants_geojson(req, query.filters.format())?;
+    let raw_filter = query.filters.raw_filter();
+    let params = query.params()?;
     let mut f = PlaceFilter {
         kinds,
         vis,
@@ -221,7 +301,6 @@ where
     let p = params.clone();
     let (page, points) = db::run(&state.pool, move |conn| {
         f.now = db::now();
-        f.sqlite = db::is_sqlite(conn);
         let (page, distances) = list_places(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;

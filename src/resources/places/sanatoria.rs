@@ -2,14 +2,15 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceRow};
+use super::{parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::AppResult;
+use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
@@ -71,26 +72,31 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Sanatorium {
     }
 }
 
-place_list_query!(
-    SanatoriumListQuery,
-    sort_doc = "`name` (default), and `distance` with `near` (then the default); `-` for descending.",
-    sort_pattern = "^-?(name|distance)$",
-    {
-        /// A medical profile; comma-separate several to require all.
-        #[param(value_type = Option<MedicalProfile>)]
-        profile,
-        /// A treatment; comma-separate several to require all.
-        #[param(value_type = Option<Treatment>)]
-        treatment,
-        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sanatoria the public cannot see yet.
-        #[param(pattern = "^(draft|published|archived|any)$")]
-        status,
-    }
-);
+/// The sanatoria list's own filters (beside [`PlaceParams`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SanatoriumFilters {
+    /// A medical profile; comma-separate several to require all.
+    #[param(value_type = Option<MedicalProfile>)]
+    pub profile: Option<String>,
+    /// A treatment; comma-separate several to require all.
+    #[param(value_type = Option<Treatment>)]
+    pub treatment: Option<String>,
+}
+
+impl KindFilters for SanatoriumFilters {
+    const SORTS: &'static [&'static str] = &["name"];
+    const SORT_DOC: &'static str =
+        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sanatoria the public cannot see yet.",
+    );
+}
 
 #[utoipa::path(
     tag = "places",
-    params(SanatoriumListQuery),
+    params(ListQuery<PlaceFilters<SanatoriumFilters>>),
     responses(
         (status = 200, description = "Sanatoria and health resorts: a list, or a GeoJSON FeatureCollection",
             content(
@@ -103,17 +109,17 @@ place_list_query!(
 pub async fn list_sanatoria(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<SanatoriumListQuery>,
+    query: ListQuery<PlaceFilters<SanatoriumFilters>>,
 ) -> AppResult<HttpResponse> {
-    let (profile, treatment) = (query.profile.clone(), query.treatment.clone());
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
+    let k = &query.filters.kind;
+    let (profile, treatment) = (k.profile.clone(), k.treatment.clone());
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![PlaceKind::Sanatorium],
         vis,
-        &*query,
-        &["name"],
+        &query,
         |f| {
             if let Some(p) = profile.as_deref() {
                 for v in parse_list("profile", p, MedicalProfile::parse_param)? {

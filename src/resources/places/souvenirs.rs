@@ -13,8 +13,8 @@ use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::ContentItemQuery;
-use crate::http::params::RawList;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
@@ -66,26 +66,11 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Souvenir {
     }
 }
 
+/// The souvenir list's own filters.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct SouvenirListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `name` (default); `-name` for descending.
-    #[param(pattern = "^-?name$")]
-    pub sort: Option<String>,
-    /// Text to find in the name or summary.
-    pub q: Option<String>,
-    /// Only souvenirs changed at or after this instant (RFC 3339).
-    #[param(value_type = Option<DateTime<Utc>>)]
-    pub updated_since: Option<String>,
+pub struct SouvenirFilters {
     /// Region of origin.
     #[param(value_type = Option<RegionSlug>)]
     pub region: Option<String>,
@@ -95,33 +80,27 @@ pub struct SouvenirListQuery {
     pub material: Option<String>,
     /// Tag slug.
     pub tag: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
-    /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview souvenirs the public cannot see yet.
-    #[param(pattern = "^(draft|published|archived|any)$")]
-    pub status: Option<String>,
 }
 
-impl PlaceQuery for SouvenirListQuery {
-    fn raw(&self) -> RawList<'_> {
-        RawList {
-            limit: self.limit.as_deref(),
-            cursor: self.cursor.as_deref(),
-            page: self.page.as_deref(),
-            sort: self.sort.as_deref(),
-            q: self.q.as_deref(),
-            updated_since: self.updated_since.as_deref(),
-        }
-    }
+impl ListFilters for SouvenirFilters {
+    const SORTS: &'static [&'static str] = &["name"];
+    const DEFAULT_SORT: &'static str = "name";
+    const SORT_DOC: Option<&'static str> = Some("`name` (default); `-name` for descending.");
+    const Q_DOC: Option<&'static str> = Some("Text to find in the name or summary.");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only souvenirs changed at or after this instant (RFC 3339).");
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview souvenirs the public cannot see yet.",
+    );
+}
+
+impl PlaceQuery for SouvenirFilters {
     fn raw_filter(&self) -> RawPlaceFilter<'_> {
         RawPlaceFilter {
             region: self.region.as_deref(),
             tag: self.tag.as_deref(),
             ..Default::default()
         }
-    }
-    fn lang(&self) -> Option<&str> {
-        self.lang.as_deref()
     }
     fn format(&self) -> Option<&str> {
         None
@@ -130,7 +109,7 @@ impl PlaceQuery for SouvenirListQuery {
 
 #[utoipa::path(
     tag = "places",
-    params(SouvenirListQuery),
+    params(ListQuery<SouvenirFilters>),
     responses(
         (status = 200, description = "Souvenirs from Belarus", body = ListBody<Souvenir>),
     )
@@ -139,17 +118,19 @@ impl PlaceQuery for SouvenirListQuery {
 pub async fn list_souvenirs(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<SouvenirListQuery>,
+    query: ListQuery<SouvenirFilters>,
 ) -> AppResult<HttpResponse> {
-    let (category, material) = (query.category.clone(), query.material.clone());
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
+    let (category, material) = (
+        query.filters.category.clone(),
+        query.filters.material.clone(),
+    );
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![PlaceKind::Souvenir],
         vis,
-        &*query,
-        &["name"],
+        &query,
         |f| {
             if let Some(c) = category.as_deref() {
                 f.category = Some(SouvenirCategory::parse_param("category", c)?.to_string());

@@ -2,14 +2,15 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields};
-use super::{run_item, run_list, Ctx, PlaceCore, PlaceRow};
+use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::{Representation, Resource, SaveCtx};
 use crate::error::AppResult;
+use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
@@ -48,23 +49,28 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> TouristSite {
     }
 }
 
-place_list_query!(
-    TouristSiteListQuery,
-    sort_doc = "`rank` (default; unranked last) or `name`, and `distance` with `near` (then the default); `-` for descending.",
-    sort_pattern = "^-?(rank|name|distance)$",
-    {
-        /// Category.
-        #[param(value_type = Option<TouristCategory>)]
-        category,
-        /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sites the public cannot see yet.
-        #[param(pattern = "^(draft|published|archived|any)$")]
-        status,
-    }
-);
+/// The tourist sites list's own filters (beside [`PlaceParams`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TouristSiteFilters {
+    /// Category.
+    #[param(value_type = Option<TouristCategory>)]
+    pub category: Option<String>,
+}
+
+impl KindFilters for TouristSiteFilters {
+    const SORTS: &'static [&'static str] = &["rank", "name"];
+    const SORT_DOC: &'static str =
+        "`rank` (default; unranked last) or `name`, and `distance` with `near` (then the default); `-` for descending.";
+    const STATUS_DOC: Option<&'static str> = Some(
+        "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview sites the public cannot see yet.",
+    );
+}
 
 #[utoipa::path(
     tag = "places",
-    params(TouristSiteListQuery),
+    params(ListQuery<PlaceFilters<TouristSiteFilters>>),
     responses(
         (status = 200, description = "Top tourist sites: a list, or a GeoJSON FeatureCollection with `format=geojson` or `Accept: application/geo+json`",
             content(
@@ -77,17 +83,16 @@ place_list_query!(
 pub async fn list_tourist_sites(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<TouristSiteListQuery>,
+    query: ListQuery<PlaceFilters<TouristSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    let category = query.category.clone();
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
+    let category = query.filters.kind.category.clone();
+    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     run_list(
         &req,
         &state,
         vec![PlaceKind::TouristSite],
         vis,
-        &*query,
-        &["rank", "name"],
+        &query,
         |f| {
             if let Some(c) = category.as_deref() {
                 f.category = Some(TouristCategory::parse_param("category", c)?.to_string());

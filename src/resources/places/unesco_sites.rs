@@ -4,15 +4,19 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields};
-use super::{parse_list, run_item, run_list, Ctx, PlaceCore, PlaceRow, TouristSiteRef};
+use super::{
+    parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow,
+    TouristSiteRef,
+};
 use crate::db::schema::places;
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Visibility};
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::AppResult;
+use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
@@ -83,26 +87,32 @@ pub fn shape(r: &PlaceRow, ctx: &Ctx) -> UnescoSite {
     }
 }
 
-place_list_query!(
-    UnescoSiteListQuery,
-    sort_doc = "`name` (default), and `distance` with `near` (then the default); `-` for descending.",
-    sort_pattern = "^-?(name|distance)$",
-    {
-        /// The listing status, `inscribed` or `tentative`. Editors (with a key) may instead pass a publication status to preview listings the public cannot see yet: `draft`, `published` (scheduled included), `archived` or `any`.
-        #[param(pattern = "^(inscribed|tentative|draft|published|archived|any)$")]
-        status,
-        /// `cultural`, `natural` or `mixed`.
-        #[param(value_type = Option<UnescoCategory>)]
-        category,
-        /// A selection criterion (i-x); comma-separate several to require all.
-        #[param(value_type = Option<UnescoCriterion>)]
-        criterion,
-    }
-);
+/// The unesco sites list's own filters (beside [`PlaceParams`]).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UnescoSiteFilters {
+    /// The listing status, `inscribed` or `tentative`. Editors (with a key) may instead pass a publication status to preview listings the public cannot see yet: `draft`, `published` (scheduled included), `archived` or `any`.
+    #[param(pattern = "^(inscribed|tentative|draft|published|archived|any)$")]
+    pub status: Option<String>,
+    /// `cultural`, `natural` or `mixed`.
+    #[param(value_type = Option<UnescoCategory>)]
+    pub category: Option<String>,
+    /// A selection criterion (i-x); comma-separate several to require all.
+    #[param(value_type = Option<UnescoCriterion>)]
+    pub criterion: Option<String>,
+}
+
+impl KindFilters for UnescoSiteFilters {
+    const SORTS: &'static [&'static str] = &["name"];
+    const SORT_DOC: &'static str =
+        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
+    const STATUS_DOC: Option<&'static str> = None;
+}
 
 #[utoipa::path(
     tag = "places",
-    params(UnescoSiteListQuery),
+    params(ListQuery<PlaceFilters<UnescoSiteFilters>>),
     responses(
         (status = 200, description = "UNESCO World Heritage listings: a list, or a GeoJSON FeatureCollection",
             content(
@@ -115,11 +125,12 @@ place_list_query!(
 pub async fn list_unesco_sites(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<UnescoSiteListQuery>,
+    query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    let (category, criterion) = (query.category.clone(), query.criterion.clone());
+    let k = &query.filters.kind;
+    let (category, criterion) = (k.category.clone(), k.criterion.clone());
     // The two value sets of `status` are disjoint: a preview, or a listing status.
-    let (vis, status) = match query.status.as_deref() {
+    let (vis, status) = match k.status.as_deref() {
         Some(s) if Visibility::preview_value(s).is_some() => {
             (crate::http::auth::visibility(&req, Some(s)).await?, None)
         }
@@ -130,8 +141,7 @@ pub async fn list_unesco_sites(
         &state,
         vec![PlaceKind::UnescoSite],
         vis,
-        &*query,
-        &["name"],
+        &query,
         |f| {
             if let Some(s) = status.as_deref() {
                 f.listing_status = Some(UnescoStatus::parse_param("status", s)?.to_string());

@@ -1,0 +1,395 @@
+//! Article queries: the list filters, one keyset page, an item with related
+//! articles, the archive calendar's counts and the latest items for feeds.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::api::{
+    summary_from_row, Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle,
+};
+use super::model::ArticleSummaryRow;
+use crate::cache::Caches;
+use crate::db::schema::{article_tags, articles};
+use crate::db::search::SearchQuery;
+use crate::db::text_filter::text_match;
+use crate::db::{keyset, AnyConnection, MultiBackend};
+use crate::domain::time::{days_of_month, minsk_day, minsk_day_start};
+use crate::domain::{utc, Visibility};
+use crate::error::{AppError, AppResult};
+use crate::http::params::{is_slug, ItemRef, ListParams};
+use crate::http::response::Page;
+use crate::resource::ResourceType;
+use crate::resources::sections;
+
+/// Validated filters of the article list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub vis: Visibility,
+    pub locale: String,
+    pub now: NaiveDateTime,
+    pub section_ids: Option<Vec<i64>>,
+    pub tag: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+impl ArticleFilter {
+    fn cache_key(&self) -> String {
+        format!(
+            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.vis,
+            self.locale,
+            self.section_ids,
+            self.tag,
+            self.from,
+            self.to,
+            self.q,
+            self.updated_since
+        )
+    }
+}
+
+fn visible(now: NaiveDateTime, vis: Visibility) -> articles::BoxedQuery<'static, MultiBackend> {
+    crate::filter_visibility!(articles::table.into_boxed(), articles, vis, now)
+}
+
+fn filtered(
+    conn: &AnyConnection,
+    f: &ArticleFilter,
+) -> articles::BoxedQuery<'static, MultiBackend> {
+    let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
+    if let Some(ids) = &f.section_ids {
+        q = q.filter(articles::section_id.eq_any(ids.clone()));
+    }
+    if let Some(tag) = &f.tag {
+        q = q.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(from) = f.from {
+        q = q.filter(articles::published_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(articles::published_at.lt(to));
+    }
+    if let Some(text) = &f.q {
+        q = match SearchQuery::parse(text, &f.locale) {
+            Some(sq) => q.filter(text_match(
+                conn,
+                "articles.id",
+                &[ResourceType::Article],
+                &sq,
+            )),
+            None => q.filter(articles::id.eq(-1)),
+        };
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(articles::updated_at.ge(t));
+    }
+    q
+}
+
+/// The total for a filter, cached for a few seconds: COUNT over a million rows
+/// must not run on every page view.
+fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) -> AppResult<i64> {
+    caches.counts.get_or_compute(&f.cache_key(), || {
+        Ok(filtered(conn, f).count().get_result(conn)?)
+    })
+}
+
+/// One page of the article list.
+pub fn list_articles_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &ArticleFilter,
+    params: &ListParams,
+) -> AppResult<Page<ArticleSummary>> {
+    let total = cached_total(conn, caches, f)?;
+    let q = filtered(conn, f).select(ArticleSummaryRow::as_select());
+    let page = match params.sort.field {
+        "title" => keyset::page(
+            conn,
+            q,
+            articles::title,
+            articles::id,
+            params,
+            total,
+            |r: &ArticleSummaryRow| (r.title.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            articles::published_at,
+            articles::id,
+            params,
+            total,
+            |r: &ArticleSummaryRow| (r.published_at, r.id),
+        )?,
+    };
+    page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
+}
+
+/// Attaches sections, tags and visible translations to rows, in three queries.
+fn summaries(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    now: NaiveDateTime,
+    rows: Vec<ArticleSummaryRow>,
+) -> AppResult<Vec<ArticleSummary>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all_sections = sections::load_all(conn, caches)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
+    let tag_rows: Vec<(i64, String)> = article_tags::table
+        .filter(article_tags::article_id.eq_any(ids))
+        .select((article_tags::article_id, article_tags::tag))
+        .order((article_tags::article_id, article_tags::tag))
+        .load(conn)?;
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, tag) in tag_rows {
+        tags.entry(id).or_default().push(tag);
+    }
+    // By group only (an index lookup); visibility is checked here, since planners
+    // otherwise prefer a range scan of the public index with a generic plan.
+    let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
+        .filter(articles::group_id.eq_any(groups))
+        .select((
+            (
+                articles::group_id,
+                articles::id,
+                articles::locale,
+                articles::slug,
+            ),
+            articles::status,
+            articles::published_at,
+        ))
+        .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
+        .into_iter()
+        .filter(|(_, status, published_at)| Visibility::Public.allows(status, *published_at, now))
+        .map(|(row, _, _)| row)
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| summary_from_row(r, &all_sections, &mut tags, &sibling_rows))
+        .collect())
+}
+
+/// A visible article by id (any locale) or by slug in `locale`.
+pub fn find_article(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    item: &ItemRef,
+    locale: &str,
+    now: NaiveDateTime,
+    vis: Visibility,
+) -> AppResult<Article> {
+    let mut q = visible(now, vis);
+    q = match item {
+        ItemRef::Id(id) => q.filter(articles::id.eq(*id)),
+        ItemRef::Slug(slug) => q
+            .filter(articles::locale.eq(locale.to_string()))
+            .filter(articles::slug.eq(slug.clone())),
+    };
+    let row: Option<ArticleSummaryRow> = q
+        .select(ArticleSummaryRow::as_select())
+        .first(conn)
+        .optional()?;
+    let row = row.ok_or_else(|| AppError::not_found("no such article"))?;
+    let body_html: String = articles::table
+        .find(row.id)
+        .select(articles::body_html)
+        .first(conn)?;
+    let related = related_articles(conn, &row, now)?;
+    let summary = summaries(conn, caches, now, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::not_found("no such article"))?;
+    Ok(Article {
+        summary,
+        body_html,
+        related,
+    })
+}
+
+fn related_articles(
+    conn: &mut AnyConnection,
+    row: &ArticleSummaryRow,
+    now: NaiveDateTime,
+) -> AppResult<Vec<RelatedArticle>> {
+    const N: usize = 4;
+    // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
+    // so the cost stays flat however many articles share a common tag.
+    const PER_TAG: i64 = 25;
+    let my_tags: Vec<String> = article_tags::table
+        .filter(article_tags::article_id.eq(row.id))
+        .select(article_tags::tag)
+        .load(conn)?;
+    let mut shared: HashMap<i64, usize> = HashMap::new();
+    for tag in my_tags {
+        let ids: Vec<i64> = article_tags::table
+            .filter(article_tags::tag.eq(tag))
+            .filter(article_tags::article_id.ne(row.id))
+            .select(article_tags::article_id)
+            .order(article_tags::article_id.desc())
+            .limit(PER_TAG)
+            .load(conn)?;
+        for id in ids {
+            *shared.entry(id).or_default() += 1;
+        }
+    }
+    type Brief = (i64, String, String, Option<NaiveDateTime>);
+    let base = || {
+        visible(now, Visibility::Public)
+            .filter(articles::locale.eq(row.locale.clone()))
+            .filter(articles::id.ne(row.id))
+            .select((
+                articles::id,
+                articles::slug,
+                articles::title,
+                articles::published_at,
+            ))
+    };
+    // Looked up by primary key only; visibility and locale are checked here, since
+    // planners otherwise prefer a range scan of the public index.
+    let mut found: Vec<Brief> = if shared.is_empty() {
+        Vec::new()
+    } else {
+        let rows: Vec<(Brief, String, String)> = articles::table
+            .filter(articles::id.eq_any(shared.keys().copied().collect::<Vec<_>>()))
+            .select((
+                (
+                    articles::id,
+                    articles::slug,
+                    articles::title,
+                    articles::published_at,
+                ),
+                articles::status,
+                articles::locale,
+            ))
+            .load(conn)?;
+        rows.into_iter()
+            .filter(|(b, status, locale)| {
+                Visibility::Public.allows(status, b.3, now) && *locale == row.locale
+            })
+            .map(|(b, _, _)| b)
+            .collect()
+    };
+    // Most shared tags first, then newest.
+    found.sort_by(|a, b| {
+        let (sa, sb) = (shared.get(&a.0), shared.get(&b.0));
+        sb.cmp(&sa).then(b.3.cmp(&a.3)).then(b.0.cmp(&a.0))
+    });
+    found.truncate(N);
+    if found.len() < N {
+        let have: Vec<i64> = found.iter().map(|r| r.0).collect();
+        let more: Vec<Brief> = base()
+            .filter(articles::section_id.eq(row.section_id))
+            .filter(articles::id.ne_all(have))
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit((N - found.len()) as i64)
+            .load(conn)?;
+        found.extend(more);
+    }
+    Ok(found
+        .into_iter()
+        .map(|(id, slug, title, published_at)| RelatedArticle {
+            id,
+            slug,
+            title,
+            published_at: published_at.map(utc),
+        })
+        .collect())
+}
+
+/// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.
+pub fn section_filter(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    locale: &str,
+    slug: Option<&str>,
+) -> AppResult<Option<Vec<i64>>> {
+    let Some(slug) = slug else { return Ok(None) };
+    let all = sections::load_all(conn, caches)?;
+    let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
+    match root {
+        Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
+        None => {
+            let known: Vec<&str> = all
+                .iter()
+                .filter(|s| s.locale == locale)
+                .map(|s| s.slug.as_str())
+                .collect();
+            Err(AppError::bad_param(
+                "section",
+                format!("unknown section `{slug}`; known: {}", known.join(", ")),
+            ))
+        }
+    }
+}
+
+pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
+    match tag {
+        None => Ok(None),
+        Some(t) if is_slug(t) => Ok(Some(t.to_string())),
+        Some(_) => Err(AppError::bad_param(
+            "tag",
+            "must be a slug: lowercase letters, digits and hyphens",
+        )),
+    }
+}
+
+pub fn article_calendar_counts(
+    conn: &mut AnyConnection,
+    f: &ArticleFilter,
+    first: NaiveDate,
+) -> AppResult<ArticleCalendar> {
+    let days = days_of_month(first);
+    let last = *days.last().unwrap_or(&first);
+    let mut range = f.clone();
+    range.from = Some(minsk_day_start(first));
+    range.to = last.succ_opt().map(minsk_day_start);
+    let stamps: Vec<Option<NaiveDateTime>> = filtered(conn, &range)
+        .select(articles::published_at)
+        .load(conn)?;
+    let mut counts: HashMap<NaiveDate, i64> = HashMap::new();
+    for t in stamps.into_iter().flatten() {
+        *counts.entry(minsk_day(t)).or_default() += 1;
+    }
+    Ok(ArticleCalendar {
+        month: first.format("%Y-%m").to_string(),
+        timezone: "Europe/Minsk".into(),
+        days: days
+            .into_iter()
+            .map(|date| CalendarDay {
+                count: counts.get(&date).copied().unwrap_or(0),
+                date,
+            })
+            .collect(),
+    })
+}
+
+/// The latest visible articles for feeds, newest first.
+pub fn latest_for_feed(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &ArticleFilter,
+    n: i64,
+) -> AppResult<Vec<(ArticleSummary, String)>> {
+    let rows: Vec<(ArticleSummaryRow, String)> = filtered(conn, f)
+        .select((ArticleSummaryRow::as_select(), articles::body_html))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(n)
+        .load(conn)?;
+    let (rows, bodies): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let items = summaries(conn, caches, f.now, rows)?;
+    Ok(items.into_iter().zip(bodies).collect())
+}

@@ -1,0 +1,262 @@
+//! Event queries: the filters shared by the list, calendar and feed; one page
+//! (keyset, or a radius search); an item.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::cache::Caches;
+use crate::db::geo::{self, Area, Candidate};
+use crate::db::schema::{event_tags, events};
+use crate::db::search::SearchQuery;
+use crate::db::text_filter::text_match;
+use crate::db::{keyset, AnyConnection, MultiBackend};
+use crate::domain::Visibility;
+use crate::error::{AppError, AppResult};
+use crate::http::params::{day_range, ItemRef, ListParams, RawList};
+use crate::http::response::Page;
+use crate::resource::ResourceType;
+use crate::resources::places::{apply_common, PlaceFilter, RawPlaceFilter};
+use crate::resources::vocab::EventCategory;
+
+/// Validated filters of the event list, calendar and feed.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Public for the calendar and the iCalendar feed; editors may preview lists.
+    pub vis: Visibility,
+    pub locale: String,
+    pub now: NaiveDateTime,
+    /// Start of the first day of `from` (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Start of the day after `to` (UTC, exclusive).
+    pub to: Option<NaiveDateTime>,
+    pub category: Option<String>,
+    pub region: Option<String>,
+    pub tag: Option<String>,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// `bbox` and `near` with its radius.
+    pub area: Area,
+}
+
+impl EventFilter {
+    fn cache_key(&self) -> String {
+        format!(
+            "events|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.vis,
+            self.locale,
+            self.from,
+            self.to,
+            self.category,
+            self.region,
+            self.tag,
+            self.q,
+            self.updated_since,
+            self.area.cache_key(),
+        )
+    }
+}
+
+/// Visible events matching the filters: those overlapping `[from, to)`, or,
+/// with neither, the upcoming and ongoing ones.
+pub fn filtered(
+    conn: &AnyConnection,
+    f: &EventFilter,
+) -> events::BoxedQuery<'static, MultiBackend> {
+    let mut q = crate::filter_visibility!(events::table.into_boxed(), events, f.vis, f.now)
+        .filter(events::locale.eq(f.locale.clone()));
+    match (f.from, f.to) {
+        (None, None) => q = q.filter(events::ends_at.gt(f.now)),
+        (from, to) => {
+            if let Some(a) = from {
+                // Overlaps: ends after the range starts (an instant event at the start counts).
+                q = q.filter(events::ends_at.gt(a).or(events::starts_at.ge(a)));
+            }
+            if let Some(b) = to {
+                q = q.filter(events::starts_at.lt(b));
+            }
+        }
+    }
+    if let Some(c) = &f.category {
+        q = q.filter(events::category.eq(c.clone()));
+    }
+    if let Some(r) = &f.region {
+        q = q.filter(events::region.eq(r.clone()));
+    }
+    if let Some(t) = &f.tag {
+        q = q.filter(
+            events::id.eq_any(
+                event_tags::table
+                    .filter(event_tags::tag.eq(t.clone()))
+                    .select(event_tags::event_id),
+            ),
+        );
+    }
+    if let Some(text) = &f.q {
+        q = match SearchQuery::parse(text, &f.locale) {
+            Some(sq) => q.filter(text_match(conn, "events.id", &[ResourceType::Event], &sq)),
+            None => q.filter(events::id.eq(-1)),
+        };
+    }
+    if let Some(t) = f.updated_since {
+        q = q.filter(events::updated_at.ge(t));
+    }
+    geo::in_box(q, &f.area, events::lat, events::lon)
+}
+
+fn micros(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// One page of events (a radius search pages in memory, like places).
+pub fn list_events_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &EventFilter,
+    params: &ListParams,
+) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
+    if let Some(near) = f.area.near {
+        type GeoRow = (i64, Option<f64>, Option<f64>, String, NaiveDateTime);
+        let rows: Vec<GeoRow> = filtered(conn, f)
+            .select((
+                events::id,
+                events::lat,
+                events::lon,
+                events::title,
+                events::starts_at,
+            ))
+            .load(conn)?;
+        let cands = rows
+            .into_iter()
+            .map(|(id, lat, lon, title, starts_at)| Candidate {
+                id,
+                lat,
+                lon,
+                text: title,
+                num: micros(starts_at),
+            });
+        return geo::radius_page(
+            cands,
+            near,
+            params,
+            |ids| {
+                Ok(events::table
+                    .filter(events::id.eq_any(ids))
+                    .select(EventRow::as_select())
+                    .load(conn)?)
+            },
+            |r| r.id,
+        );
+    }
+    let total = caches
+        .counts
+        .get_or_compute(&f.cache_key(), || -> AppResult<i64> {
+            Ok(filtered(conn, f).count().get_result(conn)?)
+        })?;
+    let q = filtered(conn, f).select(EventRow::as_select());
+    let page = match params.sort.field {
+        "title" => keyset::page(
+            conn,
+            q,
+            events::title,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.title.clone(), r.id),
+        )?,
+        _ => keyset::page(
+            conn,
+            q,
+            events::starts_at,
+            events::id,
+            params,
+            total,
+            |r: &EventRow| (r.starts_at, r.id),
+        )?,
+    };
+    Ok((page, HashMap::new()))
+}
+
+/// The filter parameters shared by the list, the calendar and the iCalendar feed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawEventFilter<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub updated_since: Option<&'a str>,
+    pub near: Option<&'a str>,
+    pub radius_km: Option<&'a str>,
+    pub bbox: Option<&'a str>,
+}
+
+/// Validates the shared filters.
+pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFilter> {
+    let (from, to) = day_range(raw.from, raw.to)?;
+    let mut geo = PlaceFilter::default();
+    // Region, tag, q and updated_since are checked by the list parameters' rules.
+    let list = ListParams::parse(
+        RawList {
+            q: raw.q,
+            updated_since: raw.updated_since,
+            ..Default::default()
+        },
+        &["starts_at"],
+        "starts_at",
+    )?;
+    apply_common(
+        &mut geo,
+        &RawPlaceFilter {
+            region: raw.region,
+            tag: raw.tag,
+            near: raw.near,
+            radius_km: raw.radius_km,
+            bbox: raw.bbox,
+        },
+        &list,
+    )?;
+    let tag = geo
+        .terms
+        .iter()
+        .find(|(t, _)| *t == "tag")
+        .map(|(_, v)| v.clone());
+    Ok(EventFilter {
+        vis: Visibility::Public,
+        locale: locale.to_string(),
+        now: NaiveDateTime::default(),
+        from,
+        to,
+        category: raw
+            .category
+            .map(|c| EventCategory::parse_param("category", c).map(str::to_string))
+            .transpose()?,
+        region: geo.region.clone(),
+        tag,
+        q: list.q,
+        updated_since: list.updated_since,
+        area: geo.area,
+    })
+}
+
+/// An event `vis` may see, by id or by slug in `locale`.
+pub fn find_event(
+    conn: &mut AnyConnection,
+    item: &ItemRef,
+    locale: &str,
+    now: NaiveDateTime,
+    vis: Visibility,
+) -> AppResult<EventRow> {
+    let q = crate::filter_visibility!(events::table.into_boxed::<MultiBackend>(), events, vis, now);
+    let q = match item {
+        ItemRef::Id(id) => q.filter(events::id.eq(*id)),
+        ItemRef::Slug(slug) => q
+            .filter(events::locale.eq(locale.to_string()))
+            .filter(events::slug.eq(slug.clone())),
+    };
+    let row: Option<EventRow> = q.select(EventRow::as_select()).first(conn).optional()?;
+    row.ok_or_else(|| AppError::not_found("no such event"))
+}
