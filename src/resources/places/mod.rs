@@ -81,8 +81,6 @@ macro_rules! place_list_query {
 }
 
 // Before the kinds, which use `place_write_body!` and `place_write_handlers!`.
-#[macro_use]
-mod write_macros;
 mod write;
 
 pub mod geojson;

@@ -1,12 +1,14 @@
-//! Writing places: the body fields every kind shares and their validation, the
-//! row form and terms, the merge-patch base, deletion, and the representation a
-//! GET shows. Each kind's module adds its fields (`place_write_body!`), its
-//! `Resource` impl, and its handlers (`place_write_handlers!`), both defined in
-//! `write_macros.rs`.
+//! Writing places: the body fields every kind shares (`body.rs`) and their
+//! validation, the row form and terms, the merge-patch base, deletion, and the
+//! representation a GET shows. Each kind's module adds its own fields
+//! (`KindWrite`), its `Resource` impl, and its handlers (`write_routes!`).
+
+mod body;
+pub use body::{KindWrite, PlaceWrite, PlaceWriteCore};
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -31,31 +33,6 @@ pub const READ_ONLY: &[&str] = &[
     "updated_at",
     "distance_km",
 ];
-
-/// The body fields every place shares, as sent (souvenirs fill only theirs).
-#[derive(Debug, Default)]
-pub struct CoreIn {
-    pub slug: Option<String>,
-    pub locale: Option<String>,
-    pub translation_of: Option<i64>,
-    pub name: Option<String>,
-    pub summary: Option<String>,
-    pub description_html: Option<String>,
-    pub region: Option<RegionSlug>,
-    pub locality: Option<String>,
-    pub address: Option<String>,
-    pub location: Option<Location>,
-    pub image: Option<ImageWrite>,
-    pub gallery: Option<Vec<ImageWrite>>,
-    pub website: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub publication_status: Option<ContentStatus>,
-    /// The synonym of `publication_status`, where the kind has one.
-    pub status: Option<ContentStatus>,
-    pub published_at: Option<DateTime<FixedOffset>>,
-}
 
 /// A kind's own columns, details JSON and terms, validated.
 #[derive(Debug)]
@@ -202,7 +179,8 @@ pub fn save_place(
     ctx: &SaveCtx,
     kind: PlaceKind,
     id: Option<i64>,
-    c: CoreIn,
+    c: PlaceWriteCore,
+    status_synonym: Option<ContentStatus>,
     kind_fields: impl FnOnce(&mut AnyConnection, &mut FieldErrors, &str) -> AppResult<KindFields>,
 ) -> AppResult<i64> {
     let mut e = FieldErrors::default();
@@ -235,8 +213,13 @@ pub fn save_place(
     let phone = check_phone(&mut e, &c.phone);
     let email = check_email(&mut e, &c.email);
     let tags = e.tags("tags", &c.tags);
-    let (status, published_at) =
-        common::publication(&mut e, ctx, c.publication_status, c.status, c.published_at);
+    let (status, published_at) = common::publication(
+        &mut e,
+        ctx,
+        c.publication_status,
+        status_synonym,
+        c.published_at,
+    );
     let mut k = kind_fields(conn, &mut e, &locale)?;
     let own_group: Option<i64> = match id {
         Some(id) => Some(
@@ -376,7 +359,7 @@ pub fn stored_core(
     conn: &mut AnyConnection,
     kind: PlaceKind,
     id: i64,
-) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, CoreIn)> {
+) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, PlaceWriteCore)> {
     let row: PlaceRow = places::table
         .filter(places::id.eq(id))
         .filter(places::kind.eq(kind.as_str()))
@@ -393,7 +376,7 @@ pub fn stored_core(
     for (t, v) in rows {
         terms.entry(t).or_default().push(v);
     }
-    let mut core = CoreIn {
+    let mut core = PlaceWriteCore {
         slug: Some(row.slug.clone()),
         locale: Some(row.locale.clone()),
         translation_of: None,
@@ -404,9 +387,8 @@ pub fn stored_core(
         image: ImageWrite::from_column(row.image.as_deref()),
         tags: Some(terms.get("tag").cloned().unwrap_or_default()),
         publication_status: Some(ContentStatus::from_column(&row.status)),
-        status: None,
         published_at: common::instant(row.published_at),
-        ..CoreIn::default()
+        ..PlaceWriteCore::default()
     };
     if kind != PlaceKind::Souvenir {
         let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
