@@ -3,15 +3,24 @@
 //! unknown fields denied, shown in the spec as one flat schema per kind.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
+use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{AdditionalProperties, Object, Schema};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::{ContentStatus, ImageWrite};
+use super::not_found;
+use crate::db::schema::{place_terms, places};
+use crate::db::AnyConnection;
+use crate::domain::{ContentStatus, Image, ImageWrite};
+use crate::editorial::common;
+use crate::error::AppResult;
+use crate::resource::PlaceKind;
+use crate::resources::places::PlaceRow;
 use crate::resources::regions::Location;
 use crate::resources::vocab::RegionSlug;
 
@@ -104,6 +113,80 @@ impl<K: KindWrite> ToSchema for PlaceWrite<K> {
         PlaceWriteCore::schemas(schemas);
         K::schemas(schemas);
     }
+}
+
+/// The stored place of `kind` (whatever its status), its terms, and its shared
+/// writable fields as a write would send them (a souvenir's region is its
+/// `origin_region`; it has no location, gallery or contacts).
+pub fn stored_core(
+    conn: &mut AnyConnection,
+    kind: PlaceKind,
+    id: i64,
+) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, PlaceWriteCore)> {
+    let row: PlaceRow = places::table
+        .filter(places::id.eq(id))
+        .filter(places::kind.eq(kind.as_str()))
+        .select(PlaceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(kind))?;
+    let rows: Vec<(String, String)> = place_terms::table
+        .filter(place_terms::place_id.eq(id))
+        .order((place_terms::term, place_terms::position, place_terms::value))
+        .select((place_terms::term, place_terms::value))
+        .load(conn)?;
+    let mut terms: HashMap<String, Vec<String>> = HashMap::new();
+    for (t, v) in rows {
+        terms.entry(t).or_default().push(v);
+    }
+    let mut core = PlaceWriteCore {
+        slug: Some(row.slug.clone()),
+        locale: Some(row.locale.clone()),
+        translation_of: None,
+        name: Some(row.name.clone()),
+        summary: Some(row.summary.clone()),
+        description_html: Some(row.description_html.clone()),
+        region: row.region.as_deref().and_then(RegionSlug::from_wire),
+        image: ImageWrite::from_column(row.image.as_deref()),
+        tags: Some(terms.get("tag").cloned().unwrap_or_default()),
+        publication_status: Some(ContentStatus::from_column(&row.status)),
+        published_at: common::instant(row.published_at),
+        ..PlaceWriteCore::default()
+    };
+    if kind != PlaceKind::Souvenir {
+        let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
+            .unwrap_or_default()
+            .into_iter()
+            .map(ImageWrite::from_stored)
+            .collect();
+        core.locality = row.locality.clone();
+        core.address = row.address.clone();
+        core.location = row.point().map(|p| Location {
+            lat: p.lat,
+            lon: p.lon,
+        });
+        core.gallery = Some(gallery);
+        core.website = row.website.clone();
+        core.phone = row.phone.clone();
+        core.email = row.email.clone();
+    }
+    Ok((row, terms, core))
+}
+
+/// The stored values of term `term` (a kind's vocabulary list), parsed.
+pub fn stored_terms<T>(
+    terms: &HashMap<String, Vec<String>>,
+    term: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Option<Vec<T>> {
+    Some(
+        terms
+            .get(term)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| parse(v))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
