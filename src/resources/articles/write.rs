@@ -1,26 +1,23 @@
 //! Writing articles: POST, PATCH (JSON Merge Patch), DELETE, and revisions.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+mod revisions;
+pub use revisions::{list_article_revisions, Revision, RevisionQuery};
+
+use actix_web::{delete, patch, post};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{find_article, Article};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
-use crate::domain::{reading_time_minutes, utc, ContentStatus, ImageWrite, Visibility};
+use crate::domain::{reading_time_minutes, ContentStatus, ImageWrite, Visibility};
 use crate::editorial::common::{self, translation_group};
-use crate::editorial::{
-    self, sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx,
-};
+use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::http::auth::Editor;
-use crate::http::params::{ItemRef, ListParams, RawList};
-use crate::http::response::{self, ListBody, Page};
+use crate::http::params::ItemRef;
 use crate::resource::ResourceType;
-use crate::AppState;
 
 /// The body of article writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored article); POST needs `slug`, `section` and `title`.
@@ -351,104 +348,4 @@ crate::write_routes! {
     deleted = "Deleted, with its revisions",
     update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
     create = create_article, update = update_article, delete = delete_article,
-}
-
-/// One saved version of an article.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Revision {
-    /// 1 for the first save, then consecutive.
-    pub number: i32,
-    pub saved_at: DateTime<Utc>,
-    /// The name of the API key that saved it.
-    pub saved_by: String,
-    /// The article as it read right after this save.
-    #[schema(value_type = Article)]
-    pub article: Value,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RevisionQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-}
-
-#[utoipa::path(
-    tag = "news",
-    params(("id" = i64, Path, description = "Article id"), RevisionQuery),
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "Every saved version, newest first", body = ListBody<Revision>),
-        (status = 404, description = "No such article"),
-    )
-)]
-#[get("/articles/{id}/revisions")]
-pub async fn list_article_revisions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _editor: Editor,
-    path: web::Path<String>,
-    query: web::Query<RevisionQuery>,
-) -> AppResult<HttpResponse> {
-    let id = editorial::write_id(&path)?;
-    let params = ListParams::parse(
-        RawList {
-            limit: query.limit.as_deref(),
-            cursor: query.cursor.as_deref(),
-            page: query.page.as_deref(),
-            sort: None,
-            q: None,
-            updated_since: None,
-        },
-        &["number"],
-        "-number",
-    )?;
-    let p = params.clone();
-    let page = db::run(&state.pool, move |conn| {
-        let exists: i64 = articles::table
-            .filter(articles::id.eq(id))
-            .count()
-            .get_result(conn)?;
-        if exists == 0 {
-            return Err(AppError::not_found("no such article"));
-        }
-        let rows: Vec<(i32, NaiveDateTime, String, String)> = article_revisions::table
-            .filter(article_revisions::article_id.eq(id))
-            .order(article_revisions::number.desc())
-            .select((
-                article_revisions::number,
-                article_revisions::saved_at,
-                article_revisions::key_name,
-                article_revisions::content,
-            ))
-            .load(conn)?;
-        let all: Vec<Revision> = rows
-            .into_iter()
-            .map(|(number, saved_at, saved_by, content)| Revision {
-                number,
-                saved_at: utc(saved_at),
-                saved_by,
-                article: serde_json::from_str(&content).unwrap_or(Value::Null),
-            })
-            .collect();
-        Ok(Page::from_slice(all, &p))
-    })
-    .await?;
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
 }

@@ -4,8 +4,6 @@
 //! box prefilter), GeoJSON and item lookup. Each kind's module adds its fields.
 
 // Before the kinds, which use `place_write_body!` and `place_write_handlers!`.
-#[macro_use]
-mod write_macros;
 mod write;
 
 pub mod geojson;

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields};
+use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
 use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -15,8 +15,7 @@ use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
-use crate::resources::regions::Location;
-use crate::resources::vocab::{MonumentKind, RegionSlug};
+use crate::resources::vocab::MonumentKind;
 use crate::AppState;
 
 /// PlaceKind fields kept in `details`.
@@ -120,19 +119,26 @@ pub async fn get_monument(
     run_item(&req, &state, PlaceKind::Monument, &path, &query, shape).await
 }
 
-place_write_body!(
-    /// The body of monument writes. Every field is optional in a PATCH (a merge
-    /// patch onto the stored monument); POST needs `slug` and `name`.
-    MonumentWrite {
-        /// Synonym of `publication_status`.
-        status: Option<ContentStatus>,
-        kind: Option<MonumentKind>,
-        /// 1000-2100.
-        year_unveiled: Option<i32>,
-        /// Whom or what the monument commemorates, up to 1000 characters.
-        commemorates: Option<String>,
-    }
-);
+/// A monument's own write fields; its whole body is `MonumentWrite`.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct MonumentFields {
+    /// Synonym of `publication_status`.
+    pub status: Option<ContentStatus>,
+    pub kind: Option<MonumentKind>,
+    /// 1000-2100.
+    pub year_unveiled: Option<i32>,
+    /// Whom or what the monument commemorates, up to 1000 characters.
+    pub commemorates: Option<String>,
+}
+
+impl KindWrite for MonumentFields {
+    const NAME: &'static str = "MonumentWrite";
+    const DOC: &'static str = "The body of monument writes. Every field is optional in a PATCH (a merge\npatch onto the stored monument); POST needs `slug` and `name`.";
+}
+
+/// The body of monument writes. Every field is optional in a PATCH (a merge
+/// patch onto the stored monument); POST needs `slug` and `name`.
+pub type MonumentWrite = PlaceWrite<MonumentFields>;
 
 pub struct Monuments;
 
@@ -146,11 +152,14 @@ impl Resource for Monuments {
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<MonumentWrite> {
         let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id)?;
         let d: MonumentDetails = row.details();
-        Ok(MonumentWrite {
-            kind: row.category.as_deref().and_then(MonumentKind::from_wire),
-            year_unveiled: d.year_unveiled,
-            commemorates: d.commemorates,
-            ..MonumentWrite::from_core(core)
+        Ok(PlaceWrite {
+            core,
+            own: MonumentFields {
+                status: None,
+                kind: row.category.as_deref().and_then(MonumentKind::from_wire),
+                year_unveiled: d.year_unveiled,
+                commemorates: d.commemorates,
+            },
         })
     }
 
@@ -158,17 +167,24 @@ impl Resource for Monuments {
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
         id: Option<i64>,
-        mut b: MonumentWrite,
+        b: MonumentWrite,
     ) -> AppResult<i64> {
-        let mut core = b.take_core();
-        core.status = b.status;
-        pw::save_place(conn, ctx, PlaceKind::Monument, id, core, |_, e, _| {
-            let details = MonumentDetails {
-                year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
-                commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
-            };
-            KindFields::new(b.kind.map(MonumentKind::as_str), &details)
-        })
+        let (core, b) = (b.core, b.own);
+        pw::save_place(
+            conn,
+            ctx,
+            PlaceKind::Monument,
+            id,
+            core,
+            b.status,
+            |_, e, _| {
+                let details = MonumentDetails {
+                    year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
+                    commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
+                };
+                KindFields::new(b.kind.map(MonumentKind::as_str), &details)
+            },
+        )
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {

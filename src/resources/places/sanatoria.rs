@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields};
+use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
 use super::{parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -15,8 +15,7 @@ use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
-use crate::resources::regions::Location;
-use crate::resources::vocab::{MedicalProfile, RegionSlug, Treatment};
+use crate::resources::vocab::{MedicalProfile, Treatment};
 use crate::AppState;
 
 /// A price in a currency (ISO 4217).
@@ -157,22 +156,29 @@ pub async fn get_sanatorium(
     run_item(&req, &state, PlaceKind::Sanatorium, &path, &query, shape).await
 }
 
-place_write_body!(
-    /// The body of sanatorium writes. Every field is optional in a PATCH (a
-    /// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
-    SanatoriumWrite {
-        /// Synonym of `publication_status`.
-        status: Option<ContentStatus>,
-        profiles: Option<Vec<MedicalProfile>>,
-        treatments: Option<Vec<Treatment>>,
-        /// 1-100000.
-        capacity_beds: Option<i32>,
-        open_all_year: Option<bool>,
-        accepts_children: Option<bool>,
-        /// `amount` at least 0; `currency` an ISO 4217 code (three capital letters).
-        price_from: Option<Price>,
-    }
-);
+/// A sanatorium's own write fields; its whole body is `SanatoriumWrite`.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct SanatoriumFields {
+    /// Synonym of `publication_status`.
+    pub status: Option<ContentStatus>,
+    pub profiles: Option<Vec<MedicalProfile>>,
+    pub treatments: Option<Vec<Treatment>>,
+    /// 1-100000.
+    pub capacity_beds: Option<i32>,
+    pub open_all_year: Option<bool>,
+    pub accepts_children: Option<bool>,
+    /// `amount` at least 0; `currency` an ISO 4217 code (three capital letters).
+    pub price_from: Option<Price>,
+}
+
+impl KindWrite for SanatoriumFields {
+    const NAME: &'static str = "SanatoriumWrite";
+    const DOC: &'static str = "The body of sanatorium writes. Every field is optional in a PATCH (a\nmerge patch onto the stored sanatorium); POST needs `slug` and `name`.";
+}
+
+/// The body of sanatorium writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
+pub type SanatoriumWrite = PlaceWrite<SanatoriumFields>;
 
 fn check_price(e: &mut FieldErrors, p: &Option<Price>) {
     let Some(p) = p else { return };
@@ -199,14 +205,17 @@ impl Resource for Sanatoria {
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SanatoriumWrite> {
         let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id)?;
         let d: SanatoriumDetails = row.details();
-        Ok(SanatoriumWrite {
-            profiles: pw::stored_terms(&terms, "profile", MedicalProfile::from_wire),
-            treatments: pw::stored_terms(&terms, "treatment", Treatment::from_wire),
-            capacity_beds: d.capacity_beds,
-            open_all_year: Some(d.open_all_year),
-            accepts_children: Some(d.accepts_children),
-            price_from: d.price_from,
-            ..SanatoriumWrite::from_core(core)
+        Ok(PlaceWrite {
+            core,
+            own: SanatoriumFields {
+                status: None,
+                profiles: pw::stored_terms(&terms, "profile", MedicalProfile::from_wire),
+                treatments: pw::stored_terms(&terms, "treatment", Treatment::from_wire),
+                capacity_beds: d.capacity_beds,
+                open_all_year: Some(d.open_all_year),
+                accepts_children: Some(d.accepts_children),
+                price_from: d.price_from,
+            },
         })
     }
 
@@ -214,31 +223,38 @@ impl Resource for Sanatoria {
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
         id: Option<i64>,
-        mut b: SanatoriumWrite,
+        b: SanatoriumWrite,
     ) -> AppResult<i64> {
-        let mut core = b.take_core();
-        core.status = b.status;
-        pw::save_place(conn, ctx, PlaceKind::Sanatorium, id, core, |_, e, _| {
-            check_price(e, &b.price_from);
-            let details = SanatoriumDetails {
-                capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
-                open_all_year: b.open_all_year.unwrap_or(false),
-                accepts_children: b.accepts_children.unwrap_or(false),
-                price_from: b.price_from.clone(),
-            };
-            let mut k = KindFields::new(None, &details)?;
-            k.terms = vec![
-                (
-                    "profile",
-                    pw::vocab_terms(&b.profiles, MedicalProfile::as_str),
-                ),
-                (
-                    "treatment",
-                    pw::vocab_terms(&b.treatments, Treatment::as_str),
-                ),
-            ];
-            Ok(k)
-        })
+        let (core, b) = (b.core, b.own);
+        pw::save_place(
+            conn,
+            ctx,
+            PlaceKind::Sanatorium,
+            id,
+            core,
+            b.status,
+            |_, e, _| {
+                check_price(e, &b.price_from);
+                let details = SanatoriumDetails {
+                    capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
+                    open_all_year: b.open_all_year.unwrap_or(false),
+                    accepts_children: b.accepts_children.unwrap_or(false),
+                    price_from: b.price_from.clone(),
+                };
+                let mut k = KindFields::new(None, &details)?;
+                k.terms = vec![
+                    (
+                        "profile",
+                        pw::vocab_terms(&b.profiles, MedicalProfile::as_str),
+                    ),
+                    (
+                        "treatment",
+                        pw::vocab_terms(&b.treatments, Treatment::as_str),
+                    ),
+                ];
+                Ok(k)
+            },
+        )
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, CoreIn, KindFields};
+use super::write::{self as pw, KindFields, PlaceWriteCore};
 use super::{run_item, run_list, Ctx, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
@@ -263,7 +263,7 @@ impl Resource for Souvenirs {
         id: Option<i64>,
         b: SouvenirWrite,
     ) -> AppResult<i64> {
-        let core = CoreIn {
+        let core = PlaceWriteCore {
             slug: b.slug,
             locale: b.locale,
             translation_of: b.translation_of,
@@ -274,16 +274,23 @@ impl Resource for Souvenirs {
             image: b.image,
             tags: b.tags,
             publication_status: b.publication_status,
-            status: b.status,
             published_at: b.published_at,
             ..Default::default()
         };
         let (category, raw_materials) = (b.category, b.materials);
-        pw::save_place(conn, ctx, PlaceKind::Souvenir, id, core, |_, e, _| {
-            let mut k = KindFields::new(category.map(SouvenirCategory::as_str), &Map::new())?;
-            k.terms = vec![("material", materials(e, &raw_materials))];
-            Ok(k)
-        })
+        pw::save_place(
+            conn,
+            ctx,
+            PlaceKind::Souvenir,
+            id,
+            core,
+            b.status,
+            |_, e, _| {
+                let mut k = KindFields::new(category.map(SouvenirCategory::as_str), &Map::new())?;
+                k.terms = vec![("material", materials(e, &raw_materials))];
+                Ok(k)
+            },
+        )
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields};
+use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
 use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -15,8 +15,7 @@ use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
-use crate::resources::regions::Location;
-use crate::resources::vocab::{RegionSlug, TouristCategory};
+use crate::resources::vocab::TouristCategory;
 use crate::AppState;
 
 /// PlaceKind fields kept in `details`.
@@ -123,21 +122,28 @@ pub async fn get_tourist_site(
     run_item(&req, &state, PlaceKind::TouristSite, &path, &query, shape).await
 }
 
-place_write_body!(
-    /// The body of tourist site writes. Every field is optional in a PATCH (a
-    /// merge patch onto the stored site); POST needs `slug` and `name`.
-    TouristSiteWrite {
-        /// Synonym of `publication_status`.
-        status: Option<ContentStatus>,
-        category: Option<TouristCategory>,
-        /// Position in the top list, 1-1000, or null for unranked.
-        rank: Option<i32>,
-        /// Up to 500 characters.
-        opening_hours: Option<String>,
-        /// Up to 500 characters.
-        admission: Option<String>,
-    }
-);
+/// A tourist site's own write fields; its whole body is `TouristSiteWrite`.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct TouristSiteFields {
+    /// Synonym of `publication_status`.
+    pub status: Option<ContentStatus>,
+    pub category: Option<TouristCategory>,
+    /// Position in the top list, 1-1000, or null for unranked.
+    pub rank: Option<i32>,
+    /// Up to 500 characters.
+    pub opening_hours: Option<String>,
+    /// Up to 500 characters.
+    pub admission: Option<String>,
+}
+
+impl KindWrite for TouristSiteFields {
+    const NAME: &'static str = "TouristSiteWrite";
+    const DOC: &'static str = "The body of tourist site writes. Every field is optional in a PATCH (a\nmerge patch onto the stored site); POST needs `slug` and `name`.";
+}
+
+/// The body of tourist site writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored site); POST needs `slug` and `name`.
+pub type TouristSiteWrite = PlaceWrite<TouristSiteFields>;
 
 pub struct TouristSites;
 
@@ -155,12 +161,15 @@ impl Resource for TouristSites {
     ) -> AppResult<TouristSiteWrite> {
         let (row, _, core) = pw::stored_core(conn, PlaceKind::TouristSite, id)?;
         let d: TouristDetails = row.details();
-        Ok(TouristSiteWrite {
-            category: row.category.as_deref().and_then(TouristCategory::from_wire),
-            rank: d.rank,
-            opening_hours: d.opening_hours,
-            admission: d.admission,
-            ..TouristSiteWrite::from_core(core)
+        Ok(PlaceWrite {
+            core,
+            own: TouristSiteFields {
+                status: None,
+                category: row.category.as_deref().and_then(TouristCategory::from_wire),
+                rank: d.rank,
+                opening_hours: d.opening_hours,
+                admission: d.admission,
+            },
         })
     }
 
@@ -168,20 +177,27 @@ impl Resource for TouristSites {
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
         id: Option<i64>,
-        mut b: TouristSiteWrite,
+        b: TouristSiteWrite,
     ) -> AppResult<i64> {
-        let mut core = b.take_core();
-        core.status = b.status;
-        pw::save_place(conn, ctx, PlaceKind::TouristSite, id, core, |_, e, _| {
-            let details = TouristDetails {
-                rank: pw::int_in(e, "rank", b.rank, 1..=1000),
-                opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
-                admission: e.opt_text("admission", &b.admission, 500),
-            };
-            let mut k = KindFields::new(b.category.map(TouristCategory::as_str), &details)?;
-            k.rank_order = details.rank.unwrap_or(i32::MAX);
-            Ok(k)
-        })
+        let (core, b) = (b.core, b.own);
+        pw::save_place(
+            conn,
+            ctx,
+            PlaceKind::TouristSite,
+            id,
+            core,
+            b.status,
+            |_, e, _| {
+                let details = TouristDetails {
+                    rank: pw::int_in(e, "rank", b.rank, 1..=1000),
+                    opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
+                    admission: e.opt_text("admission", &b.admission, 500),
+                };
+                let mut k = KindFields::new(b.category.map(TouristCategory::as_str), &details)?;
+                k.rank_order = details.rank.unwrap_or(i32::MAX);
+                Ok(k)
+            },
+        )
     }
 
     fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {

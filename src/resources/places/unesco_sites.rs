@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields};
+use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
 use super::{
     parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow,
     TouristSiteRef,
 };
 use crate::db::schema::places;
 use crate::db::AnyConnection;
-use crate::domain::{ContentStatus, Visibility};
+use crate::domain::Visibility;
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
@@ -21,8 +21,7 @@ use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::{PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
-use crate::resources::regions::Location;
-use crate::resources::vocab::{RegionSlug, UnescoCategory, UnescoCriterion, UnescoStatus};
+use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
 
 /// PlaceKind fields kept in `details`.
@@ -180,33 +179,40 @@ pub async fn get_unesco_site(
     run_item(&req, &state, PlaceKind::UnescoSite, &path, &query, shape).await
 }
 
-place_write_body!(
-    /// The body of UNESCO listing writes. Every field is optional in a PATCH (a
-    /// merge patch onto the stored listing); POST needs `slug` and `name`. Here
-    /// `status` is the listing status; the publication status is only
-    /// `publication_status`.
-    UnescoSiteWrite {
-        /// The listing status: `inscribed` or `tentative`.
-        status: Option<UnescoStatus>,
-        category: Option<UnescoCategory>,
-        criteria: Option<Vec<UnescoCriterion>>,
-        /// The World Heritage List number (or the Tentative List reference), 1-100000.
-        unesco_id: Option<i32>,
-        /// 1972-2100.
-        year_inscribed: Option<i32>,
-        /// 1972-2100.
-        year_submitted: Option<i32>,
-        transboundary: Option<bool>,
-        /// ISO 3166-1 alpha-2 codes (two capital letters).
-        countries: Option<Vec<String>>,
-        /// Hectares, at least 0.
-        area_ha: Option<f64>,
-        /// Hectares, at least 0.
-        buffer_zone_ha: Option<f64>,
-        /// The slug of the matching tourist site in the listing's locale.
-        tourist_site: Option<String>,
-    }
-);
+/// A UNESCO listing's own write fields; its whole body is `UnescoSiteWrite`.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct UnescoSiteFields {
+    /// The listing status: `inscribed` or `tentative`.
+    pub status: Option<UnescoStatus>,
+    pub category: Option<UnescoCategory>,
+    pub criteria: Option<Vec<UnescoCriterion>>,
+    /// The World Heritage List number (or the Tentative List reference), 1-100000.
+    pub unesco_id: Option<i32>,
+    /// 1972-2100.
+    pub year_inscribed: Option<i32>,
+    /// 1972-2100.
+    pub year_submitted: Option<i32>,
+    pub transboundary: Option<bool>,
+    /// ISO 3166-1 alpha-2 codes (two capital letters).
+    pub countries: Option<Vec<String>>,
+    /// Hectares, at least 0.
+    pub area_ha: Option<f64>,
+    /// Hectares, at least 0.
+    pub buffer_zone_ha: Option<f64>,
+    /// The slug of the matching tourist site in the listing's locale.
+    pub tourist_site: Option<String>,
+}
+
+impl KindWrite for UnescoSiteFields {
+    const NAME: &'static str = "UnescoSiteWrite";
+    const DOC: &'static str = "The body of UNESCO listing writes. Every field is optional in a PATCH (a\nmerge patch onto the stored listing); POST needs `slug` and `name`. Here\n`status` is the listing status; the publication status is only\n`publication_status`.";
+}
+
+/// The body of UNESCO listing writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored listing); POST needs `slug` and `name`. Here
+/// `status` is the listing status; the publication status is only
+/// `publication_status`.
+pub type UnescoSiteWrite = PlaceWrite<UnescoSiteFields>;
 
 fn countries(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -270,22 +276,24 @@ impl Resource for UnescoSites {
                 .optional()?,
             None => None,
         };
-        Ok(UnescoSiteWrite {
-            status: row
-                .listing_status
-                .as_deref()
-                .and_then(UnescoStatus::from_wire),
-            category: row.category.as_deref().and_then(UnescoCategory::from_wire),
-            criteria: pw::stored_terms(&terms, "criterion", UnescoCriterion::from_wire),
-            unesco_id: d.unesco_id,
-            year_inscribed: d.year_inscribed,
-            year_submitted: d.year_submitted,
-            transboundary: Some(d.transboundary),
-            countries: Some(terms.get("country").cloned().unwrap_or_default()),
-            area_ha: d.area_ha,
-            buffer_zone_ha: d.buffer_zone_ha,
-            tourist_site,
-            ..UnescoSiteWrite::from_core(core)
+        Ok(PlaceWrite {
+            core,
+            own: UnescoSiteFields {
+                status: row
+                    .listing_status
+                    .as_deref()
+                    .and_then(UnescoStatus::from_wire),
+                category: row.category.as_deref().and_then(UnescoCategory::from_wire),
+                criteria: pw::stored_terms(&terms, "criterion", UnescoCriterion::from_wire),
+                unesco_id: d.unesco_id,
+                year_inscribed: d.year_inscribed,
+                year_submitted: d.year_submitted,
+                transboundary: Some(d.transboundary),
+                countries: Some(terms.get("country").cloned().unwrap_or_default()),
+                area_ha: d.area_ha,
+                buffer_zone_ha: d.buffer_zone_ha,
+                tourist_site,
+            },
         })
     }
 
@@ -293,15 +301,16 @@ impl Resource for UnescoSites {
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
         id: Option<i64>,
-        mut b: UnescoSiteWrite,
+        b: UnescoSiteWrite,
     ) -> AppResult<i64> {
-        let core = b.take_core();
+        let (core, b) = (b.core, b.own);
         pw::save_place(
             conn,
             ctx,
             PlaceKind::UnescoSite,
             id,
             core,
+            None,
             |conn, e, locale| {
                 let details = UnescoDetails {
                     unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),

@@ -1,12 +1,15 @@
-//! Writing places: the body fields every kind shares and their validation, the
-//! row form and terms, the merge-patch base, deletion, and the representation a
-//! GET shows. Each kind's module adds its fields (`place_write_body!`), its
-//! `Resource` impl, and its handlers (`place_write_handlers!`), both defined in
-//! `write_macros.rs`.
+//! Writing places: the body fields every kind shares (`body.rs`) and their
+//! validation, the row form and terms, the merge-patch base, deletion, and the
+//! representation a GET shows. Each kind's module adds its own fields
+//! (`KindWrite`), its `Resource` impl, and its handlers (`write_routes!`).
 
-use std::collections::HashMap;
+mod body;
+mod checks;
+pub use body::{stored_core, stored_terms, KindWrite, PlaceWrite, PlaceWriteCore};
+use checks::{check_email, check_location, check_phone};
+pub use checks::{int_in, non_negative, vocab_terms};
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -14,14 +17,11 @@ use super::unesco_sites::UnescoDetails;
 use super::{context, find_place, Ctx, PlaceKind, PlaceRow};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
-use crate::domain::{ContentStatus, Image, ImageWrite, Visibility};
+use crate::domain::{ContentStatus, Image, Visibility};
 use crate::editorial::common::{self, translation_group};
 use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::geo::Point;
 use crate::http::params::ItemRef;
-use crate::resources::regions::Location;
-use crate::resources::vocab::RegionSlug;
 
 /// Fields of every place read shape that a write may not set.
 pub const READ_ONLY: &[&str] = &[
@@ -31,31 +31,6 @@ pub const READ_ONLY: &[&str] = &[
     "updated_at",
     "distance_km",
 ];
-
-/// The body fields every place shares, as sent (souvenirs fill only theirs).
-#[derive(Debug, Default)]
-pub struct CoreIn {
-    pub slug: Option<String>,
-    pub locale: Option<String>,
-    pub translation_of: Option<i64>,
-    pub name: Option<String>,
-    pub summary: Option<String>,
-    pub description_html: Option<String>,
-    pub region: Option<RegionSlug>,
-    pub locality: Option<String>,
-    pub address: Option<String>,
-    pub location: Option<Location>,
-    pub image: Option<ImageWrite>,
-    pub gallery: Option<Vec<ImageWrite>>,
-    pub website: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub publication_status: Option<ContentStatus>,
-    /// The synonym of `publication_status`, where the kind has one.
-    pub status: Option<ContentStatus>,
-    pub published_at: Option<DateTime<FixedOffset>>,
-}
 
 /// A kind's own columns, details JSON and terms, validated.
 #[derive(Debug)]
@@ -111,90 +86,6 @@ struct PlaceForm {
     updated_at: NaiveDateTime,
 }
 
-/// An optional whole number in `range`.
-pub fn int_in(
-    e: &mut FieldErrors,
-    field: &str,
-    v: Option<i32>,
-    range: std::ops::RangeInclusive<i32>,
-) -> Option<i32> {
-    if v.is_some_and(|n| !range.contains(&n)) {
-        e.add(
-            field,
-            format!("must be from {} to {}", range.start(), range.end()),
-        );
-    }
-    v
-}
-
-/// An optional non-negative finite number.
-pub fn non_negative(e: &mut FieldErrors, field: &str, v: Option<f64>) -> Option<f64> {
-    if v.is_some_and(|n| !n.is_finite() || n < 0.0) {
-        e.add(field, "must not be negative");
-    }
-    v
-}
-
-/// A list of vocabulary values as stored terms: wire names, duplicates dropped, order kept.
-pub fn vocab_terms<T: Copy>(v: &Option<Vec<T>>, wire: fn(T) -> &'static str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in v.iter().flatten().map(|t| wire(*t)) {
-        if !out.iter().any(|o| o == s) {
-            out.push(s.to_string());
-        }
-    }
-    out
-}
-
-fn check_location(e: &mut FieldErrors, l: &Option<Location>) -> Option<Point> {
-    let l = (*l)?;
-    let ok = (-90.0..=90.0).contains(&l.lat) && (-180.0..=180.0).contains(&l.lon);
-    if !ok {
-        e.add(
-            "location",
-            "`lat` must be from -90 to 90 and `lon` from -180 to 180",
-        );
-        return None;
-    }
-    Some(Point {
-        lat: l.lat,
-        lon: l.lon,
-    })
-}
-
-fn check_phone(e: &mut FieldErrors, v: &Option<String>) -> Option<String> {
-    let s = e.opt_text("phone", v, 50)?;
-    let ok = s.chars().filter(char::is_ascii_digit).count() >= 3
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || " +()-.".contains(c));
-    if !ok {
-        e.add(
-            "phone",
-            "must be a phone number: digits, spaces and + ( ) - .",
-        );
-    }
-    Some(s)
-}
-
-fn check_email(e: &mut FieldErrors, v: &Option<String>) -> Option<String> {
-    let s = e.opt_text("email", v, 254)?;
-    let ok = match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    };
-    if !ok {
-        e.add("email", "must be an email address such as info@example.by");
-    }
-    Some(s)
-}
-
 /// Validates the shared fields and the kind's own (`kind_fields` gets the
 /// write's locale), then inserts (`id` None) or updates the place with its terms.
 pub fn save_place(
@@ -202,7 +93,8 @@ pub fn save_place(
     ctx: &SaveCtx,
     kind: PlaceKind,
     id: Option<i64>,
-    c: CoreIn,
+    c: PlaceWriteCore,
+    status_synonym: Option<ContentStatus>,
     kind_fields: impl FnOnce(&mut AnyConnection, &mut FieldErrors, &str) -> AppResult<KindFields>,
 ) -> AppResult<i64> {
     let mut e = FieldErrors::default();
@@ -235,8 +127,13 @@ pub fn save_place(
     let phone = check_phone(&mut e, &c.phone);
     let email = check_email(&mut e, &c.email);
     let tags = e.tags("tags", &c.tags);
-    let (status, published_at) =
-        common::publication(&mut e, ctx, c.publication_status, c.status, c.published_at);
+    let (status, published_at) = common::publication(
+        &mut e,
+        ctx,
+        c.publication_status,
+        status_synonym,
+        c.published_at,
+    );
     let mut k = kind_fields(conn, &mut e, &locale)?;
     let own_group: Option<i64> = match id {
         Some(id) => Some(
@@ -367,81 +264,6 @@ pub fn save_place(
 
 fn not_found(kind: PlaceKind) -> AppError {
     AppError::not_found(format!("no such {}", kind.as_str().replace('_', " ")))
-}
-
-/// The stored place of `kind` (whatever its status), its terms, and its shared
-/// writable fields as a write would send them (a souvenir's region is its
-/// `origin_region`; it has no location, gallery or contacts).
-pub fn stored_core(
-    conn: &mut AnyConnection,
-    kind: PlaceKind,
-    id: i64,
-) -> AppResult<(PlaceRow, HashMap<String, Vec<String>>, CoreIn)> {
-    let row: PlaceRow = places::table
-        .filter(places::id.eq(id))
-        .filter(places::kind.eq(kind.as_str()))
-        .select(PlaceRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| not_found(kind))?;
-    let rows: Vec<(String, String)> = place_terms::table
-        .filter(place_terms::place_id.eq(id))
-        .order((place_terms::term, place_terms::position, place_terms::value))
-        .select((place_terms::term, place_terms::value))
-        .load(conn)?;
-    let mut terms: HashMap<String, Vec<String>> = HashMap::new();
-    for (t, v) in rows {
-        terms.entry(t).or_default().push(v);
-    }
-    let mut core = CoreIn {
-        slug: Some(row.slug.clone()),
-        locale: Some(row.locale.clone()),
-        translation_of: None,
-        name: Some(row.name.clone()),
-        summary: Some(row.summary.clone()),
-        description_html: Some(row.description_html.clone()),
-        region: row.region.as_deref().and_then(RegionSlug::from_wire),
-        image: ImageWrite::from_column(row.image.as_deref()),
-        tags: Some(terms.get("tag").cloned().unwrap_or_default()),
-        publication_status: Some(ContentStatus::from_column(&row.status)),
-        status: None,
-        published_at: common::instant(row.published_at),
-        ..CoreIn::default()
-    };
-    if kind != PlaceKind::Souvenir {
-        let gallery: Vec<ImageWrite> = serde_json::from_str::<Vec<Image>>(&row.gallery)
-            .unwrap_or_default()
-            .into_iter()
-            .map(ImageWrite::from_stored)
-            .collect();
-        core.locality = row.locality.clone();
-        core.address = row.address.clone();
-        core.location = row.point().map(|p| Location {
-            lat: p.lat,
-            lon: p.lon,
-        });
-        core.gallery = Some(gallery);
-        core.website = row.website.clone();
-        core.phone = row.phone.clone();
-        core.email = row.email.clone();
-    }
-    Ok((row, terms, core))
-}
-
-/// The stored values of term `term` (a kind's vocabulary list), parsed.
-pub fn stored_terms<T>(
-    terms: &HashMap<String, Vec<String>>,
-    term: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Option<Vec<T>> {
-    Some(
-        terms
-            .get(term)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| parse(v))
-            .collect(),
-    )
 }
 
 /// The place as its GET item endpoint shows it, whatever its publication status.

@@ -1,0 +1,225 @@
+//! The generic POST / PATCH / DELETE flows each writable resource plugs into:
+//! one transaction per write (`write_tx`), its `Idempotency-Key` and `If-Match`
+//! checks, the save, and the one after-write step.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{Map, Value};
+
+use super::idempotency::{fingerprint, idempotency_key, remember, replay, Written};
+use super::pipeline::{after_write, ItemWritten};
+use super::preconditions::{check_if_match, if_match};
+use super::{
+    body, parse_body, write_tx, Action, Representation, Resource, SaveCtx, Stamps, WriteBody,
+};
+use crate::db::{self, AnyConnection};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::keys::Caller;
+use crate::AppState;
+
+fn body_object(v: Value) -> AppResult<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(AppError::Unprocessable(vec![FieldError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }])),
+    }
+}
+
+/// Write paths address items by numeric id.
+pub fn write_id(path: &str) -> AppResult<i64> {
+    path.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found("writes address items by their numeric id"))
+}
+
+fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
+    SaveCtx {
+        caller,
+        now: db::now(),
+        config: state.config.clone(),
+        caches: state.caches.clone(),
+        stamps: Stamps::default(),
+    }
+}
+
+/// The merge-patch base of item `id`: its `load_write`, without null fields
+/// (in a merge patch they mean "absent").
+pub(super) fn stored_fields<R: Resource>(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    id: i64,
+) -> AppResult<Map<String, Value>> {
+    let write = R::load_write(conn, ctx, id)?;
+    match serde_json::to_value(write) {
+        Ok(Value::Object(mut m)) => {
+            m.retain(|_, v| !v.is_null());
+            Ok(m)
+        }
+        Ok(_) => Err(AppError::Internal("a write body is not an object".into())),
+        Err(e) => Err(AppError::Internal(format!("serialize write body: {e}"))),
+    }
+}
+
+/// After a create or update of item `id`: its representation, the after-write
+/// step and the resource's own `after_save`. Returns the representation.
+fn saved<R: Resource>(
+    conn: &mut AnyConnection,
+    ctx: &SaveCtx,
+    id: i64,
+    action: Action,
+    was_public: bool,
+) -> AppResult<Representation> {
+    let rep = R::representation(conn, ctx, id)?;
+    let media = crate::media::usage::media_ids_in(&rep.bytes);
+    let due = R::scheduled_at(conn, ctx, id)?;
+    after_write(
+        conn,
+        None,
+        &ItemWritten {
+            resource: R::TYPE,
+            id,
+            action,
+            meta: &rep.meta,
+            was_public,
+            media: &media,
+            due,
+            at: ctx.now,
+        },
+    )?;
+    R::after_save(conn, ctx, id, &rep)?;
+    Ok(rep)
+}
+
+/// Runs write `f` in one `write_tx` on a pooled connection, then empties the
+/// caches: also after a failed write, since a cache filled inside its
+/// rolled-back transaction (the section tree, say) may hold rows that never existed.
+async fn run_write(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&mut AnyConnection) -> AppResult<Written> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let written = db::run(&state.pool, move |conn| write_tx(conn, f)).await;
+    state.caches.invalidate_all();
+    Ok(written?.into_response())
+}
+
+/// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
+pub async fn create<R: Resource>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    caller: Caller,
+    body: WriteBody<R::Write>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_value();
+    let key = idempotency_key(req)?;
+    let fp = fingerprint(req.path(), &body);
+    let ctx = save_ctx(state, caller);
+    run_write(state, move |conn| {
+        if let Some(k) = &key {
+            if let Some(w) = replay(conn, &ctx.caller, k, &fp, ctx.now)? {
+                return Ok(w);
+            }
+        }
+        let obj = body_object(body)?;
+        let parsed = parse_body::<R::Write>(&obj, R::READ_ONLY)?;
+        let id = R::save(conn, &ctx, None, parsed)?;
+        let rep = saved::<R>(conn, &ctx, id, Action::Created, false)?;
+        let w = Written {
+            status: 201,
+            location: Some(R::TYPE.item_path(id)),
+            etag: Some(rep.etag()),
+            locale: Some(rep.meta.locale.clone()),
+            body: rep.bytes,
+            replayed: false,
+        };
+        if let Some(k) = &key {
+            remember(conn, &ctx.caller, k, &fp, &w, ctx.now)?;
+        }
+        Ok(w)
+    })
+    .await
+}
+
+/// `PATCH /v1/{collection}/{id}`: JSON Merge Patch (RFC 7396) onto the stored
+/// writable fields, then the same validation as a POST. 412 on a stale `If-Match`.
+pub async fn update<R: Resource>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    caller: Caller,
+    path: &str,
+    patch: WriteBody<R::Write>,
+) -> AppResult<HttpResponse> {
+    let patch = patch.into_value();
+    let id = write_id(path)?;
+    let if_match = if_match(req);
+    let ctx = save_ctx(state, caller);
+    run_write(state, move |conn| {
+        let mut current = stored_fields::<R>(conn, &ctx, id)?;
+        let before = R::representation(conn, &ctx, id)?;
+        check_if_match(if_match.as_deref(), &before.etag())?;
+        let patch = body_object(patch)?;
+        body::check_patch_keys::<R::Write>(&patch, R::READ_ONLY)?;
+        for (synonym, field) in R::SYNONYMS {
+            if patch.contains_key(*synonym) {
+                current.remove(*field);
+            }
+        }
+        let mut merged = Value::Object(std::mem::take(&mut current));
+        json_patch::merge(&mut merged, &Value::Object(patch));
+        let merged = body_object(merged)?;
+        let parsed = parse_body::<R::Write>(&merged, R::READ_ONLY)?;
+        R::save(conn, &ctx, Some(id), parsed)?;
+        let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
+        Ok(Written {
+            status: 200,
+            location: None,
+            etag: Some(rep.etag()),
+            locale: Some(rep.meta.locale.clone()),
+            body: rep.bytes,
+            replayed: false,
+        })
+    })
+    .await
+}
+
+/// `DELETE /v1/{collection}/{id}`: 204; 412 on a stale `If-Match`.
+pub async fn delete<R: Resource>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    caller: Caller,
+    path: &str,
+) -> AppResult<HttpResponse> {
+    let id = write_id(path)?;
+    let if_match = if_match(req);
+    let ctx = save_ctx(state, caller);
+    run_write(state, move |conn| {
+        R::load_write(conn, &ctx, id)?;
+        let before = R::representation(conn, &ctx, id)?;
+        check_if_match(if_match.as_deref(), &before.etag())?;
+        R::delete(conn, &ctx, id)?;
+        after_write(
+            conn,
+            None,
+            &ItemWritten {
+                resource: R::TYPE,
+                id,
+                action: Action::Deleted,
+                meta: &before.meta,
+                was_public: before.meta.public,
+                media: &[],
+                due: None,
+                at: ctx.now,
+            },
+        )?;
+        Ok(Written {
+            status: 204,
+            location: None,
+            etag: None,
+            locale: None,
+            body: Vec::new(),
+            replayed: false,
+        })
+    })
+    .await
+}

@@ -1,0 +1,138 @@
+//! An article's revisions: every saved version, newest first.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::super::Article;
+use crate::db::schema::{article_revisions, articles};
+use crate::db::{self, AnyConnection};
+use crate::domain::utc;
+use crate::editorial;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::Editor;
+use crate::http::params::{ListParams, RawList};
+use crate::http::response::{self, ListBody, Page};
+use crate::AppState;
+
+/// One saved version of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    /// 1 for the first save, then consecutive.
+    pub number: i32,
+    pub saved_at: DateTime<Utc>,
+    /// The name of the API key that saved it.
+    pub saved_by: String,
+    /// The article as it read right after this save.
+    #[schema(value_type = Article)]
+    pub article: Value,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionQuery {
+    /// Page size, 1-100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// Opaque cursor from `meta.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1-based page number (not with `cursor`).
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub page: Option<String>,
+}
+
+/// Up to `limit` revisions of article `id` from the `start`-th, newest first,
+/// and how many it has (404 when there is no such article).
+pub fn article_revisions(
+    conn: &mut AnyConnection,
+    id: i64,
+    start: i64,
+    limit: i64,
+) -> AppResult<(Vec<Revision>, i64)> {
+    let exists: i64 = articles::table
+        .filter(articles::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        return Err(AppError::not_found("no such article"));
+    }
+    let total: i64 = article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<(i32, NaiveDateTime, String, String)> = article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .order(article_revisions::number.desc())
+        .offset(start)
+        .limit(limit)
+        .select((
+            article_revisions::number,
+            article_revisions::saved_at,
+            article_revisions::key_name,
+            article_revisions::content,
+        ))
+        .load(conn)?;
+    let revisions = rows
+        .into_iter()
+        .map(|(number, saved_at, saved_by, content)| Revision {
+            number,
+            saved_at: utc(saved_at),
+            saved_by,
+            article: serde_json::from_str(&content).unwrap_or(Value::Null),
+        })
+        .collect();
+    Ok((revisions, total))
+}
+
+#[utoipa::path(
+    tag = "news",
+    params(("id" = i64, Path, description = "Article id"), RevisionQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every saved version, newest first", body = ListBody<Revision>),
+        (status = 404, description = "No such article"),
+    )
+)]
+#[get("/articles/{id}/revisions")]
+pub async fn list_article_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _editor: Editor,
+    path: web::Path<String>,
+    query: web::Query<RevisionQuery>,
+) -> AppResult<HttpResponse> {
+    let id = editorial::write_id(&path)?;
+    let params = ListParams::parse(
+        RawList {
+            limit: query.limit.as_deref(),
+            cursor: query.cursor.as_deref(),
+            page: query.page.as_deref(),
+            sort: None,
+            q: None,
+            updated_since: None,
+        },
+        &["number"],
+        "-number",
+    )?;
+    let start = Page::<Revision>::offset_of(&params);
+    let limit = params.limit + 1;
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        article_revisions(conn, id, start, limit)
+    })
+    .await?;
+    let page = Page::from_offset_rows(rows, total, start, &params);
+    let (meta, links, link) = response::list_parts(&req, &params, &page);
+    let body = ListBody {
+        data: page.items,
+        meta,
+        links,
+    };
+    Ok(response::with_link_header(
+        response::json(None, &body),
+        link,
+    ))
+}
