@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::db::schema::{event_tags, events};
 use crate::db::{self, AnyConnection};
+use crate::domain::time::{minsk_day, minsk_day_start};
 use crate::domain::Image;
 use crate::error::{AppError, AppResult};
-use crate::http::params::{minsk_day, minsk_day_start};
 use crate::resources::regions::Location;
 
 #[derive(Debug, Deserialize)]

@@ -46,7 +46,7 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
 
 /// The merge-patch base of item `id`: its `load_write`, without null fields
 /// (in a merge patch they mean "absent").
-pub(super) fn stored_fields<R: Resource>(
+pub fn stored_fields<R: Resource>(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
     id: i64,

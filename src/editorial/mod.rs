@@ -16,7 +16,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::cache::Caches;
@@ -33,7 +32,7 @@ pub use changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
-pub use flows::{create, delete, update, write_id};
+pub use flows::{create, delete, stored_fields, update, write_id};
 pub use idempotency::{idempotency_key, Written};
 pub use pipeline::{after_write, ItemWritten, WriteBatch};
 pub use preconditions::check_if_match;
@@ -140,22 +139,10 @@ pub trait Resource: 'static {
     /// The write body: every field optional, unknown fields denied. The
     /// handlers take `WriteBody<Self::Write>`, the spec shows its schema.
     type Write: Serialize + DeserializeOwned + ToSchema;
-    /// The old name of `Write`, always the same type, kept while
-    /// `transfer::import` names it; delete it when that says `Write`.
-    type Body: DeserializeOwned;
 
     /// The stored item's writable fields as a write would send them (404 if
     /// none): serialized, without its null fields, the base a merge patch applies to.
     fn load_write(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Self::Write>;
-
-    /// The stored writable fields as a map without nulls, for `transfer::export`
-    /// until it serializes `load_write` itself.
-    fn current(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Map<String, Value>>
-    where
-        Self: Sized,
-    {
-        flows::stored_fields::<Self>(conn, ctx, id)
-    }
 
     /// Validates a whole body (422 with one entry per field) and inserts it
     /// (`id` None) or updates item `id`. Returns the item's id.

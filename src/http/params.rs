@@ -10,7 +10,6 @@ use crate::domain::time::{minsk_days_utc, month_start};
 use crate::error::{AppError, AppResult};
 
 /// Moved to `domain::time`; re-exported for the write path and transfer code.
-pub use crate::domain::time::{minsk_day, minsk_day_start, rfc3339_utc};
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;

@@ -12,11 +12,12 @@ use super::process::{self, ProcessError};
 use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
 use crate::db::schema::media;
 use crate::db::{self, like_pattern, lower};
+use crate::domain::time::rfc3339_utc;
 use crate::editorial::{check_if_match, parse_body, write_id, write_tx};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::middleware::etag_for;
-use crate::http::params::{rfc3339_utc, ListParams, RawList};
+use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 

@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 use super::{with_resource, ResourceVisitor};
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::{self, AnyConnection};
+use crate::domain::time::rfc3339_utc;
 use crate::editorial::{Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::http::params::rfc3339_utc;
 use crate::resource::ResourceType;
 
 /// Items read and rendered per query round.
@@ -85,7 +85,7 @@ fn render(
     Ok(())
 }
 
-/// `Resource::current` of one item: its writable fields.
+/// The stored writable fields of one item, as a write would send them.
 struct Current<'a> {
     conn: &'a mut AnyConnection,
     ctx: &'a SaveCtx,
@@ -96,7 +96,7 @@ impl ResourceVisitor for Current<'_> {
     type Output = AppResult<Map<String, Value>>;
 
     fn visit<R: Resource>(self) -> Self::Output {
-        R::current(self.conn, self.ctx, self.id)
+        crate::editorial::stored_fields::<R>(self.conn, self.ctx, self.id)
     }
 }
 

@@ -101,7 +101,6 @@ impl Resource for Articles {
     ];
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = ArticleWrite;
-    type Body = ArticleWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<ArticleWrite> {
         let row: Option<StoredArticle> = articles::table

@@ -5,8 +5,8 @@ use chrono_tz::Europe::Minsk;
 use diesel::prelude::*;
 
 use crate::db::schema::events;
+use crate::domain::time::minsk_day;
 use crate::geo::Point;
-use crate::http::params::minsk_day;
 
 pub const TIMEZONE: &str = "Europe/Minsk";
 

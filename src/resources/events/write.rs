@@ -128,7 +128,6 @@ impl Resource for Events {
         "distance_km",
     ];
     type Write = EventWrite;
-    type Body = EventWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<EventWrite> {
         let row: Option<EventRow> = events::table

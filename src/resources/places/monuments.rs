@@ -147,7 +147,6 @@ impl Resource for Monuments {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = MonumentWrite;
-    type Body = MonumentWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<MonumentWrite> {
         let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id)?;

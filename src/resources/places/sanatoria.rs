@@ -200,7 +200,6 @@ impl Resource for Sanatoria {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = SanatoriumWrite;
-    type Body = SanatoriumWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SanatoriumWrite> {
         let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id)?;

@@ -232,7 +232,6 @@ impl Resource for Souvenirs {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = SouvenirWrite;
-    type Body = SouvenirWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SouvenirWrite> {
         let (row, terms, c) = pw::stored_core(conn, PlaceKind::Souvenir, id)?;

@@ -152,7 +152,6 @@ impl Resource for TouristSites {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = TouristSiteWrite;
-    type Body = TouristSiteWrite;
 
     fn load_write(
         conn: &mut AnyConnection,

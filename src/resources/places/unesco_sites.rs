@@ -261,7 +261,6 @@ impl Resource for UnescoSites {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::UnescoSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     type Write = UnescoSiteWrite;
-    type Body = UnescoSiteWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<UnescoSiteWrite> {
         let (row, terms, core) = pw::stored_core(conn, PlaceKind::UnescoSite, id)?;

@@ -82,7 +82,6 @@ impl Resource for Sections {
     const READ_ONLY: &'static [&'static str] =
         &["id", "translations", "created_at", "updated_at", "children"];
     type Write = SectionWrite;
-    type Body = SectionWrite;
 
     fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SectionWrite> {
         let row: Option<SectionRow> = sections::table

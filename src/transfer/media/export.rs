@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::{FileLine, TYPE};
 use crate::db::schema::{media, media_variants};
 use crate::db::AnyConnection;
+use crate::domain::time::rfc3339_utc;
 use crate::error::{AppError, AppResult};
-use crate::http::params::rfc3339_utc;
 use crate::media::MediaRow;
 
 /// An exported media line.

@@ -5,8 +5,8 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use super::super::EventRow;
 use super::{VenueLocationWrite, VenueWrite};
 use crate::db::truncate_micros;
+use crate::domain::time::minsk_day_start;
 use crate::editorial::FieldErrors;
-use crate::http::params::minsk_day_start;
 use crate::resources::vocab::RegionSlug;
 
 /// The stored start and end (UTC): `ends_at` defaults to `starts_at` and may not
