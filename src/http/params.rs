@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::time::{minsk_days_utc, month_start};
 use crate::error::{AppError, AppResult};
 
-
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 pub const MAX_Q_LEN: usize = 200;
