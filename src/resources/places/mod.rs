@@ -1,12 +1,14 @@
 //! Places: tourist sites, UNESCO listings, sanatoria, monuments (and souvenirs,
 //! stored alike without a location). The shared core: the row, filters, the list
 //! engine (SQL keyset, or geo radius search in memory after an indexed bounding
-//! box prefilter), GeoJSON and item lookup. Each kind's module adds its fields.
+//! box prefilter), GeoJSON and item lookup, and the one [`Kind`] trait with its
+//! generic flows (`kind.rs`): each kind's module declares only its fields,
+//! filters, shape and checks, and thin handlers over [`list`] and [`item`].
 
-// Before the kinds, which use `place_write_body!` and `place_write_handlers!`.
 mod write;
 
 pub mod geojson;
+mod kind;
 mod model;
 pub mod monuments;
 pub mod nearby;
@@ -17,6 +19,7 @@ pub mod souvenirs;
 pub mod tourist_sites;
 pub mod unesco_sites;
 
+pub use kind::{item, list, Kind, Place, PlaceBody, Terms};
 pub use model::{context, regions_for, Ctx, PlaceCore, PlaceRow, RegionRef, TouristSiteRef};
 pub use query::{find_place, list_places, PlaceFilter};
 pub use request::{

@@ -5,15 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
-use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
+use super::{
+    item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
+    Terms,
+};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
-use crate::editorial::{Representation, Resource, SaveCtx};
+use crate::editorial::FieldErrors;
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::PlaceKind;
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::MonumentKind;
 use crate::AppState;
@@ -33,16 +36,6 @@ pub struct Monument {
     pub year_unveiled: Option<i32>,
     /// Whom or what the monument commemorates.
     pub commemorates: Option<String>,
-}
-
-pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Monument {
-    let d: MonumentDetails = r.details();
-    Monument {
-        core: ctx.core(r),
-        kind: r.category.as_deref().and_then(MonumentKind::from_wire),
-        year_unveiled: d.year_unveiled,
-        commemorates: d.commemorates,
-    }
 }
 
 /// The monuments list's own filters (beside [`PlaceParams`]).
@@ -81,23 +74,7 @@ pub async fn list_monuments(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<MonumentFilters>>,
 ) -> AppResult<HttpResponse> {
-    let kind = query.filters.kind.kind.clone();
-    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
-    run_list(
-        &req,
-        &state,
-        vec![PlaceKind::Monument],
-        vis,
-        &query,
-        |f| {
-            if let Some(k) = kind.as_deref() {
-                f.category = Some(MonumentKind::parse_param("kind", k)?.to_string());
-            }
-            Ok(())
-        },
-        shape,
-    )
-    .await
+    list::<Monument>(&req, &state, &query).await
 }
 
 #[utoipa::path(
@@ -116,7 +93,7 @@ pub async fn get_monument(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, PlaceKind::Monument, &path, &query, shape).await
+    item::<Monument>(&req, &state, &path, &query).await
 }
 
 /// A monument's own write fields; its whole body is `MonumentWrite`.
@@ -140,70 +117,56 @@ impl KindWrite for MonumentFields {
 /// patch onto the stored monument); POST needs `slug` and `name`.
 pub type MonumentWrite = PlaceWrite<MonumentFields>;
 
-pub struct Monuments;
+pub type Monuments = Place<Monument>;
 
-impl Resource for Monuments {
-    const TYPE: ResourceType = ResourceType::Place(PlaceKind::Monument);
-    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
-    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+impl Kind for Monument {
+    const KIND: PlaceKind = PlaceKind::Monument;
+    type Own = MonumentFields;
     type Write = MonumentWrite;
+    type Filters = PlaceFilters<MonumentFilters>;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<MonumentWrite> {
-        let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id)?;
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> Monument {
+        let d: MonumentDetails = r.details();
+        Monument {
+            core: ctx.core(r),
+            kind: r.category.as_deref().and_then(MonumentKind::from_wire),
+            year_unveiled: d.year_unveiled,
+            commemorates: d.commemorates,
+        }
+    }
+
+    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, _: &Terms) -> AppResult<Self::Own> {
         let d: MonumentDetails = row.details();
-        Ok(PlaceWrite {
-            core,
-            own: MonumentFields {
-                status: None,
-                kind: row.category.as_deref().and_then(MonumentKind::from_wire),
-                year_unveiled: d.year_unveiled,
-                commemorates: d.commemorates,
-            },
+        Ok(MonumentFields {
+            status: None,
+            kind: row.category.as_deref().and_then(MonumentKind::from_wire),
+            year_unveiled: d.year_unveiled,
+            commemorates: d.commemorates,
         })
     }
 
-    fn save(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: Option<i64>,
-        b: MonumentWrite,
-    ) -> AppResult<i64> {
-        let (core, b) = (b.core, b.own);
-        pw::save_place(
-            conn,
-            ctx,
-            PlaceKind::Monument,
-            id,
-            core,
-            b.status,
-            |_, e, _| {
-                let details = MonumentDetails {
-                    year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
-                    commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
-                };
-                KindFields::new(b.kind.map(MonumentKind::as_str), &details)
-            },
-        )
+    fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
+        own.status
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Monument, id)
+    fn checked(
+        b: Self::Own,
+        _: &mut AnyConnection,
+        e: &mut FieldErrors,
+        _: &str,
+    ) -> AppResult<KindFields> {
+        let details = MonumentDetails {
+            year_unveiled: pw::int_in(e, "year_unveiled", b.year_unveiled, 1000..=2100),
+            commemorates: e.opt_text("commemorates", &b.commemorates, 1000),
+        };
+        KindFields::new(b.kind.map(MonumentKind::as_str), &details)
     }
 
-    fn representation(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Monument, id, shape)
-    }
-
-    fn scheduled_at(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+    fn filter(filters: &Self::Filters, f: &mut PlaceFilter) -> AppResult<()> {
+        if let Some(k) = filters.kind.kind.as_deref() {
+            f.category = Some(MonumentKind::parse_param("kind", k)?.to_string());
+        }
+        Ok(())
     }
 }
 

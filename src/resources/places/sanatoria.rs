@@ -5,15 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
-use super::{parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
+use super::{
+    item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
+    PlaceRow, Terms,
+};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
-use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::editorial::FieldErrors;
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::PlaceKind;
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{MedicalProfile, Treatment};
 use crate::AppState;
@@ -48,27 +51,6 @@ pub struct Sanatorium {
     pub accepts_children: bool,
     /// The lowest nightly price per person.
     pub price_from: Option<Price>,
-}
-
-pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Sanatorium {
-    let d: SanatoriumDetails = r.details();
-    Sanatorium {
-        core: ctx.core(r),
-        profiles: ctx
-            .terms(r.id, "profile")
-            .iter()
-            .filter_map(|v| MedicalProfile::from_wire(v))
-            .collect(),
-        treatments: ctx
-            .terms(r.id, "treatment")
-            .iter()
-            .filter_map(|v| Treatment::from_wire(v))
-            .collect(),
-        capacity_beds: d.capacity_beds,
-        open_all_year: d.open_all_year,
-        accepts_children: d.accepts_children,
-        price_from: d.price_from,
-    }
 }
 
 /// The sanatoria list's own filters (beside [`PlaceParams`]).
@@ -110,31 +92,7 @@ pub async fn list_sanatoria(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<SanatoriumFilters>>,
 ) -> AppResult<HttpResponse> {
-    let k = &query.filters.kind;
-    let (profile, treatment) = (k.profile.clone(), k.treatment.clone());
-    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
-    run_list(
-        &req,
-        &state,
-        vec![PlaceKind::Sanatorium],
-        vis,
-        &query,
-        |f| {
-            if let Some(p) = profile.as_deref() {
-                for v in parse_list("profile", p, MedicalProfile::parse_param)? {
-                    f.terms.push(("profile", v.to_string()));
-                }
-            }
-            if let Some(t) = treatment.as_deref() {
-                for v in parse_list("treatment", t, Treatment::parse_param)? {
-                    f.terms.push(("treatment", v.to_string()));
-                }
-            }
-            Ok(())
-        },
-        shape,
-    )
-    .await
+    list::<Sanatorium>(&req, &state, &query).await
 }
 
 #[utoipa::path(
@@ -153,7 +111,7 @@ pub async fn get_sanatorium(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, PlaceKind::Sanatorium, &path, &query, shape).await
+    item::<Sanatorium>(&req, &state, &path, &query).await
 }
 
 /// A sanatorium's own write fields; its whole body is `SanatoriumWrite`.
@@ -193,87 +151,92 @@ fn check_price(e: &mut FieldErrors, p: &Option<Price>) {
     }
 }
 
-pub struct Sanatoria;
+pub type Sanatoria = Place<Sanatorium>;
 
-impl Resource for Sanatoria {
-    const TYPE: ResourceType = ResourceType::Place(PlaceKind::Sanatorium);
-    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
-    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+impl Kind for Sanatorium {
+    const KIND: PlaceKind = PlaceKind::Sanatorium;
+    type Own = SanatoriumFields;
     type Write = SanatoriumWrite;
+    type Filters = PlaceFilters<SanatoriumFilters>;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SanatoriumWrite> {
-        let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id)?;
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> Sanatorium {
+        let d: SanatoriumDetails = r.details();
+        Sanatorium {
+            core: ctx.core(r),
+            profiles: ctx
+                .terms(r.id, "profile")
+                .iter()
+                .filter_map(|v| MedicalProfile::from_wire(v))
+                .collect(),
+            treatments: ctx
+                .terms(r.id, "treatment")
+                .iter()
+                .filter_map(|v| Treatment::from_wire(v))
+                .collect(),
+            capacity_beds: d.capacity_beds,
+            open_all_year: d.open_all_year,
+            accepts_children: d.accepts_children,
+            price_from: d.price_from,
+        }
+    }
+
+    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own> {
         let d: SanatoriumDetails = row.details();
-        Ok(PlaceWrite {
-            core,
-            own: SanatoriumFields {
-                status: None,
-                profiles: pw::stored_terms(&terms, "profile", MedicalProfile::from_wire),
-                treatments: pw::stored_terms(&terms, "treatment", Treatment::from_wire),
-                capacity_beds: d.capacity_beds,
-                open_all_year: Some(d.open_all_year),
-                accepts_children: Some(d.accepts_children),
-                price_from: d.price_from,
-            },
+        Ok(SanatoriumFields {
+            status: None,
+            profiles: pw::stored_terms(terms, "profile", MedicalProfile::from_wire),
+            treatments: pw::stored_terms(terms, "treatment", Treatment::from_wire),
+            capacity_beds: d.capacity_beds,
+            open_all_year: Some(d.open_all_year),
+            accepts_children: Some(d.accepts_children),
+            price_from: d.price_from,
         })
     }
 
-    fn save(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: Option<i64>,
-        b: SanatoriumWrite,
-    ) -> AppResult<i64> {
-        let (core, b) = (b.core, b.own);
-        pw::save_place(
-            conn,
-            ctx,
-            PlaceKind::Sanatorium,
-            id,
-            core,
-            b.status,
-            |_, e, _| {
-                check_price(e, &b.price_from);
-                let details = SanatoriumDetails {
-                    capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
-                    open_all_year: b.open_all_year.unwrap_or(false),
-                    accepts_children: b.accepts_children.unwrap_or(false),
-                    price_from: b.price_from.clone(),
-                };
-                let mut k = KindFields::new(None, &details)?;
-                k.terms = vec![
-                    (
-                        "profile",
-                        pw::vocab_terms(&b.profiles, MedicalProfile::as_str),
-                    ),
-                    (
-                        "treatment",
-                        pw::vocab_terms(&b.treatments, Treatment::as_str),
-                    ),
-                ];
-                Ok(k)
-            },
-        )
+    fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
+        own.status
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Sanatorium, id)
+    fn checked(
+        b: Self::Own,
+        _: &mut AnyConnection,
+        e: &mut FieldErrors,
+        _: &str,
+    ) -> AppResult<KindFields> {
+        check_price(e, &b.price_from);
+        let details = SanatoriumDetails {
+            capacity_beds: pw::int_in(e, "capacity_beds", b.capacity_beds, 1..=100_000),
+            open_all_year: b.open_all_year.unwrap_or(false),
+            accepts_children: b.accepts_children.unwrap_or(false),
+            price_from: b.price_from,
+        };
+        let mut k = KindFields::new(None, &details)?;
+        k.terms = vec![
+            (
+                "profile",
+                pw::vocab_terms(&b.profiles, MedicalProfile::as_str),
+            ),
+            (
+                "treatment",
+                pw::vocab_terms(&b.treatments, Treatment::as_str),
+            ),
+        ];
+        Ok(k)
     }
 
-    fn representation(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Sanatorium, id, shape)
-    }
-
-    fn scheduled_at(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+    fn filter(filters: &Self::Filters, f: &mut PlaceFilter) -> AppResult<()> {
+        let k = &filters.kind;
+        if let Some(p) = k.profile.as_deref() {
+            for v in parse_list("profile", p, MedicalProfile::parse_param)? {
+                f.terms.push(("profile", v.to_string()));
+            }
+        }
+        if let Some(t) = k.treatment.as_deref() {
+            for v in parse_list("treatment", t, Treatment::parse_param)? {
+                f.terms.push(("treatment", v.to_string()));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,16 +7,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields, PlaceWriteCore};
-use super::{run_item, run_list, Ctx, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef};
+use super::write::{KindFields, PlaceWriteCore};
+use super::{
+    item, list, Ctx, Kind, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow, RawPlaceFilter,
+    RegionRef, Terms,
+};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
-use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::editorial::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::PlaceKind;
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{RegionSlug, SouvenirCategory};
 use crate::AppState;
@@ -42,28 +45,6 @@ pub struct Souvenir {
     pub publication_status: ContentStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-pub fn shape(r: &PlaceRow, ctx: &Ctx) -> Souvenir {
-    let core = ctx.core(r);
-    Souvenir {
-        id: core.id,
-        slug: core.slug,
-        locale: core.locale,
-        translations: core.translations,
-        name: core.name,
-        summary: core.summary,
-        description_html: core.description_html,
-        category: r.category.as_deref().and_then(SouvenirCategory::from_wire),
-        materials: ctx.terms(r.id, "material"),
-        origin_region: core.region,
-        image: core.image,
-        tags: core.tags,
-        published_at: core.published_at,
-        publication_status: core.publication_status,
-        created_at: core.created_at,
-        updated_at: core.updated_at,
-    }
 }
 
 /// The souvenir list's own filters.
@@ -120,36 +101,7 @@ pub async fn list_souvenirs(
     state: web::Data<AppState>,
     query: ListQuery<SouvenirFilters>,
 ) -> AppResult<HttpResponse> {
-    let (category, material) = (
-        query.filters.category.clone(),
-        query.filters.material.clone(),
-    );
-    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
-    run_list(
-        &req,
-        &state,
-        vec![PlaceKind::Souvenir],
-        vis,
-        &query,
-        |f| {
-            if let Some(c) = category.as_deref() {
-                f.category = Some(SouvenirCategory::parse_param("category", c)?.to_string());
-            }
-            if let Some(m) = material.as_deref() {
-                let m = m.trim().to_lowercase();
-                if m.is_empty() || m.chars().count() > 60 || m.chars().any(char::is_control) {
-                    return Err(AppError::bad_param(
-                        "material",
-                        "must be a material name such as `linen`",
-                    ));
-                }
-                f.terms.push(("material", m));
-            }
-            Ok(())
-        },
-        shape,
-    )
-    .await
+    list::<Souvenir>(&req, &state, &query).await
 }
 
 #[utoipa::path(
@@ -168,7 +120,7 @@ pub async fn get_souvenir(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, PlaceKind::Souvenir, &path, &query, shape).await
+    item::<Souvenir>(&req, &state, &path, &query).await
 }
 
 /// The body of souvenir writes. Every field is optional in a PATCH (a merge
@@ -225,91 +177,130 @@ fn materials(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
     out
 }
 
-pub struct Souvenirs;
+pub type Souvenirs = Place<Souvenir>;
 
-impl Resource for Souvenirs {
-    const TYPE: ResourceType = ResourceType::Place(PlaceKind::Souvenir);
-    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
-    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
-    type Write = SouvenirWrite;
+/// A souvenir's own write fields, beside the place fields it shares.
+pub struct SouvenirOwn {
+    status: Option<ContentStatus>,
+    category: Option<SouvenirCategory>,
+    materials: Option<Vec<String>>,
+}
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SouvenirWrite> {
-        let (row, terms, c) = pw::stored_core(conn, PlaceKind::Souvenir, id)?;
-        Ok(SouvenirWrite {
+impl PlaceBody for SouvenirWrite {
+    type Own = SouvenirOwn;
+
+    fn into_parts(self) -> (PlaceWriteCore, SouvenirOwn) {
+        let core = PlaceWriteCore {
+            slug: self.slug,
+            locale: self.locale,
+            translation_of: self.translation_of,
+            name: self.name,
+            summary: self.summary,
+            description_html: self.description_html,
+            region: self.origin_region,
+            image: self.image,
+            tags: self.tags,
+            publication_status: self.publication_status,
+            published_at: self.published_at,
+            ..Default::default()
+        };
+        let own = SouvenirOwn {
+            status: self.status,
+            category: self.category,
+            materials: self.materials,
+        };
+        (core, own)
+    }
+
+    fn from_parts(c: PlaceWriteCore, own: SouvenirOwn) -> Self {
+        SouvenirWrite {
             slug: c.slug,
             locale: c.locale,
             translation_of: None,
             name: c.name,
             summary: c.summary,
             description_html: c.description_html,
+            category: own.category,
+            materials: own.materials,
+            origin_region: c.region,
+            image: c.image,
+            tags: c.tags,
+            publication_status: c.publication_status,
+            status: own.status,
+            published_at: c.published_at,
+        }
+    }
+}
+
+impl Kind for Souvenir {
+    const KIND: PlaceKind = PlaceKind::Souvenir;
+    type Own = SouvenirOwn;
+    type Write = SouvenirWrite;
+    type Filters = SouvenirFilters;
+
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> Souvenir {
+        let core = ctx.core(r);
+        Souvenir {
+            id: core.id,
+            slug: core.slug,
+            locale: core.locale,
+            translations: core.translations,
+            name: core.name,
+            summary: core.summary,
+            description_html: core.description_html,
+            category: r.category.as_deref().and_then(SouvenirCategory::from_wire),
+            materials: ctx.terms(r.id, "material"),
+            origin_region: core.region,
+            image: core.image,
+            tags: core.tags,
+            published_at: core.published_at,
+            publication_status: core.publication_status,
+            created_at: core.created_at,
+            updated_at: core.updated_at,
+        }
+    }
+
+    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<SouvenirOwn> {
+        Ok(SouvenirOwn {
+            status: None,
             category: row
                 .category
                 .as_deref()
                 .and_then(SouvenirCategory::from_wire),
             materials: Some(terms.get("material").cloned().unwrap_or_default()),
-            origin_region: c.region,
-            image: c.image,
-            tags: c.tags,
-            publication_status: c.publication_status,
-            status: None,
-            published_at: c.published_at,
         })
     }
 
-    fn save(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: Option<i64>,
-        b: SouvenirWrite,
-    ) -> AppResult<i64> {
-        let core = PlaceWriteCore {
-            slug: b.slug,
-            locale: b.locale,
-            translation_of: b.translation_of,
-            name: b.name,
-            summary: b.summary,
-            description_html: b.description_html,
-            region: b.origin_region,
-            image: b.image,
-            tags: b.tags,
-            publication_status: b.publication_status,
-            published_at: b.published_at,
-            ..Default::default()
-        };
-        let (category, raw_materials) = (b.category, b.materials);
-        pw::save_place(
-            conn,
-            ctx,
-            PlaceKind::Souvenir,
-            id,
-            core,
-            b.status,
-            |_, e, _| {
-                let mut k = KindFields::new(category.map(SouvenirCategory::as_str), &Map::new())?;
-                k.terms = vec![("material", materials(e, &raw_materials))];
-                Ok(k)
-            },
-        )
+    fn status_synonym(own: &SouvenirOwn) -> Option<ContentStatus> {
+        own.status
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Souvenir, id)
+    fn checked(
+        own: SouvenirOwn,
+        _: &mut AnyConnection,
+        e: &mut FieldErrors,
+        _: &str,
+    ) -> AppResult<KindFields> {
+        let mut k = KindFields::new(own.category.map(SouvenirCategory::as_str), &Map::new())?;
+        k.terms = vec![("material", materials(e, &own.materials))];
+        Ok(k)
     }
 
-    fn representation(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Souvenir, id, shape)
-    }
-
-    fn scheduled_at(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+    fn filter(filters: &SouvenirFilters, f: &mut PlaceFilter) -> AppResult<()> {
+        if let Some(c) = filters.category.as_deref() {
+            f.category = Some(SouvenirCategory::parse_param("category", c)?.to_string());
+        }
+        if let Some(m) = filters.material.as_deref() {
+            let m = m.trim().to_lowercase();
+            if m.is_empty() || m.chars().count() > 60 || m.chars().any(char::is_control) {
+                return Err(AppError::bad_param(
+                    "material",
+                    "must be a material name such as `linen`",
+                ));
+            }
+            f.terms.push(("material", m));
+        }
+        Ok(())
     }
 }
 

@@ -5,15 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
-use super::{run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow};
+use super::{
+    item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
+    Terms,
+};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
-use crate::editorial::{Representation, Resource, SaveCtx};
+use crate::editorial::FieldErrors;
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::PlaceKind;
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::TouristCategory;
 use crate::AppState;
@@ -35,17 +38,6 @@ pub struct TouristSite {
     pub rank: Option<i32>,
     pub opening_hours: Option<String>,
     pub admission: Option<String>,
-}
-
-pub fn shape(r: &PlaceRow, ctx: &Ctx) -> TouristSite {
-    let d: TouristDetails = r.details();
-    TouristSite {
-        core: ctx.core(r),
-        category: r.category.as_deref().and_then(TouristCategory::from_wire),
-        rank: d.rank,
-        opening_hours: d.opening_hours,
-        admission: d.admission,
-    }
 }
 
 /// The tourist sites list's own filters (beside [`PlaceParams`]).
@@ -84,23 +76,7 @@ pub async fn list_tourist_sites(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<TouristSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    let category = query.filters.kind.category.clone();
-    let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
-    run_list(
-        &req,
-        &state,
-        vec![PlaceKind::TouristSite],
-        vis,
-        &query,
-        |f| {
-            if let Some(c) = category.as_deref() {
-                f.category = Some(TouristCategory::parse_param("category", c)?.to_string());
-            }
-            Ok(())
-        },
-        shape,
-    )
-    .await
+    list::<TouristSite>(&req, &state, &query).await
 }
 
 #[utoipa::path(
@@ -119,7 +95,7 @@ pub async fn get_tourist_site(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, PlaceKind::TouristSite, &path, &query, shape).await
+    item::<TouristSite>(&req, &state, &path, &query).await
 }
 
 /// A tourist site's own write fields; its whole body is `TouristSiteWrite`.
@@ -145,78 +121,61 @@ impl KindWrite for TouristSiteFields {
 /// merge patch onto the stored site); POST needs `slug` and `name`.
 pub type TouristSiteWrite = PlaceWrite<TouristSiteFields>;
 
-pub struct TouristSites;
+pub type TouristSites = Place<TouristSite>;
 
-impl Resource for TouristSites {
-    const TYPE: ResourceType = ResourceType::Place(PlaceKind::TouristSite);
-    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
-    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+impl Kind for TouristSite {
+    const KIND: PlaceKind = PlaceKind::TouristSite;
+    type Own = TouristSiteFields;
     type Write = TouristSiteWrite;
+    type Filters = PlaceFilters<TouristSiteFilters>;
 
-    fn load_write(
-        conn: &mut AnyConnection,
-        _ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<TouristSiteWrite> {
-        let (row, _, core) = pw::stored_core(conn, PlaceKind::TouristSite, id)?;
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> TouristSite {
+        let d: TouristDetails = r.details();
+        TouristSite {
+            core: ctx.core(r),
+            category: r.category.as_deref().and_then(TouristCategory::from_wire),
+            rank: d.rank,
+            opening_hours: d.opening_hours,
+            admission: d.admission,
+        }
+    }
+
+    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, _: &Terms) -> AppResult<Self::Own> {
         let d: TouristDetails = row.details();
-        Ok(PlaceWrite {
-            core,
-            own: TouristSiteFields {
-                status: None,
-                category: row.category.as_deref().and_then(TouristCategory::from_wire),
-                rank: d.rank,
-                opening_hours: d.opening_hours,
-                admission: d.admission,
-            },
+        Ok(TouristSiteFields {
+            status: None,
+            category: row.category.as_deref().and_then(TouristCategory::from_wire),
+            rank: d.rank,
+            opening_hours: d.opening_hours,
+            admission: d.admission,
         })
     }
 
-    fn save(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: Option<i64>,
-        b: TouristSiteWrite,
-    ) -> AppResult<i64> {
-        let (core, b) = (b.core, b.own);
-        pw::save_place(
-            conn,
-            ctx,
-            PlaceKind::TouristSite,
-            id,
-            core,
-            b.status,
-            |_, e, _| {
-                let details = TouristDetails {
-                    rank: pw::int_in(e, "rank", b.rank, 1..=1000),
-                    opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
-                    admission: e.opt_text("admission", &b.admission, 500),
-                };
-                let mut k = KindFields::new(b.category.map(TouristCategory::as_str), &details)?;
-                k.rank_order = details.rank.unwrap_or(i32::MAX);
-                Ok(k)
-            },
-        )
+    fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
+        own.status
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::TouristSite, id)
+    fn checked(
+        b: Self::Own,
+        _: &mut AnyConnection,
+        e: &mut FieldErrors,
+        _: &str,
+    ) -> AppResult<KindFields> {
+        let details = TouristDetails {
+            rank: pw::int_in(e, "rank", b.rank, 1..=1000),
+            opening_hours: e.opt_text("opening_hours", &b.opening_hours, 500),
+            admission: e.opt_text("admission", &b.admission, 500),
+        };
+        let mut k = KindFields::new(b.category.map(TouristCategory::as_str), &details)?;
+        k.rank_order = details.rank.unwrap_or(i32::MAX);
+        Ok(k)
     }
 
-    fn representation(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::TouristSite, id, shape)
-    }
-
-    fn scheduled_at(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+    fn filter(filters: &Self::Filters, f: &mut PlaceFilter) -> AppResult<()> {
+        if let Some(c) = filters.kind.category.as_deref() {
+            f.category = Some(TouristCategory::parse_param("category", c)?.to_string());
+        }
+        Ok(())
     }
 }
 

@@ -8,18 +8,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
 use super::{
-    parse_list, run_item, run_list, Ctx, KindFilters, PlaceCore, PlaceFilters, PlaceRow,
-    TouristSiteRef,
+    item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
+    PlaceRow, Terms, TouristSiteRef,
 };
 use crate::db::schema::places;
 use crate::db::AnyConnection;
-use crate::domain::Visibility;
-use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::domain::{ContentStatus, Visibility};
+use crate::editorial::FieldErrors;
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::PlaceKind;
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
@@ -57,33 +57,6 @@ pub struct UnescoSite {
     pub buffer_zone_ha: Option<f64>,
     /// The same place among the top tourist sites, or null.
     pub tourist_site: Option<TouristSiteRef>,
-}
-
-pub fn shape(r: &PlaceRow, ctx: &Ctx) -> UnescoSite {
-    let d: UnescoDetails = r.details();
-    UnescoSite {
-        core: ctx.core(r),
-        unesco_id: d.unesco_id,
-        status: r
-            .listing_status
-            .as_deref()
-            .and_then(UnescoStatus::from_wire),
-        category: r.category.as_deref().and_then(UnescoCategory::from_wire),
-        criteria: ctx
-            .terms(r.id, "criterion")
-            .iter()
-            .filter_map(|c| UnescoCriterion::from_wire(c))
-            .collect(),
-        year_inscribed: d.year_inscribed,
-        year_submitted: d.year_submitted,
-        transboundary: d.transboundary,
-        countries: ctx.terms(r.id, "country"),
-        area_ha: d.area_ha,
-        buffer_zone_ha: d.buffer_zone_ha,
-        tourist_site: d
-            .tourist_site_group
-            .and_then(|g| ctx.tourist_refs.get(&g).cloned()),
-    }
 }
 
 /// The unesco sites list's own filters (beside [`PlaceParams`]).
@@ -126,38 +99,7 @@ pub async fn list_unesco_sites(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    let k = &query.filters.kind;
-    let (category, criterion) = (k.category.clone(), k.criterion.clone());
-    // The two value sets of `status` are disjoint: a preview, or a listing status.
-    let (vis, status) = match k.status.as_deref() {
-        Some(s) if Visibility::preview_value(s).is_some() => {
-            (crate::http::auth::visibility(&req, Some(s)).await?, None)
-        }
-        other => (Visibility::Public, other.map(str::to_string)),
-    };
-    run_list(
-        &req,
-        &state,
-        vec![PlaceKind::UnescoSite],
-        vis,
-        &query,
-        |f| {
-            if let Some(s) = status.as_deref() {
-                f.listing_status = Some(UnescoStatus::parse_param("status", s)?.to_string());
-            }
-            if let Some(c) = category.as_deref() {
-                f.category = Some(UnescoCategory::parse_param("category", c)?.to_string());
-            }
-            if let Some(c) = criterion.as_deref() {
-                for v in parse_list("criterion", c, UnescoCriterion::parse_param)? {
-                    f.terms.push(("criterion", v.to_string()));
-                }
-            }
-            Ok(())
-        },
-        shape,
-    )
-    .await
+    list::<UnescoSite>(&req, &state, &query).await
 }
 
 #[utoipa::path(
@@ -176,7 +118,7 @@ pub async fn get_unesco_site(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    run_item(&req, &state, PlaceKind::UnescoSite, &path, &query, shape).await
+    item::<UnescoSite>(&req, &state, &path, &query).await
 }
 
 /// A UNESCO listing's own write fields; its whole body is `UnescoSiteWrite`.
@@ -255,15 +197,44 @@ fn tourist_site_group(
     Ok(group)
 }
 
-pub struct UnescoSites;
+pub type UnescoSites = Place<UnescoSite>;
 
-impl Resource for UnescoSites {
-    const TYPE: ResourceType = ResourceType::Place(PlaceKind::UnescoSite);
-    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+impl Kind for UnescoSite {
+    const KIND: PlaceKind = PlaceKind::UnescoSite;
+    // `status` is the listing status here, not a synonym.
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[];
+    type Own = UnescoSiteFields;
     type Write = UnescoSiteWrite;
+    type Filters = PlaceFilters<UnescoSiteFilters>;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<UnescoSiteWrite> {
-        let (row, terms, core) = pw::stored_core(conn, PlaceKind::UnescoSite, id)?;
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> UnescoSite {
+        let d: UnescoDetails = r.details();
+        UnescoSite {
+            core: ctx.core(r),
+            unesco_id: d.unesco_id,
+            status: r
+                .listing_status
+                .as_deref()
+                .and_then(UnescoStatus::from_wire),
+            category: r.category.as_deref().and_then(UnescoCategory::from_wire),
+            criteria: ctx
+                .terms(r.id, "criterion")
+                .iter()
+                .filter_map(|c| UnescoCriterion::from_wire(c))
+                .collect(),
+            year_inscribed: d.year_inscribed,
+            year_submitted: d.year_submitted,
+            transboundary: d.transboundary,
+            countries: ctx.terms(r.id, "country"),
+            area_ha: d.area_ha,
+            buffer_zone_ha: d.buffer_zone_ha,
+            tourist_site: d
+                .tourist_site_group
+                .and_then(|g| ctx.tourist_refs.get(&g).cloned()),
+        }
+    }
+
+    fn stored_own(conn: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own> {
         let d: UnescoDetails = row.details();
         let tourist_site: Option<String> = match d.tourist_site_group {
             Some(g) => places::table
@@ -275,84 +246,80 @@ impl Resource for UnescoSites {
                 .optional()?,
             None => None,
         };
-        Ok(PlaceWrite {
-            core,
-            own: UnescoSiteFields {
-                status: row
-                    .listing_status
-                    .as_deref()
-                    .and_then(UnescoStatus::from_wire),
-                category: row.category.as_deref().and_then(UnescoCategory::from_wire),
-                criteria: pw::stored_terms(&terms, "criterion", UnescoCriterion::from_wire),
-                unesco_id: d.unesco_id,
-                year_inscribed: d.year_inscribed,
-                year_submitted: d.year_submitted,
-                transboundary: Some(d.transboundary),
-                countries: Some(terms.get("country").cloned().unwrap_or_default()),
-                area_ha: d.area_ha,
-                buffer_zone_ha: d.buffer_zone_ha,
-                tourist_site,
-            },
+        Ok(UnescoSiteFields {
+            status: row
+                .listing_status
+                .as_deref()
+                .and_then(UnescoStatus::from_wire),
+            category: row.category.as_deref().and_then(UnescoCategory::from_wire),
+            criteria: pw::stored_terms(terms, "criterion", UnescoCriterion::from_wire),
+            unesco_id: d.unesco_id,
+            year_inscribed: d.year_inscribed,
+            year_submitted: d.year_submitted,
+            transboundary: Some(d.transboundary),
+            countries: Some(terms.get("country").cloned().unwrap_or_default()),
+            area_ha: d.area_ha,
+            buffer_zone_ha: d.buffer_zone_ha,
+            tourist_site,
         })
     }
 
-    fn save(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: Option<i64>,
-        b: UnescoSiteWrite,
-    ) -> AppResult<i64> {
-        let (core, b) = (b.core, b.own);
-        pw::save_place(
-            conn,
-            ctx,
-            PlaceKind::UnescoSite,
-            id,
-            core,
-            None,
-            |conn, e, locale| {
-                let details = UnescoDetails {
-                    unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),
-                    year_inscribed: pw::int_in(e, "year_inscribed", b.year_inscribed, 1972..=2100),
-                    year_submitted: pw::int_in(e, "year_submitted", b.year_submitted, 1972..=2100),
-                    transboundary: b.transboundary.unwrap_or(false),
-                    area_ha: pw::non_negative(e, "area_ha", b.area_ha),
-                    buffer_zone_ha: pw::non_negative(e, "buffer_zone_ha", b.buffer_zone_ha),
-                    tourist_site_group: tourist_site_group(conn, e, &b.tourist_site, locale)?,
-                };
-                let mut k = KindFields::new(b.category.map(UnescoCategory::as_str), &details)?;
-                k.listing_status = b.status.map(|s| s.as_str().to_string());
-                k.terms = vec![
-                    (
-                        "criterion",
-                        pw::vocab_terms(&b.criteria, UnescoCriterion::as_str),
-                    ),
-                    ("country", countries(e, &b.countries)),
-                ];
-                Ok(k)
-            },
-        )
+    fn status_synonym(_: &Self::Own) -> Option<ContentStatus> {
+        None
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::UnescoSite, id)
+    fn checked(
+        b: Self::Own,
+        conn: &mut AnyConnection,
+        e: &mut FieldErrors,
+        locale: &str,
+    ) -> AppResult<KindFields> {
+        let details = UnescoDetails {
+            unesco_id: pw::int_in(e, "unesco_id", b.unesco_id, 1..=100_000),
+            year_inscribed: pw::int_in(e, "year_inscribed", b.year_inscribed, 1972..=2100),
+            year_submitted: pw::int_in(e, "year_submitted", b.year_submitted, 1972..=2100),
+            transboundary: b.transboundary.unwrap_or(false),
+            area_ha: pw::non_negative(e, "area_ha", b.area_ha),
+            buffer_zone_ha: pw::non_negative(e, "buffer_zone_ha", b.buffer_zone_ha),
+            tourist_site_group: tourist_site_group(conn, e, &b.tourist_site, locale)?,
+        };
+        let mut k = KindFields::new(b.category.map(UnescoCategory::as_str), &details)?;
+        k.listing_status = b.status.map(|s| s.as_str().to_string());
+        k.terms = vec![
+            (
+                "criterion",
+                pw::vocab_terms(&b.criteria, UnescoCriterion::as_str),
+            ),
+            ("country", countries(e, &b.countries)),
+        ];
+        Ok(k)
     }
 
-    fn representation(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::UnescoSite, id, shape)
+    /// The two value sets of `status` are disjoint: a preview, or a listing status.
+    fn preview(query: &ListQuery<Self::Filters>) -> Option<&str> {
+        is_preview(query.filters.kind.status.as_deref())
     }
 
-    fn scheduled_at(
-        conn: &mut AnyConnection,
-        ctx: &SaveCtx,
-        id: i64,
-    ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+    fn filter(filters: &Self::Filters, f: &mut PlaceFilter) -> AppResult<()> {
+        let k = &filters.kind;
+        if let (Some(s), None) = (k.status.as_deref(), is_preview(k.status.as_deref())) {
+            f.listing_status = Some(UnescoStatus::parse_param("status", s)?.to_string());
+        }
+        if let Some(c) = k.category.as_deref() {
+            f.category = Some(UnescoCategory::parse_param("category", c)?.to_string());
+        }
+        if let Some(c) = k.criterion.as_deref() {
+            for v in parse_list("criterion", c, UnescoCriterion::parse_param)? {
+                f.terms.push(("criterion", v.to_string()));
+            }
+        }
+        Ok(())
     }
+}
+
+/// `status` when it names an editor preview rather than a listing status.
+fn is_preview(status: Option<&str>) -> Option<&str> {
+    status.filter(|s| Visibility::preview_value(s).is_some())
 }
 
 crate::write_routes! {

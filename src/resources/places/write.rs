@@ -1,7 +1,7 @@
 //! Writing places: the body fields every kind shares (`body.rs`) and their
 //! validation, the row form and terms, the merge-patch base, deletion, and the
-//! representation a GET shows. Each kind's module adds its own fields
-//! (`KindWrite`), its `Resource` impl, and its handlers (`write_routes!`).
+//! representation a GET shows. `Place<K>` (`kind.rs`) runs them for every kind;
+//! each kind's module adds its own fields (`KindWrite`) and handlers (`write_routes!`).
 
 mod body;
 mod checks;

@@ -1,0 +1,162 @@
+//! The one shape of every place kind: what a kind declares ([`Kind`]), and the
+//! list, item and write flows every kind runs on it (`Place<K>` is its
+//! `Resource`). A kind's module holds only its fields, filters, shape and
+//! checks, and thin handlers that call [`list`] and [`item`].
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::request::{run_item, run_list, PlaceQuery};
+use super::write::{self as pw, KindFields, KindWrite, PlaceWrite, PlaceWriteCore};
+use super::{Ctx, PlaceFilter, PlaceRow};
+use crate::db::AnyConnection;
+use crate::domain::ContentStatus;
+use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
+use crate::error::AppResult;
+use crate::http::list::{ListFilters, ListQuery};
+use crate::http::params::ContentItemQuery;
+use crate::resource::{PlaceKind, ResourceType};
+use crate::AppState;
+
+/// A stored place's terms: term name to values in order.
+pub type Terms = HashMap<String, Vec<String>>;
+
+/// A place kind: its API item (the implementing type), its write body and
+/// list filters, and how its own fields are read, checked and stored.
+pub trait Kind: Serialize + ToSchema + Send + 'static {
+    const KIND: PlaceKind;
+    /// Alternative names of write fields (see `Resource::SYNONYMS`).
+    const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
+    /// The kind's own write fields (beside the shared [`PlaceWriteCore`]).
+    type Own;
+    /// The whole write body the handlers take and the spec shows.
+    type Write: PlaceBody<Own = Self::Own>;
+    /// The list's query filters (besides the common list parameters).
+    type Filters: ListFilters + PlaceQuery;
+
+    /// The API item of a row.
+    fn shape(r: &PlaceRow, ctx: &Ctx) -> Self;
+
+    /// The stored item's own write fields, as a write would send them.
+    fn stored_own(conn: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own>;
+
+    /// The body's synonym of `publication_status`, if the kind has one.
+    fn status_synonym(own: &Self::Own) -> Option<ContentStatus>;
+
+    /// Validates the kind's own fields (errors into `e`) for a write in `locale`.
+    fn checked(
+        own: Self::Own,
+        conn: &mut AnyConnection,
+        e: &mut FieldErrors,
+        locale: &str,
+    ) -> AppResult<KindFields>;
+
+    /// The editor preview status the list asks for (None: the public list).
+    fn preview(query: &ListQuery<Self::Filters>) -> Option<&str> {
+        query.common.status.as_deref()
+    }
+
+    /// Adds the kind's own list filters to `f`, validated.
+    fn filter(filters: &Self::Filters, f: &mut PlaceFilter) -> AppResult<()>;
+}
+
+/// A write body split into the shared fields and a kind's own.
+pub trait PlaceBody: Serialize + DeserializeOwned + ToSchema {
+    type Own;
+    fn into_parts(self) -> (PlaceWriteCore, Self::Own);
+    fn from_parts(core: PlaceWriteCore, own: Self::Own) -> Self;
+}
+
+impl<F: KindWrite> PlaceBody for PlaceWrite<F> {
+    type Own = F;
+    fn into_parts(self) -> (PlaceWriteCore, F) {
+        (self.core, self.own)
+    }
+    fn from_parts(core: PlaceWriteCore, own: F) -> Self {
+        PlaceWrite { core, own }
+    }
+}
+
+/// The writable resource of place kind `K`.
+pub struct Place<K>(PhantomData<fn() -> K>);
+
+impl<K: Kind> Resource for Place<K> {
+    const TYPE: ResourceType = ResourceType::Place(K::KIND);
+    const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
+    const SYNONYMS: &'static [(&'static str, &'static str)] = K::SYNONYMS;
+    type Write = K::Write;
+
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<K::Write> {
+        let (row, terms, core) = pw::stored_core(conn, K::KIND, id)?;
+        let own = K::stored_own(conn, &row, &terms)?;
+        Ok(K::Write::from_parts(core, own))
+    }
+
+    fn save(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: Option<i64>,
+        body: K::Write,
+    ) -> AppResult<i64> {
+        let (core, own) = body.into_parts();
+        let synonym = K::status_synonym(&own);
+        pw::save_place(conn, ctx, K::KIND, id, core, synonym, |conn, e, locale| {
+            K::checked(own, conn, e, locale)
+        })
+    }
+
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+        pw::delete_place(conn, K::KIND, id)
+    }
+
+    fn representation(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Representation> {
+        pw::representation(conn, ctx, K::KIND, id, K::shape)
+    }
+
+    fn scheduled_at(
+        conn: &mut AnyConnection,
+        ctx: &SaveCtx,
+        id: i64,
+    ) -> AppResult<Option<NaiveDateTime>> {
+        pw::scheduled_at(conn, ctx, id)
+    }
+}
+
+/// The list flow of kind `K`: visibility, its filters, then the shared place list.
+pub async fn list<K: Kind>(
+    req: &HttpRequest,
+    state: &AppState,
+    query: &ListQuery<K::Filters>,
+) -> AppResult<HttpResponse> {
+    let vis = crate::http::auth::visibility(req, K::preview(query)).await?;
+    run_list(
+        req,
+        state,
+        vec![K::KIND],
+        vis,
+        query,
+        |f| K::filter(&query.filters, f),
+        K::shape,
+    )
+    .await
+}
+
+/// The item flow of kind `K`: by id or slug, JSON or JSON-LD.
+pub async fn item<K: Kind>(
+    req: &HttpRequest,
+    state: &AppState,
+    id: &str,
+    query: &ContentItemQuery,
+) -> AppResult<HttpResponse> {
+    run_item(req, state, K::KIND, id, query, K::shape).await
+}
