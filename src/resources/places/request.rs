@@ -184,8 +184,9 @@ pub struct PlaceParams {
 /// A place kind's own list filters, and its sorts.
 pub trait KindFilters: DeserializeOwned + IntoParams {
     /// The kind's sort fields; the first is the default.
-    const SORTS: &'static [&'static str];
-    const SORT_DOC: &'static str;
+    const SORTS: &'static [&'static str] = &["name"];
+    const SORT_DOC: &'static str =
+        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
     /// The editor preview `status`; `None` where `status` is the kind's own filter.
     const STATUS_DOC: Option<&'static str>;
 }
