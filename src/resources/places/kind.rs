@@ -12,16 +12,20 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::request::{run_item, run_list, PlaceQuery};
+use super::request::{apply_common, wants_geojson, PlaceQuery};
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite, PlaceWriteCore};
-use super::{Ctx, PlaceFilter, PlaceRow};
-use crate::db::AnyConnection;
+use super::{context, context_of, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceRow};
+use crate::db::{self, AnyConnection};
 use crate::domain::ContentStatus;
 use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::geo::Point;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::params::ContentItemQuery;
+use crate::http::locale::negotiate;
+use crate::http::params::{ContentItemQuery, ItemRef};
+use crate::http::response;
 use crate::resource::{PlaceKind, ResourceType};
+use crate::resources::jsonld;
 use crate::AppState;
 
 /// A stored place's terms: term name to values in order.
@@ -132,31 +136,72 @@ impl<K: Kind> Resource for Place<K> {
     }
 }
 
-/// The list flow of kind `K`: visibility, its filters, then the shared place list.
+/// The list flow of kind `K`: visibility (public or an editor's preview),
+/// locale, the shared and the kind's filters, query, then JSON or GeoJSON.
 pub async fn list<K: Kind>(
     req: &HttpRequest,
     state: &AppState,
     query: &ListQuery<K::Filters>,
 ) -> AppResult<HttpResponse> {
     let vis = crate::http::auth::visibility(req, K::preview(query)).await?;
-    run_list(
-        req,
-        state,
-        vec![K::KIND],
+    let locale = negotiate(req, query.common.lang.as_deref(), &state.config)?;
+    let geojson = wants_geojson(req, query.filters.format())?;
+    let raw_filter = query.filters.raw_filter();
+    let params = query.params()?;
+    let mut f = PlaceFilter {
+        kinds: vec![K::KIND],
         vis,
-        query,
-        |f| K::filter(&query.filters, f),
-        K::shape,
-    )
-    .await
+        locale: locale.clone(),
+        ..Default::default()
+    };
+    apply_common(&mut f, &raw_filter, &params)?;
+    K::filter(&query.filters, &mut f)?;
+    let caches = state.caches.clone();
+    let fallback = state.config.default_locale.clone();
+    let p = params.clone();
+    let (page, points) = db::run(&state.pool, move |conn| {
+        f.now = db::now();
+        let (page, distances) = list_places(conn, &caches, &f, &p)?;
+        let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
+        ctx.distances = distances;
+        let points: Vec<Option<Point>> = page.items.iter().map(PlaceRow::point).collect();
+        Ok((page.map(|r| K::shape(&r, &ctx)), points))
+    })
+    .await?;
+    if geojson {
+        return Ok(geojson::feature_collection(
+            req, &locale, &params, page, points,
+        ));
+    }
+    Ok(response::list(req, &locale, &params, page))
 }
 
-/// The item flow of kind `K`: by id or slug, JSON or JSON-LD.
+/// The item flow of kind `K`: by id or slug, JSON or JSON-LD; `status` is an
+/// editor's preview (`draft`, `published`, `archived`, `any`; needs a key).
 pub async fn item<K: Kind>(
     req: &HttpRequest,
     state: &AppState,
     id: &str,
     query: &ContentItemQuery,
 ) -> AppResult<HttpResponse> {
-    run_item(req, state, K::KIND, id, query, K::shape).await
+    let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
+    let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
+    let item = ItemRef::parse(id)?;
+    let caches = state.caches.clone();
+    let fallback = state.config.default_locale.clone();
+    let loc = locale.clone();
+    let (body, row_locale) = db::run(&state.pool, move |conn| {
+        let now = db::now();
+        let row = find_place(conn, K::KIND, &item, &loc, now, vis)?;
+        let ctx = context_of(conn, &caches, &row, &fallback, now)?;
+        Ok((K::shape(&row, &ctx), row.locale.clone()))
+    })
+    .await?;
+    if jsonld::wanted(req) {
+        let v =
+            serde_json::to_value(&body).map_err(|e| AppError::Internal(format!("place: {e}")))?;
+        let doc = jsonld::place(K::KIND, &v, &jsonld::base_url(req));
+        return Ok(jsonld::respond(&row_locale, doc));
+    }
+    Ok(response::json(Some(&row_locale), &body))
 }

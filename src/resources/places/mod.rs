@@ -20,11 +20,13 @@ pub mod tourist_sites;
 pub mod unesco_sites;
 
 pub use kind::{item, list, Kind, Place, PlaceBody, Terms};
-pub use model::{context, regions_for, Ctx, PlaceCore, PlaceRow, RegionRef, TouristSiteRef};
+pub use model::{
+    context, context_of, regions_for, Ctx, PlaceCore, PlaceRow, RegionRef, TouristSiteRef,
+};
 pub use query::{find_place, list_places, PlaceFilter};
 pub use request::{
-    apply_common, parse_bbox, parse_list, parse_radius, point, run_item, run_list, wants_geojson,
-    KindFilters, PlaceFilters, PlaceParams, PlaceQuery, RawPlaceFilter,
+    apply_common, parse_bbox, parse_list, parse_radius, point, wants_geojson, KindFilters,
+    PlaceFilters, PlaceParams, PlaceQuery, RawPlaceFilter,
 };
 
 pub use crate::resource::PlaceKind;

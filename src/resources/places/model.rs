@@ -288,3 +288,21 @@ pub fn context(
         distances: HashMap::new(),
     })
 }
+
+/// The context of one row, in its own locale (an item or a write's representation).
+pub fn context_of(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    row: &PlaceRow,
+    fallback: &str,
+    now: NaiveDateTime,
+) -> AppResult<Ctx> {
+    context(
+        conn,
+        caches,
+        std::slice::from_ref(row),
+        &row.locale,
+        fallback,
+        now,
+    )
+}

@@ -49,9 +49,6 @@ pub struct MonumentFilters {
 }
 
 impl KindFilters for MonumentFilters {
-    const SORTS: &'static [&'static str] = &["name"];
-    const SORT_DOC: &'static str =
-        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
     const STATUS_DOC: Option<&'static str> = Some(
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview monuments the public cannot see yet.",
     );

@@ -1,26 +1,18 @@
 //! Place list and item requests: parameter parsing (geo, vocabularies, format)
-//! and the shared handler flows.
+//! (the flows that use them are in `kind.rs`).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::IntoParams;
 
-use super::{
-    context, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceKind, PlaceRow,
-    DEFAULT_RADIUS_KM, MAX_RADIUS_KM,
-};
-use crate::db;
-use crate::domain::Visibility;
+use super::{PlaceFilter, DEFAULT_RADIUS_KM, MAX_RADIUS_KM};
 use crate::error::{AppError, AppResult};
 use crate::geo::{BBox, Point};
-use crate::http::list::{from_pairs, ListFilters, ListQuery};
-use crate::http::locale::negotiate;
-use crate::http::params::{is_slug, ItemRef, ListParams};
-use crate::http::response;
-use crate::AppState;
+use crate::http::list::{from_pairs, ListFilters};
+use crate::http::params::{is_slug, ListParams};
 
 /// The geo and common filter parameters, as they came.
 #[derive(Debug, Default, Clone)]
@@ -192,8 +184,9 @@ pub struct PlaceParams {
 /// A place kind's own list filters, and its sorts.
 pub trait KindFilters: DeserializeOwned + IntoParams {
     /// The kind's sort fields; the first is the default.
-    const SORTS: &'static [&'static str];
-    const SORT_DOC: &'static str;
+    const SORTS: &'static [&'static str] = &["name"];
+    const SORT_DOC: &'static str =
+        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
     /// The editor preview `status`; `None` where `status` is the kind's own filter.
     const STATUS_DOC: Option<&'static str>;
 }
@@ -265,99 +258,6 @@ impl<K> PlaceQuery for PlaceFilters<K> {
     fn format(&self) -> Option<&str> {
         self.place.format.as_deref()
     }
-}
-
-/// The list flow of every place kind: locale, filters, query, JSON or GeoJSON.
-/// `vis` is public or an editor's preview; `extra` adds the kind's own filters;
-/// `shape` turns a row into the kind's API item.
-pub async fn run_list<Q, T, F>(
-    req: &HttpRequest,
-    state: &AppState,
-    kinds: Vec<PlaceKind>,
-    vis: Visibility,
-    query: &ListQuery<Q>,
-    extra: impl FnOnce(&mut PlaceFilter) -> AppResult<()>,
-    shape: F,
-) -> AppResult<HttpResponse>
-where
-    Q: ListFilters + PlaceQuery,
-    T: Serialize + Send + 'static,
-    F: Fn(&PlaceRow, &Ctx) -> T + Send + 'static,
-{
-    let locale = negotiate(req, query.common.lang.as_deref(), &state.config)?;
-    let geojson = wants_geojson(req, query.filters.format())?;
-    let raw_filter = query.filters.raw_filter();
-    let params = query.params()?;
-    let mut f = PlaceFilter {
-        kinds,
-        vis,
-        locale: locale.clone(),
-        ..Default::default()
-    };
-    apply_common(&mut f, &raw_filter, &params)?;
-    extra(&mut f)?;
-    let caches = state.caches.clone();
-    let fallback = state.config.default_locale.clone();
-    let p = params.clone();
-    let (page, points) = db::run(&state.pool, move |conn| {
-        f.now = db::now();
-        let (page, distances) = list_places(conn, &caches, &f, &p)?;
-        let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
-        ctx.distances = distances;
-        let points: Vec<Option<Point>> = page.items.iter().map(PlaceRow::point).collect();
-        Ok((page.map(|r| shape(&r, &ctx)), points))
-    })
-    .await?;
-    if geojson {
-        return Ok(geojson::feature_collection(
-            req, &locale, &params, page, points,
-        ));
-    }
-    Ok(response::list(req, &locale, &params, page))
-}
-
-/// Runs an item lookup for a kind and renders it; `status` is an editor's
-/// preview (`draft`, `published`, `archived`, `any`; needs a key).
-pub async fn run_item<T, F>(
-    req: &HttpRequest,
-    state: &AppState,
-    kind: PlaceKind,
-    id: &str,
-    query: &crate::http::params::ContentItemQuery,
-    shape: F,
-) -> AppResult<HttpResponse>
-where
-    T: Serialize + Send + 'static,
-    F: Fn(&PlaceRow, &Ctx) -> T + Send + 'static,
-{
-    let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
-    let item = ItemRef::parse(id)?;
-    let caches = state.caches.clone();
-    let fallback = state.config.default_locale.clone();
-    let loc = locale.clone();
-    let (body, row_locale) = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let row = find_place(conn, kind, &item, &loc, now, vis)?;
-        let ctx = context(
-            conn,
-            &caches,
-            std::slice::from_ref(&row),
-            &row.locale,
-            &fallback,
-            now,
-        )?;
-        Ok((shape(&row, &ctx), row.locale.clone()))
-    })
-    .await?;
-    if crate::resources::jsonld::wanted(req) {
-        use crate::resources::jsonld;
-        let v = serde_json::to_value(&body)
-            .map_err(|e| crate::error::AppError::Internal(format!("place: {e}")))?;
-        let doc = jsonld::place(kind, &v, &jsonld::base_url(req));
-        return Ok(jsonld::respond(&row_locale, doc));
-    }
-    Ok(response::json(Some(&row_locale), &body))
 }
 
 /// Parses a comma-separated list of one vocabulary into validated values (empty

@@ -76,9 +76,6 @@ pub struct UnescoSiteFilters {
 }
 
 impl KindFilters for UnescoSiteFilters {
-    const SORTS: &'static [&'static str] = &["name"];
-    const SORT_DOC: &'static str =
-        "`name` (default), and `distance` with `near` (then the default); `-` for descending.";
     const STATUS_DOC: Option<&'static str> = None;
 }
 

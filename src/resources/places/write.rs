@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::unesco_sites::UnescoDetails;
-use super::{context, find_place, Ctx, PlaceKind, PlaceRow};
+use super::{context_of, find_place, Ctx, PlaceKind, PlaceRow};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Visibility};
@@ -275,14 +275,7 @@ pub fn representation<T: Serialize>(
     shape: fn(&PlaceRow, &Ctx) -> T,
 ) -> AppResult<Representation> {
     let row = find_place(conn, kind, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
-    let pctx = context(
-        conn,
-        &ctx.caches,
-        std::slice::from_ref(&row),
-        &row.locale,
-        &ctx.config.default_locale,
-        ctx.now,
-    )?;
+    let pctx = context_of(conn, &ctx.caches, &row, &ctx.config.default_locale, ctx.now)?;
     let meta = ItemMeta {
         slug: row.slug.clone(),
         locale: row.locale.clone(),
