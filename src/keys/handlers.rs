@@ -1,4 +1,4 @@
-//! Admin endpoints: API keys.
+//! `/v1/admin/api-keys`: list, create and revoke API keys.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde_json::Value;
