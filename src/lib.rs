@@ -1,7 +1,7 @@
 //! belportal: a headless JSON content API. `build_app` is shared by the binary and the tests.
 
-pub mod admin;
 pub mod cache;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -143,16 +143,16 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(media::handlers::get_media)
         .service(media::handlers::update_media)
         .service(media::handlers::delete_media)
-        .service(editorial::changes::changes_feed)
-        .service(admin::list_api_keys)
-        .service(admin::create_api_key)
-        .service(admin::revoke_api_key)
-        .service(transfer::http::export)
-        .service(transfer::http::import)
-        .service(webhooks::api::list_webhooks)
-        .service(webhooks::api::create_webhook)
-        .service(webhooks::api::delete_webhook)
-        .service(webhooks::api::list_deliveries);
+        .service(changes::handlers::changes_feed)
+        .service(keys::handlers::list_api_keys)
+        .service(keys::handlers::create_api_key)
+        .service(keys::handlers::revoke_api_key)
+        .service(transfer::handlers::export)
+        .service(transfer::handlers::import)
+        .service(webhooks::handlers::list_webhooks)
+        .service(webhooks::handlers::create_webhook)
+        .service(webhooks::handlers::delete_webhook)
+        .service(webhooks::handlers::list_deliveries);
 }
 
 /// The OpenAPI document, built from the routes without a database.

@@ -212,7 +212,7 @@ pub fn within_radius(area: &Area, p: Option<Point>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::params::RawList;
+    use crate::http::list::CommonParams;
 
     const MINSK: Point = Point {
         lat: 53.9006,
@@ -231,9 +231,9 @@ mod tests {
 
     fn params(limit: &str, cursor: Option<&str>) -> ListParams {
         ListParams::parse(
-            RawList {
-                limit: Some(limit),
-                cursor,
+            &CommonParams {
+                limit: Some(limit.into()),
+                cursor: cursor.map(str::to_string),
                 ..Default::default()
             },
             &["distance", "name"],

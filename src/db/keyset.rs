@@ -58,6 +58,16 @@ impl SortValue for i32 {
     }
 }
 
+impl SortValue for i64 {
+    type Bind = i64;
+    fn decode(c: &CursorKey) -> AppResult<i64> {
+        c.key.as_i64().ok_or_else(invalid_cursor)
+    }
+    fn encode(self) -> Value {
+        Value::from(self)
+    }
+}
+
 /// Instants travel as RFC 3339 UTC strings.
 impl SortValue for NaiveDateTime {
     type Bind = NaiveDateTime;
@@ -222,16 +232,16 @@ mod tests {
 
     use super::*;
     use crate::db::schema::{articles, places};
-    use crate::http::params::RawList;
+    use crate::http::list::CommonParams;
 
     fn params(sort: &str, cursor: Option<CursorKey>, page: Option<&str>) -> ListParams {
         let enc = cursor.map(|c| c.encode());
         ListParams::parse(
-            RawList {
-                sort: Some(sort),
-                cursor: enc.as_deref(),
-                page,
-                limit: Some("10"),
+            &CommonParams {
+                sort: Some(sort.into()),
+                cursor: enc,
+                page: page.map(str::to_string),
+                limit: Some("10".into()),
                 ..Default::default()
             },
             &["title", "published_at", "rank"],

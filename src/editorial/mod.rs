@@ -4,7 +4,6 @@
 //! generic POST / PATCH / DELETE flows that each resource plugs into.
 
 pub mod body;
-pub mod changes;
 pub mod common;
 mod flows;
 mod idempotency;
@@ -27,11 +26,11 @@ use crate::http::middleware::etag_for;
 use crate::keys::Caller;
 use crate::resource::ResourceType;
 
-pub use body::{parse_body, FieldErrors, WriteBody};
-pub use changes::{
+pub use crate::changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
+pub use body::{parse_body, FieldErrors, WriteBody};
 pub use flows::{create, delete, stored_fields, update, write_id};
 pub use idempotency::{idempotency_key, Written};
 pub use pipeline::{after_write, ItemWritten, WriteBatch};

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use super::changes::{
+use super::ItemMeta;
+use crate::changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
-use super::ItemMeta;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::resource::{MediaId, ResourceType};

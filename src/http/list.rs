@@ -14,7 +14,7 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::IntoParams;
 
-use super::params::{ListParams, RawList};
+use super::params::ListParams;
 use crate::error::{AppError, FieldError};
 
 /// A list's own filters, and what the list says about the shared parameters.
@@ -33,6 +33,9 @@ pub trait ListFilters: DeserializeOwned + IntoParams {
     const LANG_DOC: Option<&'static str> = Some("Response locale (`be`, `ru`, `en`).");
     /// The editor preview `status`; `None` when the list has none.
     const STATUS_DOC: Option<&'static str>;
+    /// The order of the documented parameters, for a list whose operation
+    /// predates the engine (search, nearby); empty keeps the engine's order.
+    const PARAM_ORDER: &'static [&'static str] = &[];
 
     /// Whether a `near` filter is set: `distance` then joins the sorts and is the default.
     fn near(&self) -> bool {
@@ -95,21 +98,12 @@ pub struct ListQuery<F> {
 impl<F: ListFilters> ListQuery<F> {
     /// The validated paging, sort, `q` and `updated_since`.
     pub fn params(&self) -> Result<ListParams, AppError> {
-        let c = &self.common;
-        let raw = RawList {
-            limit: c.limit.as_deref(),
-            cursor: c.cursor.as_deref(),
-            page: c.page.as_deref(),
-            sort: c.sort.as_deref(),
-            q: c.q.as_deref(),
-            updated_since: c.updated_since.as_deref(),
-        };
         if self.filters.near() {
             let mut sorts = F::SORTS.to_vec();
             sorts.push("distance");
-            ListParams::parse(raw, &sorts, "distance")
+            ListParams::parse(&self.common, &sorts, "distance")
         } else {
-            ListParams::parse(raw, F::SORTS, F::DEFAULT_SORT)
+            ListParams::parse(&self.common, F::SORTS, F::DEFAULT_SORT)
         }
     }
 
@@ -130,15 +124,16 @@ impl<F: ListFilters> ListQuery<F> {
                     expected(&names)
                 )));
             }
+            // A list that words a shared name its own way (`status` of UNESCO
+            // listings, the required `q` of search) reads it in `F`.
             let slot = match k.as_str() {
                 "limit" => &mut common.limit,
                 "cursor" => &mut common.cursor,
                 "page" => &mut common.page,
-                "sort" => &mut common.sort,
-                "q" => &mut common.q,
-                "updated_since" => &mut common.updated_since,
-                "lang" => &mut common.lang,
-                // A list whose `status` is its own filter (UNESCO listings) reads it in `F`.
+                "sort" if F::SORT_DOC.is_some() => &mut common.sort,
+                "q" if F::Q_DOC.is_some() => &mut common.q,
+                "updated_since" if F::UPDATED_SINCE_DOC.is_some() => &mut common.updated_since,
+                "lang" if F::LANG_DOC.is_some() => &mut common.lang,
                 "status" if F::STATUS_DOC.is_some() => &mut common.status,
                 _ => {
                     rest.push((k, v));
@@ -194,7 +189,8 @@ impl<F: ListFilters> FromRequest for ListQuery<F> {
 }
 
 /// The documented parameters: paging, then `sort`, `q` and `updated_since` as
-/// the list words them, the filters, then `lang` and `status`.
+/// the list words them, the filters, then `lang` and `status` (or in the
+/// list's [`ListFilters::PARAM_ORDER`]).
 impl<F: ListFilters> IntoParams for ListQuery<F> {
     fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         let common = CommonParams::into_params(&parameter_in);
@@ -224,6 +220,10 @@ impl<F: ListFilters> IntoParams for ListQuery<F> {
         out.extend(take("lang", F::LANG_DOC));
         out.extend(take("status", F::STATUS_DOC));
         debug_assert!(COMMON.iter().all(|c| common.iter().any(|p| p.name == *c)));
+        if !F::PARAM_ORDER.is_empty() {
+            let at = |p: &Parameter| F::PARAM_ORDER.iter().position(|n| *n == p.name);
+            out.sort_by_key(|p| at(p).unwrap_or(usize::MAX));
+        }
         out
     }
 }
@@ -326,6 +326,49 @@ mod tests {
         assert!(format!("{e:?}").contains("must be a whole number from 1 to 100"));
         let e = extract("sort=rank").unwrap().params().unwrap_err();
         assert!(format!("{e:?}").contains("unknown sort `rank`"));
+    }
+
+    /// A list like search: `q` is its own required filter, paging comes last.
+    #[derive(Debug, Deserialize, IntoParams, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    struct OwnQ {
+        /// The words (required).
+        q: Option<String>,
+        /// Types.
+        types: Option<String>,
+    }
+
+    impl ListFilters for OwnQ {
+        const SORTS: &'static [&'static str] = &["relevance"];
+        const DEFAULT_SORT: &'static str = "relevance";
+        const SORT_DOC: Option<&'static str> = None;
+        const Q_DOC: Option<&'static str> = None;
+        const UPDATED_SINCE_DOC: Option<&'static str> = None;
+        const LANG_DOC: Option<&'static str> = Some("Locale searched.");
+        const STATUS_DOC: Option<&'static str> = None;
+        const PARAM_ORDER: &'static [&'static str] =
+            &["q", "types", "lang", "limit", "cursor", "page"];
+    }
+
+    #[test]
+    fn a_list_may_read_a_shared_name_itself_and_order_its_parameters() {
+        let q = ListQuery::<OwnQ>::parse("q=castle&lang=en&limit=3").unwrap();
+        assert_eq!(q.filters.q.as_deref(), Some("castle"));
+        assert_eq!(q.common.q, None);
+        assert_eq!(q.common.lang.as_deref(), Some("en"));
+        let p = q.params().unwrap();
+        assert_eq!((p.limit, p.sort.field, p.q), (3, "relevance", None));
+        let e = detail(ListQuery::<OwnQ>::parse("sort=relevance").unwrap_err());
+        assert_eq!(
+            e,
+            "invalid query string: unknown field `sort`, expected one of `q`, `types`, `lang`, `limit`, `cursor`, `page` | sort"
+        );
+        let params = ListQuery::<OwnQ>::into_params(|| Some(ParameterIn::Query));
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, OwnQ::PARAM_ORDER);
+        let lang = serde_json::to_value(&params[2]).unwrap();
+        assert_eq!(lang["description"], "Locale searched.");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::list::CommonParams;
 use crate::domain::time::{minsk_days_utc, month_start};
 use crate::error::{AppError, AppResult};
 
@@ -94,21 +95,17 @@ pub struct ListParams {
     pub updated_since: Option<NaiveDateTime>,
 }
 
-/// The raw common list parameters as they came in the query string.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct RawList<'a> {
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
-    pub page: Option<&'a str>,
-    pub sort: Option<&'a str>,
-    pub q: Option<&'a str>,
-    pub updated_since: Option<&'a str>,
-}
-
 impl ListParams {
+    /// Validates the shared parameters as they came (see [`ListQuery::params`]);
     /// `sorts` lists the allowed fields; `default_sort` is like `-published_at`.
-    pub fn parse(raw: RawList<'_>, sorts: &[&'static str], default_sort: &str) -> AppResult<Self> {
-        let limit = match raw.limit {
+    ///
+    /// [`ListQuery::params`]: super::list::ListQuery::params
+    pub fn parse(
+        raw: &CommonParams,
+        sorts: &[&'static str],
+        default_sort: &str,
+    ) -> AppResult<Self> {
+        let limit = match raw.limit.as_deref() {
             None => DEFAULT_LIMIT,
             Some(v) => v
                 .trim()
@@ -122,8 +119,8 @@ impl ListParams {
                     )
                 })?,
         };
-        let sort = parse_sort(raw.sort.unwrap_or(default_sort), sorts)?;
-        let paging = match (raw.cursor, raw.page) {
+        let sort = parse_sort(raw.sort.as_deref().unwrap_or(default_sort), sorts)?;
+        let paging = match (raw.cursor.as_deref(), raw.page.as_deref()) {
             (Some(_), Some(_)) => {
                 return Err(AppError::bad_request(
                     "`cursor` and `page` cannot be combined; use one way of paging",
@@ -148,9 +145,10 @@ impl ListParams {
             ),
             (None, None) => Paging::Cursor(None),
         };
-        let q = parse_q(raw.q)?;
+        let q = parse_q(raw.q.as_deref())?;
         let updated_since = raw
             .updated_since
+            .as_deref()
             .map(|v| parse_instant("updated_since", v))
             .transpose()?;
         Ok(ListParams {
@@ -160,6 +158,18 @@ impl ListParams {
             q,
             updated_since,
         })
+    }
+
+    /// The first page of `limit` items in `sort` order, for a list that takes
+    /// no paging parameters (the admin lists show everything on one page).
+    pub fn first_page(limit: i64, sort: Sort) -> Self {
+        ListParams {
+            limit,
+            paging: Paging::Cursor(None),
+            sort,
+            q: None,
+            updated_since: None,
+        }
     }
 
     pub fn page(&self) -> Option<i64> {
@@ -319,15 +329,11 @@ pub struct ContentItemQuery {
 mod tests {
     use super::*;
 
-    fn raw<'a>(
-        limit: Option<&'a str>,
-        cursor: Option<&'a str>,
-        page: Option<&'a str>,
-    ) -> RawList<'a> {
-        RawList {
-            limit,
-            cursor,
-            page,
+    fn raw(limit: Option<&str>, cursor: Option<&str>, page: Option<&str>) -> CommonParams {
+        CommonParams {
+            limit: limit.map(str::to_string),
+            cursor: cursor.map(str::to_string),
+            page: page.map(str::to_string),
             ..Default::default()
         }
     }
@@ -336,11 +342,11 @@ mod tests {
     fn limit_outside_1_to_100_is_rejected() {
         for bad in ["0", "101", "-1", "abc", "1.5", ""] {
             assert!(
-                ListParams::parse(raw(Some(bad), None, None), &["title"], "title").is_err(),
+                ListParams::parse(&raw(Some(bad), None, None), &["title"], "title").is_err(),
                 "{bad}"
             );
         }
-        let p = ListParams::parse(raw(Some("100"), None, None), &["title"], "title").unwrap();
+        let p = ListParams::parse(&raw(Some("100"), None, None), &["title"], "title").unwrap();
         assert_eq!(p.limit, 100);
     }
 
@@ -354,14 +360,14 @@ mod tests {
         let enc = c.encode();
         assert_eq!(CursorKey::decode(&enc), Some(c));
         let sorts = &["published_at", "title"];
-        assert!(ListParams::parse(raw(None, Some(&enc), None), sorts, "-published_at").is_ok());
-        let r = RawList {
-            cursor: Some(&enc),
-            sort: Some("title"),
+        assert!(ListParams::parse(&raw(None, Some(&enc), None), sorts, "-published_at").is_ok());
+        let r = CommonParams {
+            cursor: Some(enc.clone()),
+            sort: Some("title".into()),
             ..Default::default()
         };
-        assert!(ListParams::parse(r, sorts, "-published_at").is_err());
-        assert!(ListParams::parse(raw(None, Some("!!"), None), sorts, "-published_at").is_err());
+        assert!(ListParams::parse(&r, sorts, "-published_at").is_err());
+        assert!(ListParams::parse(&raw(None, Some("!!"), None), sorts, "-published_at").is_err());
     }
 
     #[test]
@@ -372,7 +378,7 @@ mod tests {
             id: 1,
         }
         .encode();
-        assert!(ListParams::parse(raw(None, Some(&c), Some("2")), &["title"], "title").is_err());
+        assert!(ListParams::parse(&raw(None, Some(&c), Some("2")), &["title"], "title").is_err());
     }
 
     #[test]

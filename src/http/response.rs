@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::params::{CursorKey, ListParams};
+use super::params::{CursorKey, ListParams, Sort};
 
 /// `{data, meta, links}`: every list has this shape.
 #[derive(Debug, Serialize, ToSchema)]
@@ -219,17 +219,44 @@ pub fn with_link_header(mut res: HttpResponse, link: Option<String>) -> HttpResp
     res
 }
 
+/// A page of a list in the envelope, with Content-Language `locale`.
 pub fn list<T: Serialize>(
     req: &HttpRequest,
     locale: &str,
     params: &ListParams,
     page: Page<T>,
 ) -> HttpResponse {
-    let (meta, links, link) = list_parts(req, params, &page);
+    list_in(req, Some(locale), params, page, None)
+}
+
+/// A page of a list in the envelope: `locale` is `None` for lists that are not
+/// localized (media, admin and editor lists); `total_capped` is search's.
+pub fn list_in<T: Serialize>(
+    req: &HttpRequest,
+    locale: Option<&str>,
+    params: &ListParams,
+    page: Page<T>,
+    total_capped: Option<bool>,
+) -> HttpResponse {
+    let (mut meta, links, link) = list_parts(req, params, &page);
+    meta.total_capped = total_capped;
     let body = ListBody {
         data: page.items,
         meta,
         links,
     };
-    with_link_header(json(Some(locale), &body), link)
+    with_link_header(json(locale, &body), link)
+}
+
+/// The admin lists (keys, webhooks): every item on one page of up to 100, by id.
+pub fn admin_list<T: Serialize>(req: &HttpRequest, all: Vec<T>) -> HttpResponse {
+    let params = ListParams::first_page(
+        100,
+        Sort {
+            field: "id",
+            desc: false,
+        },
+    );
+    let page = Page::from_slice(all, &params);
+    list_in(req, None, &params, page, None)
 }

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -11,13 +10,13 @@ use utoipa::ToSchema;
 use super::process::{self, ProcessError};
 use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
 use crate::db::schema::media;
-use crate::db::{self, like_pattern, lower};
-use crate::domain::time::rfc3339_utc;
+use crate::db::{self, keyset, like_pattern, lower};
 use crate::editorial::{check_if_match, parse_body, write_id, write_tx};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::middleware::etag_for;
-use crate::http::params::{ListParams, RawList};
+use crate::http::params::ListParams;
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -143,29 +142,26 @@ pub async fn upload_media(
     Ok(res)
 }
 
+/// Media lists take only the shared parameters.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct MediaListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `created_at` or `id`, `-` for descending (default `-created_at`).
-    #[param(pattern = "^-?(created_at|id)$")]
-    pub sort: Option<String>,
-    /// Text in alt, caption or credit (case-insensitive).
-    pub q: Option<String>,
-    /// Items changed at or after this RFC 3339 instant.
-    #[param(value_type = Option<String>, format = DateTime)]
-    pub updated_since: Option<String>,
+pub struct MediaFilters {}
+
+impl ListFilters for MediaFilters {
+    const SORTS: &'static [&'static str] = &["created_at", "id"];
+    const DEFAULT_SORT: &'static str = "-created_at";
+    const SORT_DOC: Option<&'static str> =
+        Some("`created_at` or `id`, `-` for descending (default `-created_at`).");
+    const Q_DOC: Option<&'static str> = Some("Text in alt, caption or credit (case-insensitive).");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Items changed at or after this RFC 3339 instant.");
+    const LANG_DOC: Option<&'static str> = None;
+    const STATUS_DOC: Option<&'static str> = None;
 }
 
-fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<(Vec<MediaRow>, i64)> {
+/// One page of media rows matching `q` and `updated_since`.
+fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<MediaRow>> {
     let filtered = || {
         let mut q = media::table.into_boxed();
         if let Some(text) = &p.q {
@@ -188,44 +184,26 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<(Vec<Med
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let by_time = p.sort.field == "created_at";
-    let mut q = filtered().select(MediaRow::as_select());
-    if let Some(c) = p.cursor() {
-        let id = c.id;
-        q = match (by_time, p.sort.desc) {
-            (true, true) => {
-                let t = c.key_time()?;
-                q.filter(
-                    media::created_at
-                        .lt(t)
-                        .or(media::created_at.eq(t).and(media::id.lt(id))),
-                )
-            }
-            (true, false) => {
-                let t = c.key_time()?;
-                q.filter(
-                    media::created_at
-                        .gt(t)
-                        .or(media::created_at.eq(t).and(media::id.gt(id))),
-                )
-            }
-            (false, true) => q.filter(media::id.lt(id)),
-            (false, false) => q.filter(media::id.gt(id)),
-        };
+    let q = filtered().select(MediaRow::as_select());
+    match p.sort.field {
+        "id" => keyset::page(conn, q, media::id, media::id, p, total, |r: &MediaRow| {
+            (r.id, r.id)
+        }),
+        _ => keyset::page(
+            conn,
+            q,
+            media::created_at,
+            media::id,
+            p,
+            total,
+            |r: &MediaRow| (r.created_at, r.id),
+        ),
     }
-    q = match (by_time, p.sort.desc) {
-        (true, true) => q.order((media::created_at.desc(), media::id.desc())),
-        (true, false) => q.order((media::created_at.asc(), media::id.asc())),
-        (false, true) => q.order(media::id.desc()),
-        (false, false) => q.order(media::id.asc()),
-    };
-    let rows = q.offset(p.offset()).limit(p.limit + 1).load(conn)?;
-    Ok((rows, total))
 }
 
 #[utoipa::path(
     tag = "media",
-    params(MediaListQuery),
+    params(ListQuery<MediaFilters>),
     responses(
         (status = 200, description = "Media items, newest first by default", body = ListBody<MediaItem>),
     )
@@ -234,52 +212,15 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<(Vec<Med
 pub async fn list_media(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<MediaListQuery>,
+    query: ListQuery<MediaFilters>,
 ) -> AppResult<HttpResponse> {
-    let params = ListParams::parse(
-        RawList {
-            limit: query.limit.as_deref(),
-            cursor: query.cursor.as_deref(),
-            page: query.page.as_deref(),
-            sort: query.sort.as_deref(),
-            q: query.q.as_deref(),
-            updated_since: query.updated_since.as_deref(),
-        },
-        &["created_at", "id"],
-        "-created_at",
-    )?;
+    let params = query.params()?;
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
-        let (rows, total) = list_rows(conn, &p)?;
-        let by_time = p.sort.field == "created_at";
-        let keyed: Vec<(NaiveDateTime, i64)> = rows.iter().map(|r| (r.created_at, r.id)).collect();
-        let items = with_variants(conn, rows)?;
-        let page = Page::from_rows(
-            items.into_iter().zip(keyed).collect::<Vec<_>>(),
-            total,
-            &p,
-            |(_, (t, id))| {
-                let key = if by_time {
-                    Value::String(rfc3339_utc(*t))
-                } else {
-                    Value::from(*id)
-                };
-                (key, *id)
-            },
-        );
-        Ok(page.map(|(item, _)| item))
+        list_rows(conn, &p)?.try_map_all(|rows| with_variants(conn, rows))
     })
     .await?;
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
+    Ok(response::list_in(&req, None, &params, page, None))
 }
 
 #[utoipa::path(

@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::schema::{region_names, regions};
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -29,25 +29,20 @@ pub struct Region {
     pub location: Location,
 }
 
+/// Regions take no filters of their own.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct RegionListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `position` (default) or `name`; prefix `-` for descending.
-    #[param(pattern = "^-?(position|name)$")]
-    pub sort: Option<String>,
-    /// Text to find in the name or capital.
-    pub q: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
+pub struct RegionFilters {}
+
+impl ListFilters for RegionFilters {
+    const SORTS: &'static [&'static str] = &["position", "name"];
+    const DEFAULT_SORT: &'static str = "position";
+    const SORT_DOC: Option<&'static str> =
+        Some("`position` (default) or `name`; prefix `-` for descending.");
+    const Q_DOC: Option<&'static str> = Some("Text to find in the name or capital.");
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
+    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -105,7 +100,7 @@ pub fn load_regions(
 
 #[utoipa::path(
     tag = "reference",
-    params(RegionListQuery),
+    params(ListQuery<RegionFilters>),
     responses(
         (status = 200, description = "The regions of Belarus", body = ListBody<Region>),
     )
@@ -114,22 +109,10 @@ pub fn load_regions(
 pub async fn list_regions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<RegionListQuery>,
+    query: ListQuery<RegionFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            sort: q.sort.as_deref(),
-            q: q.q.as_deref(),
-            updated_since: None,
-        },
-        &["position", "name"],
-        "position",
-    )?;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let params = query.params()?;
     let fallback = state.config.default_locale.clone();
     let loc = locale.clone();
     let mut all = db::run(&state.pool, move |c| load_regions(c, &loc, &fallback)).await?;

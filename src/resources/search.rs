@@ -8,8 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db;
 use crate::db::search::{self, SearchQuery};
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{CursorKey, ListParams, Paging, RawList};
+use crate::http::params::{CursorKey, Paging};
 use crate::http::response::{self, ListBody, Page};
 use crate::resource::ResourceType;
 use crate::AppState;
@@ -53,21 +54,24 @@ pub fn mark_snippet(raw: &str) -> String {
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct SearchParams {
+pub struct SearchFilters {
     /// The words to find (any text; quotes and operators are treated as spaces). Required, at most 200 characters.
     pub q: Option<String>,
     /// Comma-separated types to search (default all): article, tourist_site, unesco_site, sanatorium, monument, souvenir, event.
     pub types: Option<String>,
-    /// Locale searched and answered in (`be`, `ru`, `en`).
-    pub lang: Option<String>,
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
+}
+
+/// `q` is search's own: required, and worded for ranked search, not a list's filter.
+impl ListFilters for SearchFilters {
+    const SORTS: &'static [&'static str] = &["relevance"];
+    const DEFAULT_SORT: &'static str = "relevance";
+    const SORT_DOC: Option<&'static str> = None;
+    const Q_DOC: Option<&'static str> = None;
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
+    const LANG_DOC: Option<&'static str> =
+        Some("Locale searched and answered in (`be`, `ru`, `en`).");
+    const STATUS_DOC: Option<&'static str> = None;
+    const PARAM_ORDER: &'static [&'static str] = &["q", "types", "lang", "limit", "cursor", "page"];
 }
 
 fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
@@ -77,7 +81,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
 
 #[utoipa::path(
     tag = "search",
-    params(SearchParams),
+    params(ListQuery<SearchFilters>),
     responses(
         (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
         (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter"),
@@ -87,10 +91,10 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
 pub async fn search_all(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<SearchParams>,
+    query: ListQuery<SearchFilters>,
 ) -> AppResult<HttpResponse> {
-    let p = query.into_inner();
-    let locale = negotiate(&req, p.lang.as_deref(), &state.config)?;
+    let p = &query.filters;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
     let text =
         p.q.as_deref()
             .map(str::trim)
@@ -100,16 +104,7 @@ pub async fn search_all(
         return Err(AppError::bad_param("q", "must be at most 200 characters"));
     }
     let types = parse_types(p.types.as_deref())?;
-    let params = ListParams::parse(
-        RawList {
-            limit: p.limit.as_deref(),
-            cursor: p.cursor.as_deref(),
-            page: p.page.as_deref(),
-            ..Default::default()
-        },
-        &["relevance"],
-        "relevance",
-    )?;
+    let params = query.params()?;
     let offset = match &params.paging {
         Paging::Cursor(Some(c)) => c.key_i64()?.max(0),
         _ => params.offset(),
@@ -162,16 +157,12 @@ pub async fn search_all(
         next_key,
         has_more,
     };
-    let (mut meta, links, link) = response::list_parts(&req, &params, &page);
-    meta.total_capped = Some(capped);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(Some(&locale), &body),
-        link,
+    Ok(response::list_in(
+        &req,
+        Some(&locale),
+        &params,
+        page,
+        Some(capped),
     ))
 }
 

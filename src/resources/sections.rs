@@ -15,8 +15,9 @@ use crate::db::schema::sections;
 use crate::db::{self, AnyConnection};
 use crate::domain::{utc, Translation};
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{ItemRef, ListParams, RawList};
+use crate::http::params::ItemRef;
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -138,27 +139,20 @@ pub fn to_api(all: &[SectionRow], row: &SectionRow) -> Section {
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct SectionListQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// `position` (default) or `title`; prefix `-` for descending.
-    #[param(pattern = "^-?(position|title)$")]
-    pub sort: Option<String>,
-    /// Text to find in the title or description.
-    pub q: Option<String>,
-    /// Only sections changed at or after this instant.
-    #[param(value_type = Option<DateTime<Utc>>)]
-    pub updated_since: Option<String>,
+pub struct SectionFilters {
     /// Only the children of this section (slug); `root` for top-level sections.
     pub parent: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
+}
+
+impl ListFilters for SectionFilters {
+    const SORTS: &'static [&'static str] = &["position", "title"];
+    const DEFAULT_SORT: &'static str = "position";
+    const SORT_DOC: Option<&'static str> =
+        Some("`position` (default) or `title`; prefix `-` for descending.");
+    const Q_DOC: Option<&'static str> = Some("Text to find in the title or description.");
+    const UPDATED_SINCE_DOC: Option<&'static str> =
+        Some("Only sections changed at or after this instant.");
+    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -171,7 +165,7 @@ pub struct ItemQuery {
 
 #[utoipa::path(
     tag = "news",
-    params(SectionListQuery),
+    params(ListQuery<SectionFilters>),
     responses(
         (status = 200, description = "News sections in the requested locale", body = ListBody<Section>),
     )
@@ -180,25 +174,13 @@ pub struct ItemQuery {
 pub async fn list_sections(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<SectionListQuery>,
+    query: ListQuery<SectionFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            sort: q.sort.as_deref(),
-            q: q.q.as_deref(),
-            updated_since: q.updated_since.as_deref(),
-        },
-        &["position", "title"],
-        "position",
-    )?;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let params = query.params()?;
     let caches = state.caches.clone();
     let all = db::run(&state.pool, move |c| load_all(c, &caches)).await?;
-    let parent_filter = match q.parent.as_deref() {
+    let parent_filter = match query.filters.parent.as_deref() {
         None => None,
         Some("root") => Some(None),
         Some(slug) => {

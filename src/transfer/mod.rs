@@ -8,7 +8,7 @@
 //! sites), sanatoria, monuments, souvenirs, events.
 
 pub mod export;
-pub mod http;
+pub mod handlers;
 pub mod import;
 pub mod media;
 

@@ -8,7 +8,7 @@
 //! being public (unpublished or archived): for the public it is gone. Changes
 //! to items nobody can see send nothing.
 
-pub mod api;
+pub mod handlers;
 pub mod worker;
 
 use chrono::NaiveDateTime;

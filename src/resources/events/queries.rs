@@ -15,7 +15,8 @@ use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
-use crate::http::params::{day_range, ItemRef, ListParams, RawList};
+use crate::http::list::CommonParams;
+use crate::http::params::{day_range, ItemRef, ListParams};
 use crate::http::response::Page;
 use crate::resource::ResourceType;
 use crate::resources::places::{apply_common, PlaceFilter, RawPlaceFilter};
@@ -200,9 +201,9 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
     let mut geo = PlaceFilter::default();
     // Region, tag, q and updated_since are checked by the list parameters' rules.
     let list = ListParams::parse(
-        RawList {
-            q: raw.q,
-            updated_since: raw.updated_since,
+        &CommonParams {
+            q: raw.q.map(str::to_string),
+            updated_since: raw.updated_since.map(str::to_string),
             ..Default::default()
         },
         &["starts_at"],

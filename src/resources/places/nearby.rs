@@ -8,8 +8,8 @@ use super::{context, list_places, parse_radius, point, PlaceCore, PlaceFilter, P
 use crate::db;
 use crate::db::geo::Area;
 use crate::error::{AppError, AppResult};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{ListParams, RawList};
 use crate::http::response::{self, ListBody};
 use crate::AppState;
 
@@ -25,7 +25,7 @@ pub struct NearbyPlace {
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct NearbyQuery {
+pub struct NearbyFilters {
     /// Latitude of the centre, -90..90.
     #[param(value_type = f64, minimum = -90, maximum = 90)]
     pub lat: Option<String>,
@@ -40,16 +40,25 @@ pub struct NearbyQuery {
         pattern = "^(tourist-sites|unesco-sites|sanatoria|monuments)(,(tourist-sites|unesco-sites|sanatoria|monuments))*$"
     )]
     pub types: Option<String>,
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
-    /// Response locale (`be`, `ru`, `en`).
-    pub lang: Option<String>,
+}
+
+impl ListFilters for NearbyFilters {
+    const SORTS: &'static [&'static str] = &["distance"];
+    const DEFAULT_SORT: &'static str = "distance";
+    const SORT_DOC: Option<&'static str> = None;
+    const Q_DOC: Option<&'static str> = None;
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
+    const STATUS_DOC: Option<&'static str> = None;
+    const PARAM_ORDER: &'static [&'static str] = &[
+        "lat",
+        "lon",
+        "radius_km",
+        "types",
+        "limit",
+        "cursor",
+        "page",
+        "lang",
+    ];
 }
 
 fn coordinate(field: &str, v: Option<&str>) -> AppResult<f64> {
@@ -84,7 +93,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
 
 #[utoipa::path(
     tag = "places",
-    params(NearbyQuery),
+    params(ListQuery<NearbyFilters>),
     responses(
         (status = 200, description = "Places of every kind within the radius, nearest first, each with `type` and `distance_km`", body = ListBody<NearbyPlace>),
         (status = 400, description = "Missing or out-of-range coordinates, or another bad parameter"),
@@ -94,25 +103,16 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
 pub async fn nearby(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<NearbyQuery>,
+    query: ListQuery<NearbyFilters>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
-    let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
+    let q = &query.filters;
+    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
     let lat = coordinate("lat", q.lat.as_deref())?;
     let lon = coordinate("lon", q.lon.as_deref())?;
     let center = point("lat", lat, lon)?;
     let radius = parse_radius(q.radius_km.as_deref())?;
     let kinds = parse_types(q.types.as_deref())?;
-    let params = ListParams::parse(
-        RawList {
-            limit: q.limit.as_deref(),
-            cursor: q.cursor.as_deref(),
-            page: q.page.as_deref(),
-            ..Default::default()
-        },
-        &["distance"],
-        "distance",
-    )?;
+    let params = query.params()?;
     let mut f = PlaceFilter {
         kinds,
         locale: locale.clone(),

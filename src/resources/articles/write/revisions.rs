@@ -14,7 +14,7 @@ use crate::domain::utc;
 use crate::editorial;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
-use crate::http::params::{ListParams, RawList};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -31,19 +31,24 @@ pub struct Revision {
     pub article: Value,
 }
 
+/// Revisions are paged only, newest first.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct RevisionQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
+pub struct RevisionFilters {}
+
+impl ListFilters for RevisionFilters {
+    const SORTS: &'static [&'static str] = &["number"];
+    const DEFAULT_SORT: &'static str = "-number";
+    const SORT_DOC: Option<&'static str> = None;
+    const Q_DOC: Option<&'static str> = None;
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
+    const LANG_DOC: Option<&'static str> = None;
+    const STATUS_DOC: Option<&'static str> = None;
 }
+
+/// The query of the revision list.
+pub type RevisionQuery = ListQuery<RevisionFilters>;
 
 /// Up to `limit` revisions of article `id` from the `start`-th, newest first,
 /// and how many it has (404 when there is no such article).
@@ -103,21 +108,10 @@ pub async fn list_article_revisions(
     state: web::Data<AppState>,
     _editor: Editor,
     path: web::Path<String>,
-    query: web::Query<RevisionQuery>,
+    query: RevisionQuery,
 ) -> AppResult<HttpResponse> {
     let id = editorial::write_id(&path)?;
-    let params = ListParams::parse(
-        RawList {
-            limit: query.limit.as_deref(),
-            cursor: query.cursor.as_deref(),
-            page: query.page.as_deref(),
-            sort: None,
-            q: None,
-            updated_since: None,
-        },
-        &["number"],
-        "-number",
-    )?;
+    let params = query.params()?;
     let start = Page::<Revision>::offset_of(&params);
     let limit = params.limit + 1;
     let (rows, total) = db::run(&state.pool, move |conn| {
@@ -125,14 +119,5 @@ pub async fn list_article_revisions(
     })
     .await?;
     let page = Page::from_offset_rows(rows, total, start, &params);
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
+    Ok(response::list_in(&req, None, &params, page, None))
 }

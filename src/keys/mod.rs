@@ -1,5 +1,8 @@
 //! API keys: random keys shown once, stored as SHA-256 hashes, found by a public
 //! prefix and compared in constant time; roles `editor` and `admin`.
+//! `handlers` serves them under `/v1/admin/api-keys`.
+
+pub mod handlers;
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -1,4 +1,4 @@
-//! Admin endpoints: API keys.
+//! `/v1/admin/api-keys`: list, create and revoke API keys.
 
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde_json::Value;
@@ -7,8 +7,7 @@ use crate::db;
 use crate::editorial::{parse_body, write_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::auth::Admin;
-use crate::http::params::{ListParams, RawList};
-use crate::http::response::{self, ListBody, Page};
+use crate::http::response::{self, ListBody};
 use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
 use crate::AppState;
 
@@ -25,26 +24,8 @@ pub async fn list_api_keys(
     state: web::Data<AppState>,
     _admin: Admin,
 ) -> AppResult<HttpResponse> {
-    let params = ListParams::parse(
-        RawList {
-            limit: Some("100"),
-            ..Default::default()
-        },
-        &["id"],
-        "id",
-    )?;
     let all = db::run(&state.pool, keys::list_keys).await?;
-    let page = Page::from_slice(all, &params);
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
+    Ok(response::admin_list(&req, all))
 }
 
 #[utoipa::path(

@@ -15,7 +15,7 @@ use crate::domain::utc;
 use crate::editorial::{parse_body, write_id, FieldErrors};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::auth::Admin;
-use crate::http::params::{ListParams, RawList};
+use crate::http::list::{ListFilters, ListQuery};
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -102,26 +102,8 @@ pub async fn list_webhooks(
     state: web::Data<AppState>,
     _admin: Admin,
 ) -> AppResult<HttpResponse> {
-    let params = ListParams::parse(
-        RawList {
-            limit: Some("100"),
-            ..Default::default()
-        },
-        &["id"],
-        "id",
-    )?;
     let all = db::run(&state.pool, list_all).await?;
-    let page = Page::from_slice(all, &params);
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
+    Ok(response::admin_list(&req, all))
 }
 
 fn validate(w: WebhookWrite) -> AppResult<(String, String, String)> {
@@ -252,18 +234,20 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The delivery log is paged only, newest first.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct DeliveryQuery {
-    /// Page size, 1-100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from `meta.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1-based page number (not with `cursor`).
-    #[param(value_type = Option<i64>, minimum = 1)]
-    pub page: Option<String>,
+pub struct DeliveryFilters {}
+
+impl ListFilters for DeliveryFilters {
+    const SORTS: &'static [&'static str] = &["id"];
+    const DEFAULT_SORT: &'static str = "-id";
+    const SORT_DOC: Option<&'static str> = None;
+    const Q_DOC: Option<&'static str> = None;
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
+    const LANG_DOC: Option<&'static str> = None;
+    const STATUS_DOC: Option<&'static str> = None;
 }
 
 type DeliveryRow = (
@@ -302,7 +286,7 @@ fn to_delivery(r: DeliveryRow) -> Delivery {
 
 #[utoipa::path(
     tag = "admin",
-    params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
+    params(("id" = i64, Path, description = "Webhook id"), ListQuery<DeliveryFilters>),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The delivery log, newest first: event, item, receiver status, attempts, last error, next attempt, delivery time", body = ListBody<Delivery>),
@@ -315,19 +299,10 @@ pub async fn list_deliveries(
     state: web::Data<AppState>,
     _admin: Admin,
     path: web::Path<String>,
-    query: web::Query<DeliveryQuery>,
+    query: ListQuery<DeliveryFilters>,
 ) -> AppResult<HttpResponse> {
     let id = write_id(&path)?;
-    let params = ListParams::parse(
-        RawList {
-            limit: query.limit.as_deref(),
-            cursor: query.cursor.as_deref(),
-            page: query.page.as_deref(),
-            ..Default::default()
-        },
-        &["id"],
-        "-id",
-    )?;
+    let params = query.params()?;
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         exists(conn, id)?;
@@ -377,14 +352,5 @@ pub async fn list_deliveries(
         ))
     })
     .await?;
-    let (meta, links, link) = response::list_parts(&req, &params, &page);
-    let body = ListBody {
-        data: page.items,
-        meta,
-        links,
-    };
-    Ok(response::with_link_header(
-        response::json(None, &body),
-        link,
-    ))
+    Ok(response::list_in(&req, None, &params, page, None))
 }

@@ -1,24 +1,20 @@
 //! The changes feed: one row per create, update and delete, written in the
 //! write's transaction with the next number of the locked counter, so the feed
-//! has no gaps and commits in order.
+//! has no gaps and commits in order. `handlers` reads it.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, Utc};
+pub mod handlers;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::ItemMeta;
 use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
-use crate::domain::utc;
+use crate::editorial::ItemMeta;
 use crate::error::{AppError, AppResult};
-use crate::http::auth;
-use crate::http::response::{self, ListLinks};
-use crate::keys::Role;
 use crate::resource::ResourceType;
 use crate::webhooks::WebhookEvent;
-use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -221,7 +217,7 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
     if due == 0 {
         return Ok(());
     }
-    super::write_tx(conn, |conn| {
+    crate::editorial::write_tx(conn, |conn| {
         let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
             .filter(scheduled_changes::due_at.le(now))
             .order((
@@ -264,171 +260,4 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
         }
         Ok(())
     })
-}
-
-/// One entry of the changes feed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Change {
-    /// Position in the feed: consecutive integers from 1, in commit order.
-    pub seq: i64,
-    /// `article`, `section`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: i64,
-    /// The item's slug; null for anonymous readers when the item was not public after the change.
-    pub slug: Option<String>,
-    pub locale: String,
-    pub action: Action,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangesMeta {
-    /// Pass as `since` to read on; the last `seq` returned (or `since` when none).
-    pub next_since: i64,
-    pub limit: i64,
-    /// Whether more changes follow right away.
-    pub has_more: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangesBody {
-    pub data: Vec<Change>,
-    pub meta: ChangesMeta,
-    pub links: ListLinks,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ChangesQuery {
-    /// Return changes after this `seq` (default 0: from the start).
-    #[param(value_type = Option<i64>, minimum = 0)]
-    pub since: Option<String>,
-    /// Page size, 1-1000 (default 100).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
-    pub limit: Option<String>,
-}
-
-type ChangeRow = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    NaiveDateTime,
-);
-
-pub fn list_changes(
-    conn: &mut AnyConnection,
-    since: i64,
-    limit: i64,
-    show_all_slugs: bool,
-) -> AppResult<(Vec<Change>, bool)> {
-    let mut rows: Vec<ChangeRow> = changes::table
-        .filter(changes::seq.gt(since))
-        .order(changes::seq.asc())
-        .limit(limit + 1)
-        .select((
-            changes::seq,
-            changes::resource,
-            changes::item_id,
-            changes::slug,
-            changes::locale,
-            changes::action,
-            changes::public,
-            changes::at,
-        ))
-        .load(conn)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let data = rows
-        .into_iter()
-        .map(|(seq, kind, id, slug, locale, action, public, at)| Change {
-            seq,
-            kind,
-            id,
-            slug: (public || show_all_slugs).then_some(slug),
-            locale,
-            action: match action.as_str() {
-                "created" => Action::Created,
-                "deleted" => Action::Deleted,
-                _ => Action::Updated,
-            },
-            at: utc(at),
-        })
-        .collect();
-    Ok((data, more))
-}
-
-fn parse_int(field: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> AppResult<i64> {
-    match v {
-        None => Ok(default),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| {
-                AppError::bad_param(field, format!("must be an integer from {min} to {max}"))
-            }),
-    }
-}
-
-#[utoipa::path(
-    tag = "sync",
-    params(ChangesQuery),
-    responses(
-        (status = 200, description = "Every create, update and delete after `since`, in order, with no gaps; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Anonymous readers see the slug only of items that were public after the change; editors (with a key) see every slug.", body = ChangesBody),
-    )
-)]
-#[get("/changes")]
-pub async fn changes_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<ChangesQuery>,
-) -> AppResult<HttpResponse> {
-    let since = parse_int("since", query.since.as_deref(), 0, 0, i64::MAX)?;
-    let limit = parse_int("limit", query.limit.as_deref(), 100, 1, 1000)?;
-    let editor = if req
-        .headers()
-        .contains_key(actix_web::http::header::AUTHORIZATION)
-    {
-        auth::require(&req, Role::Editor).await?;
-        true
-    } else {
-        false
-    };
-    let (data, has_more) = db::run(&state.pool, move |conn| {
-        promote_due(conn, db::now())?;
-        list_changes(conn, since, limit, editor)
-    })
-    .await?;
-    let next_since = data.last().map(|c| c.seq).unwrap_or(since);
-    let next = has_more.then(|| format!("/v1/changes?since={next_since}&limit={limit}"));
-    let body = ChangesBody {
-        data,
-        meta: ChangesMeta {
-            next_since,
-            limit,
-            has_more,
-        },
-        links: ListLinks {
-            self_: format!("{}{}", req.path(), {
-                let q = req.query_string();
-                if q.is_empty() {
-                    String::new()
-                } else {
-                    format!("?{q}")
-                }
-            }),
-            next: next.clone(),
-        },
-    };
-    let res = response::json(None, &body);
-    Ok(response::with_link_header(
-        res,
-        next.map(|n| format!("<{n}>; rel=\"next\"")),
-    ))
 }
