@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::MonumentKind;
 use crate::AppState;
@@ -147,9 +147,14 @@ impl Resource for Monuments {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = MonumentWrite;
+    type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<MonumentWrite> {
-        let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id)?;
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: PlaceId,
+    ) -> AppResult<MonumentWrite> {
+        let (row, _, core) = pw::stored_core(conn, PlaceKind::Monument, id.get())?;
         let d: MonumentDetails = row.details();
         Ok(PlaceWrite {
             core,
@@ -165,15 +170,15 @@ impl Resource for Monuments {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         b: MonumentWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let (core, b) = (b.core, b.own);
         pw::save_place(
             conn,
             ctx,
             PlaceKind::Monument,
-            id,
+            id.map(PlaceId::get),
             core,
             b.status,
             |_, e, _| {
@@ -184,26 +189,27 @@ impl Resource for Monuments {
                 KindFields::new(b.kind.map(MonumentKind::as_str), &details)
             },
         )
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Monument, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, PlaceKind::Monument, id.get())
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Monument, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Monument, id.get(), shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.get())
     }
 }
 

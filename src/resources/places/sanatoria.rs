@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{MedicalProfile, Treatment};
 use crate::AppState;
@@ -200,9 +200,14 @@ impl Resource for Sanatoria {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = SanatoriumWrite;
+    type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SanatoriumWrite> {
-        let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id)?;
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: PlaceId,
+    ) -> AppResult<SanatoriumWrite> {
+        let (row, terms, core) = pw::stored_core(conn, PlaceKind::Sanatorium, id.get())?;
         let d: SanatoriumDetails = row.details();
         Ok(PlaceWrite {
             core,
@@ -221,15 +226,15 @@ impl Resource for Sanatoria {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         b: SanatoriumWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let (core, b) = (b.core, b.own);
         pw::save_place(
             conn,
             ctx,
             PlaceKind::Sanatorium,
-            id,
+            id.map(PlaceId::get),
             core,
             b.status,
             |_, e, _| {
@@ -254,26 +259,27 @@ impl Resource for Sanatoria {
                 Ok(k)
             },
         )
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Sanatorium, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, PlaceKind::Sanatorium, id.get())
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Sanatorium, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Sanatorium, id.get(), shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.get())
     }
 }
 

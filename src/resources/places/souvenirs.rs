@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{RegionSlug, SouvenirCategory};
 use crate::AppState;
@@ -232,9 +232,14 @@ impl Resource for Souvenirs {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = SouvenirWrite;
+    type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SouvenirWrite> {
-        let (row, terms, c) = pw::stored_core(conn, PlaceKind::Souvenir, id)?;
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: PlaceId,
+    ) -> AppResult<SouvenirWrite> {
+        let (row, terms, c) = pw::stored_core(conn, PlaceKind::Souvenir, id.get())?;
         Ok(SouvenirWrite {
             slug: c.slug,
             locale: c.locale,
@@ -259,9 +264,9 @@ impl Resource for Souvenirs {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         b: SouvenirWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let core = PlaceWriteCore {
             slug: b.slug,
             locale: b.locale,
@@ -281,7 +286,7 @@ impl Resource for Souvenirs {
             conn,
             ctx,
             PlaceKind::Souvenir,
-            id,
+            id.map(PlaceId::get),
             core,
             b.status,
             |_, e, _| {
@@ -290,26 +295,27 @@ impl Resource for Souvenirs {
                 Ok(k)
             },
         )
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::Souvenir, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, PlaceKind::Souvenir, id.get())
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::Souvenir, id, shape)
+        pw::representation(conn, ctx, PlaceKind::Souvenir, id.get(), shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.get())
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::TouristCategory;
 use crate::AppState;
@@ -152,13 +152,14 @@ impl Resource for TouristSites {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = TouristSiteWrite;
+    type Id = PlaceId;
 
     fn load_write(
         conn: &mut AnyConnection,
         _ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<TouristSiteWrite> {
-        let (row, _, core) = pw::stored_core(conn, PlaceKind::TouristSite, id)?;
+        let (row, _, core) = pw::stored_core(conn, PlaceKind::TouristSite, id.get())?;
         let d: TouristDetails = row.details();
         Ok(PlaceWrite {
             core,
@@ -175,15 +176,15 @@ impl Resource for TouristSites {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         b: TouristSiteWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let (core, b) = (b.core, b.own);
         pw::save_place(
             conn,
             ctx,
             PlaceKind::TouristSite,
-            id,
+            id.map(PlaceId::get),
             core,
             b.status,
             |_, e, _| {
@@ -197,26 +198,27 @@ impl Resource for TouristSites {
                 Ok(k)
             },
         )
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::TouristSite, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, PlaceKind::TouristSite, id.get())
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::TouristSite, id, shape)
+        pw::representation(conn, ctx, PlaceKind::TouristSite, id.get(), shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.get())
     }
 }
 

@@ -19,7 +19,7 @@ use crate::error::AppResult;
 use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
@@ -261,9 +261,14 @@ impl Resource for UnescoSites {
     const TYPE: ResourceType = ResourceType::Place(PlaceKind::UnescoSite);
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     type Write = UnescoSiteWrite;
+    type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<UnescoSiteWrite> {
-        let (row, terms, core) = pw::stored_core(conn, PlaceKind::UnescoSite, id)?;
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: PlaceId,
+    ) -> AppResult<UnescoSiteWrite> {
+        let (row, terms, core) = pw::stored_core(conn, PlaceKind::UnescoSite, id.get())?;
         let d: UnescoDetails = row.details();
         let tourist_site: Option<String> = match d.tourist_site_group {
             Some(g) => places::table
@@ -299,15 +304,15 @@ impl Resource for UnescoSites {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         b: UnescoSiteWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let (core, b) = (b.core, b.own);
         pw::save_place(
             conn,
             ctx,
             PlaceKind::UnescoSite,
-            id,
+            id.map(PlaceId::get),
             core,
             None,
             |conn, e, locale| {
@@ -332,26 +337,27 @@ impl Resource for UnescoSites {
                 Ok(k)
             },
         )
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, PlaceKind::UnescoSite, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, PlaceKind::UnescoSite, id.get())
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, PlaceKind::UnescoSite, id, shape)
+        pw::representation(conn, ctx, PlaceKind::UnescoSite, id.get(), shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<chrono::NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.get())
     }
 }
 
