@@ -227,9 +227,22 @@ macro_rules! id_type {
             }
         }
 
+        impl $name {
+            /// The bare number, for the diesel boundary.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
         impl From<$name> for i64 {
             fn from(id: $name) -> i64 {
                 id.0
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(id: i64) -> $name {
+                $name(id)
             }
         }
     )*};

@@ -85,6 +85,7 @@ fn placeholder_media(
         };
         ids.push(id);
     }
+    let ids: Vec<MediaId> = ids.into_iter().map(MediaId).collect();
     let mut found = find_many(conn, &ids)?;
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
@@ -123,46 +124,27 @@ fn json<T: serde::Serialize>(v: &T) -> AppResult<String> {
 pub fn attach_demo_images(conn: &mut AnyConnection, store: &dyn MediaStore) -> AppResult<()> {
     conn.transaction(|conn| {
         let set = placeholder_media(conn, store)?;
-        let rows: Vec<(i64, String, Option<String>)> = articles::table
-            .select((articles::id, articles::slug, articles::image))
-            .load(conn)?;
-        for (id, slug, image) in rows {
-            let Some(new) =
-                Image::from_column(image.as_deref()).and_then(|i| swap(&i, &slug, &set))
-            else {
-                continue;
+        // Articles and events keep their image in one `image` column.
+        macro_rules! attach_in {
+            ($t:ident, $type:expr) => {
+                let rows: Vec<(i64, String, Option<String>)> =
+                    $t::table.select(($t::id, $t::slug, $t::image)).load(conn)?;
+                for (id, slug, image) in rows {
+                    let Some(new) =
+                        Image::from_column(image.as_deref()).and_then(|i| swap(&i, &slug, &set))
+                    else {
+                        continue;
+                    };
+                    diesel::update($t::table.find(id))
+                        .set($t::image.eq(json(&new)?))
+                        .execute(conn)?;
+                    let media = [MediaId(new.media.unwrap_or(0))];
+                    usage::replace(conn, $type, id, &slug, &media)?;
+                }
             };
-            diesel::update(articles::table.find(id))
-                .set(articles::image.eq(json(&new)?))
-                .execute(conn)?;
-            usage::replace(
-                conn,
-                ResourceType::Article,
-                id,
-                &slug,
-                &[MediaId(new.media.unwrap_or(0))],
-            )?;
         }
-        let rows: Vec<(i64, String, Option<String>)> = events::table
-            .select((events::id, events::slug, events::image))
-            .load(conn)?;
-        for (id, slug, image) in rows {
-            let Some(new) =
-                Image::from_column(image.as_deref()).and_then(|i| swap(&i, &slug, &set))
-            else {
-                continue;
-            };
-            diesel::update(events::table.find(id))
-                .set(events::image.eq(json(&new)?))
-                .execute(conn)?;
-            usage::replace(
-                conn,
-                ResourceType::Event,
-                id,
-                &slug,
-                &[MediaId(new.media.unwrap_or(0))],
-            )?;
-        }
+        attach_in!(articles, ResourceType::Article);
+        attach_in!(events, ResourceType::Event);
         type PlaceImages = (i64, String, String, Option<String>, String);
         let rows: Vec<PlaceImages> = places::table
             .select((

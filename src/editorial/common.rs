@@ -11,6 +11,7 @@ use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, ImageWrite};
 use crate::error::AppResult;
 use crate::media::MediaItem;
+use crate::resource::MediaId;
 
 /// The locale of a write: a configured locale, else the default.
 pub fn locale(errs: &mut FieldErrors, ctx: &SaveCtx, v: &Option<String>) -> String {
@@ -92,7 +93,7 @@ pub fn image(errs: &mut FieldErrors, field: &str, img: &Image) {
 /// media item's URL, size, variants and (unless given) texts; external images
 /// are checked. Loads every referenced media item with one query.
 pub struct ImageResolver {
-    found: HashMap<i64, MediaItem>,
+    found: HashMap<MediaId, MediaItem>,
 }
 
 impl ImageResolver {
@@ -100,7 +101,10 @@ impl ImageResolver {
         conn: &mut AnyConnection,
         images: impl IntoIterator<Item = &'a ImageWrite>,
     ) -> AppResult<Self> {
-        let ids: Vec<i64> = images.into_iter().filter_map(|i| i.media).collect();
+        let ids: Vec<MediaId> = images
+            .into_iter()
+            .filter_map(|i| i.media.map(MediaId))
+            .collect();
         Ok(ImageResolver {
             found: crate::media::find_many(conn, &ids)?,
         })
@@ -151,7 +155,7 @@ impl ImageResolver {
                 );
             }
         }
-        let Some(m) = self.found.get(&id) else {
+        let Some(m) = self.found.get(&MediaId(id)) else {
             errs.add(&format!("{field}.media"), format!("no media item {id}"));
             return None;
         };

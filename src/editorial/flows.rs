@@ -49,7 +49,7 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
 pub fn stored_fields<R: Resource>(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    id: i64,
+    id: R::Id,
 ) -> AppResult<Map<String, Value>> {
     let write = R::load_write(conn, ctx, id)?;
     match serde_json::to_value(write) {
@@ -67,7 +67,7 @@ pub fn stored_fields<R: Resource>(
 fn saved<R: Resource>(
     conn: &mut AnyConnection,
     ctx: &SaveCtx,
-    id: i64,
+    id: R::Id,
     action: Action,
     was_public: bool,
 ) -> AppResult<Representation> {
@@ -79,7 +79,7 @@ fn saved<R: Resource>(
         None,
         &ItemWritten {
             resource: R::TYPE,
-            id,
+            id: id.into(),
             action,
             meta: &rep.meta,
             was_public,
@@ -125,14 +125,7 @@ pub async fn create<R: Resource>(
         let parsed = parse_body::<R::Write>(&obj, R::READ_ONLY)?;
         let id = R::save(conn, &ctx, None, parsed)?;
         let rep = saved::<R>(conn, &ctx, id, Action::Created, false)?;
-        let w = Written {
-            status: 201,
-            location: Some(R::TYPE.item_path(id)),
-            etag: Some(rep.etag()),
-            locale: Some(rep.meta.locale.clone()),
-            body: rep.bytes,
-            replayed: false,
-        };
+        let w = Written::item(201, Some(R::TYPE.item_path(id.into())), rep);
         if let Some(k) = &key {
             remember(conn, &ctx.caller, k, &fp, &w, ctx.now)?;
         }
@@ -151,7 +144,7 @@ pub async fn update<R: Resource>(
     patch: WriteBody<R::Write>,
 ) -> AppResult<HttpResponse> {
     let patch = patch.into_value();
-    let id = write_id(path)?;
+    let id = R::Id::from(write_id(path)?);
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
@@ -171,14 +164,7 @@ pub async fn update<R: Resource>(
         let parsed = parse_body::<R::Write>(&merged, R::READ_ONLY)?;
         R::save(conn, &ctx, Some(id), parsed)?;
         let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
-        Ok(Written {
-            status: 200,
-            location: None,
-            etag: Some(rep.etag()),
-            locale: Some(rep.meta.locale.clone()),
-            body: rep.bytes,
-            replayed: false,
-        })
+        Ok(Written::item(200, None, rep))
     })
     .await
 }
@@ -190,7 +176,7 @@ pub async fn delete<R: Resource>(
     caller: Caller,
     path: &str,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(path)?;
+    let id = R::Id::from(write_id(path)?);
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
@@ -203,7 +189,7 @@ pub async fn delete<R: Resource>(
             None,
             &ItemWritten {
                 resource: R::TYPE,
-                id,
+                id: id.into(),
                 action: Action::Deleted,
                 meta: &before.meta,
                 was_public: before.meta.public,

@@ -25,6 +25,18 @@ pub struct Written {
 }
 
 impl Written {
+    /// A write answered with the item's representation (its bytes, ETag and locale).
+    pub fn item(status: u16, location: Option<String>, rep: super::Representation) -> Written {
+        Written {
+            status,
+            location,
+            etag: Some(rep.etag()),
+            locale: Some(rep.meta.locale),
+            body: rep.bytes,
+            replayed: false,
+        }
+    }
+
     pub fn into_response(self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         let mut res = HttpResponse::build(status);

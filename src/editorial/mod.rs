@@ -5,6 +5,7 @@
 
 pub mod body;
 pub mod common;
+pub mod fields;
 mod flows;
 mod idempotency;
 pub mod pipeline;
@@ -138,28 +139,31 @@ pub trait Resource: 'static {
     /// The write body: every field optional, unknown fields denied. The
     /// handlers take `WriteBody<Self::Write>`, the spec shows its schema.
     type Write: Serialize + DeserializeOwned + ToSchema;
+    /// The id type of an item (`ArticleId`, `PlaceId`, ...): ids of two
+    /// resources never mix; `.get()` / `From<i64>` convert at the diesel boundary.
+    type Id: Copy + From<i64> + Into<i64> + std::fmt::Display + Send + 'static;
 
     /// The stored item's writable fields as a write would send them (404 if
     /// none): serialized, without its null fields, the base a merge patch applies to.
-    fn load_write(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<Self::Write>;
+    fn load_write(conn: &mut AnyConnection, ctx: &SaveCtx, id: Self::Id) -> AppResult<Self::Write>;
 
     /// Validates a whole body (422 with one entry per field) and inserts it
     /// (`id` None) or updates item `id`. Returns the item's id.
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<Self::Id>,
         body: Self::Write,
-    ) -> AppResult<i64>;
+    ) -> AppResult<Self::Id>;
 
     /// Deletes item `id` (409 while other content depends on it).
-    fn delete(conn: &mut AnyConnection, ctx: &SaveCtx, id: i64) -> AppResult<()>;
+    fn delete(conn: &mut AnyConnection, ctx: &SaveCtx, id: Self::Id) -> AppResult<()>;
 
     /// The item as `GET /v1/{collection}/{id}` shows it, whatever its publication status.
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: Self::Id,
     ) -> AppResult<Representation>;
 
     /// The `published_at` of a published item that is not public yet (scheduled),
@@ -167,7 +171,7 @@ pub trait Resource: 'static {
     fn scheduled_at(
         _conn: &mut AnyConnection,
         _ctx: &SaveCtx,
-        _id: i64,
+        _id: Self::Id,
     ) -> AppResult<Option<NaiveDateTime>> {
         Ok(None)
     }
@@ -176,7 +180,7 @@ pub trait Resource: 'static {
     fn after_save(
         _conn: &mut AnyConnection,
         _ctx: &SaveCtx,
-        _id: i64,
+        _id: Self::Id,
         _rep: &Representation,
     ) -> AppResult<()> {
         Ok(())

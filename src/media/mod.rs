@@ -20,6 +20,7 @@ use crate::db::schema::{media, media_variants};
 use crate::db::AnyConnection;
 use crate::domain::utc;
 use crate::error::{AppError, AppResult};
+use crate::resource::MediaId;
 pub use belportal_imaging as process;
 use process::Processed;
 
@@ -135,21 +136,27 @@ pub fn with_variants(conn: &mut AnyConnection, rows: Vec<MediaRow>) -> AppResult
 }
 
 /// The media items with these ids that exist, keyed by id.
-pub fn find_many(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<HashMap<i64, MediaItem>> {
+pub fn find_many(
+    conn: &mut AnyConnection,
+    ids: &[MediaId],
+) -> AppResult<HashMap<MediaId, MediaItem>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
     let rows: Vec<MediaRow> = media::table
         .filter(media::id.eq_any(ids))
         .select(MediaRow::as_select())
         .load(conn)?;
     Ok(with_variants(conn, rows)?
         .into_iter()
-        .map(|m| (m.id, m))
+        .map(|m| (MediaId(m.id), m))
         .collect())
 }
 
-pub fn find_media(conn: &mut AnyConnection, id: i64) -> AppResult<MediaItem> {
+/// Media item `id` (404 when there is none).
+pub fn find_media(conn: &mut AnyConnection, id: impl Into<MediaId>) -> AppResult<MediaItem> {
+    let id = id.into();
     find_many(conn, &[id])?
         .remove(&id)
         .ok_or_else(|| AppError::not_found("no such media item"))

@@ -96,7 +96,7 @@ impl ResourceVisitor for Current<'_> {
     type Output = AppResult<Map<String, Value>>;
 
     fn visit<R: Resource>(self) -> Self::Output {
-        crate::editorial::stored_fields::<R>(self.conn, self.ctx, self.id)
+        crate::editorial::stored_fields::<R>(self.conn, self.ctx, R::Id::from(self.id))
     }
 }
 

@@ -98,7 +98,7 @@ pub fn stored_meta_and_due(
                 .find(id)
                 .select(($tb::slug, $tb::locale, $tb::status, $tb::published_at))
                 .first(conn)?;
-            let due = at.filter(|t| status == "published" && *t > now);
+            let due = crate::editorial::fields::due(&status, at, now);
             let meta = ItemMeta {
                 slug,
                 locale,
@@ -216,7 +216,10 @@ impl ResourceVisitor for ParseAndSave<'_> {
         match parse_body::<R::Write>(self.obj, R::READ_ONLY) {
             Err(e) => Some(Err(e)),
             Ok(_) if self.line_has_errors => None,
-            Ok(body) => Some(R::save(self.conn, self.ctx, self.existing, body)),
+            Ok(body) => {
+                let existing = self.existing.map(R::Id::from);
+                Some(R::save(self.conn, self.ctx, existing, body).map(Into::into))
+            }
         }
     }
 }

@@ -13,11 +13,12 @@ use super::{find_article, Article};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
 use crate::domain::{reading_time_minutes, ContentStatus, ImageWrite, Visibility};
-use crate::editorial::common::{self, translation_group};
-use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::editorial::common;
+use crate::editorial::fields::{self, Publication};
+use crate::editorial::{FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::params::ItemRef;
-use crate::resource::ResourceType;
+use crate::resource::{ArticleId, ResourceType, SectionId};
 
 /// The body of article writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored article); POST needs `slug`, `section` and `title`.
@@ -50,24 +51,51 @@ pub struct ArticleWrite {
     pub published_at: Option<DateTime<FixedOffset>>,
 }
 
+/// An article's row as a write (and the demo loader) stores it; an UPDATE
+/// keeps `created_at`.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
-struct ArticleForm {
-    group_id: i64,
-    locale: String,
-    slug: String,
-    section_id: i64,
-    title: String,
-    lead: String,
-    body_html: String,
-    dateline: Option<String>,
-    source: Option<String>,
-    author: Option<String>,
-    image: Option<String>,
-    reading_time_minutes: i32,
-    status: String,
-    published_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
+pub struct ArticleForm {
+    pub group_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub section_id: i64,
+    pub title: String,
+    pub lead: String,
+    pub body_html: String,
+    pub dateline: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub image: Option<String>,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    #[diesel(skip_update)]
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The section named `slug` in `locale` (`section` is required; errors go to `e`).
+fn section_in_locale(
+    conn: &mut AnyConnection,
+    e: &mut FieldErrors,
+    slug: Option<&str>,
+    locale: &str,
+) -> AppResult<SectionId> {
+    let Some(s) = slug else {
+        e.add("section", "is required");
+        return Ok(SectionId(0));
+    };
+    let found: Option<i64> = sections_t::table
+        .filter(sections_t::locale.eq(locale))
+        .filter(sections_t::slug.eq(s))
+        .select(sections_t::id)
+        .first(conn)
+        .optional()?;
+    Ok(SectionId(found.unwrap_or_else(|| {
+        e.add("section", format!("no section `{s}` in locale `{locale}`"));
+        0
+    })))
 }
 
 /// An article's stored writable columns, as `load_write` reads them.
@@ -101,8 +129,14 @@ impl Resource for Articles {
     ];
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     type Write = ArticleWrite;
+    type Id = ArticleId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<ArticleWrite> {
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: ArticleId,
+    ) -> AppResult<ArticleWrite> {
+        let id = id.get();
         let row: Option<StoredArticle> = articles::table
             .inner_join(sections_t::table)
             .filter(articles::id.eq(id))
@@ -150,130 +184,63 @@ impl Resource for Articles {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<ArticleId>,
         b: ArticleWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<ArticleId> {
+        let id = id.map(ArticleId::get);
         let mut e = FieldErrors::default();
-        let locale = common::locale(&mut e, ctx, &b.locale);
-        let slug = e.slug("slug", &b.slug);
-        let title = e.text("title", &b.title, 300);
+        let head = fields::head(&mut e, ctx, &b.locale, &b.slug, &b.title, 300);
         let lead = e.opt_text("lead", &b.lead, 2000).unwrap_or_default();
-        let body_html = sanitize_html(b.body_html.as_deref().unwrap_or(""));
-        if body_html.len() > 500_000 {
-            e.add("body_html", "must be at most 500000 bytes");
-        }
+        let body_html = fields::html(&mut e, "body_html", &b.body_html);
         let dateline = e.opt_text("dateline", &b.dateline, 200);
         let source = e.opt_text("source", &b.source, 200);
         let author = e.opt_text("author", &b.author, 200);
-        let images = common::ImageResolver::load(conn, b.image.iter())?;
-        let image = b
-            .image
-            .as_ref()
-            .and_then(|i| images.resolve(&mut e, "image", i));
-        let tags = e.tags("tags", &b.tags);
-        let (status, published_at) =
-            common::publication(&mut e, ctx, b.publication_status, b.status, b.published_at);
-        let section_id = match b.section.as_deref() {
-            None => {
-                e.add("section", "is required");
-                0
-            }
-            Some(s) => {
-                let found: Option<i64> = sections_t::table
-                    .filter(sections_t::locale.eq(&locale))
-                    .filter(sections_t::slug.eq(s))
-                    .select(sections_t::id)
-                    .first(conn)
-                    .optional()?;
-                found.unwrap_or_else(|| {
-                    e.add("section", format!("no section `{s}` in locale `{locale}`"));
-                    0
-                })
-            }
+        let publication = Publication {
+            status: b.publication_status,
+            synonym: b.status,
+            published_at: b.published_at,
         };
-        let own_group: Option<i64> = match id {
-            Some(id) => Some(
-                articles::table
-                    .find(id)
-                    .select(articles::group_id)
-                    .first(conn)?,
-            ),
-            None => None,
-        };
-        let target: Option<(i64, String)> = match b.translation_of {
-            None => None,
-            Some(t) => {
-                let found: Option<(i64, String)> = articles::table
-                    .find(t)
-                    .select((articles::group_id, articles::locale))
-                    .first(conn)
-                    .optional()?;
-                if found.is_none() {
-                    e.add("translation_of", format!("no article {t}"));
-                }
-                found
-            }
-        };
-        let group_id = translation_group(
+        let tail = fields::tail(conn, &mut e, ctx, &b.image, &b.tags, publication)?;
+        let section_id = section_in_locale(conn, &mut e, b.section.as_deref(), &head.locale)?;
+        let group_id = crate::translation_group_in!(
+            conn,
             &mut e,
-            target,
-            |g| {
-                Ok(articles::table
-                    .filter(articles::group_id.eq(g))
-                    .select((articles::id, articles::locale))
-                    .load(conn)?)
-            },
-            &locale,
+            articles,
             id,
-            own_group,
-        )?;
+            b.translation_of,
+            &head.locale,
+            "article"
+        );
         e.finish()?;
         let mut form = ArticleForm {
             group_id,
-            locale,
-            slug,
-            section_id,
-            title,
+            locale: head.locale,
+            slug: head.slug,
+            section_id: section_id.get(),
+            title: head.title,
             lead,
             reading_time_minutes: reading_time_minutes(&body_html),
             body_html,
             dateline,
             source,
             author,
-            image: common::image_column(&image),
-            status,
-            published_at,
+            image: tail.image,
+            status: tail.status,
+            published_at: tail.published_at,
+            created_at: ctx.created_at(),
             updated_at: ctx.updated_at(),
         };
-        let id = match id {
-            Some(id) => {
-                diesel::update(articles::table.find(id))
-                    .set(&form)
-                    .execute(conn)?;
-                diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
-                    .execute(conn)?;
-                id
-            }
-            None => {
-                let id = common::next_id(conn, "articles")?;
-                if form.group_id == 0 {
-                    form.group_id = id;
-                }
-                diesel::insert_into(articles::table)
-                    .values((
-                        articles::id.eq(id),
-                        &form,
-                        articles::created_at.eq(ctx.created_at()),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-        };
-        db::write::insert_article_tags(conn, id, &tags)?;
-        Ok(id)
+        let new_id = crate::save_translatable_row!(conn, articles, id, form, "no such article");
+        if id.is_some() {
+            diesel::delete(article_tags::table.filter(article_tags::article_id.eq(new_id)))
+                .execute(conn)?;
+        }
+        db::write::insert_article_tags(conn, new_id, &tail.tags)?;
+        Ok(ArticleId(new_id))
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: ArticleId) -> AppResult<()> {
+        let id = id.get();
         diesel::delete(articles::table.find(id)).execute(conn)?;
         crate::regroup_translations!(conn, articles, id);
         Ok(())
@@ -282,8 +249,9 @@ impl Resource for Articles {
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: ArticleId,
     ) -> AppResult<Representation> {
+        let id = id.get();
         let a: Article = find_article(
             conn,
             &ctx.caches,
@@ -306,21 +274,18 @@ impl Resource for Articles {
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: ArticleId,
     ) -> AppResult<Option<NaiveDateTime>> {
-        let (status, at): (String, Option<NaiveDateTime>) = articles::table
-            .find(id)
-            .select((articles::status, articles::published_at))
-            .first(conn)?;
-        Ok(at.filter(|t| status == "published" && *t > ctx.now))
+        crate::scheduled_in!(conn, ctx, articles, id.get())
     }
 
     fn after_save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: ArticleId,
         rep: &Representation,
     ) -> AppResult<()> {
+        let id = id.get();
         let last: Option<i32> = article_revisions::table
             .filter(article_revisions::article_id.eq(id))
             .select(diesel::dsl::max(article_revisions::number))

@@ -9,15 +9,16 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{context, find_event, minsk_time, Event, EventRow};
+use super::{context, find_event, minsk_time, Event, EventRow, TIMEZONE};
 use crate::db::schema::{event_tags, events};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, ImageWrite, Visibility};
-use crate::editorial::common::{self, translation_group};
-use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
+use crate::editorial::common;
+use crate::editorial::fields::{self as shared, Publication};
+use crate::editorial::{FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::params::ItemRef;
-use crate::resource::ResourceType;
+use crate::resource::{EventId, ResourceType};
 use crate::resources::vocab::{EventCategory, EventStatus, RegionSlug};
 
 /// Where an event takes place. Every field is optional.
@@ -83,34 +84,40 @@ pub struct EventWrite {
     pub published_at: Option<DateTime<FixedOffset>>,
 }
 
+/// An event's row as a write (and the demo loader) stores it; an UPDATE
+/// keeps `created_at` and `timezone`.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = events, treat_none_as_null = true)]
-struct EventForm {
-    group_id: i64,
-    locale: String,
-    slug: String,
-    title: String,
-    summary: String,
-    description_html: String,
-    category: String,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    all_day: bool,
-    venue_name: Option<String>,
-    venue_address: Option<String>,
-    venue_locality: Option<String>,
-    region: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    organizer: Option<String>,
-    website: Option<String>,
-    price: Option<String>,
-    is_free: bool,
-    event_status: String,
-    image: Option<String>,
-    status: String,
-    published_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
+pub struct EventForm {
+    pub group_id: i64,
+    pub locale: String,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub description_html: String,
+    pub category: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub all_day: bool,
+    #[diesel(skip_update)]
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_locality: Option<String>,
+    pub region: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub organizer: Option<String>,
+    pub website: Option<String>,
+    pub price: Option<String>,
+    pub is_free: bool,
+    pub event_status: String,
+    pub image: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    #[diesel(skip_update)]
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 pub struct Events;
@@ -128,8 +135,10 @@ impl Resource for Events {
         "distance_km",
     ];
     type Write = EventWrite;
+    type Id = EventId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<EventWrite> {
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: EventId) -> AppResult<EventWrite> {
+        let id = id.get();
         let row: Option<EventRow> = events::table
             .find(id)
             .select(EventRow::as_select())
@@ -168,18 +177,14 @@ impl Resource for Events {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<EventId>,
         b: EventWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<EventId> {
+        let id = id.map(EventId::get);
         let mut e = FieldErrors::default();
-        let locale = common::locale(&mut e, ctx, &b.locale);
-        let slug = e.slug("slug", &b.slug);
-        let title = e.text("title", &b.title, 300);
+        let head = shared::head(&mut e, ctx, &b.locale, &b.slug, &b.title, 300);
         let summary = e.opt_text("summary", &b.summary, 2000).unwrap_or_default();
-        let description_html = sanitize_html(b.description_html.as_deref().unwrap_or(""));
-        if description_html.len() > 500_000 {
-            e.add("description_html", "must be at most 500000 bytes");
-        }
+        let description_html = shared::html(&mut e, "description_html", &b.description_html);
         let category = match b.category {
             Some(c) => c.as_str(),
             None => {
@@ -194,62 +199,34 @@ impl Resource for Events {
         let organizer = e.opt_text("organizer", &b.organizer, 300);
         let website = e.url("website", &b.website);
         let price = e.opt_text("price", &b.price, 200);
-        let images = common::ImageResolver::load(conn, b.image.iter())?;
-        let image = b
-            .image
-            .as_ref()
-            .and_then(|i| images.resolve(&mut e, "image", i));
-        let tags = e.tags("tags", &b.tags);
-        let (status, published_at) =
-            common::publication(&mut e, ctx, b.publication_status, None, b.published_at);
-        let own_group: Option<i64> = match id {
-            Some(id) => Some(
-                events::table
-                    .find(id)
-                    .select(events::group_id)
-                    .first(conn)?,
-            ),
-            None => None,
+        let publication = Publication {
+            status: b.publication_status,
+            synonym: None,
+            published_at: b.published_at,
         };
-        let target: Option<(i64, String)> = match b.translation_of {
-            None => None,
-            Some(t) => {
-                let found: Option<(i64, String)> = events::table
-                    .find(t)
-                    .select((events::group_id, events::locale))
-                    .first(conn)
-                    .optional()?;
-                if found.is_none() {
-                    e.add("translation_of", format!("no event {t}"));
-                }
-                found
-            }
-        };
-        let group_id = translation_group(
+        let tail = shared::tail(conn, &mut e, ctx, &b.image, &b.tags, publication)?;
+        let group_id = crate::translation_group_in!(
+            conn,
             &mut e,
-            target,
-            |g| {
-                Ok(events::table
-                    .filter(events::group_id.eq(g))
-                    .select((events::id, events::locale))
-                    .load(conn)?)
-            },
-            &locale,
+            events,
             id,
-            own_group,
-        )?;
+            b.translation_of,
+            &head.locale,
+            "event"
+        );
         e.finish()?;
         let mut form = EventForm {
             group_id,
-            locale,
-            slug,
-            title,
+            locale: head.locale,
+            slug: head.slug,
+            title: head.title,
             summary,
             description_html,
             category: category.to_string(),
             starts_at,
             ends_at,
             all_day,
+            timezone: TIMEZONE.into(),
             venue_name,
             venue_address,
             venue_locality,
@@ -265,40 +242,23 @@ impl Resource for Events {
                 .unwrap_or(EventStatus::Scheduled)
                 .as_str()
                 .to_string(),
-            image: common::image_column(&image),
-            status,
-            published_at,
+            image: tail.image,
+            status: tail.status,
+            published_at: tail.published_at,
+            created_at: ctx.created_at(),
             updated_at: ctx.updated_at(),
         };
-        let id = match id {
-            Some(id) => {
-                diesel::update(events::table.find(id))
-                    .set(&form)
-                    .execute(conn)?;
-                diesel::delete(event_tags::table.filter(event_tags::event_id.eq(id)))
-                    .execute(conn)?;
-                id
-            }
-            None => {
-                let id = common::next_id(conn, "events")?;
-                if form.group_id == 0 {
-                    form.group_id = id;
-                }
-                diesel::insert_into(events::table)
-                    .values((
-                        events::id.eq(id),
-                        &form,
-                        events::created_at.eq(ctx.created_at()),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-        };
-        crate::db::write::insert_event_tags(conn, id, &tags)?;
-        Ok(id)
+        let new_id = crate::save_translatable_row!(conn, events, id, form, "no such event");
+        if id.is_some() {
+            diesel::delete(event_tags::table.filter(event_tags::event_id.eq(new_id)))
+                .execute(conn)?;
+        }
+        crate::db::write::insert_event_tags(conn, new_id, &tail.tags)?;
+        Ok(EventId(new_id))
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: EventId) -> AppResult<()> {
+        let id = id.get();
         diesel::delete(event_tags::table.filter(event_tags::event_id.eq(id))).execute(conn)?;
         diesel::delete(events::table.find(id)).execute(conn)?;
         crate::regroup_translations!(conn, events, id);
@@ -308,8 +268,9 @@ impl Resource for Events {
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: EventId,
     ) -> AppResult<Representation> {
+        let id = id.get();
         let row = find_event(conn, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
         let ectx = context(
             conn,
@@ -331,13 +292,9 @@ impl Resource for Events {
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: EventId,
     ) -> AppResult<Option<NaiveDateTime>> {
-        let (status, at): (String, Option<NaiveDateTime>) = events::table
-            .find(id)
-            .select((events::status, events::published_at))
-            .first(conn)?;
-        Ok(at.filter(|t| status == "published" && *t > ctx.now))
+        crate::scheduled_in!(conn, ctx, events, id.get())
     }
 }
 

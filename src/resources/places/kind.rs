@@ -24,7 +24,7 @@ use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::{ContentItemQuery, ItemRef};
 use crate::http::response;
-use crate::resource::{PlaceKind, ResourceType};
+use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld;
 use crate::AppState;
 
@@ -95,9 +95,10 @@ impl<K: Kind> Resource for Place<K> {
     const READ_ONLY: &'static [&'static str] = pw::READ_ONLY;
     const SYNONYMS: &'static [(&'static str, &'static str)] = K::SYNONYMS;
     type Write = K::Write;
+    type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<K::Write> {
-        let (row, terms, core) = pw::stored_core(conn, K::KIND, id)?;
+    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<K::Write> {
+        let (row, terms, core) = pw::stored_core(conn, K::KIND, id.0)?;
         let own = K::stored_own(conn, &row, &terms)?;
         Ok(K::Write::from_parts(core, own))
     }
@@ -105,34 +106,36 @@ impl<K: Kind> Resource for Place<K> {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<PlaceId>,
         body: K::Write,
-    ) -> AppResult<i64> {
+    ) -> AppResult<PlaceId> {
         let (core, own) = body.into_parts();
         let synonym = K::status_synonym(&own);
+        let id = id.map(|id| id.0);
         pw::save_place(conn, ctx, K::KIND, id, core, synonym, |conn, e, locale| {
             K::checked(own, conn, e, locale)
         })
+        .map(PlaceId)
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
-        pw::delete_place(conn, K::KIND, id)
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<()> {
+        pw::delete_place(conn, K::KIND, id.0)
     }
 
     fn representation(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Representation> {
-        pw::representation(conn, ctx, K::KIND, id, K::shape)
+        pw::representation(conn, ctx, K::KIND, id.0, K::shape)
     }
 
     fn scheduled_at(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: i64,
+        id: PlaceId,
     ) -> AppResult<Option<NaiveDateTime>> {
-        pw::scheduled_at(conn, ctx, id)
+        pw::scheduled_at(conn, ctx, id.0)
     }
 }
 

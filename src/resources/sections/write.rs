@@ -11,10 +11,11 @@ use utoipa::ToSchema;
 use super::{load_fresh, subtree_ids, to_api, Section, SectionRow};
 use crate::db::schema::{articles, sections};
 use crate::db::AnyConnection;
-use crate::editorial::common::{self, translation_group};
+use crate::editorial::common::translation_group;
+use crate::editorial::fields::{self, Head};
 use crate::editorial::{FieldErrors, ItemMeta, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
-use crate::resource::ResourceType;
+use crate::resource::{ResourceType, SectionId};
 
 /// The body of section writes. Every field is optional in a PATCH (a merge
 /// patch onto the stored section); POST needs `slug` and `title`.
@@ -46,6 +47,8 @@ struct SectionForm {
     title: String,
     description: String,
     position: i32,
+    #[diesel(skip_update)]
+    created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
@@ -82,8 +85,14 @@ impl Resource for Sections {
     const READ_ONLY: &'static [&'static str] =
         &["id", "translations", "created_at", "updated_at", "children"];
     type Write = SectionWrite;
+    type Id = SectionId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<SectionWrite> {
+    fn load_write(
+        conn: &mut AnyConnection,
+        _ctx: &SaveCtx,
+        id: SectionId,
+    ) -> AppResult<SectionWrite> {
+        let id = id.get();
         let row: Option<SectionRow> = sections::table
             .find(id)
             .select(SectionRow::as_select())
@@ -112,13 +121,16 @@ impl Resource for Sections {
     fn save(
         conn: &mut AnyConnection,
         ctx: &SaveCtx,
-        id: Option<i64>,
+        id: Option<SectionId>,
         b: SectionWrite,
-    ) -> AppResult<i64> {
+    ) -> AppResult<SectionId> {
+        let id = id.map(SectionId::get);
         let mut e = FieldErrors::default();
-        let locale = common::locale(&mut e, ctx, &b.locale);
-        let slug = e.slug("slug", &b.slug);
-        let title = e.text("title", &b.title, 200);
+        let Head {
+            locale,
+            slug,
+            title,
+        } = fields::head(&mut e, ctx, &b.locale, &b.slug, &b.title, 200);
         let description = e
             .opt_text("description", &b.description, 2000)
             .unwrap_or_default();
@@ -195,36 +207,15 @@ impl Resource for Sections {
             title,
             description,
             position: b.position.unwrap_or(0),
+            created_at: ctx.created_at(),
             updated_at: ctx.updated_at(),
         };
-        match id {
-            Some(id) => {
-                let n = diesel::update(sections::table.find(id))
-                    .set(&form)
-                    .execute(conn)?;
-                if n == 0 {
-                    return Err(AppError::not_found("no such section"));
-                }
-                Ok(id)
-            }
-            None => {
-                let id = common::next_id(conn, "sections")?;
-                if form.group_id == 0 {
-                    form.group_id = id;
-                }
-                diesel::insert_into(sections::table)
-                    .values((
-                        sections::id.eq(id),
-                        &form,
-                        sections::created_at.eq(ctx.created_at()),
-                    ))
-                    .execute(conn)?;
-                Ok(id)
-            }
-        }
+        let id = crate::save_translatable_row!(conn, sections, id, form, "no such section");
+        Ok(SectionId(id))
     }
 
-    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: i64) -> AppResult<()> {
+    fn delete(conn: &mut AnyConnection, _ctx: &SaveCtx, id: SectionId) -> AppResult<()> {
+        let id = id.get();
         let (n_articles, n_children) = usage(conn, id)?;
         if n_articles + n_children > 0 {
             return Err(AppError::Conflict(format!(
@@ -240,8 +231,9 @@ impl Resource for Sections {
     fn representation(
         conn: &mut AnyConnection,
         _ctx: &SaveCtx,
-        id: i64,
+        id: SectionId,
     ) -> AppResult<Representation> {
+        let id = id.get();
         let all = load_fresh(conn)?;
         let row = all
             .iter()
