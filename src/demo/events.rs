@@ -46,37 +46,7 @@ struct Seed {
     tags: Vec<String>,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = events)]
-pub struct NewEvent {
-    pub group_id: i64,
-    pub locale: String,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    pub description_html: String,
-    pub category: String,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
-    pub all_day: bool,
-    pub timezone: String,
-    pub venue_name: Option<String>,
-    pub venue_address: Option<String>,
-    pub venue_locality: Option<String>,
-    pub region: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub organizer: Option<String>,
-    pub website: Option<String>,
-    pub price: Option<String>,
-    pub is_free: bool,
-    pub event_status: String,
-    pub image: Option<String>,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+use crate::resources::events::write::EventForm;
 
 fn bad(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("demo events: {e}"))
@@ -143,7 +113,7 @@ pub fn load_demo_events(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResu
                     minsk_day_start(last.succ_opt().unwrap_or(last)),
                 ),
             };
-            let new = NewEvent {
+            let new = EventForm {
                 group_id: 0,
                 locale: "en".into(),
                 slug: s.slug.clone(),

@@ -3,10 +3,10 @@
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
-use super::NewArticle;
 use crate::db::schema::{article_tags, articles, sections};
 use crate::db::{self, AnyConnection};
 use crate::error::AppResult;
+use crate::resources::articles::write::ArticleForm;
 
 /// SplitMix64: tiny, fast and reproducible.
 struct Rng(u64);
@@ -122,7 +122,7 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
                     text.join(" ")
                 );
                 let published_at = start + Duration::seconds(rng.below(10 * 365 * 86_400) as i64);
-                rows.push(NewArticle {
+                rows.push(ArticleForm {
                     group_id: 0,
                     locale: "en".into(),
                     slug: format!("gen-{i}-{}", w[0]),

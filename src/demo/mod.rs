@@ -7,7 +7,7 @@ pub mod images;
 pub mod places;
 pub mod translations;
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::DateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -16,146 +16,30 @@ use crate::db::{self, AnyConnection};
 use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
 
-/// slug, lat, lon, [(locale, name, capital)]
-type RegionSeed = (
-    &'static str,
-    f64,
-    f64,
-    [(&'static str, &'static str, &'static str); 3],
-);
+/// The regions and news sections every installation needs (`reference.json`).
+#[derive(Deserialize)]
+struct ReferenceData {
+    regions: Vec<RegionSeed>,
+    sections: Vec<SectionSeed>,
+}
 
-const REGIONS: [RegionSeed; 7] = [
-    (
-        "brest",
-        52.0976,
-        23.7341,
-        [
-            ("en", "Brest Region", "Brest"),
-            ("be", "Брэсцкая вобласць", "Брэст"),
-            ("ru", "Брестская область", "Брест"),
-        ],
-    ),
-    (
-        "vitebsk",
-        55.1904,
-        30.2049,
-        [
-            ("en", "Vitebsk Region", "Vitebsk"),
-            ("be", "Віцебская вобласць", "Віцебск"),
-            ("ru", "Витебская область", "Витебск"),
-        ],
-    ),
-    (
-        "gomel",
-        52.4412,
-        30.9878,
-        [
-            ("en", "Gomel Region", "Gomel"),
-            ("be", "Гомельская вобласць", "Гомель"),
-            ("ru", "Гомельская область", "Гомель"),
-        ],
-    ),
-    (
-        "grodno",
-        53.6694,
-        23.8131,
-        [
-            ("en", "Grodno Region", "Grodno"),
-            ("be", "Гродзенская вобласць", "Гродна"),
-            ("ru", "Гродненская область", "Гродно"),
-        ],
-    ),
-    (
-        "minsk-region",
-        53.9000,
-        27.5667,
-        [
-            ("en", "Minsk Region", "Minsk"),
-            ("be", "Мінская вобласць", "Мінск"),
-            ("ru", "Минская область", "Минск"),
-        ],
-    ),
-    (
-        "mogilev",
-        53.9007,
-        30.3314,
-        [
-            ("en", "Mogilev Region", "Mogilev"),
-            ("be", "Магілёўская вобласць", "Магілёў"),
-            ("ru", "Могилёвская область", "Могилёв"),
-        ],
-    ),
-    (
-        "minsk-city",
-        53.9006,
-        27.5590,
-        [
-            ("en", "Minsk City", "Minsk"),
-            ("be", "Горад Мінск", "Мінск"),
-            ("ru", "Город Минск", "Минск"),
-        ],
-    ),
-];
+#[derive(Deserialize)]
+struct RegionSeed {
+    slug: String,
+    lat: f64,
+    lon: f64,
+    /// `[locale, name, capital]`
+    names: Vec<(String, String, String)>,
+}
 
-/// slug, parent slug, position, title, description
-const SECTIONS: [(&str, Option<&str>, i32, &str, &str); 8] = [
-    (
-        "news",
-        None,
-        1,
-        "News",
-        "Current news of Belarus: politics, economy, society, culture and sport.",
-    ),
-    (
-        "politics",
-        Some("news"),
-        1,
-        "Politics",
-        "State affairs, diplomacy and foreign visits.",
-    ),
-    (
-        "economy",
-        Some("news"),
-        2,
-        "Economy",
-        "Industry, agriculture, trade and investment.",
-    ),
-    (
-        "society",
-        Some("news"),
-        3,
-        "Society",
-        "Education, health care, social life and public holidays.",
-    ),
-    (
-        "culture",
-        Some("news"),
-        4,
-        "Culture",
-        "Festivals, museums, theatre and heritage.",
-    ),
-    (
-        "sport",
-        Some("news"),
-        5,
-        "Sport",
-        "Competitions, athletes and sporting events in Belarus.",
-    ),
-    (
-        "tourism",
-        Some("news"),
-        6,
-        "Tourism",
-        "Travel news: destinations, routes, visa-free entry and events for visitors.",
-    ),
-    (
-        "opinions-interviews",
-        Some("news"),
-        7,
-        "Opinions & Interviews",
-        "Interviews with officials and experts, and commentary.",
-    ),
-];
+#[derive(Deserialize)]
+struct SectionSeed {
+    slug: String,
+    parent: Option<String>,
+    position: i32,
+    title: String,
+    description: String,
+}
 
 #[derive(Debug, Deserialize)]
 struct ArticleSeed {
@@ -172,26 +56,7 @@ struct ArticleSeed {
     tags: Vec<String>,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = articles)]
-pub struct NewArticle {
-    pub group_id: i64,
-    pub locale: String,
-    pub slug: String,
-    pub section_id: i64,
-    pub title: String,
-    pub lead: String,
-    pub body_html: String,
-    pub dateline: Option<String>,
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub image: Option<String>,
-    pub reading_time_minutes: i32,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+use crate::resources::articles::write::ArticleForm;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("demo content: {e}"))
@@ -200,13 +65,24 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 /// Loads the reference data (regions, sections) if missing; both are needed by
 /// every installation, demo or not.
 pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
+    let data: ReferenceData =
+        serde_json::from_str(include_str!("reference.json")).map_err(internal)?;
     conn.transaction(|conn| {
         let have: i64 = regions::table.count().get_result(conn)?;
         if have == 0 {
-            for (i, (slug, lat, lon, names)) in REGIONS.iter().enumerate() {
+            for (
+                i,
+                RegionSeed {
+                    slug,
+                    lat,
+                    lon,
+                    names,
+                },
+            ) in data.regions.iter().enumerate()
+            {
                 let id: i64 = diesel::insert_into(regions::table)
                     .values((
-                        regions::slug.eq(*slug),
+                        regions::slug.eq(slug),
                         regions::position.eq(i as i32 + 1),
                         regions::lat.eq(*lat),
                         regions::lon.eq(*lon),
@@ -217,9 +93,9 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
                     diesel::insert_into(region_names::table)
                         .values((
                             region_names::region_id.eq(id),
-                            region_names::locale.eq(*locale),
-                            region_names::name.eq(*name),
-                            region_names::capital.eq(*capital),
+                            region_names::locale.eq(locale),
+                            region_names::name.eq(name),
+                            region_names::capital.eq(capital),
                         ))
                         .execute(conn)?;
                 }
@@ -228,8 +104,8 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
         let have: i64 = sections::table.count().get_result(conn)?;
         if have == 0 {
             let now = db::now();
-            for (slug, parent, position, title, description) in SECTIONS {
-                let parent_id: Option<i64> = match parent {
+            for s in &data.sections {
+                let parent_id: Option<i64> = match &s.parent {
                     Some(p) => Some(
                         sections::table
                             .filter(sections::locale.eq("en"))
@@ -243,11 +119,11 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
                     .values((
                         sections::group_id.eq(0i64),
                         sections::locale.eq("en"),
-                        sections::slug.eq(slug),
+                        sections::slug.eq(&s.slug),
                         sections::parent_id.eq(parent_id),
-                        sections::title.eq(title),
-                        sections::description.eq(description),
-                        sections::position.eq(position),
+                        sections::title.eq(&s.title),
+                        sections::description.eq(&s.description),
+                        sections::position.eq(s.position),
                         sections::created_at.eq(now),
                         sections::updated_at.eq(now),
                     ))
@@ -295,7 +171,7 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
             let published_at = DateTime::parse_from_rfc3339(&s.published_at)
                 .map_err(internal)?
                 .naive_utc();
-            let new = NewArticle {
+            let new = ArticleForm {
                 group_id: 0,
                 locale: "en".into(),
                 slug: s.slug.clone(),

@@ -7,15 +7,15 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::events::NewEvent;
 use super::places::{insert_place, NewPlace};
-use super::NewArticle;
 use crate::db::schema::{
     article_tags, articles, event_tags, events, place_terms, places, sections,
 };
 use crate::db::AnyConnection;
 use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
+use crate::resources::articles::write::ArticleForm;
+use crate::resources::events::write::EventForm;
 use crate::resources::events::EventRow;
 use crate::resources::places::PlaceRow;
 use crate::resources::sections::SectionRow;
@@ -164,7 +164,7 @@ fn articles_text(conn: &mut AnyConnection, list: &[ArticleText]) -> AppResult<()
             i.caption = t.caption.clone();
             i
         });
-        let new = NewArticle {
+        let new = ArticleForm {
             group_id: group,
             locale: t.locale.clone(),
             slug: t.slug.clone(),
@@ -274,7 +274,7 @@ fn events_text(conn: &mut AnyConnection, list: &[EventText]) -> AppResult<()> {
             .filter(events::slug.eq(&t.of))
             .select(EventRow::as_select())
             .first(conn)?;
-        let new = NewEvent {
+        let new = EventForm {
             group_id: en.group_id,
             locale: t.locale.clone(),
             slug: t.slug.clone(),
