@@ -147,6 +147,16 @@ pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
     }
 }
 
+/// `201 Created` with `body` and the new item's path in `Location`.
+pub fn created<T: Serialize>(body: &T, location: &str) -> HttpResponse {
+    let mut res = json(None, body);
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    if let Ok(v) = header::HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
 /// The request's path and query with the paging parameters replaced.
 fn link_with(req: &HttpRequest, set: Option<(&str, String)>) -> String {
     let mut pairs: Vec<(String, String)> =

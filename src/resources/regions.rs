@@ -41,8 +41,6 @@ impl ListFilters for RegionFilters {
     const SORT_DOC: Option<&'static str> =
         Some("`position` (default) or `name`; prefix `-` for descending.");
     const Q_DOC: Option<&'static str> = Some("Text to find in the name or capital.");
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]

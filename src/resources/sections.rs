@@ -152,7 +152,6 @@ impl ListFilters for SectionFilters {
     const Q_DOC: Option<&'static str> = Some("Text to find in the title or description.");
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Only sections changed at or after this instant.");
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]
