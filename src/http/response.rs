@@ -91,6 +91,15 @@ impl<T> Page<T> {
         Self::from_offset_rows(rows, total, start, params)
     }
 
+    /// [`Page::from_slice`] of a list sorted ascending by the sort's field,
+    /// reversed first when the sort is descending.
+    pub fn from_sorted(mut all: Vec<T>, params: &ListParams) -> Self {
+        if params.sort.desc {
+            all.reverse();
+        }
+        Self::from_slice(all, params)
+    }
+
     /// Where an offset-paged list starts: the cursor's offset, or the page's.
     pub fn offset_of(params: &ListParams) -> i64 {
         match params.cursor() {

@@ -121,15 +121,8 @@ pub async fn list_regions(
     if params.sort.field == "name" {
         all.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    if params.sort.desc {
-        all.reverse();
-    }
-    Ok(response::list(
-        &req,
-        &locale,
-        &params,
-        Page::from_slice(all, &params),
-    ))
+    let page = Page::from_sorted(all, &params);
+    Ok(response::list(&req, &locale, &params, page))
 }
 
 #[utoipa::path(
