@@ -24,15 +24,15 @@ pub trait ListFilters: DeserializeOwned + IntoParams {
     /// The default sort, like `-published_at`.
     const DEFAULT_SORT: &'static str;
     /// The documentation of `sort`; `None` when the list takes no `sort`.
-    const SORT_DOC: Option<&'static str>;
+    const SORT_DOC: Option<&'static str> = None;
     /// What `q` searches; `None` when the list takes no `q`.
-    const Q_DOC: Option<&'static str>;
+    const Q_DOC: Option<&'static str> = None;
     /// `None` when the list takes no `updated_since`.
-    const UPDATED_SINCE_DOC: Option<&'static str>;
+    const UPDATED_SINCE_DOC: Option<&'static str> = None;
     /// `None` when the list takes no `lang`.
     const LANG_DOC: Option<&'static str> = Some("Response locale (`be`, `ru`, `en`).");
     /// The editor preview `status`; `None` when the list has none.
-    const STATUS_DOC: Option<&'static str>;
+    const STATUS_DOC: Option<&'static str> = None;
     /// The order of the documented parameters, for a list whose operation
     /// predates the engine (search, nearby); empty keeps the engine's order.
     const PARAM_ORDER: &'static [&'static str] = &[];

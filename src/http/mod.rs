@@ -21,6 +21,19 @@ fn field_in(message: &str) -> Option<String> {
     Some(message[start..end].to_string())
 }
 
+/// A JSON body that must be an object (the admin and media writes), else a 422 on `body`.
+pub fn json_object(
+    body: serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    match body {
+        serde_json::Value::Object(m) => Ok(m),
+        _ => Err(AppError::Unprocessable(vec![FieldError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }])),
+    }
+}
+
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let message = match &err {
         QueryPayloadError::Deserialize(e) => e.to_string(),

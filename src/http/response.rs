@@ -91,6 +91,15 @@ impl<T> Page<T> {
         Self::from_offset_rows(rows, total, start, params)
     }
 
+    /// [`Page::from_slice`] of a list sorted ascending by the sort's field,
+    /// reversed first when the sort is descending.
+    pub fn from_sorted(mut all: Vec<T>, params: &ListParams) -> Self {
+        if params.sort.desc {
+            all.reverse();
+        }
+        Self::from_slice(all, params)
+    }
+
     /// Where an offset-paged list starts: the cursor's offset, or the page's.
     pub fn offset_of(params: &ListParams) -> i64 {
         match params.cursor() {
@@ -145,6 +154,16 @@ pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
             "serialization failed".into(),
         )),
     }
+}
+
+/// `201 Created` with `body` and the new item's path in `Location`.
+pub fn created<T: Serialize>(body: &T, location: &str) -> HttpResponse {
+    let mut res = json(None, body);
+    *res.status_mut() = actix_web::http::StatusCode::CREATED;
+    if let Ok(v) = header::HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
 }
 
 /// The request's path and query with the paging parameters replaced.

@@ -43,15 +43,7 @@ pub async fn create_api_key(
     _admin: Admin,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let obj = match body.into_inner() {
-        Value::Object(m) => m,
-        _ => {
-            return Err(AppError::Unprocessable(vec![FieldError {
-                field: "body".into(),
-                message: "must be a JSON object".into(),
-            }]))
-        }
-    };
+    let obj = crate::http::json_object(body.into_inner())?;
     let w: ApiKeyWrite = parse_body(&obj, &["id", "prefix", "created_at", "revoked_at", "key"])?;
     let mut errors = Vec::new();
     let name = keys::validate_name(w.name.as_deref())
@@ -67,16 +59,8 @@ pub async fn create_api_key(
         return Err(AppError::Unprocessable(errors));
     };
     let created = db::run(&state.pool, move |conn| keys::create_key(conn, &name, role)).await?;
-    let mut res = response::json(None, &created);
-    *res.status_mut() = actix_web::http::StatusCode::CREATED;
-    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!(
-        "/v1/admin/api-keys/{}",
-        created.info.id
-    )) {
-        res.headers_mut()
-            .insert(actix_web::http::header::LOCATION, v);
-    }
-    Ok(res)
+    let location = format!("/v1/admin/api-keys/{}", created.info.id);
+    Ok(response::created(&created, &location))
 }
 
 #[utoipa::path(

@@ -157,7 +157,6 @@ impl ListFilters for MediaFilters {
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Items changed at or after this RFC 3339 instant.");
     const LANG_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 /// One page of media rows matching `q` and `updated_since`.
@@ -270,15 +269,7 @@ pub async fn update_media(
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let patch = match body.into_inner() {
-        Value::Object(m) => m,
-        _ => {
-            return Err(AppError::Unprocessable(vec![crate::error::FieldError {
-                field: "body".into(),
-                message: "must be a JSON object".into(),
-            }]))
-        }
-    };
+    let patch = crate::http::json_object(body.into_inner())?;
     let item = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let before = find_media(conn, id)?;

@@ -41,8 +41,6 @@ impl ListFilters for RegionFilters {
     const SORT_DOC: Option<&'static str> =
         Some("`position` (default) or `name`; prefix `-` for descending.");
     const Q_DOC: Option<&'static str> = Some("Text to find in the name or capital.");
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -123,15 +121,8 @@ pub async fn list_regions(
     if params.sort.field == "name" {
         all.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    if params.sort.desc {
-        all.reverse();
-    }
-    Ok(response::list(
-        &req,
-        &locale,
-        &params,
-        Page::from_slice(all, &params),
-    ))
+    let page = Page::from_sorted(all, &params);
+    Ok(response::list(&req, &locale, &params, page))
 }
 
 #[utoipa::path(

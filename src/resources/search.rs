@@ -65,12 +65,8 @@ pub struct SearchFilters {
 impl ListFilters for SearchFilters {
     const SORTS: &'static [&'static str] = &["relevance"];
     const DEFAULT_SORT: &'static str = "relevance";
-    const SORT_DOC: Option<&'static str> = None;
-    const Q_DOC: Option<&'static str> = None;
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
     const LANG_DOC: Option<&'static str> =
         Some("Locale searched and answered in (`be`, `ru`, `en`).");
-    const STATUS_DOC: Option<&'static str> = None;
     const PARAM_ORDER: &'static [&'static str] = &["q", "types", "lang", "limit", "cursor", "page"];
 }
 

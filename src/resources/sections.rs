@@ -152,7 +152,6 @@ impl ListFilters for SectionFilters {
     const Q_DOC: Option<&'static str> = Some("Text to find in the title or description.");
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Only sections changed at or after this instant.");
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -206,16 +205,9 @@ pub async fn list_sections(
     if params.sort.field == "title" {
         rows.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
     }
-    if params.sort.desc {
-        rows.reverse();
-    }
     let items: Vec<Section> = rows.into_iter().map(|r| to_api(&all, r)).collect();
-    Ok(response::list(
-        &req,
-        &locale,
-        &params,
-        Page::from_slice(items, &params),
-    ))
+    let page = Page::from_sorted(items, &params);
+    Ok(response::list(&req, &locale, &params, page))
 }
 
 #[utoipa::path(

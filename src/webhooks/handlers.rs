@@ -13,7 +13,7 @@ use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
 use crate::editorial::{parse_body, write_id, FieldErrors};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::http::auth::Admin;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::response::{self, ListBody, Page};
@@ -161,12 +161,7 @@ pub async fn create_webhook(
     _admin: Admin,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let Value::Object(obj) = body.into_inner() else {
-        return Err(AppError::Unprocessable(vec![FieldError {
-            field: "body".into(),
-            message: "must be a JSON object".into(),
-        }]));
-    };
+    let obj = crate::http::json_object(body.into_inner())?;
     let w: WebhookWrite = parse_body(&obj, &["id", "created_at"])?;
     let (url, secret, events) = validate(w)?;
     let now = db::now();
@@ -183,15 +178,10 @@ pub async fn create_webhook(
         Ok(to_api((id, url, events, now)))
     })
     .await?;
-    let mut res = response::json(None, &hook);
-    *res.status_mut() = actix_web::http::StatusCode::CREATED;
-    if let Ok(v) =
-        actix_web::http::header::HeaderValue::from_str(&format!("/v1/admin/webhooks/{}", hook.id))
-    {
-        res.headers_mut()
-            .insert(actix_web::http::header::LOCATION, v);
-    }
-    Ok(res)
+    Ok(response::created(
+        &hook,
+        &format!("/v1/admin/webhooks/{}", hook.id),
+    ))
 }
 
 fn exists(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
@@ -243,11 +233,7 @@ pub struct DeliveryFilters {}
 impl ListFilters for DeliveryFilters {
     const SORTS: &'static [&'static str] = &["id"];
     const DEFAULT_SORT: &'static str = "-id";
-    const SORT_DOC: Option<&'static str> = None;
-    const Q_DOC: Option<&'static str> = None;
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
     const LANG_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 type DeliveryRow = (

@@ -45,10 +45,6 @@ pub struct NearbyFilters {
 impl ListFilters for NearbyFilters {
     const SORTS: &'static [&'static str] = &["distance"];
     const DEFAULT_SORT: &'static str = "distance";
-    const SORT_DOC: Option<&'static str> = None;
-    const Q_DOC: Option<&'static str> = None;
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
     const PARAM_ORDER: &'static [&'static str] = &[
         "lat",
         "lon",

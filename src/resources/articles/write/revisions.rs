@@ -40,11 +40,7 @@ pub struct RevisionFilters {}
 impl ListFilters for RevisionFilters {
     const SORTS: &'static [&'static str] = &["number"];
     const DEFAULT_SORT: &'static str = "-number";
-    const SORT_DOC: Option<&'static str> = None;
-    const Q_DOC: Option<&'static str> = None;
-    const UPDATED_SINCE_DOC: Option<&'static str> = None;
     const LANG_DOC: Option<&'static str> = None;
-    const STATUS_DOC: Option<&'static str> = None;
 }
 
 /// The query of the revision list.
