@@ -168,7 +168,7 @@ fn main() -> ExitCode {
             let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
                 .map_err(|e| e.to_string())?;
             let indexed =
-                belportal::resources::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
+                belportal::db::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
             db::analyze(&mut conn).map_err(|e| e.to_string())?;
             println!("generated {a} article(s) and {p} place(s); {indexed} search document(s)");
             Ok(())
@@ -294,7 +294,7 @@ fn serve(config: Config) -> Result<(), String> {
             }
         }
         let started = std::time::Instant::now();
-        let n = belportal::resources::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
+        let n = belportal::db::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
         if n > 0 {
             tracing::info!(
                 documents = n,

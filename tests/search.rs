@@ -296,7 +296,7 @@ both_backends!(
         app.with_conn(|conn| belportal::db::search::clear(conn).unwrap()).await;
         assert_eq!(app.get("/v1/search?q=castle").await.json()["meta"]["total"], 0);
         let n = app
-            .with_conn(|conn| belportal::resources::search::ensure_index(conn).unwrap())
+            .with_conn(|conn| belportal::db::search::ensure_index(conn).unwrap())
             .await;
         assert!(n > 0);
         let after = app.get("/v1/search?q=castle").await.json();
@@ -304,7 +304,7 @@ both_backends!(
         assert_eq!(after["data"], before["data"]);
         // Nothing to do when the index is full.
         let again = app
-            .with_conn(|conn| belportal::resources::search::ensure_index(conn).unwrap())
+            .with_conn(|conn| belportal::db::search::ensure_index(conn).unwrap())
             .await;
         assert_eq!(again, 0);
     }

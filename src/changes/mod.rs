@@ -11,10 +11,32 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
-use crate::editorial::ItemMeta;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::resource::ResourceType;
-use crate::webhooks::WebhookEvent;
+
+/// What the changes feed and responses need to know about a saved item.
+#[derive(Debug, Clone)]
+pub struct ItemMeta {
+    pub slug: String,
+    pub locale: String,
+    /// Visible to anonymous readers right now.
+    pub public: bool,
+}
+
+/// Runs `f` in one transaction that first takes the write lock (the changes
+/// counter row): writes are serialized, commit in feed order, and on SQLite the
+/// lock is taken before any read, so a writer never fails on a stale snapshot.
+pub fn write_tx<T, E: From<diesel::result::Error>>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    conn.transaction(|conn| {
+        diesel::update(change_seq::table.find(1))
+            .set(change_seq::seq.eq(change_seq::seq))
+            .execute(conn)?;
+        f(conn)
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -204,60 +226,4 @@ pub fn replace_schedules(
         db::bulk::insert_rows(conn, scheduled_changes::table, &values)?;
     }
     Ok(())
-}
-
-/// Appends `updated` entries for scheduled items that have turned public since
-/// the last read, so a mirror learns of them. Cheap when none are due; the
-/// write lock makes it safe with several instances (each due item once).
-pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
-    let due: i64 = scheduled_changes::table
-        .filter(scheduled_changes::due_at.le(now))
-        .count()
-        .get_result(conn)?;
-    if due == 0 {
-        return Ok(());
-    }
-    crate::editorial::write_tx(conn, |conn| {
-        let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
-            .filter(scheduled_changes::due_at.le(now))
-            .order((
-                scheduled_changes::due_at,
-                scheduled_changes::resource,
-                scheduled_changes::item_id,
-            ))
-            .select((
-                scheduled_changes::resource,
-                scheduled_changes::item_id,
-                scheduled_changes::slug,
-                scheduled_changes::locale,
-                scheduled_changes::due_at,
-            ))
-            .load(conn)?;
-        for (resource, id, slug, locale, due_at) in rows {
-            let resource = ResourceType::from_type_str(&resource).ok_or_else(|| {
-                AppError::Internal(format!("scheduled change of unknown type `{resource}`"))
-            })?;
-            let meta = ItemMeta {
-                slug,
-                locale,
-                public: true,
-            };
-            let seq = record_change(conn, resource, id, &meta, Action::Updated, due_at)?;
-            crate::webhooks::enqueue(
-                conn,
-                &WebhookEvent {
-                    resource,
-                    id,
-                    meta: &meta,
-                    // Scheduled: not public before its due time, public now.
-                    was_public: false,
-                    action: Action::Updated,
-                    seq,
-                    at: due_at,
-                },
-            )?;
-            track_schedule(conn, resource, id, &meta, None)?;
-        }
-        Ok(())
-    })
 }

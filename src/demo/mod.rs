@@ -213,7 +213,7 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
     })?;
     if loaded > 0 {
         translations::load_demo_translations(conn)?;
-        crate::resources::search::reindex_all(conn)?;
+        crate::db::search::reindex_all(conn)?;
     }
     Ok(loaded)
 }

@@ -7,7 +7,16 @@ use utoipa::ToSchema;
 
 pub mod time;
 
-pub use crate::media::ImageVariant;
+/// A downscaled rendition of an image.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ImageVariant {
+    pub width: u32,
+    pub height: u32,
+    /// `image/webp`, `image/jpeg` or `image/png`.
+    pub mime: String,
+    /// Path of the file; cacheable forever (the name is the hash of its bytes).
+    pub url: String,
+}
 
 /// An image: `image` is one or null, `gallery` a list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]

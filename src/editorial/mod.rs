@@ -13,14 +13,12 @@ mod preconditions;
 pub mod routes;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::cache::Caches;
 use crate::config::Config;
-use crate::db::schema::change_seq;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::http::middleware::etag_for;
@@ -28,34 +26,19 @@ use crate::keys::Caller;
 use crate::resource::ResourceType;
 
 pub use crate::changes::{
-    insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
-    NewSchedule, SeqBlock,
+    insert_changes, record_change, replace_schedules, track_schedule, write_tx, Action, ItemMeta,
+    NewChange, NewSchedule, SeqBlock,
 };
 pub use body::{parse_body, FieldErrors, WriteBody};
 pub use flows::{create, delete, stored_fields, update, write_id};
 pub use idempotency::{idempotency_key, Written};
-pub use pipeline::{after_write, ItemWritten, WriteBatch};
+pub use pipeline::{after_write, promote_due, ItemWritten, WriteBatch};
 pub use preconditions::check_if_match;
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.
 pub fn sanitize_html(html: &str) -> String {
     ammonia::clean(html)
-}
-
-/// Runs `f` in one transaction that first takes the write lock (the changes
-/// counter row): writes are serialized, commit in feed order, and on SQLite the
-/// lock is taken before any read, so a writer never fails on a stale snapshot.
-pub fn write_tx<T, E: From<diesel::result::Error>>(
-    conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E> {
-    conn.transaction(|conn| {
-        diesel::update(change_seq::table.find(1))
-            .set(change_seq::seq.eq(change_seq::seq))
-            .execute(conn)?;
-        f(conn)
-    })
 }
 
 /// Everything a resource's save needs besides the connection.
@@ -96,15 +79,6 @@ impl SaveCtx {
             stamps,
         }
     }
-}
-
-/// What the changes feed and responses need to know about a saved item.
-#[derive(Debug, Clone)]
-pub struct ItemMeta {
-    pub slug: String,
-    pub locale: String,
-    /// Visible to anonymous readers right now.
-    pub public: bool,
 }
 
 /// The GET representation of an item: the exact bytes a GET sends (so its ETag

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::schema::{media, media_variants};
@@ -29,16 +29,7 @@ pub fn file_url(name: &str) -> String {
     format!("/media/{name}")
 }
 
-/// A downscaled rendition of an image.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct ImageVariant {
-    pub width: u32,
-    pub height: u32,
-    /// `image/webp`, `image/jpeg` or `image/png`.
-    pub mime: String,
-    /// Path of the file; cacheable forever (the name is the hash of its bytes).
-    pub url: String,
-}
+pub use crate::domain::ImageVariant;
 
 /// An uploaded image.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]

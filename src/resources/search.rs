@@ -15,10 +15,6 @@ use crate::http::response::{self, ListBody, Page};
 use crate::resource::ResourceType;
 use crate::AppState;
 
-mod index;
-
-pub use index::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
-
 /// One search result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchHit {
@@ -165,6 +161,7 @@ pub async fn search_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::search::plain_text;
 
     #[test]
     fn plain_text_drops_tags_and_decodes_entities() {

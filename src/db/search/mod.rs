@@ -4,12 +4,14 @@
 //! service in the same transaction as the content; queries are built from plain
 //! tokens, so any string a user types is a valid query.
 
+mod documents;
 mod postgres;
 mod sqlite;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
+pub use documents::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
 
 use super::AnyConnection;
 use crate::error::AppResult;

@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
+use super::{self as search, SearchDoc};
 use crate::db::schema::{articles, events, places};
-use crate::db::search::{self, SearchDoc};
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::resource::{PlaceKind, ResourceType};
