@@ -7,12 +7,13 @@ use serde_json::{Map, Value};
 
 use super::idempotency::{fingerprint, idempotency_key, remember, replay, Written};
 use super::pipeline::{after_write, ItemWritten};
-use super::preconditions::{check_if_match, if_match};
 use super::{
     body, parse_body, write_tx, Action, Representation, Resource, SaveCtx, Stamps, WriteBody,
 };
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::http::params::write_id;
+use crate::http::preconditions::{check_if_match, if_match};
 use crate::keys::Caller;
 use crate::AppState;
 
@@ -24,14 +25,6 @@ fn body_object(v: Value) -> AppResult<Map<String, Value>> {
             message: "must be a JSON object".into(),
         }])),
     }
-}
-
-/// Write paths address items by numeric id.
-pub fn write_id(path: &str) -> AppResult<i64> {
-    path.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found("writes address items by their numeric id"))
 }
 
 fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {

@@ -3,13 +3,12 @@
 //! to the changes feed, `If-Match` checks, `Idempotency-Key` replays, and the
 //! generic POST / PATCH / DELETE flows that each resource plugs into.
 
-pub mod body;
+pub use crate::http::body;
 pub mod common;
 pub mod fields;
 mod flows;
 mod idempotency;
 pub mod pipeline;
-mod preconditions;
 pub mod routes;
 
 use chrono::NaiveDateTime;
@@ -29,11 +28,12 @@ pub use crate::changes::{
     insert_changes, record_change, replace_schedules, track_schedule, write_tx, Action, ItemMeta,
     NewChange, NewSchedule, SeqBlock,
 };
+pub use crate::http::params::write_id;
+pub use crate::http::preconditions::check_if_match;
 pub use body::{parse_body, FieldErrors, WriteBody};
-pub use flows::{create, delete, stored_fields, update, write_id};
+pub use flows::{create, delete, stored_fields, update};
 pub use idempotency::{idempotency_key, Written};
-pub use pipeline::{after_write, promote_due, ItemWritten, WriteBatch};
-pub use preconditions::check_if_match;
+pub use pipeline::{after_write, ItemWritten, WriteBatch};
 
 /// Cleans HTML with ammonia's maintained allow-list: formatting, links and images
 /// survive; scripts, event handlers, `style`, and `javascript:` URLs do not.

@@ -13,11 +13,9 @@ use crate::changes::{
     insert_changes, record_change, replace_schedules, track_schedule, Action, NewChange,
     NewSchedule, SeqBlock,
 };
-use diesel::prelude::*;
 
-use crate::db::schema::scheduled_changes;
 use crate::db::AnyConnection;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::resource::{MediaId, ResourceType};
 use crate::webhooks;
 
@@ -193,60 +191,4 @@ impl WriteBatch {
         self.seqs.finish(conn)?;
         crate::db::search::reindex_many(conn, &self.search)
     }
-}
-
-/// Appends `updated` entries for scheduled items that have turned public since
-/// the last read, so a mirror learns of them. Cheap when none are due; the
-/// write lock makes it safe with several instances (each due item once).
-pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
-    let due: i64 = scheduled_changes::table
-        .filter(scheduled_changes::due_at.le(now))
-        .count()
-        .get_result(conn)?;
-    if due == 0 {
-        return Ok(());
-    }
-    super::write_tx(conn, |conn| {
-        let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
-            .filter(scheduled_changes::due_at.le(now))
-            .order((
-                scheduled_changes::due_at,
-                scheduled_changes::resource,
-                scheduled_changes::item_id,
-            ))
-            .select((
-                scheduled_changes::resource,
-                scheduled_changes::item_id,
-                scheduled_changes::slug,
-                scheduled_changes::locale,
-                scheduled_changes::due_at,
-            ))
-            .load(conn)?;
-        for (resource, id, slug, locale, due_at) in rows {
-            let resource = ResourceType::from_type_str(&resource).ok_or_else(|| {
-                AppError::Internal(format!("scheduled change of unknown type `{resource}`"))
-            })?;
-            let meta = ItemMeta {
-                slug,
-                locale,
-                public: true,
-            };
-            let seq = record_change(conn, resource, id, &meta, Action::Updated, due_at)?;
-            webhooks::enqueue(
-                conn,
-                &webhooks::WebhookEvent {
-                    resource,
-                    id,
-                    meta: &meta,
-                    // Scheduled: not public before its due time, public now.
-                    was_public: false,
-                    action: Action::Updated,
-                    seq,
-                    at: due_at,
-                },
-            )?;
-            track_schedule(conn, resource, id, &meta, None)?;
-        }
-        Ok(())
-    })
 }

@@ -2,10 +2,12 @@
 //! middleware, and the framework error handlers that keep every error problem+json.
 
 pub mod auth;
+pub mod body;
 pub mod list;
 pub mod locale;
 pub mod middleware;
 pub mod params;
+pub mod preconditions;
 pub mod response;
 
 use actix_web::dev::ResourceDef;

@@ -1,10 +1,8 @@
 //! Query parameter parsing shared by every list: limit, cursor/page, sort, q,
 //! updated_since, day ranges and months. Every bad value is a 400 naming the field.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::list::CommonParams;
 use crate::domain::time::{minsk_days_utc, month_start};
@@ -14,86 +12,7 @@ pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 pub const MAX_Q_LEN: usize = 200;
 
-/// A sort order: a field name from the list's allowed set, ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    pub field: &'static str,
-    pub desc: bool,
-}
-
-impl Sort {
-    pub fn as_param(&self) -> String {
-        if self.desc {
-            format!("-{}", self.field)
-        } else {
-            self.field.to_string()
-        }
-    }
-}
-
-/// The position after the last item of a page: the sort key and the id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CursorKey {
-    /// The sort the cursor belongs to (`-published_at`).
-    #[serde(rename = "s")]
-    pub sort: String,
-    /// The sort key of the last item (string, number or null).
-    #[serde(rename = "k")]
-    pub key: serde_json::Value,
-    #[serde(rename = "i")]
-    pub id: i64,
-}
-
-impl CursorKey {
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
-    pub fn decode(s: &str) -> Option<Self> {
-        if s.len() > 1024 {
-            return None;
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    pub fn key_str(&self) -> AppResult<&str> {
-        self.key.as_str().ok_or_else(invalid_cursor)
-    }
-
-    pub fn key_i64(&self) -> AppResult<i64> {
-        self.key.as_i64().ok_or_else(invalid_cursor)
-    }
-
-    pub fn key_time(&self) -> AppResult<NaiveDateTime> {
-        let s = self.key_str()?;
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.naive_utc())
-            .map_err(|_| invalid_cursor())
-    }
-}
-
-fn invalid_cursor() -> AppError {
-    AppError::bad_param("cursor", "not a cursor issued by this list")
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Paging {
-    /// Keyset pagination; `None` is the first page.
-    Cursor(Option<CursorKey>),
-    /// Numbered pages, 1-based.
-    Page(i64),
-}
-
-/// The parameters every list takes, validated.
-#[derive(Debug, Clone)]
-pub struct ListParams {
-    pub limit: i64,
-    pub paging: Paging,
-    pub sort: Sort,
-    pub q: Option<String>,
-    pub updated_since: Option<NaiveDateTime>,
-}
+pub use crate::paging::{CursorKey, ListParams, Paging, Sort};
 
 impl ListParams {
     /// Validates the shared parameters as they came (see [`ListQuery::params`]);
@@ -127,7 +46,7 @@ impl ListParams {
                 ))
             }
             (Some(c), None) => {
-                let key = CursorKey::decode(c).ok_or_else(invalid_cursor)?;
+                let key = CursorKey::decode(c).ok_or_else(crate::paging::invalid_cursor)?;
                 if key.sort != sort.as_param() {
                     return Err(AppError::bad_param(
                         "cursor",
@@ -158,39 +77,6 @@ impl ListParams {
             q,
             updated_since,
         })
-    }
-
-    /// The first page of `limit` items in `sort` order, for a list that takes
-    /// no paging parameters (the admin lists show everything on one page).
-    pub fn first_page(limit: i64, sort: Sort) -> Self {
-        ListParams {
-            limit,
-            paging: Paging::Cursor(None),
-            sort,
-            q: None,
-            updated_since: None,
-        }
-    }
-
-    pub fn page(&self) -> Option<i64> {
-        match self.paging {
-            Paging::Page(p) => Some(p),
-            Paging::Cursor(_) => None,
-        }
-    }
-
-    pub fn cursor(&self) -> Option<&CursorKey> {
-        match &self.paging {
-            Paging::Cursor(c) => c.as_ref(),
-            Paging::Page(_) => None,
-        }
-    }
-
-    pub fn offset(&self) -> i64 {
-        match self.paging {
-            Paging::Page(p) => (p - 1) * self.limit,
-            Paging::Cursor(_) => 0,
-        }
     }
 }
 
@@ -323,6 +209,14 @@ pub struct ContentItemQuery {
     /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview items the public cannot see yet.
     #[param(pattern = "^(draft|published|archived|any)$")]
     pub status: Option<String>,
+}
+
+/// Write paths address items by numeric id.
+pub fn write_id(path: &str) -> AppResult<i64> {
+    path.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found("writes address items by their numeric id"))
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use crate::db;
-use crate::editorial::{parse_body, write_id};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::auth::Admin;
+use crate::http::body::parse_body;
+use crate::http::params::write_id;
 use crate::http::response::{self, ListBody};
 use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
 use crate::AppState;

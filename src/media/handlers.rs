@@ -9,14 +9,17 @@ use utoipa::ToSchema;
 
 use super::process::{self, ProcessError};
 use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
+use crate::changes::write_tx;
 use crate::db::schema::media;
 use crate::db::{self, keyset, like_pattern, lower};
-use crate::editorial::{check_if_match, parse_body, write_id, write_tx};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
+use crate::http::body::parse_body;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::middleware::etag_for;
+use crate::http::params::write_id;
 use crate::http::params::ListParams;
+use crate::http::preconditions::check_if_match;
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 
@@ -278,7 +281,7 @@ pub async fn update_media(
                     .map_err(|e| AppError::Internal(format!("serialize media: {e}")))?;
                 check_if_match(if_match.as_deref(), &etag_for(&bytes))?;
             }
-            crate::editorial::body::check_patch_keys::<MediaWrite>(&patch, READ_ONLY)?;
+            crate::http::body::check_patch_keys::<MediaWrite>(&patch, READ_ONLY)?;
             let mut base = Map::new();
             base.insert("alt".into(), Value::String(before.alt.clone()));
             for (k, v) in [("caption", &before.caption), ("credit", &before.credit)] {

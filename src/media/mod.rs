@@ -169,7 +169,7 @@ impl MediaText {
         caption: Option<String>,
         credit: Option<String>,
     ) -> AppResult<MediaText> {
-        let mut e = crate::editorial::FieldErrors::default();
+        let mut e = crate::http::body::FieldErrors::default();
         let alt = alt.map(|a| a.trim().to_string()).unwrap_or_default();
         if alt.chars().count() > 500 {
             e.add("alt", "must be at most 500 characters");

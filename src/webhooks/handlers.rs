@@ -12,10 +12,11 @@ use super::EVENTS;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
-use crate::editorial::{parse_body, write_id, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Admin;
+use crate::http::body::{parse_body, FieldErrors};
 use crate::http::list::{ListFilters, ListQuery};
+use crate::http::params::write_id;
 use crate::http::response::{self, ListBody, Page};
 use crate::AppState;
 

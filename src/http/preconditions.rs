@@ -22,7 +22,7 @@ pub fn check_if_match(if_match: Option<&str>, current: &str) -> AppResult<()> {
     }
 }
 
-pub(super) fn if_match(req: &HttpRequest) -> Option<String> {
+pub fn if_match(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
