@@ -3,6 +3,7 @@
 //! GET responses. Writes call `invalidate_all`; the TTLs bound staleness across
 //! several instances.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,9 +13,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
-
-use crate::resources::regions::Region;
-use crate::resources::sections::SectionRow;
 
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
@@ -127,9 +125,11 @@ impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
 pub struct Caches {
     /// Totals of list filters: COUNT over a million rows must not run per page view.
     pub counts: SwrCache<i64>,
-    sections: Cache<(), Arc<Vec<SectionRow>>>,
-    /// Regions localized per locale (fixed reference data).
-    regions: Cache<String, Arc<Vec<Region>>>,
+    /// The section tree, as `resources::sections` loads it (type-erased, so this
+    /// module depends on no resource).
+    sections: Cache<(), Arc<dyn Any + Send + Sync>>,
+    /// Regions localized per locale (fixed reference data), likewise.
+    regions: Cache<String, Arc<dyn Any + Send + Sync>>,
     /// None when `BELPORTAL_RESPONSE_CACHE_MS=0`.
     pub responses: Option<SwrCache<Arc<CachedResponse>>>,
     /// `belportal_response_cache_total{result="hit"|"miss"}`.
@@ -182,19 +182,23 @@ impl Caches {
         }
     }
 
-    pub fn sections(&self) -> Option<Arc<Vec<SectionRow>>> {
-        self.sections.get(&())
+    /// The cached section tree, if it is there and of type `T`.
+    pub fn sections<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.sections.get(&()).and_then(|v| v.downcast().ok())
     }
 
-    pub fn set_sections(&self, rows: Arc<Vec<SectionRow>>) {
+    pub fn set_sections<T: Any + Send + Sync>(&self, rows: Arc<T>) {
         self.sections.insert((), rows);
     }
 
-    pub fn regions(&self, locale: &str) -> Option<Arc<Vec<Region>>> {
-        self.regions.get(&locale.to_string())
+    /// The cached regions of `locale`, if they are there and of type `T`.
+    pub fn regions<T: Any + Send + Sync>(&self, locale: &str) -> Option<Arc<T>> {
+        self.regions
+            .get(&locale.to_string())
+            .and_then(|v| v.downcast().ok())
     }
 
-    pub fn set_regions(&self, locale: &str, rows: Arc<Vec<Region>>) {
+    pub fn set_regions<T: Any + Send + Sync>(&self, locale: &str, rows: Arc<T>) {
         self.regions.insert(locale.to_string(), rows);
     }
 

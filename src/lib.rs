@@ -14,6 +14,7 @@ pub mod keys;
 pub mod media;
 pub mod openapi;
 pub mod ops;
+pub mod paging;
 pub mod resource;
 pub mod resources;
 pub mod transfer;

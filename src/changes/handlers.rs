@@ -6,11 +6,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Action;
+use super::{promote_due, Action};
 use crate::db::schema::changes;
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
-use crate::editorial::promote_due;
 use crate::error::{AppError, AppResult};
 use crate::http::auth;
 use crate::http::response::{self, ListLinks};

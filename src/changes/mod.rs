@@ -4,24 +4,14 @@
 
 pub mod handlers;
 
+pub use crate::domain::change::{Action, ItemMeta};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::db::schema::{change_seq, changes, scheduled_changes};
 use crate::db::{self, AnyConnection};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::resource::ResourceType;
-
-/// What the changes feed and responses need to know about a saved item.
-#[derive(Debug, Clone)]
-pub struct ItemMeta {
-    pub slug: String,
-    pub locale: String,
-    /// Visible to anonymous readers right now.
-    pub public: bool,
-}
 
 /// Runs `f` in one transaction that first takes the write lock (the changes
 /// counter row): writes are serialized, commit in feed order, and on SQLite the
@@ -36,24 +26,6 @@ pub fn write_tx<T, E: From<diesel::result::Error>>(
             .execute(conn)?;
         f(conn)
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Created,
-    Updated,
-    Deleted,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Created => "created",
-            Action::Updated => "updated",
-            Action::Deleted => "deleted",
-        }
-    }
 }
 
 /// Appends a change; call inside `write_tx`, which holds the counter row lock.
@@ -226,4 +198,60 @@ pub fn replace_schedules(
         db::bulk::insert_rows(conn, scheduled_changes::table, &values)?;
     }
     Ok(())
+}
+
+/// Appends `updated` entries for scheduled items that have turned public since
+/// the last read, so a mirror learns of them. Cheap when none are due; the
+/// write lock makes it safe with several instances (each due item once).
+pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
+    let due: i64 = scheduled_changes::table
+        .filter(scheduled_changes::due_at.le(now))
+        .count()
+        .get_result(conn)?;
+    if due == 0 {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
+            .filter(scheduled_changes::due_at.le(now))
+            .order((
+                scheduled_changes::due_at,
+                scheduled_changes::resource,
+                scheduled_changes::item_id,
+            ))
+            .select((
+                scheduled_changes::resource,
+                scheduled_changes::item_id,
+                scheduled_changes::slug,
+                scheduled_changes::locale,
+                scheduled_changes::due_at,
+            ))
+            .load(conn)?;
+        for (resource, id, slug, locale, due_at) in rows {
+            let resource = ResourceType::from_type_str(&resource).ok_or_else(|| {
+                AppError::Internal(format!("scheduled change of unknown type `{resource}`"))
+            })?;
+            let meta = ItemMeta {
+                slug,
+                locale,
+                public: true,
+            };
+            let seq = record_change(conn, resource, id, &meta, Action::Updated, due_at)?;
+            crate::webhooks::enqueue(
+                conn,
+                &crate::webhooks::WebhookEvent {
+                    resource,
+                    id,
+                    meta: &meta,
+                    // Scheduled: not public before its due time, public now.
+                    was_public: false,
+                    action: Action::Updated,
+                    seq,
+                    at: due_at,
+                },
+            )?;
+            track_schedule(conn, resource, id, &meta, None)?;
+        }
+        Ok(())
+    })
 }

@@ -14,8 +14,7 @@ use serde_json::Value;
 
 use crate::error::AppResult;
 use crate::geo::{bbox_around, cells, haversine_km, round_km, BBox, Point};
-use crate::http::params::{ListParams, Paging};
-use crate::http::response::Page;
+use crate::paging::{ListParams, Page, Paging};
 
 /// The geographic part of a list filter: a box, a circle (`near` with a radius in km), or both.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

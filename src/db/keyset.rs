@@ -17,8 +17,7 @@ use serde_json::Value;
 use crate::db::AnyConnection;
 use crate::domain::time::rfc3339_utc;
 use crate::error::{AppError, AppResult};
-use crate::http::params::{CursorKey, ListParams};
-use crate::http::response::Page;
+use crate::paging::{CursorKey, ListParams, Page};
 
 /// A sort key's value as a cursor stores it (`encode`) and as the seek binds it (`decode`).
 pub trait SortValue {

@@ -17,9 +17,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::changes::{Action, ItemMeta};
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::AnyConnection;
+use crate::domain::change::{Action, ItemMeta};
 use crate::domain::utc;
 use crate::error::{AppError, AppResult};
 use crate::resource::ResourceType;

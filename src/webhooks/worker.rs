@@ -251,7 +251,7 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
         let settings = s.clone();
         // Scheduled items that have turned public are announced (feed and webhooks).
         let claimed = db::run(&pool, move |conn| {
-            crate::editorial::promote_due(conn, db::now())?;
+            crate::changes::promote_due(conn, db::now())?;
             claim(conn, &settings)
         })
         .await;
