@@ -21,7 +21,7 @@ use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::MonumentKind;
 use crate::AppState;
 
-/// PlaceKind fields kept in `details`.
+/// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct MonumentDetails {
     pub year_unveiled: Option<i32>,
@@ -43,7 +43,7 @@ pub struct Monument {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MonumentFilters {
-    /// PlaceKind of monument (the monuments' category).
+    /// Kind of monument (the monuments' category).
     #[param(value_type = Option<MonumentKind>)]
     pub kind: Option<String>,
 }

@@ -29,7 +29,7 @@ pub struct Price {
     pub currency: String,
 }
 
-/// PlaceKind fields kept in `details`.
+/// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SanatoriumDetails {
     pub capacity_beds: Option<i32>,

@@ -21,7 +21,7 @@ use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::TouristCategory;
 use crate::AppState;
 
-/// PlaceKind fields kept in `details`.
+/// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TouristDetails {
     pub rank: Option<i32>,

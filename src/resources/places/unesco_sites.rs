@@ -24,7 +24,7 @@ use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
 
-/// PlaceKind fields kept in `details`.
+/// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UnescoDetails {
     pub unesco_id: Option<i32>,

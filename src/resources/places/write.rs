@@ -43,7 +43,7 @@ pub struct KindFields {
 }
 
 impl KindFields {
-    /// PlaceKind fields kept in `category` and `details` only.
+    /// Kind fields kept in `category` and `details` only.
     pub fn new(category: Option<&str>, details: &impl Serialize) -> AppResult<Self> {
         Ok(KindFields {
             category: category.map(str::to_string),
