@@ -4,7 +4,7 @@
 //! `"title" => keyset::page(conn, q, articles::title, articles::id, params, total, |r| (r.title.clone(), r.id))`,
 //! and writes no keyset SQL.
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::db::AnyConnection;
 use crate::domain::time::rfc3339_utc;
-use crate::error::{AppError, AppResult};
-use crate::paging::{CursorKey, ListParams, Page};
+use crate::error::AppResult;
+use crate::paging::{invalid_cursor, CursorKey, ListParams, Page};
 
 /// A sort key's value as a cursor stores it (`encode`) and as the seek binds it (`decode`).
 pub trait SortValue {
@@ -27,17 +27,10 @@ pub trait SortValue {
     fn encode(self) -> Value;
 }
 
-fn invalid_cursor() -> AppError {
-    AppError::bad_param("cursor", "not a cursor issued by this list")
-}
-
 impl SortValue for String {
     type Bind = String;
     fn decode(c: &CursorKey) -> AppResult<String> {
-        c.key
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(invalid_cursor)
+        c.key_str().map(str::to_string)
     }
     fn encode(self) -> Value {
         Value::String(self)
@@ -47,10 +40,7 @@ impl SortValue for String {
 impl SortValue for i32 {
     type Bind = i32;
     fn decode(c: &CursorKey) -> AppResult<i32> {
-        c.key
-            .as_i64()
-            .and_then(|k| i32::try_from(k).ok())
-            .ok_or_else(invalid_cursor)
+        i32::try_from(c.key_i64()?).map_err(|_| invalid_cursor())
     }
     fn encode(self) -> Value {
         Value::from(self)
@@ -60,7 +50,7 @@ impl SortValue for i32 {
 impl SortValue for i64 {
     type Bind = i64;
     fn decode(c: &CursorKey) -> AppResult<i64> {
-        c.key.as_i64().ok_or_else(invalid_cursor)
+        c.key_i64()
     }
     fn encode(self) -> Value {
         Value::from(self)
@@ -71,10 +61,7 @@ impl SortValue for i64 {
 impl SortValue for NaiveDateTime {
     type Bind = NaiveDateTime;
     fn decode(c: &CursorKey) -> AppResult<NaiveDateTime> {
-        let s = c.key.as_str().ok_or_else(invalid_cursor)?;
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.naive_utc())
-            .map_err(|_| invalid_cursor())
+        c.key_time()
     }
     fn encode(self) -> Value {
         Value::String(rfc3339_utc(self))
