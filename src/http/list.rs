@@ -5,7 +5,10 @@
 //! A list accepts exactly the parameters its OpenAPI operation documents: an
 //! undocumented one is a 400 naming it, as `#[serde(deny_unknown_fields)]` did.
 
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
@@ -18,7 +21,7 @@ use super::params::ListParams;
 use crate::error::{AppError, FieldError};
 
 /// A list's own filters, and what the list says about the shared parameters.
-pub trait ListFilters: DeserializeOwned + IntoParams {
+pub trait ListFilters: DeserializeOwned + IntoParams + 'static {
     /// The sort fields (without `-`).
     const SORTS: &'static [&'static str];
     /// The default sort, like `-published_at`.
@@ -109,10 +112,7 @@ impl<F: ListFilters> ListQuery<F> {
 
     /// Splits a query string: shared keys into [`CommonParams`], the rest into `F`.
     pub fn parse(query: &str) -> Result<Self, AppError> {
-        let names: Vec<String> = Self::into_params(|| Some(ParameterIn::Query))
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+        let names = accepted_names::<F>();
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(query).map_err(|e| invalid(e.to_string()))?;
         let mut common = CommonParams::default();
@@ -121,7 +121,7 @@ impl<F: ListFilters> ListQuery<F> {
             if !names.contains(&k) {
                 return Err(invalid(format!(
                     "unknown field `{k}`, {}",
-                    expected(&names)
+                    expected(&names[..])
                 )));
             }
             // A list that words a shared name its own way (`status` of UNESCO
@@ -150,6 +150,25 @@ impl<F: ListFilters> ListQuery<F> {
             filters: F::from_pairs(rest)?,
         })
     }
+}
+
+/// The parameters list `F` accepts, in documented order: built from its
+/// OpenAPI parameters once per list type, not on every request.
+fn accepted_names<F: ListFilters>() -> Arc<[String]> {
+    static NAMES: OnceLock<RwLock<HashMap<TypeId, Arc<[String]>>>> = OnceLock::new();
+    let map = NAMES.get_or_init(Default::default);
+    let key = TypeId::of::<F>();
+    if let Some(names) = map.read().ok().and_then(|m| m.get(&key).cloned()) {
+        return names;
+    }
+    let names: Arc<[String]> = ListQuery::<F>::into_params(|| Some(ParameterIn::Query))
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    if let Ok(mut m) = map.write() {
+        m.insert(key, names.clone());
+    }
+    names
 }
 
 /// serde's wording for the fields a struct expects.

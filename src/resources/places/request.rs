@@ -203,7 +203,7 @@ pub struct PlaceFilters<K> {
     pub kind: K,
 }
 
-impl<K: KindFilters> ListFilters for PlaceFilters<K> {
+impl<K: KindFilters + 'static> ListFilters for PlaceFilters<K> {
     const SORTS: &'static [&'static str] = K::SORTS;
     const DEFAULT_SORT: &'static str = K::SORTS[0];
     const SORT_DOC: Option<&'static str> = Some(K::SORT_DOC);
