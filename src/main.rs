@@ -201,10 +201,9 @@ fn transfer_ctx(config: Config) -> belportal::editorial::SaveCtx {
 fn export(config: Config) -> Result<(), String> {
     use std::io::Write;
     let mut conn = transfer_conn(&config)?;
-    let ctx = transfer_ctx(config);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let n = belportal::transfer::export::export_all(&mut conn, &ctx, &mut |chunk| {
+    let n = belportal::transfer::export::export_all(&mut conn, &mut |chunk| {
         out.write_all(&chunk)
             .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
     })
