@@ -46,6 +46,8 @@ pub struct AppState {
     pub caches: cache::Caches,
     /// Where media files are stored (the filesystem store, `BELPORTAL_MEDIA_DIR`).
     pub media: Arc<dyn media::storage::MediaStore>,
+    /// Permits for image decodes (`BELPORTAL_MEDIA_DECODES`): bounds their memory.
+    pub decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -54,9 +56,11 @@ impl AppState {
         let pool = db::build_pool(&backend, config.pool_size);
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
+        let decodes = Arc::new(tokio::sync::Semaphore::new(config.media_decodes));
         Ok(AppState {
             pool,
             media,
+            decodes,
             config: Arc::new(config),
             backend,
             caches,
