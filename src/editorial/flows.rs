@@ -13,7 +13,7 @@ use super::{
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::params::write_id;
-use crate::http::preconditions::{self, check_if_match, if_match};
+use crate::http::preconditions::{self, check_own_if_match, if_match};
 use crate::keys::Caller;
 use crate::AppState;
 
@@ -148,7 +148,7 @@ pub async fn update<R: Resource>(
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
         let mut current = stored_fields::<R>(conn, id)?;
-        check_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
+        check_own_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
         let before = R::representation(conn, &ctx, id)?;
         let patch = body_object(patch)?;
         body::check_patch_keys::<R::Write>(&patch, R::READ_ONLY)?;
@@ -179,7 +179,7 @@ pub async fn delete<R: Resource>(
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
-        check_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
+        check_own_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
         let before = R::representation(conn, &ctx, id)?;
         R::delete(conn, &ctx, id)?;
         after_write(
