@@ -27,7 +27,7 @@ macro_rules! write_routes {
             security(("api_key" = [])),
             responses(
                 (status = 201, description = $created, body = $item,
-                    headers(("Location" = String, description = $location), ("ETag" = String, description = "Validator for If-Match"))),
+                    headers(("Location" = String, description = $location), ("ETag" = String, description = "`\"<own>-<body>\"`; If-Match compares the own part"))),
                 (status = 409, description = "The slug is taken in this locale"),
                 (status = 422, description = "Validation failed: one `errors` entry per field"),
             )
@@ -52,7 +52,7 @@ macro_rules! write_routes {
             security(("api_key" = [])),
             responses(
                 (status = 200, description = $updated, body = $item,
-                    headers(("ETag" = String, description = "Validator of the new version"))),
+                    headers(("ETag" = String, description = "`\"<own>-<body>\"` of the new version; If-Match compares the own part"))),
                 (status = 404, description = $missing),
                 (status = 409, description = "The slug is taken in this locale"),
                 (status = 412, description = "If-Match names an older version; nothing was changed"),

@@ -107,7 +107,7 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "One article; with `Accept: application/ld+json`, its schema.org `NewsArticle` (headline, dates, section, image, author, publisher, language, url)",
             content((Article = "application/json"), (JsonLd = "application/ld+json")),
-            headers(("ETag" = String, description = "Strong validator of this representation"))),
+            headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such published article"),
     )

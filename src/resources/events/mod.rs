@@ -126,7 +126,7 @@ pub async fn list_events(
     responses(
         (status = 200, description = "One event; with `Accept: application/ld+json`, its schema.org `Event` (start and end with the Minsk offset, eventStatus, location Place with address and geo, organizer, offers, isAccessibleForFree)",
             content((Event = "application/json"), (JsonLd = "application/ld+json")),
-            headers(("ETag" = String, description = "Strong validator of this representation"))),
+            headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such event"),
     )
