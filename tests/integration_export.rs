@@ -491,7 +491,7 @@ both_backends!(
             .post(
                 "/v1/admin/webhooks",
                 &admin,
-                json!({"url": "http://127.0.0.1:9/hook", "secret": "correct horse battery staple",
+                json!({"url": "https://receiver.example.org/hook", "secret": "correct horse battery staple",
                        "events": ["published"]}),
             )
             .await;
