@@ -121,7 +121,7 @@ both_backends! {
         let key = app.key("editor").await;
         let authed = app.get_as("/v1/articles?limit=1", &key).await;
         assert_eq!(authed.status, 200);
-        assert_eq!(authed.header("cache-control").as_deref(), Some("no-store"));
+        assert_eq!(authed.header("cache-control").as_deref(), Some("private, no-store"));
     }
 }
 

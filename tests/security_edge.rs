@@ -2,7 +2,7 @@
 //! The edge of the API (issue 13): absolute URLs only from BELPORTAL_PUBLIC_URL,
 //! client addresses only through trusted proxies, rate limits with 429 and the
 //! RateLimit headers, any `Authorization` header a valid key or 401, and
-//! `Cache-Control: no-store` on every authenticated response.
+//! `Cache-Control: private, no-store` on every authenticated response.
 
 mod common;
 
@@ -180,7 +180,7 @@ both_with!(one_at_a_time, async fn valid_keys_are_limited_per_key_not_per_addres
     assert_eq!(app.send(with(&key)).await.status, 200, "the key has its own bucket");
     let refused = app.send(with(&key)).await;
     refused.problem(429);
-    assert_eq!(refused.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(refused.header("cache-control").as_deref(), Some("private, no-store"));
     assert_eq!(app.send(with(&other)).await.status, 200, "each key its own");
     // Guessing keys is charged to the address.
     let guess = app
@@ -216,7 +216,7 @@ fn assert_unauthorized(r: &Resp, what: &str) {
     );
     assert_eq!(
         r.header("cache-control").as_deref(),
-        Some("no-store"),
+        Some("private, no-store"),
         "{what}"
     );
 }
@@ -289,17 +289,17 @@ both_backends! {
         ];
         for (r, status) in &cases {
             assert_eq!(r.status.as_u16(), *status, "{}", r.text());
-            assert_eq!(r.header("cache-control").as_deref(), Some("no-store"), "{status}: {}", r.text());
+            assert_eq!(r.header("cache-control").as_deref(), Some("private, no-store"), "{status}: {}", r.text());
         }
         let created = app.post("/v1/admin/api-keys", &admin, json!({"name": "mirror", "role": "editor"})).await;
         assert_eq!(created.status, 201, "{}", created.text());
         assert!(created.json()["key"].as_str().unwrap().starts_with("bp_"));
-        assert_eq!(created.header("cache-control").as_deref(), Some("no-store"), "the new key's secret");
+        assert_eq!(created.header("cache-control").as_deref(), Some("private, no-store"), "the new key's secret");
         let hook = app
             .post("/v1/admin/webhooks", &admin, json!({"url": "https://example.org/hook", "secret": "0123456789abcdef0123"}))
             .await;
         assert_eq!(hook.status, 201, "{}", hook.text());
-        assert_eq!(hook.header("cache-control").as_deref(), Some("no-store"), "the webhook's secret");
+        assert_eq!(hook.header("cache-control").as_deref(), Some("private, no-store"), "the webhook's secret");
     }
 }
 

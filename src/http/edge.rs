@@ -2,7 +2,7 @@
 //! client address (through trusted proxies only), the API key (any
 //! `Authorization` header must be a valid key, else 401), the rate limit (per
 //! key, else per address; 429 with `Retry-After`), the `RateLimit-Policy` /
-//! `RateLimit` headers, and `Cache-Control: no-store` on every response to a
+//! `RateLimit` headers, and `Cache-Control: private, no-store` on every response to a
 //! request that carried a key.
 
 use std::net::IpAddr;
@@ -19,6 +19,8 @@ use crate::http::ratelimit::{cost, Decision, RateKey};
 use crate::net;
 use crate::AppState;
 
+/// `Cache-Control` of every response to a request with a key, and of secrets (API.md).
+pub const NO_STORE: &str = "private, no-store";
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
@@ -69,7 +71,7 @@ fn refuse(
         set_limit_headers(res.headers_mut(), d);
     }
     res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
     req.into_response(res)
 }
 
@@ -115,7 +117,7 @@ pub async fn edge(
         set_limit_headers(headers, d);
     }
     if has_key {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
     }
     Ok(res)
 }

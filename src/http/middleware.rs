@@ -165,7 +165,10 @@ pub async fn conditional_get(
         }
     }
     if authed {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(crate::http::edge::NO_STORE),
+        );
     } else if !headers.contains_key(header::CACHE_CONTROL) {
         if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
             headers.insert(header::CACHE_CONTROL, v);

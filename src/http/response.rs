@@ -65,12 +65,12 @@ pub fn created<T: Serialize>(body: &T, location: &str) -> HttpResponse {
 }
 
 /// `201 Created` for a body that carries a secret (a new API key, a webhook's
-/// signing secret): `Cache-Control: no-store`, so no cache keeps it.
+/// signing secret): `Cache-Control: private, no-store`, so no cache keeps it.
 pub fn created_secret<T: Serialize>(body: &T, location: &str) -> HttpResponse {
     let mut res = created(body, location);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
+        header::HeaderValue::from_static(crate::http::edge::NO_STORE),
     );
     res
 }
