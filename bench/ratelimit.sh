@@ -25,14 +25,8 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 printf 'rate_limit\tround\trequests_per_s\tp50\tp99\tnon_2xx\n' > "$OUT"
 
 server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-trap 'stop_server; rm -f "$DB" "$DB-wal" "$DB-shm"' EXIT
+# On exit (also on failure): stop the server this script started, drop the database.
+trap '[ -z "$server_pid" ] || { kill -TERM "$server_pid"; wait "$server_pid"; } 2>/dev/null; rm -f "$DB" "$DB-wal" "$DB-shm"' EXIT
 
 for round in $(seq 1 "$ROUNDS"); do
   for limit in 0 1000000; do
@@ -51,6 +45,8 @@ for round in $(seq 1 "$ROUNDS"); do
     p99=$(awk '$1=="99%" {print $2}' <<<"$out")
     non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$limit" "$round" "$rps" "$p50" "$p99" "${non2xx:-0}" | tee -a "$OUT"
-    stop_server
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=""
   done
 done

@@ -133,7 +133,7 @@ impl Limiter {
         let (remaining, retry_after) = match self.limiter.check_key_n(key, n) {
             Ok(Ok(snapshot)) => (snapshot.remaining_burst_capacity(), None),
             Ok(Err(not_until)) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let wait = not_until.wait_time_from(self.limiter.clock().now());
                 self.refused.with_label_values(&[key.label()]).inc();
                 (0, Some(whole_seconds(wait)))
             }
