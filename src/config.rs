@@ -33,6 +33,10 @@ pub struct Config {
     /// appear (title, summary, body) instead of bm25, whose cost grows with
     /// the word's document count.
     pub search_bm25_max_docs: i64,
+    /// Milliseconds a read may run before it is stopped (503); 0 turns the bound off.
+    pub read_timeout_ms: u64,
+    /// Milliseconds a writer waits for the write lock before it gives up (503).
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +74,8 @@ impl Default for Config {
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 500,
             search_bm25_max_docs: 100_000,
+            read_timeout_ms: 2000,
+            lock_timeout_ms: 5000,
         }
     }
 }
@@ -222,6 +228,12 @@ impl Config {
         if let Some(n) = number("BELPORTAL_SEARCH_BM25_MAX_DOCS", 0, i64::MAX as u64)? {
             c.search_bm25_max_docs = n as i64;
         }
+        if let Some(n) = number("BELPORTAL_READ_TIMEOUT_MS", 0, 600_000)? {
+            c.read_timeout_ms = n;
+        }
+        if let Some(n) = number("BELPORTAL_LOCK_TIMEOUT_MS", 1, 600_000)? {
+            c.lock_timeout_ms = n;
+        }
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;
         }
@@ -280,6 +292,8 @@ mod tests {
         assert_eq!(c.cache_max_age, 60);
         assert_eq!(c.media_dir, std::path::Path::new("data/media"));
         assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.read_timeout_ms, 2000);
+        assert_eq!(c.lock_timeout_ms, 5000);
     }
 
     #[test]
@@ -298,6 +312,8 @@ mod tests {
             ("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", "many"),
             ("BELPORTAL_WEBHOOK_TIMEOUT_MS", "5"),
             ("BELPORTAL_MEDIA_MAX_BYTES", "10MB"),
+            ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
+            ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -74,6 +74,10 @@ pub enum AppError {
     Unprocessable(Vec<FieldError>),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A bounded wait or read ran out (the write lock, the read timeout): 503
+    /// with `Retry-After`. The text is ours and is shown to the client.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -117,6 +121,7 @@ impl AppError {
             | AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::Unprocessable(_) => "the request body failed validation".into(),
             AppError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
+            AppError::Busy(d) => (*d).into(),
             // Never leak internals: the cause is logged with the request id.
             AppError::Internal(_) => "an unexpected error occurred".into(),
         }
@@ -157,7 +162,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -195,7 +200,7 @@ impl ResponseError for AppError {
                     res = res.set_body(actix_web::body::BoxBody::new(bytes));
                 }
             }
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::Busy(_) => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
             }
@@ -204,6 +209,13 @@ impl ResponseError for AppError {
         res
     }
 }
+
+/// What a writer that waited `BELPORTAL_LOCK_TIMEOUT_MS` for the write lock is told.
+pub const LOCK_BUSY: &str =
+    "another write (or an import) holds the write lock; nothing was changed, try again shortly";
+/// What a read stopped after `BELPORTAL_READ_TIMEOUT_MS` is told.
+pub const READ_TIMEOUT: &str =
+    "the query took too long and was stopped; try again shortly, or narrow it (fewer words, a filter, a cursor)";
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
@@ -218,6 +230,12 @@ impl From<diesel::result::Error> for AppError {
             }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 AppError::Unavailable(e.to_string())
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_lock_timeout(info.message()) => {
+                AppError::Busy(LOCK_BUSY)
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_read_timeout(info.message()) => {
+                AppError::Busy(READ_TIMEOUT)
             }
             other => AppError::Internal(other.to_string()),
         }
