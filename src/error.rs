@@ -72,6 +72,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<FieldError>),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// A bounded wait or read ran out (the write lock, the read timeout): 503
@@ -120,6 +122,9 @@ impl AppError {
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::Unprocessable(_) => "the request body failed validation".into(),
+            AppError::TooManyRequests { retry_after } => {
+                format!("rate limit exceeded; retry in {retry_after} s (see the RateLimit header)")
+            }
             AppError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
             AppError::Busy(d) => (*d).into(),
             // Never leak internals: the cause is logged with the request id.
@@ -162,6 +167,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -199,6 +205,10 @@ impl ResponseError for AppError {
                 if let Ok(bytes) = serde_json::to_vec(&body) {
                     res = res.set_body(actix_web::body::BoxBody::new(bytes));
                 }
+            }
+            AppError::TooManyRequests { retry_after } => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
             }
             AppError::Unavailable(_) | AppError::Busy(_) => {
                 res.headers_mut()

@@ -64,6 +64,17 @@ pub fn created<T: Serialize>(body: &T, location: &str) -> HttpResponse {
     res
 }
 
+/// `201 Created` for a body that carries a secret (a new API key, a webhook's
+/// signing secret): `Cache-Control: private, no-store`, so no cache keeps it.
+pub fn created_secret<T: Serialize>(body: &T, location: &str) -> HttpResponse {
+    let mut res = created(body, location);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(crate::http::edge::NO_STORE),
+    );
+    res
+}
+
 /// The request's path and query with the paging parameters replaced.
 fn link_with(req: &HttpRequest, set: Option<(&str, String)>) -> String {
     let mut pairs: Vec<(String, String)> =

@@ -179,7 +179,7 @@ pub async fn create_webhook(
         Ok(to_api((id, url, events, now)))
     })
     .await?;
-    Ok(response::created(
+    Ok(response::created_secret(
         &hook,
         &format!("/v1/admin/webhooks/{}", hook.id),
     ))

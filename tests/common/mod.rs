@@ -132,6 +132,8 @@ impl TestApp {
             pool_size: 4,
             // Tests change rows behind the API's back; the cache has its own test.
             response_cache_ms: 0,
+            // Tests send many requests from no address; the limiter has its own tests.
+            rate_limit: 0,
             cors_origins: vec!["https://editor.example.org".into()],
             media_dir: dir.path().join("media"),
             ..Config::default()

@@ -160,8 +160,7 @@ pub async fn events_ics(
             .collect::<Vec<_>>())
     })
     .await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = crate::http::public_url(&req);
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Language", locale))
