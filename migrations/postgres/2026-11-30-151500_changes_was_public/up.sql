@@ -6,3 +6,5 @@ UPDATE changes SET was_public = COALESCE((
     SELECT p.public FROM changes p
     WHERE p.resource = changes.resource AND p.item_id = changes.item_id AND p.seq < changes.seq
     ORDER BY p.seq DESC LIMIT 1), false);
+-- Anonymous feed reads seek the next visible entry instead of walking hidden ones.
+CREATE INDEX changes_visible ON changes (seq) WHERE public OR was_public;
