@@ -23,6 +23,10 @@ pub struct Config {
     pub webhook_timeout_ms: u64,
     /// Days finished webhook deliveries stay in the log; 0 keeps them forever.
     pub webhook_log_days: u64,
+    /// Lets webhooks target loopback and private addresses (internal receivers, tests).
+    pub webhook_allow_private: bool,
+    /// Image decodes that may run at once (each can take a few hundred MB).
+    pub media_decodes: usize,
     /// Directory of the filesystem media store.
     pub media_dir: std::path::PathBuf,
     /// Largest accepted upload, in bytes.
@@ -79,6 +83,8 @@ impl Default for Config {
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5000,
             webhook_log_days: 30,
+            webhook_allow_private: false,
+            media_decodes: std::thread::available_parallelism().map_or(2, |n| n.get()),
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 500,
@@ -250,6 +256,13 @@ impl Config {
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;
         }
+        if let Some(v) = get("BELPORTAL_WEBHOOK_ALLOW_PRIVATE") {
+            c.webhook_allow_private = parse_bool(&v)
+                .ok_or_else(|| err("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "expected true or false"))?;
+        }
+        if let Some(n) = number("BELPORTAL_MEDIA_DECODES", 1, 1024)? {
+            c.media_decodes = n as usize;
+        }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();
         }
@@ -344,6 +357,8 @@ mod tests {
         assert_eq!(c.cache_max_age, 60);
         assert_eq!(c.media_dir, std::path::Path::new("data/media"));
         assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
+        assert!(!c.webhook_allow_private);
+        assert!(c.media_decodes >= 1);
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(c.trusted_proxies.is_empty());
         assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
@@ -396,6 +411,8 @@ mod tests {
             ("BELPORTAL_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("BELPORTAL_RATE_LIMIT", "-1"),
             ("BELPORTAL_RATE_LIMIT_BURST", "0"),
+            ("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "sometimes"),
+            ("BELPORTAL_MEDIA_DECODES", "0"),
             ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
             ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
         ] {

@@ -52,6 +52,8 @@ pub struct AppState {
     pub limiter: Option<Arc<http::ratelimit::Limiter>>,
     /// Requests refused by the limiter (shared with it; always in `/metrics`).
     pub rate_limited: prometheus::IntCounterVec,
+    /// Permits for image decodes (`BELPORTAL_MEDIA_DECODES`): bounds their memory.
+    pub decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -71,9 +73,11 @@ impl AppState {
             rate_limited.clone(),
         )
         .map(Arc::new);
+        let decodes = Arc::new(tokio::sync::Semaphore::new(config.media_decodes));
         Ok(AppState {
             pool,
             media,
+            decodes,
             limiter,
             rate_limited,
             config: Arc::new(config),

@@ -201,10 +201,9 @@ fn transfer_ctx(config: Config) -> belportal::editorial::SaveCtx {
 fn export(config: Config) -> Result<(), String> {
     use std::io::Write;
     let mut conn = transfer_conn(&config)?;
-    let ctx = transfer_ctx(config);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let n = belportal::transfer::export::export_all(&mut conn, &ctx, &mut |chunk| {
+    let n = belportal::transfer::export::export_all(&mut conn, &mut |chunk| {
         out.write_all(&chunk)
             .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
     })
@@ -295,9 +294,12 @@ fn serve(config: Config) -> Result<(), String> {
     let workers = config.workers;
     let outbox = state.pool.clone();
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
+    let media_sweep = (state.pool.clone(), state.media.clone());
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
         let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        // Orphaned media and temporary files: swept now and hourly.
+        let sweep = belportal::media::sweep::start(media_sweep.0, media_sweep.1);
         let mut server =
             HttpServer::new(move || build_app(state.clone(), metrics.clone())).shutdown_timeout(30);
         if let Some(n) = workers {
@@ -310,6 +312,7 @@ fn serve(config: Config) -> Result<(), String> {
         // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
         let served = server.run().await.map_err(|e| e.to_string());
         deliveries.stop().await;
+        sweep.abort();
         served
     })
 }

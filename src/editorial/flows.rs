@@ -13,7 +13,7 @@ use super::{
 use crate::db::{self, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::params::write_id;
-use crate::http::preconditions::{check_if_match, if_match};
+use crate::http::preconditions::{self, check_if_match, if_match};
 use crate::keys::Caller;
 use crate::AppState;
 
@@ -41,10 +41,9 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
 /// (in a merge patch they mean "absent").
 pub fn stored_fields<R: Resource>(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     id: R::Id,
 ) -> AppResult<Map<String, Value>> {
-    let write = R::load_write(conn, ctx, id)?;
+    let write = R::load_write(conn, id)?;
     match serde_json::to_value(write) {
         Ok(Value::Object(mut m)) => {
             m.retain(|_, v| !v.is_null());
@@ -53,6 +52,12 @@ pub fn stored_fields<R: Resource>(
         Ok(_) => Err(AppError::Internal("a write body is not an object".into())),
         Err(e) => Err(AppError::Internal(format!("serialize write body: {e}"))),
     }
+}
+
+/// The own version of item `id` (404 if none): the `own` part of its ETag,
+/// which only a change to its stored writable fields changes.
+pub fn own_version<R: Resource>(conn: &mut AnyConnection, id: R::Id) -> AppResult<String> {
+    Ok(preconditions::own_version(&stored_fields::<R>(conn, id)?))
 }
 
 /// After a create or update of item `id`: its representation, the after-write
@@ -64,7 +69,8 @@ fn saved<R: Resource>(
     action: Action,
     was_public: bool,
 ) -> AppResult<Representation> {
-    let rep = R::representation(conn, ctx, id)?;
+    let mut rep = R::representation(conn, ctx, id)?;
+    rep.own = Some(own_version::<R>(conn, id)?);
     let media = crate::media::usage::media_ids_in(&rep.bytes);
     let due = R::scheduled_at(conn, ctx, id)?;
     after_write(
@@ -141,9 +147,9 @@ pub async fn update<R: Resource>(
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
-        let mut current = stored_fields::<R>(conn, &ctx, id)?;
+        let mut current = stored_fields::<R>(conn, id)?;
+        check_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
         let before = R::representation(conn, &ctx, id)?;
-        check_if_match(if_match.as_deref(), &before.etag())?;
         let patch = body_object(patch)?;
         body::check_patch_keys::<R::Write>(&patch, R::READ_ONLY)?;
         for (synonym, field) in R::SYNONYMS {
@@ -173,9 +179,8 @@ pub async fn delete<R: Resource>(
     let if_match = if_match(req);
     let ctx = save_ctx(state, caller);
     run_write(state, move |conn| {
-        R::load_write(conn, &ctx, id)?;
+        check_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
         let before = R::representation(conn, &ctx, id)?;
-        check_if_match(if_match.as_deref(), &before.etag())?;
         R::delete(conn, &ctx, id)?;
         after_write(
             conn,

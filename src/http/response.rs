@@ -41,13 +41,29 @@ pub struct ListLinks {
 pub use crate::paging::Page;
 
 pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
+    json_tagged(locale, body, None)
+}
+
+/// `json` for one writable item whose own version is `own`: its ETag is
+/// `"<own>-<body>"`, so `If-Match` survives writes to other items (see
+/// `http::preconditions`).
+pub fn item<T: Serialize>(locale: Option<&str>, body: &T, own: &str) -> HttpResponse {
+    json_tagged(locale, body, Some(own))
+}
+
+fn json_tagged<T: Serialize>(locale: Option<&str>, body: &T, own: Option<&str>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type("application/json");
     if let Some(l) = locale {
         res.insert_header((header::CONTENT_LANGUAGE, l.to_string()));
     }
     match serde_json::to_vec(body) {
-        Ok(bytes) => res.body(bytes),
+        Ok(bytes) => {
+            if let Some(own) = own {
+                res.insert_header((header::ETAG, super::preconditions::item_etag(own, &bytes)));
+            }
+            res.body(bytes)
+        }
         Err(_) => actix_web::ResponseError::error_response(&crate::error::AppError::Internal(
             "serialization failed".into(),
         )),

@@ -122,9 +122,18 @@ pub async fn upload_media(
     let up = upload::read_upload(&req, payload, scratch, state.config.media_max_bytes).await?;
     let text = MediaText::validate(up.alt, up.caption, up.credit)?;
     let file = up.file;
+    // At most BELPORTAL_MEDIA_DECODES decodes at once: each may hold a few
+    // hundred MB. The permit lives as long as the decode, even if the client leaves.
+    let permit = state
+        .decodes
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("the decode semaphore is closed".into()))?;
     let processed = web::block(move || {
         let r = process::process_file(file.path());
         drop(file);
+        drop(permit);
         r
     })
     .await?
@@ -334,12 +343,22 @@ pub async fn delete_media(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = write_id(&path)?;
-    let store = state.media.clone();
-    db::run_write(&state.pool, move |conn| {
-        write_tx(conn, |conn| super::delete_media(conn, store.as_ref(), id))
+    let names = db::run_write(&state.pool, move |conn| {
+        write_tx(conn, |conn| super::delete_media(conn, id))
     })
     .await?;
     state.caches.invalidate_all();
+    // Committed: only now may the files go (a failure leaves them to the sweep).
+    let store = state.media.clone();
+    let removed = db::run_write(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            super::remove_unreferenced(conn, store.as_ref(), &names)
+        })
+    })
+    .await;
+    if let Err(e) = removed {
+        tracing::warn!(media = id, error = %e, "media files left for the sweep");
+    }
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .finish())

@@ -289,7 +289,8 @@ impl Drop for TestApp {
 /// when TEST_POSTGRES_URL is set; `.ci/run` sets it, so CI always runs both).
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+    // With settings changed from the test defaults: `config = |c| ...,`.
+    (config = $tweak:expr, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -297,18 +298,21 @@ macro_rules! both_backends {
 
             #[actix_web::test]
             async fn on_sqlite() {
-                let app = $crate::common::TestApp::new($crate::common::Kind::Sqlite).await.expect("sqlite");
+                let app = $crate::common::TestApp::new_with($crate::common::Kind::Sqlite, $tweak).await.expect("sqlite");
                 run(app).await;
             }
 
             #[actix_web::test]
             async fn on_postgres() {
-                match $crate::common::TestApp::new($crate::common::Kind::Postgres).await {
+                match $crate::common::TestApp::new_with($crate::common::Kind::Postgres, $tweak).await {
                     Some(app) => run(app).await,
                     None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
                 }
             }
         }
+    };
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        both_backends!(config = |_| {}, $(#[$meta])* async fn $name($app) $body);
     };
 }
 

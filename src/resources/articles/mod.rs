@@ -124,8 +124,10 @@ pub async fn get_article(
     let item = ItemRef::parse(&path)?;
     let loc = locale.clone();
     let caches = state.caches.clone();
-    let article = db::run(&state.pool, move |c| {
-        find_article(c, &caches, &item, &loc, db::now(), vis)
+    let (article, own) = db::run(&state.pool, move |c| {
+        let a = find_article(c, &caches, &item, &loc, db::now(), vis)?;
+        let own = crate::editorial::own_version::<write::Articles>(c, a.summary.id.into())?;
+        Ok((a, own))
     })
     .await?;
     if jsonld::wanted(&req) {
@@ -134,9 +136,10 @@ pub async fn get_article(
         let doc = jsonld::article(&v, &jsonld::base_url(&req));
         return Ok(jsonld::respond(&article.summary.locale, doc));
     }
-    Ok(response::json(
+    Ok(response::item(
         Some(&article.summary.locale.clone()),
         &article,
+        &own,
     ))
 }
 

@@ -131,11 +131,7 @@ impl Resource for Articles {
     type Write = ArticleWrite;
     type Id = ArticleId;
 
-    fn load_write(
-        conn: &mut AnyConnection,
-        _ctx: &SaveCtx,
-        id: ArticleId,
-    ) -> AppResult<ArticleWrite> {
+    fn load_write(conn: &mut AnyConnection, id: ArticleId) -> AppResult<ArticleWrite> {
         let id = id.get();
         let row: Option<StoredArticle> = articles::table
             .inner_join(sections_t::table)

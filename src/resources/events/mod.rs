@@ -144,9 +144,10 @@ pub async fn get_event(
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let loc = locale.clone();
-    let event = db::run(&state.pool, move |conn| {
+    let (event, own) = db::run(&state.pool, move |conn| {
         let now = db::now();
         let row = find_event(conn, &item, &loc, now, vis)?;
+        let own = crate::editorial::own_version::<write::Events>(conn, row.id.into())?;
         let ctx = context(
             conn,
             &caches,
@@ -155,7 +156,7 @@ pub async fn get_event(
             &fallback,
             now,
         )?;
-        Ok(ctx.event(&row))
+        Ok((ctx.event(&row), own))
     })
     .await?;
     if jsonld::wanted(&req) {
@@ -166,5 +167,5 @@ pub async fn get_event(
             jsonld::event(&v, &jsonld::base_url(&req)),
         ));
     }
-    Ok(response::json(Some(&event.locale.clone()), &event))
+    Ok(response::item(Some(&event.locale.clone()), &event, &own))
 }

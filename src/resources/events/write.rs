@@ -137,7 +137,7 @@ impl Resource for Events {
     type Write = EventWrite;
     type Id = EventId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: EventId) -> AppResult<EventWrite> {
+    fn load_write(conn: &mut AnyConnection, id: EventId) -> AppResult<EventWrite> {
         let id = id.get();
         let row: Option<EventRow> = events::table
             .find(id)

@@ -97,7 +97,7 @@ impl<K: Kind> Resource for Place<K> {
     type Write = K::Write;
     type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<K::Write> {
+    fn load_write(conn: &mut AnyConnection, id: PlaceId) -> AppResult<K::Write> {
         let (row, terms, core) = pw::stored_core(conn, K::KIND, id.0)?;
         let own = K::stored_own(conn, &row, &terms)?;
         Ok(K::Write::from_parts(core, own))
@@ -193,11 +193,12 @@ pub async fn item<K: Kind>(
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let loc = locale.clone();
-    let (body, row_locale) = db::run(&state.pool, move |conn| {
+    let (body, row_locale, own) = db::run(&state.pool, move |conn| {
         let now = db::now();
         let row = find_place(conn, K::KIND, &item, &loc, now, vis)?;
+        let own = crate::editorial::own_version::<Place<K>>(conn, PlaceId(row.id))?;
         let ctx = context_of(conn, &caches, &row, &fallback, now)?;
-        Ok((K::shape(&row, &ctx), row.locale.clone()))
+        Ok((K::shape(&row, &ctx), row.locale.clone(), own))
     })
     .await?;
     if jsonld::wanted(req) {
@@ -206,5 +207,5 @@ pub async fn item<K: Kind>(
         let doc = jsonld::place(K::KIND, &v, &jsonld::base_url(req));
         return Ok(jsonld::respond(&row_locale, doc));
     }
-    Ok(response::json(Some(&row_locale), &body))
+    Ok(response::item(Some(&row_locale), &body, &own))
 }

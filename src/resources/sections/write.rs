@@ -87,11 +87,7 @@ impl Resource for Sections {
     type Write = SectionWrite;
     type Id = SectionId;
 
-    fn load_write(
-        conn: &mut AnyConnection,
-        _ctx: &SaveCtx,
-        id: SectionId,
-    ) -> AppResult<SectionWrite> {
+    fn load_write(conn: &mut AnyConnection, id: SectionId) -> AppResult<SectionWrite> {
         let id = id.get();
         let row: Option<SectionRow> = sections::table
             .find(id)
