@@ -98,7 +98,7 @@ async fn run_write(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut AnyConnection) -> AppResult<Written> + Send + 'static,
 ) -> AppResult<HttpResponse> {
-    let written = db::run(&state.pool, move |conn| write_tx(conn, f)).await;
+    let written = db::run_write(&state.pool, move |conn| write_tx(conn, f)).await;
     state.caches.invalidate_all();
     Ok(written?.into_response())
 }
