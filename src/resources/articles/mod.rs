@@ -23,8 +23,9 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{day_range, parse_month, ContentItemQuery, ItemRef};
+use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
+use crate::resources::item::item;
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
@@ -119,25 +120,12 @@ pub async fn get_article(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
-    let item = ItemRef::parse(&path)?;
-    let loc = locale.clone();
-    let caches = state.caches.clone();
-    let article = db::run(&state.pool, move |c| {
-        find_article(c, &caches, &item, &loc, db::now(), vis)
+    item(&req, &state, &path, &query, jsonld::article, |c, l| {
+        let article = find_article(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
+        let locale = article.summary.locale.clone();
+        Ok((article, locale))
     })
-    .await?;
-    if jsonld::wanted(&req) {
-        let v = serde_json::to_value(&article)
-            .map_err(|e| crate::error::AppError::Internal(format!("article: {e}")))?;
-        let doc = jsonld::article(&v, &jsonld::base_url(&req));
-        return Ok(jsonld::respond(&article.summary.locale, doc));
-    }
-    Ok(response::json(
-        Some(&article.summary.locale.clone()),
-        &article,
-    ))
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]

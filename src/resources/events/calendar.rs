@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{event_filter, filtered, EventRow, RawEventFilter, TIMEZONE};
+use super::{event_filter, filtered, EventForm, RawEventFilter, TIMEZONE};
 use crate::db::schema::events;
 use crate::db::{self, AnyConnection};
 use crate::domain::time::minsk_day_start;
@@ -84,7 +84,7 @@ pub fn month_calendar(
         .load(conn)?;
     let mut by_day: BTreeMap<NaiveDate, Vec<EventRef>> = BTreeMap::new();
     for (id, slug, title, starts_at, ends_at) in rows {
-        let span = EventRow::span_days(starts_at, ends_at);
+        let span = EventForm::span_days(starts_at, ends_at);
         let (start, end) = (span.0.max(first), span.1.min(last));
         for day in start.iter_days().take_while(|d| *d <= end) {
             by_day.entry(day).or_default().push(EventRef {
