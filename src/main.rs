@@ -311,7 +311,9 @@ fn serve(config: Config) -> Result<(), String> {
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
-        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        let promote = belportal::changes::promote_due;
+        let deliveries =
+            belportal::webhooks::worker::Worker::start(outbox, webhook_settings, promote);
         let mut server =
             HttpServer::new(move || build_app(state.clone(), metrics.clone())).shutdown_timeout(30);
         if let Some(n) = workers {

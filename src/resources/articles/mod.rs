@@ -20,7 +20,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
@@ -157,11 +157,7 @@ pub async fn article_calendar(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let month = q
-        .month
-        .as_deref()
-        .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
-    let first = parse_month("month", month)?;
+    let first = parse_month(q.month.as_deref())?;
     let loc = locale.clone();
     let caches = state.caches.clone();
     let cal = db::run(&state.pool, move |conn| {

@@ -13,7 +13,7 @@ use super::{event_filter, filtered, EventForm, RawEventFilter, TIMEZONE};
 use crate::db::schema::events;
 use crate::db::{self, AnyConnection};
 use crate::domain::time::minsk_day_start;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::locale::negotiate;
 use crate::http::params::parse_month;
 use crate::http::response;
@@ -127,11 +127,7 @@ pub async fn event_calendar(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let month = q
-        .month
-        .as_deref()
-        .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
-    let first = parse_month("month", month)?;
+    let first = parse_month(q.month.as_deref())?;
     let mut f = event_filter(
         RawEventFilter {
             category: q.category.as_deref(),
