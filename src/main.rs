@@ -297,7 +297,9 @@ fn serve(config: Config) -> Result<(), String> {
     let media_sweep = (state.pool.clone(), state.media.clone());
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
-        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        let promote = belportal::changes::promote_due;
+        let deliveries =
+            belportal::webhooks::worker::Worker::start(outbox, webhook_settings, promote);
         // Orphaned media and temporary files: swept now and hourly.
         let sweep = belportal::media::sweep::start(media_sweep.0, media_sweep.1);
         let mut server =

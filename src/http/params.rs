@@ -157,10 +157,12 @@ pub fn parse_date(field: &str, v: &str) -> AppResult<NaiveDate> {
         })
 }
 
-/// The first day of a `YYYY-MM` month.
-pub fn parse_month(field: &str, v: &str) -> AppResult<NaiveDate> {
-    month_start(v)
-        .ok_or_else(|| AppError::bad_param(field, "must be a month YYYY-MM between 1900 and 2200"))
+/// The first day of the month a calendar asks for (`month`, required, `YYYY-MM`).
+pub fn parse_month(month: Option<&str>) -> AppResult<NaiveDate> {
+    let v = month.ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
+    month_start(v).ok_or_else(|| {
+        AppError::bad_param("month", "must be a month YYYY-MM between 1900 and 2200")
+    })
 }
 
 /// `from`/`to` day range (inclusive, Minsk days) as a half-open UTC interval.

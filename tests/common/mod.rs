@@ -246,7 +246,8 @@ impl TestApp {
         &self,
         settings: belportal::webhooks::worker::WorkerSettings,
     ) -> belportal::webhooks::worker::Worker {
-        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings)
+        let promote = belportal::changes::promote_due;
+        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings, promote)
     }
 
     /// Runs raw statements on the test database (to set up states no endpoint creates yet).
