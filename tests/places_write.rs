@@ -590,10 +590,11 @@ both_backends!(
             assert_eq!(ids(&app.get_as(&format!("/v1/{coll}?status=draft"), &key).await.json()), [sid], "{coll}");
         }
 
-        // The changes feed hides the draft's slug from anonymous readers.
-        let feed = app.get("/v1/changes").await.json();
-        let entry = feed["data"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
-        assert!(entry["slug"].is_null());
+        // The changes feed hides the draft from anonymous readers; editors see it.
+        let feed = app.get("/v1/changes?limit=1000").await.json();
+        assert!(!feed["data"].as_array().unwrap().iter().any(|c| c["id"] == id && c["type"] == "tourist_site"));
+        let feed = app.get_as("/v1/changes?limit=1000", &key).await.json();
+        assert!(feed["data"].as_array().unwrap().iter().any(|c| c["id"] == id && c["type"] == "tourist_site"));
 
         // Published, it shows up everywhere.
         let res = app.patch(&format!("/v1/tourist-sites/{id}"), &key, json!({"status": "published"})).await;
