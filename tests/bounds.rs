@@ -199,8 +199,8 @@ fn tiny_read_timeout(c: &mut belportal::config::Config) {
     c.read_timeout_ms = 20;
 }
 
-both_backends_with!(
-    tiny_read_timeout,
+both_backends!(
+    config = tiny_read_timeout,
     async fn a_read_past_the_read_timeout_is_stopped_with_503_and_retry_after(app) {
         let key = app.key("editor").await;
         let base = 1_000_000;
@@ -279,8 +279,8 @@ fn short_lock_timeout(c: &mut belportal::config::Config) {
     c.lock_timeout_ms = 1000;
 }
 
-both_backends_with!(
-    short_lock_timeout,
+both_backends!(
+    config = short_lock_timeout,
     async fn writers_give_up_on_a_held_write_lock_with_503_while_reads_go_on(app) {
         let key = app.key("editor").await;
         let list = app.get("/v1/articles?limit=1").await.json();

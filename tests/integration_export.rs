@@ -480,6 +480,8 @@ async fn feed_after(app: &TestApp, key: &str, mut since: i64) -> Vec<Value> {
 }
 
 both_backends!(
+    // The hook below points at a loopback address.
+    config = |c| c.webhook_allow_private = true,
     // An import writes feed entries, media usage and pending publications a
     // chunk of lines at a time and search documents after the last line: all
     // of them must come out as the write API's per-item path leaves them.

@@ -316,32 +316,3 @@ macro_rules! both_backends {
         both_backends!(config = |_| {}, $(#[$meta])* async fn $name($app) $body);
     };
 }
-
-/// `both_backends!` for an app with the demo content served with `tweak`ed
-/// settings (a `fn(&mut Config)`).
-#[macro_export]
-macro_rules! both_backends_with {
-    ($tweak:expr, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($app: $crate::common::TestApp) $body
-
-            #[actix_web::test]
-            async fn on_sqlite() {
-                let app = $crate::common::TestApp::new_with($crate::common::Kind::Sqlite, $tweak)
-                    .await
-                    .expect("sqlite");
-                run(app).await;
-            }
-
-            #[actix_web::test]
-            async fn on_postgres() {
-                match $crate::common::TestApp::new_with($crate::common::Kind::Postgres, $tweak).await {
-                    Some(app) => run(app).await,
-                    None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
-                }
-            }
-        }
-    };
-}
