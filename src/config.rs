@@ -46,6 +46,10 @@ pub struct Config {
     pub rate_limit: u32,
     /// Requests a client may make at once before the rate applies.
     pub rate_limit_burst: u32,
+    /// Milliseconds a read may run before it is stopped (503); 0 turns the bound off.
+    pub read_timeout_ms: u64,
+    /// Milliseconds a writer waits for the write lock before it gives up (503).
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +93,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             rate_limit: 50,
             rate_limit_burst: 100,
+            read_timeout_ms: 2000,
+            lock_timeout_ms: 5000,
         }
     }
 }
@@ -241,6 +247,12 @@ impl Config {
         if let Some(n) = number("BELPORTAL_SEARCH_BM25_MAX_DOCS", 0, i64::MAX as u64)? {
             c.search_bm25_max_docs = n as i64;
         }
+        if let Some(n) = number("BELPORTAL_READ_TIMEOUT_MS", 0, 600_000)? {
+            c.read_timeout_ms = n;
+        }
+        if let Some(n) = number("BELPORTAL_LOCK_TIMEOUT_MS", 1, 600_000)? {
+            c.lock_timeout_ms = n;
+        }
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;
         }
@@ -350,6 +362,8 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(c.trusted_proxies.is_empty());
         assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
+        assert_eq!(c.read_timeout_ms, 2000);
+        assert_eq!(c.lock_timeout_ms, 5000);
     }
 
     #[test]
@@ -399,6 +413,8 @@ mod tests {
             ("BELPORTAL_RATE_LIMIT_BURST", "0"),
             ("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "sometimes"),
             ("BELPORTAL_MEDIA_DECODES", "0"),
+            ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
+            ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -76,6 +76,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A bounded wait or read ran out (the write lock, the read timeout): 503
+    /// with `Retry-After`. The text is ours and is shown to the client.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -122,6 +126,7 @@ impl AppError {
                 format!("rate limit exceeded; retry in {retry_after} s (see the RateLimit header)")
             }
             AppError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
+            AppError::Busy(d) => (*d).into(),
             // Never leak internals: the cause is logged with the request id.
             AppError::Internal(_) => "an unexpected error occurred".into(),
         }
@@ -163,7 +168,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -205,7 +210,7 @@ impl ResponseError for AppError {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
             }
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::Busy(_) => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
             }
@@ -214,6 +219,13 @@ impl ResponseError for AppError {
         res
     }
 }
+
+/// What a writer that waited `BELPORTAL_LOCK_TIMEOUT_MS` for the write lock is told.
+pub const LOCK_BUSY: &str =
+    "another write (or an import) holds the write lock; nothing was changed, try again shortly";
+/// What a read stopped after `BELPORTAL_READ_TIMEOUT_MS` is told.
+pub const READ_TIMEOUT: &str =
+    "the query took too long and was stopped; try again shortly, or narrow it (fewer words, a filter, a cursor)";
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
@@ -228,6 +240,12 @@ impl From<diesel::result::Error> for AppError {
             }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 AppError::Unavailable(e.to_string())
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_lock_timeout(info.message()) => {
+                AppError::Busy(LOCK_BUSY)
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_read_timeout(info.message()) => {
+                AppError::Busy(READ_TIMEOUT)
             }
             other => AppError::Internal(other.to_string()),
         }

@@ -59,7 +59,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
         let backend = Backend::from_url(&config.database_url)?;
-        let pool = db::build_pool(&backend, config.pool_size);
+        let limits = db::Limits {
+            read_timeout_ms: config.read_timeout_ms,
+            lock_timeout_ms: config.lock_timeout_ms,
+        };
+        let pool = db::build_pool(&backend, config.pool_size, limits);
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
         let rate_limited = http::ratelimit::refused_counter();

@@ -284,23 +284,9 @@ fn serve(config: Config) -> Result<(), String> {
             .pool
             .get()
             .map_err(|e| format!("cannot connect: {e}"))?;
-        demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
-        if config.demo {
-            let n = demo::load_demo_content(&mut conn, state.media.as_ref())
-                .map_err(|e| e.to_string())?;
-            if n > 0 {
-                tracing::info!(articles = n, "demo content loaded");
-            }
-        }
-        let started = std::time::Instant::now();
-        let n = belportal::db::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
-        if n > 0 {
-            tracing::info!(
-                documents = n,
-                seconds = started.elapsed().as_secs_f64(),
-                "search index rebuilt"
-            );
-        }
+        // Startup work may take long on a big database: no read timeout.
+        db::unbounded(&mut conn, |conn| startup_content(conn, &config, &state))
+            .map_err(|e| e.to_string())?;
     }
     let state = web::Data::new(state);
     let metrics = belportal::metrics()?;
@@ -311,7 +297,9 @@ fn serve(config: Config) -> Result<(), String> {
     let media_sweep = (state.pool.clone(), state.media.clone());
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
-        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        let promote = belportal::changes::promote_due;
+        let deliveries =
+            belportal::webhooks::worker::Worker::start(outbox, webhook_settings, promote);
         // Orphaned media and temporary files: swept now and hourly.
         let sweep = belportal::media::sweep::start(media_sweep.0, media_sweep.1);
         let mut server =
@@ -329,4 +317,29 @@ fn serve(config: Config) -> Result<(), String> {
         sweep.abort();
         served
     })
+}
+
+/// Reference data, the demo content (when on) and the search index, before serving.
+fn startup_content(
+    conn: &mut db::AnyConnection,
+    config: &Config,
+    state: &AppState,
+) -> belportal::error::AppResult<()> {
+    demo::ensure_reference_data(conn)?;
+    if config.demo {
+        let n = demo::load_demo_content(conn, state.media.as_ref())?;
+        if n > 0 {
+            tracing::info!(articles = n, "demo content loaded");
+        }
+    }
+    let started = std::time::Instant::now();
+    let n = belportal::db::search::ensure_index(conn)?;
+    if n > 0 {
+        tracing::info!(
+            documents = n,
+            seconds = started.elapsed().as_secs_f64(),
+            "search index rebuilt"
+        );
+    }
+    Ok(())
 }

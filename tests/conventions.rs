@@ -54,8 +54,8 @@ both_backends! {
         }
         .encode();
         app.get(&format!("/v1/articles?cursor={wrong_type}")).await.problem(400);
-        // Far-away pages are empty, not errors.
-        let far = app.get("/v1/articles?page=1000").await;
+        // Far-away pages within 10,000 items are empty, not errors.
+        let far = app.get("/v1/articles?page=500").await;
         assert_eq!(far.status, 200);
         assert_eq!(far.json()["data"].as_array().unwrap().len(), 0);
     }

@@ -95,3 +95,35 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    config = |c| c.media_decodes = 1,
+    async fn uploads_wait_for_a_decode_permit(app) {
+        let key = app.key("editor").await;
+        let png = belportal::media::process::encode(&render_placeholder(4, 400, 300), Format::Png, 0).unwrap();
+        let boundary = "decode-permit";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&png);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let upload = || {
+            app.send(
+                actix_web::test::TestRequest::post()
+                    .uri("/v1/media")
+                    .insert_header(("Authorization", format!("Bearer {key}")))
+                    .insert_header(("Content-Type", format!("multipart/form-data; boundary={boundary}")))
+                    .set_payload(body.clone()),
+            )
+        };
+        // The only permit is taken (a decode in progress): the upload waits.
+        let held = app.state.decodes.clone().try_acquire_owned().unwrap();
+        let waiting = actix_web::rt::time::timeout(Duration::from_millis(700), upload()).await;
+        assert!(waiting.is_err(), "the upload did not wait for the decode permit");
+        drop(held);
+        let res = upload().await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(app.state.decodes.available_permits(), 1, "the permit is given back");
+    }
+);

@@ -52,6 +52,11 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
+    invalid_query(message).into()
+}
+
+/// The 400 of an unreadable query string; the field the message names, if any.
+pub fn invalid_query(message: String) -> AppError {
     let errors = field_in(&message)
         .map(|field| {
             vec![FieldError {
@@ -64,7 +69,6 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
         detail: format!("invalid query string: {message}"),
         errors,
     }
-    .into()
 }
 
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

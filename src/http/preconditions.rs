@@ -27,16 +27,28 @@ pub fn item_etag(own: &str, body: &[u8]) -> String {
     format!("\"{own}-{:032x}\"", xxhash_rust::xxh3::xxh3_128(body))
 }
 
+/// 412 unless `If-Match` (when sent) names the current representation
+/// (strong comparison, RFC 9110 13.1.1; `*` matches any existing item). For
+/// resources whose body is only their own state (media items).
+pub fn check_if_match(if_match: Option<&str>, current: &str) -> AppResult<()> {
+    if_match_with(if_match, |t| t == current)
+}
+
 /// 412 unless `If-Match` (when sent) names the item's current own version:
 /// an ETag `"<own>-<body>"` whose `own` part is `current_own` (strong
-/// comparison of that part, RFC 9110 13.1.1; `*` matches any existing item).
-pub fn check_if_match(if_match: Option<&str>, current_own: &str) -> AppResult<()> {
+/// comparison of that part; `*` matches any existing item).
+pub fn check_own_if_match(if_match: Option<&str>, current_own: &str) -> AppResult<()> {
+    if_match_with(if_match, |t| {
+        t.trim_matches('"').split_once('-').map(|(own, _)| own) == Some(current_own)
+    })
+}
+
+fn if_match_with(if_match: Option<&str>, matches: impl Fn(&str) -> bool) -> AppResult<()> {
     let Some(v) = if_match else { return Ok(()) };
-    let ok = v.split(',').map(str::trim).any(|t| {
-        t == "*"
-            || (!t.starts_with("W/")
-                && t.trim_matches('"').split_once('-').map(|(own, _)| own) == Some(current_own))
-    });
+    let ok = v
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || (!t.starts_with("W/") && matches(t)));
     if ok {
         Ok(())
     } else {
@@ -58,19 +70,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn if_match_uses_strong_comparison() {
+        let e = "\"abc\"";
+        assert!(check_if_match(None, e).is_ok());
+        assert!(check_if_match(Some("\"abc\""), e).is_ok());
+        assert!(check_if_match(Some("\"x\", \"abc\""), e).is_ok());
+        assert!(check_if_match(Some("*"), e).is_ok());
+        assert!(check_if_match(Some("W/\"abc\""), e).is_err());
+        assert!(check_if_match(Some("\"old\""), e).is_err());
+    }
+
+    #[test]
     fn if_match_compares_the_own_version() {
         let own = "00000000000000ab";
         let e = item_etag(own, b"body");
         assert!(e.starts_with("\"00000000000000ab-") && e.ends_with('"'));
-        assert!(check_if_match(None, own).is_ok());
-        assert!(check_if_match(Some(&e), own).is_ok());
+        assert!(check_own_if_match(None, own).is_ok());
+        assert!(check_own_if_match(Some(&e), own).is_ok());
         // Another body, same own state: still the version the editor saw.
-        assert!(check_if_match(Some(&item_etag(own, b"other body")), own).is_ok());
-        assert!(check_if_match(Some(&format!("\"x\", {e}")), own).is_ok());
-        assert!(check_if_match(Some("*"), own).is_ok());
-        assert!(check_if_match(Some(&format!("W/{e}")), own).is_err());
-        assert!(check_if_match(Some(&item_etag("00000000000000ac", b"body")), own).is_err());
-        assert!(check_if_match(Some("\"old\""), own).is_err());
+        assert!(check_own_if_match(Some(&item_etag(own, b"other body")), own).is_ok());
+        assert!(check_own_if_match(Some(&format!("\"x\", {e}")), own).is_ok());
+        assert!(check_own_if_match(Some("*"), own).is_ok());
+        assert!(check_own_if_match(Some(&format!("W/{e}")), own).is_err());
+        assert!(check_own_if_match(Some(&item_etag("00000000000000ac", b"body")), own).is_err());
+        assert!(check_own_if_match(Some("\"old\""), own).is_err());
     }
 
     #[test]

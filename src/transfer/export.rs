@@ -41,6 +41,8 @@ pub fn export_all(
 ) -> AppResult<u64> {
     conn.transaction(|conn| {
         db::bulk::read_only_snapshot(conn)?;
+        // A whole-database dump is not a request's read: no read timeout.
+        let _unbounded = db::lift_read_timeout(conn)?;
         let mut n = super::media::export_media(conn, CHUNK, sink)?;
         for t in ResourceType::ALL {
             n += match t {

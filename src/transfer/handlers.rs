@@ -144,7 +144,7 @@ pub async fn import(
     }
     let ctx = transfer_ctx(state.config.clone(), state.caches.clone(), Some(admin.0));
     let store = state.media.clone();
-    let report: AppResult<ImportReport> = db::run(&state.pool, move |conn| {
+    let report: AppResult<ImportReport> = db::run_write(&state.pool, move |conn| {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| AppError::Internal(format!("import spool: {e}")))?;
         let report = import_ndjson(conn, &ctx, store.as_ref(), BufReader::new(file))?;
