@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod change;
+pub mod fold;
 pub mod time;
 
 /// A downscaled rendition of an image.
