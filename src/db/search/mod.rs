@@ -7,6 +7,8 @@
 mod documents;
 mod postgres;
 mod sqlite;
+pub mod suggest;
+pub mod typo;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -29,6 +31,8 @@ pub struct SearchDoc {
     pub title: String,
     pub summary: String,
     pub body: String,
+    /// Other names of a place (searched and suggested like the title).
+    pub aliases: Vec<String>,
 }
 
 /// A user's query reduced to words, ready for either backend.
@@ -127,6 +131,7 @@ pub fn pg_config(locale: &str) -> &'static str {
 
 /// Empties the index (before a full rebuild).
 pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
+    suggest::clear(conn)?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::clear(c),
         AnyConnection::Postgresql(c) => postgres::clear(c),
@@ -135,6 +140,7 @@ pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
 
 /// Adds a document that is not in the index yet.
 pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
+    suggest::insert_many(conn, std::slice::from_ref(d))?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::insert(c, d),
         AnyConnection::Postgresql(c) => postgres::insert(c, d),
@@ -144,6 +150,7 @@ pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
 /// Adds many documents that are not in the index yet (an import's), in as few
 /// statements as the backend allows.
 pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    suggest::insert_many(conn, docs)?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::insert_many(c, docs),
         AnyConnection::Postgresql(c) => postgres::insert_many(c, docs),
@@ -153,6 +160,7 @@ pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()
 /// Removes the documents of these items of one resource (those that exist).
 pub fn remove_many(conn: &mut AnyConnection, resource: ResourceType, ids: &[i64]) -> AppResult<()> {
     for part in ids.chunks(500) {
+        suggest::remove_many(conn, resource, part)?;
         match conn {
             AnyConnection::Sqlite(c) => sqlite::remove_many(c, resource, part)?,
             AnyConnection::Postgresql(c) => postgres::remove_many(c, resource, part)?,
@@ -165,8 +173,12 @@ pub fn remove(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> AppR
     remove_many(conn, resource, &[id])
 }
 
-/// Whether the index holds no document (after a migration rebuilt it).
+/// Whether the index (or the suggest index) holds no document (after a
+/// migration rebuilt it).
 pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
+    if suggest::is_empty(conn)? {
+        return Ok(true);
+    }
     match conn {
         AnyConnection::Sqlite(c) => sqlite::is_empty(c),
         AnyConnection::Postgresql(c) => postgres::is_empty(c),
