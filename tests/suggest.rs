@@ -258,3 +258,48 @@ both_backends!(
         assert!(res.text().contains("aliases[0]"), "{}", res.text());
     }
 );
+
+fn slugs(v: &serde_json::Value) -> Vec<String> {
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+both_backends!(
+    async fn search_and_list_q_find_aliases_and_other_scripts(app) {
+        for (q, slug) in [("Hrodna", "grodno-castles"), ("Нясвіж", "nesvizh-palace"), ("Магілёў", "mogilev-town-hall")] {
+            let found = slugs(&app.get(&format!("/v1/search?q={}&lang=en", enc(q))).await.json());
+            assert!(found.contains(&slug.to_string()), "{q}: {found:?}");
+            let listed = slugs(&app.get(&format!("/v1/tourist-sites?q={}&lang=en", enc(q))).await.json());
+            assert!(listed.contains(&slug.to_string()), "{q}: {listed:?}");
+        }
+        // Titles of events and articles are indexed with their fold too.
+        let events = slugs(&app.get(&format!("/v1/events?q={}&lang=en", enc("Несвиж"))).await.json());
+        assert!(events.contains(&"nesvizh-castle-summer-concert".to_string()), "{events:?}");
+        let articles = slugs(&app.get(&format!("/v1/articles?q={}&lang=en", enc("Несвиж"))).await.json());
+        assert!(articles.contains(&"nesvizh-palace-autumn-visitors".to_string()), "{articles:?}");
+    }
+);
+
+both_backends!(
+    async fn search_with_a_typo_offers_did_you_mean_and_its_matches(app) {
+        let res = app.get("/v1/search?q=Nesvish&lang=en").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let body = res.json();
+        assert_eq!(body["meta"]["did_you_mean"], "Nesvizh", "{body}");
+        assert!(slugs(&body).contains(&"nesvizh-palace".to_string()), "{body}");
+        let res = app.get("/v1/search?q=Brestt%20fortress&lang=en").await;
+        let body = res.json();
+        assert_eq!(body["meta"]["did_you_mean"], "Brest fortress", "{body}");
+        // Exact matches: no did_you_mean.
+        let body = app.get("/v1/search?q=Nesvizh&lang=en").await.json();
+        assert!(body["meta"].get("did_you_mean").is_none(), "{body}");
+        // Nothing close: none either.
+        let body = app.get("/v1/search?q=qqqqzzzz&lang=en").await.json();
+        assert_eq!(body["meta"]["total"], 0);
+        assert!(body["meta"].get("did_you_mean").is_none(), "{body}");
+    }
+);

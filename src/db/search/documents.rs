@@ -76,9 +76,14 @@ fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
                 slug,
                 status,
                 published_at,
+                // (Before `title` moves.)
+                body: join(&[
+                    Some(&plain_text(&body)),
+                    author.as_deref(),
+                    Some(&fold(&title)),
+                ]),
                 title,
                 summary: lead,
-                body: join(&[Some(&plain_text(&body)), author.as_deref()]),
                 aliases: Vec::new(),
             },
         )
@@ -221,13 +226,15 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
                     slug,
                     status,
                     published_at,
-                    title,
-                    summary,
+                    // (Before `title` moves.)
                     body: join(&[
                         Some(&plain_text(&html)),
                         venue.as_deref(),
                         locality.as_deref(),
+                        Some(&fold(&title)),
                     ]),
+                    title,
+                    summary,
                     aliases: Vec::new(),
                 }
             },
