@@ -12,6 +12,9 @@
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); it creates
 # and drops its own databases. Each wrk run is bounded by DURATION (plus one
 # second of warm-up) and stops by itself. Results: bench/results/*.tsv.
+# The server runs with BELPORTAL_RATE_LIMIT=0 (the rate limiter off: wrk's 32
+# connections from one address would otherwise be refused with 429 after the
+# burst); bench/ratelimit.sh measures what the limiter costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,7 +82,7 @@ measure() {
   shift 4
   for cache in $CACHES; do
     DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
-      BELPORTAL_RESPONSE_CACHE_MS=$cache RUST_LOG=warn "$BIN" serve &
+      BELPORTAL_RESPONSE_CACHE_MS=$cache BELPORTAL_RATE_LIMIT=0 RUST_LOG=warn "$BIN" serve &
     server_pid=$!
     for _ in $(seq 1 100); do
       curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break

@@ -4,7 +4,8 @@
 # queries. Baseline: /healthz in the same run. One-word queries of the
 # generator's Zipf vocabulary at ranks 1, 10, 100 and 1000 (matching about
 # 95 %, 40 %, 5 % and 0.5 % of the articles), a two-word query, and the same
-# word as `q` inside the article list.
+# word as `q` inside the article list. The rate limiter is off
+# (BELPORTAL_RATE_LIMIT=0): every request comes from one address.
 #   bench/search.sh                       # both backends
 #   BACKENDS=sqlite DURATION=5s bench/search.sh
 #   SQLITE_URL=sqlite:///elsewhere/gen.db PG_URL=postgres://.../db BIN=/path/belportal SKIP_BUILD=1 bench/search.sh
@@ -37,7 +38,7 @@ for backend in $BACKENDS; do
     postgres) url="${PG_URL:-${PG_ADMIN%/*}/bp_bench_search}" ;;
   esac
   DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
-    BELPORTAL_RESPONSE_CACHE_MS=0 RUST_LOG=warn "$BIN" serve &
+    BELPORTAL_RESPONSE_CACHE_MS=0 BELPORTAL_RATE_LIMIT=0 RUST_LOG=warn "$BIN" serve &
   server_pid=$!
   # A first start after the search-window migration rebuilds the SQLite index.
   for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done

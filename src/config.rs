@@ -23,6 +23,10 @@ pub struct Config {
     pub webhook_timeout_ms: u64,
     /// Days finished webhook deliveries stay in the log; 0 keeps them forever.
     pub webhook_log_days: u64,
+    /// Lets webhooks target loopback and private addresses (internal receivers, tests).
+    pub webhook_allow_private: bool,
+    /// Image decodes that may run at once (each can take a few hundred MB).
+    pub media_decodes: usize,
     /// Directory of the filesystem media store.
     pub media_dir: std::path::PathBuf,
     /// Largest accepted upload, in bytes.
@@ -33,6 +37,19 @@ pub struct Config {
     /// appear (title, summary, body) instead of bm25, whose cost grows with
     /// the word's document count.
     pub search_bm25_max_docs: i64,
+    /// The only base of absolute URLs (feeds, iCalendar, JSON-LD): scheme, host,
+    /// optional port and path prefix, no trailing slash. Never taken from a request.
+    pub public_url: String,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client address.
+    pub trusted_proxies: Vec<crate::net::Cidr>,
+    /// Requests per second per client address or API key; 0 turns limiting off.
+    pub rate_limit: u32,
+    /// Requests a client may make at once before the rate applies.
+    pub rate_limit_burst: u32,
+    /// Milliseconds a read may run before it is stopped (503); 0 turns the bound off.
+    pub read_timeout_ms: u64,
+    /// Milliseconds a writer waits for the write lock before it gives up (503).
+    pub lock_timeout_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,10 +83,18 @@ impl Default for Config {
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5000,
             webhook_log_days: 30,
+            webhook_allow_private: false,
+            media_decodes: std::thread::available_parallelism().map_or(2, |n| n.get()),
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 500,
             search_bm25_max_docs: 100_000,
+            public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            rate_limit: 50,
+            rate_limit_burst: 100,
+            read_timeout_ms: 2000,
+            lock_timeout_ms: 5000,
         }
     }
 }
@@ -222,8 +247,21 @@ impl Config {
         if let Some(n) = number("BELPORTAL_SEARCH_BM25_MAX_DOCS", 0, i64::MAX as u64)? {
             c.search_bm25_max_docs = n as i64;
         }
+        if let Some(n) = number("BELPORTAL_READ_TIMEOUT_MS", 0, 600_000)? {
+            c.read_timeout_ms = n;
+        }
+        if let Some(n) = number("BELPORTAL_LOCK_TIMEOUT_MS", 1, 600_000)? {
+            c.lock_timeout_ms = n;
+        }
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;
+        }
+        if let Some(v) = get("BELPORTAL_WEBHOOK_ALLOW_PRIVATE") {
+            c.webhook_allow_private = parse_bool(&v)
+                .ok_or_else(|| err("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "expected true or false"))?;
+        }
+        if let Some(n) = number("BELPORTAL_MEDIA_DECODES", 1, 1024)? {
+            c.media_decodes = n as usize;
         }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();
@@ -241,12 +279,51 @@ impl Config {
                     )
                 })?;
         }
+        c.public_url = match get("BELPORTAL_PUBLIC_URL") {
+            Some(v) => parse_public_url(&v)?,
+            None => format!("http://{}", c.addr),
+        };
+        if let Some(v) = get("BELPORTAL_TRUSTED_PROXIES") {
+            c.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    crate::net::Cidr::parse(s).ok_or_else(|| {
+                        err(
+                            "BELPORTAL_TRUSTED_PROXIES",
+                            format!("`{s}` is not an address or CIDR block"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(n) = number("BELPORTAL_RATE_LIMIT", 0, 1_000_000_000)? {
+            c.rate_limit = n as u32;
+        }
+        c.rate_limit_burst = match number("BELPORTAL_RATE_LIMIT_BURST", 1, 1_000_000_000)? {
+            Some(n) => n as u32,
+            None => c.rate_limit.saturating_mul(2).max(1),
+        };
         Ok(c)
     }
 
     pub fn is_supported_locale(&self, l: &str) -> bool {
         self.locales.iter().any(|x| x == l)
     }
+}
+
+/// `BELPORTAL_PUBLIC_URL`: an http(s) URL with a host and no query or fragment.
+fn parse_public_url(v: &str) -> Result<String, ConfigError> {
+    let bad = |m: &str| err("BELPORTAL_PUBLIC_URL", format!("`{v}` {m}"));
+    let u = url::Url::parse(v.trim()).map_err(|_| bad("is not a URL"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err(bad("is not an http(s) URL with a host"));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() {
+        return Err(bad("must not have a query, fragment or user"));
+    }
+    Ok(u.as_str().trim_end_matches('/').to_string())
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -280,6 +357,37 @@ mod tests {
         assert_eq!(c.cache_max_age, 60);
         assert_eq!(c.media_dir, std::path::Path::new("data/media"));
         assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
+        assert!(!c.webhook_allow_private);
+        assert!(c.media_decodes >= 1);
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
+        assert_eq!(c.read_timeout_ms, 2000);
+        assert_eq!(c.lock_timeout_ms, 5000);
+    }
+
+    #[test]
+    fn the_public_url_follows_the_address_unless_set() {
+        let c = cfg(&[("BELPORTAL_ADDR", "0.0.0.0:9000")]).unwrap();
+        assert_eq!(c.public_url, "http://0.0.0.0:9000");
+        let c = cfg(&[("BELPORTAL_PUBLIC_URL", "https://api.belarus.example/")]).unwrap();
+        assert_eq!(c.public_url, "https://api.belarus.example");
+        let c = cfg(&[("BELPORTAL_PUBLIC_URL", "https://portal.example/api/")]).unwrap();
+        assert_eq!(c.public_url, "https://portal.example/api");
+    }
+
+    #[test]
+    fn the_burst_defaults_to_twice_the_rate() {
+        let c = cfg(&[("BELPORTAL_RATE_LIMIT", "7")]).unwrap();
+        assert_eq!((c.rate_limit, c.rate_limit_burst), (7, 14));
+        let c = cfg(&[
+            ("BELPORTAL_RATE_LIMIT", "7"),
+            ("BELPORTAL_RATE_LIMIT_BURST", "3"),
+        ])
+        .unwrap();
+        assert_eq!(c.rate_limit_burst, 3);
+        let c = cfg(&[("BELPORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
     }
 
     #[test]
@@ -298,6 +406,15 @@ mod tests {
             ("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", "many"),
             ("BELPORTAL_WEBHOOK_TIMEOUT_MS", "5"),
             ("BELPORTAL_MEDIA_MAX_BYTES", "10MB"),
+            ("BELPORTAL_PUBLIC_URL", "ftp://example.org"),
+            ("BELPORTAL_PUBLIC_URL", "https://example.org/?x=1"),
+            ("BELPORTAL_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("BELPORTAL_RATE_LIMIT", "-1"),
+            ("BELPORTAL_RATE_LIMIT_BURST", "0"),
+            ("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "sometimes"),
+            ("BELPORTAL_MEDIA_DECODES", "0"),
+            ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
+            ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -72,8 +72,14 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<FieldError>),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A bounded wait or read ran out (the write lock, the read timeout): 503
+    /// with `Retry-After`. The text is ours and is shown to the client.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -116,7 +122,11 @@ impl AppError {
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::Unprocessable(_) => "the request body failed validation".into(),
+            AppError::TooManyRequests { retry_after } => {
+                format!("rate limit exceeded; retry in {retry_after} s (see the RateLimit header)")
+            }
             AppError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
+            AppError::Busy(d) => (*d).into(),
             // Never leak internals: the cause is logged with the request id.
             AppError::Internal(_) => "an unexpected error occurred".into(),
         }
@@ -157,7 +167,8 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -195,7 +206,11 @@ impl ResponseError for AppError {
                     res = res.set_body(actix_web::body::BoxBody::new(bytes));
                 }
             }
-            AppError::Unavailable(_) => {
+            AppError::TooManyRequests { retry_after } => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+            }
+            AppError::Unavailable(_) | AppError::Busy(_) => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
             }
@@ -204,6 +219,13 @@ impl ResponseError for AppError {
         res
     }
 }
+
+/// What a writer that waited `BELPORTAL_LOCK_TIMEOUT_MS` for the write lock is told.
+pub const LOCK_BUSY: &str =
+    "another write (or an import) holds the write lock; nothing was changed, try again shortly";
+/// What a read stopped after `BELPORTAL_READ_TIMEOUT_MS` is told.
+pub const READ_TIMEOUT: &str =
+    "the query took too long and was stopped; try again shortly, or narrow it (fewer words, a filter, a cursor)";
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
@@ -218,6 +240,12 @@ impl From<diesel::result::Error> for AppError {
             }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 AppError::Unavailable(e.to_string())
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_lock_timeout(info.message()) => {
+                AppError::Busy(LOCK_BUSY)
+            }
+            E::DatabaseError(_, ref info) if crate::db::is_read_timeout(info.message()) => {
+                AppError::Busy(READ_TIMEOUT)
             }
             other => AppError::Internal(other.to_string()),
         }

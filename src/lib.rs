@@ -12,6 +12,7 @@ pub mod geo;
 pub mod http;
 pub mod keys;
 pub mod media;
+pub mod net;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
@@ -35,6 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::db::{Backend, DbPool};
+use crate::http::edge::edge;
 use crate::http::middleware::{conditional_get, envelope, HttpSettings};
 use crate::http::RouteTable;
 
@@ -46,17 +48,38 @@ pub struct AppState {
     pub caches: cache::Caches,
     /// Where media files are stored (the filesystem store, `BELPORTAL_MEDIA_DIR`).
     pub media: Arc<dyn media::storage::MediaStore>,
+    /// Per-client request limits; None when `BELPORTAL_RATE_LIMIT=0`.
+    pub limiter: Option<Arc<http::ratelimit::Limiter>>,
+    /// Requests refused by the limiter (shared with it; always in `/metrics`).
+    pub rate_limited: prometheus::IntCounterVec,
+    /// Permits for image decodes (`BELPORTAL_MEDIA_DECODES`): bounds their memory.
+    pub decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
         let backend = Backend::from_url(&config.database_url)?;
-        let pool = db::build_pool(&backend, config.pool_size);
+        let limits = db::Limits {
+            read_timeout_ms: config.read_timeout_ms,
+            lock_timeout_ms: config.lock_timeout_ms,
+        };
+        let pool = db::build_pool(&backend, config.pool_size, limits);
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
+        let rate_limited = http::ratelimit::refused_counter();
+        let limiter = http::ratelimit::Limiter::new(
+            config.rate_limit,
+            config.rate_limit_burst,
+            rate_limited.clone(),
+        )
+        .map(Arc::new);
+        let decodes = Arc::new(tokio::sync::Semaphore::new(config.media_decodes));
         Ok(AppState {
             pool,
             media,
+            decodes,
+            limiter,
+            rate_limited,
             config: Arc::new(config),
             backend,
             caches,
@@ -202,6 +225,8 @@ fn cors(config: &Config) -> Cors {
             header::LOCATION,
             header::CONTENT_LANGUAGE,
             header::RETRY_AFTER,
+            http::edge::RATELIMIT_POLICY,
+            http::edge::RATELIMIT,
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)
@@ -228,6 +253,9 @@ pub fn build_app(
     let _ = metrics
         .registry
         .register(Box::new(state.caches.response_results.clone()));
+    let _ = metrics
+        .registry
+        .register(Box::new(state.rate_limited.clone()));
     let (app, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
     openapi::declare_errors(&mut api);
     let table = web::Data::new(RouteTable::from_openapi(&api));
@@ -251,6 +279,7 @@ pub fn build_app(
         .default_service(web::to(http::fallback))
         .wrap(metrics)
         .wrap(from_fn(conditional_get))
+        .wrap(from_fn(edge))
         .wrap(Compress::default())
         .wrap(cors)
         .wrap(from_fn(envelope))

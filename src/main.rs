@@ -201,10 +201,9 @@ fn transfer_ctx(config: Config) -> belportal::editorial::SaveCtx {
 fn export(config: Config) -> Result<(), String> {
     use std::io::Write;
     let mut conn = transfer_conn(&config)?;
-    let ctx = transfer_ctx(config);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let n = belportal::transfer::export::export_all(&mut conn, &ctx, &mut |chunk| {
+    let n = belportal::transfer::export::export_all(&mut conn, &mut |chunk| {
         out.write_all(&chunk)
             .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
     })
@@ -285,23 +284,9 @@ fn serve(config: Config) -> Result<(), String> {
             .pool
             .get()
             .map_err(|e| format!("cannot connect: {e}"))?;
-        demo::ensure_reference_data(&mut conn).map_err(|e| e.to_string())?;
-        if config.demo {
-            let n = demo::load_demo_content(&mut conn, state.media.as_ref())
-                .map_err(|e| e.to_string())?;
-            if n > 0 {
-                tracing::info!(articles = n, "demo content loaded");
-            }
-        }
-        let started = std::time::Instant::now();
-        let n = belportal::db::search::ensure_index(&mut conn).map_err(|e| e.to_string())?;
-        if n > 0 {
-            tracing::info!(
-                documents = n,
-                seconds = started.elapsed().as_secs_f64(),
-                "search index rebuilt"
-            );
-        }
+        // Startup work may take long on a big database: no read timeout.
+        db::unbounded(&mut conn, |conn| startup_content(conn, &config, &state))
+            .map_err(|e| e.to_string())?;
     }
     let state = web::Data::new(state);
     let metrics = belportal::metrics()?;
@@ -309,9 +294,14 @@ fn serve(config: Config) -> Result<(), String> {
     let workers = config.workers;
     let outbox = state.pool.clone();
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
+    let media_sweep = (state.pool.clone(), state.media.clone());
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
-        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        let promote = belportal::changes::promote_due;
+        let deliveries =
+            belportal::webhooks::worker::Worker::start(outbox, webhook_settings, promote);
+        // Orphaned media and temporary files: swept now and hourly.
+        let sweep = belportal::media::sweep::start(media_sweep.0, media_sweep.1);
         let mut server =
             HttpServer::new(move || build_app(state.clone(), metrics.clone())).shutdown_timeout(30);
         if let Some(n) = workers {
@@ -324,6 +314,32 @@ fn serve(config: Config) -> Result<(), String> {
         // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
         let served = server.run().await.map_err(|e| e.to_string());
         deliveries.stop().await;
+        sweep.abort();
         served
     })
+}
+
+/// Reference data, the demo content (when on) and the search index, before serving.
+fn startup_content(
+    conn: &mut db::AnyConnection,
+    config: &Config,
+    state: &AppState,
+) -> belportal::error::AppResult<()> {
+    demo::ensure_reference_data(conn)?;
+    if config.demo {
+        let n = demo::load_demo_content(conn, state.media.as_ref())?;
+        if n > 0 {
+            tracing::info!(articles = n, "demo content loaded");
+        }
+    }
+    let started = std::time::Instant::now();
+    let n = belportal::db::search::ensure_index(conn)?;
+    if n > 0 {
+        tracing::info!(
+            documents = n,
+            seconds = started.elapsed().as_secs_f64(),
+            "search index rebuilt"
+        );
+    }
+    Ok(())
 }

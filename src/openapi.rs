@@ -57,6 +57,8 @@ impl utoipa::Modify for SecurityAddon {
 /// client to handle (404, 409, 412, 422, ...) carries the same problem+json body,
 /// so an annotation only says which status and why.
 pub fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let problem = || {
         ContentBuilder::new()
@@ -77,6 +79,23 @@ pub fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
     components.responses.insert(
         "ServerError".into(),
         class("Server error or the database unavailable (503 with `Retry-After`): a problem+json that leaks no internals").into(),
+    );
+    let header = |ty: Type, description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(ty)))
+            .description(Some(description))
+            .build()
+    };
+    components.responses.insert(
+        "TooManyRequests".into(),
+        ResponseBuilder::new()
+            .description("Rate limit exceeded (per API key, or per client address without one): retry after `Retry-After` seconds")
+            .content("application/problem+json", problem())
+            .header("Retry-After", header(Type::Integer, "Whole seconds to wait, at least 1"))
+            .header("RateLimit-Policy", header(Type::String, "The quota policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `\"default\";q=100;w=2`; on every response while limiting is on"))
+            .header("RateLimit", header(Type::String, "What is left of the quota, e.g. `\"default\";r=0;t=1`; on every response while limiting is on"))
+            .build()
+            .into(),
     );
     for item in api.paths.paths.values_mut() {
         let ops = [
@@ -99,7 +118,11 @@ pub fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
                     }
                 }
             }
-            let classes = [("4XX", "ClientError"), ("5XX", "ServerError")];
+            let classes = [
+                ("429", "TooManyRequests"),
+                ("4XX", "ClientError"),
+                ("5XX", "ServerError"),
+            ];
             for (status, name) in classes {
                 op.responses.responses.insert(
                     status.into(),

@@ -77,16 +77,8 @@ impl ResourceType {
         ResourceType::Event,
     ];
 
-    /// The types `/v1/search` finds (sections are not searched).
-    pub const SEARCHABLE: [ResourceType; 7] = [
-        ResourceType::Article,
-        ResourceType::Place(PlaceKind::TouristSite),
-        ResourceType::Place(PlaceKind::UnescoSite),
-        ResourceType::Place(PlaceKind::Sanatorium),
-        ResourceType::Place(PlaceKind::Monument),
-        ResourceType::Place(PlaceKind::Souvenir),
-        ResourceType::Event,
-    ];
+    /// The types `/v1/search` finds: all but sections (the first), in the same order.
+    pub const SEARCHABLE: &'static [ResourceType] = Self::ALL.split_at(1).1;
 
     /// `type` in the changes feed, webhooks, search results and NDJSON lines.
     pub fn as_str(self) -> &'static str {
@@ -285,7 +277,7 @@ mod tests {
 
     #[test]
     fn type_lists_keep_order_drop_repeats_and_name_the_allowed() {
-        let all = &ResourceType::SEARCHABLE;
+        let all = ResourceType::SEARCHABLE;
         assert_eq!(ResourceType::parse_list(None, all), Ok(all.to_vec()));
         assert_eq!(
             ResourceType::parse_list(Some("event, article,event"), all),

@@ -54,8 +54,8 @@ both_backends! {
         }
         .encode();
         app.get(&format!("/v1/articles?cursor={wrong_type}")).await.problem(400);
-        // Far-away pages are empty, not errors.
-        let far = app.get("/v1/articles?page=1000").await;
+        // Far-away pages within 10,000 items are empty, not errors.
+        let far = app.get("/v1/articles?page=500").await;
         assert_eq!(far.status, 200);
         assert_eq!(far.json()["data"].as_array().unwrap().len(), 0);
     }
@@ -118,7 +118,9 @@ both_backends! {
         assert_eq!(r.header("cache-control").as_deref(), Some("public, max-age=60"));
         assert_eq!(r.header("vary").as_deref(), Some("Accept, Accept-Language, Accept-Encoding"));
         assert_eq!(r.header("content-language").as_deref(), Some("en"));
-        let authed = app.send(TestRequest::get().uri("/v1/articles?limit=1").insert_header(("Authorization", "Bearer x"))).await;
+        let key = app.key("editor").await;
+        let authed = app.get_as("/v1/articles?limit=1", &key).await;
+        assert_eq!(authed.status, 200);
         assert_eq!(authed.header("cache-control").as_deref(), Some("private, no-store"));
     }
 }
@@ -268,12 +270,9 @@ async fn anonymous_gets_are_served_from_the_response_cache_until_a_write_invalid
         revalidated.status, 304,
         "a cached response still answers 304"
     );
+    let key = app.key("editor").await;
     let authed = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/articles/fm-belarus-pakistan-talks")
-                .insert_header(("Authorization", "Bearer x")),
-        )
+        .get_as("/v1/articles/fm-belarus-pakistan-talks", &key)
         .await;
     assert_eq!(
         authed.json()["title"],

@@ -380,12 +380,14 @@ both_backends!(
             .await;
         assert_eq!(by_slug.status, 200);
 
-        // The changes feed hides the draft's slug from anonymous readers.
+        // The changes feed hides the draft from anonymous readers, not from editors.
         let feed = app.get("/v1/changes").await.json();
+        assert_eq!(feed["data"], json!([]));
+        let feed = app.get_as("/v1/changes", &key).await.json();
         let entry = &feed["data"][0];
         assert_eq!(entry["type"], "event");
         assert_eq!(entry["id"], id);
-        assert!(entry["slug"].is_null());
+        assert_eq!(entry["slug"], "closed-rehearsal");
 
         // Published: it appears everywhere.
         let res = app
@@ -402,9 +404,10 @@ both_backends!(
         assert_eq!(cal["days"][9]["events"][0]["slug"], "closed-rehearsal");
         let ics = app.get(&format!("/v1/events.ics?{range}")).await.text();
         assert!(ics.contains("Closed dress rehearsal"));
+        // Anonymous readers see it from its publication on.
         let feed = app.get("/v1/changes").await.json();
-        assert_eq!(feed["data"][1]["slug"], "closed-rehearsal");
-        assert_eq!(feed["data"][1]["action"], "updated");
+        assert_eq!(feed["data"][0]["slug"], "closed-rehearsal");
+        assert_eq!(feed["data"][0]["action"], "updated");
     }
 );
 

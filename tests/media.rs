@@ -200,13 +200,13 @@ both_backends!(
         assert_eq!(res.json()["variants"], json!([]));
 
         // The list shows all four, newest first; one item reads back the same.
-        let list = app.get("/v1/media?limit=2").await;
+        let list = app.get_as("/v1/media?limit=2", &key).await;
         assert_eq!(list.status, 200);
         let l = list.json();
         assert_eq!(l["meta"]["total"].as_i64().unwrap(), 4 + demo_media_count(&app).await);
         assert_eq!(l["data"].as_array().unwrap().len(), 2);
         assert!(l["meta"]["next_cursor"].is_string());
-        let got = app.get(&format!("/v1/media/{id}")).await;
+        let got = app.get_as(&format!("/v1/media/{id}"), &key).await;
         assert_eq!(got.status, 200);
         assert_eq!(got.json()["variants"].as_array().unwrap().len(), 6);
     }
@@ -214,7 +214,8 @@ both_backends!(
 
 /// Media items the demo content brought (placeholders).
 async fn demo_media_count(app: &TestApp) -> i64 {
-    let l = app.get("/v1/media?limit=100&q=placeholder").await;
+    let key = app.key("editor").await;
+    let l = app.get_as("/v1/media?limit=100&q=placeholder", &key).await;
     l.json()["meta"]["total"].as_i64().unwrap()
 }
 
@@ -273,7 +274,7 @@ both_backends!(
             .await;
         res.problem(401);
         // Nothing was stored by any of these.
-        assert_eq!(app.get("/v1/media").await.json()["meta"]["total"].as_i64().unwrap(), demo_media_count(&app).await);
+        assert_eq!(app.get_as("/v1/media", &key).await.json()["meta"]["total"].as_i64().unwrap(), demo_media_count(&app).await);
     }
 );
 
@@ -434,7 +435,7 @@ both_backends!(
         assert_eq!(app.delete(&format!("/v1/tourist-sites/{sid}"), &key).await.status, 204);
         let res = app.delete(&format!("/v1/media/{mid}"), &key).await;
         assert_eq!(res.status, 204, "{}", res.text());
-        app.get(&format!("/v1/media/{mid}")).await.problem(404);
+        app.get_as(&format!("/v1/media/{mid}"), &key).await.problem(404);
         app.get(item["url"].as_str().unwrap()).await.problem(404);
         app.get(item["variants"][0]["url"].as_str().unwrap()).await.problem(404);
     }

@@ -50,6 +50,11 @@ impl Receiver {
 /// Answers the n-th request with `statuses[n]` (the last one from then on),
 /// after `delay`.
 fn receiver(statuses: Vec<u16>, delay: Duration) -> Receiver {
+    receiver_with(statuses, delay, String::new())
+}
+
+/// `receiver` that adds `extra` (whole header lines) to every answer.
+fn receiver_with(statuses: Vec<u16>, delay: Duration, extra: String) -> Receiver {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -93,8 +98,10 @@ fn receiver(statuses: Vec<u16>, delay: Duration) -> Receiver {
             std::thread::sleep(delay);
             let status = statuses.get(n).or(statuses.last()).copied().unwrap_or(200);
             let _ = stream.write_all(
-                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .as_bytes(),
+                format!(
+                    "HTTP/1.1 {status} X\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .as_bytes(),
             );
         }
     });
@@ -110,7 +117,13 @@ fn fast() -> WorkerSettings {
         poll: Duration::from_millis(50),
         batch: 16,
         retention: None,
+        allow_private: true,
     }
+}
+
+/// The receivers of these tests listen on 127.0.0.1.
+fn allow_private(c: &mut belportal::config::Config) {
+    c.webhook_allow_private = true;
 }
 
 async fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
@@ -157,6 +170,7 @@ fn hmac_hex(secret: &str, body: &[u8]) -> String {
 }
 
 both_backends!(
+    config = allow_private,
     async fn deliveries_are_signed_and_follow_publish_update_delete(app) {
         let admin = app.key("admin").await;
         let rx = receiver(vec![200], Duration::ZERO);
@@ -180,6 +194,13 @@ both_backends!(
         for g in &got {
             let expected = format!("sha256={}", hmac_hex(SECRET, &g.body));
             assert_eq!(g.header("x-belportal-signature"), Some(expected.as_str()));
+            // V2 signs the timestamp with the body (replay protection).
+            let t = g.header("x-belportal-timestamp").unwrap();
+            let age = chrono::Utc::now().timestamp() - t.parse::<i64>().unwrap();
+            assert!((0..60).contains(&age), "timestamp {t}");
+            let signed = [t.as_bytes(), b".", &g.body].concat();
+            let v2 = format!("t={t},v1={}", hmac_hex(SECRET, &signed));
+            assert_eq!(g.header("x-belportal-signature-v2"), Some(v2.as_str()));
             assert_eq!(g.header("content-type"), Some("application/json"));
             let b = g.json();
             assert_eq!(b["type"], "article");
@@ -218,6 +239,7 @@ both_backends!(
 );
 
 both_backends!(
+    config = allow_private,
     async fn a_failed_delivery_is_retried_with_backoff_until_it_succeeds(app) {
         let admin = app.key("admin").await;
         let rx = receiver(vec![500, 503, 200], Duration::ZERO);
@@ -250,6 +272,7 @@ both_backends!(
 );
 
 both_backends!(
+    config = allow_private,
     async fn a_slow_receiver_never_delays_the_write(app) {
         let admin = app.key("admin").await;
         let rx = receiver(vec![200], Duration::from_secs(3));
@@ -289,6 +312,7 @@ both_backends!(
 );
 
 both_backends!(
+    config = allow_private,
     async fn pending_deliveries_are_sent_after_a_restart(app) {
         let admin = app.key("admin").await;
         let rx = receiver(vec![200], Duration::ZERO);
@@ -312,6 +336,7 @@ both_backends!(
 );
 
 both_backends!(
+    config = allow_private,
     async fn webhooks_are_admin_only_and_validated(app) {
         let editor = app.key("editor").await;
         let admin = app.key("admin").await;
@@ -347,6 +372,7 @@ both_backends!(
 );
 
 both_backends!(
+    config = allow_private,
     async fn finished_deliveries_older_than_the_retention_are_pruned(app) {
         let admin = app.key("admin").await;
         let rx = receiver(vec![200], Duration::ZERO);
@@ -368,5 +394,110 @@ both_backends!(
         let log = deliveries(&app, &admin, hook).await;
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(log[0]["state"], "pending");
+    }
+);
+
+both_backends!(
+    async fn registration_refuses_internal_addresses_and_other_schemes(app) {
+        let admin = app.key("admin").await;
+        for url in [
+            "http://127.0.0.1:8080/hook",
+            "http://127.1.2.3/",
+            "http://2130706433/",
+            "http://localhost/hook",
+            "http://[::1]/hook",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://10.0.0.1:6379/",
+            "http://172.16.0.1/",
+            "http://192.168.1.1/",
+            "http://100.64.0.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fe80::1]/",
+            "http://[fd12:3456::1]/",
+            "http://0.0.0.0/",
+            "http://[::]/",
+            "http://224.0.0.1/",
+            "http://255.255.255.255/",
+            "http://192.0.2.10/",
+            "ftp://example.org/hook",
+            "gopher://example.org/",
+            "file:///etc/passwd",
+        ] {
+            let p = app
+                .post("/v1/admin/webhooks", &admin, json!({"url": url, "secret": SECRET}))
+                .await
+                .problem(422);
+            assert_eq!(p["errors"][0]["field"], "url", "{url}: {p}");
+        }
+        for url in ["https://example.org/hook", "http://93.184.216.34:8080/x"] {
+            let res = app
+                .post("/v1/admin/webhooks", &admin, json!({"url": url, "secret": SECRET}))
+                .await;
+            assert_eq!(res.status, 201, "{url}: {}", res.text());
+        }
+    }
+);
+
+/// The log of `hook` once its only delivery is finished.
+async fn finished(app: &TestApp, admin: &str, hook: i64) -> Value {
+    let start = Instant::now();
+    loop {
+        let log = deliveries(app, admin, hook).await;
+        if log.first().is_some_and(|d| d["state"] != "pending") {
+            return log[0].clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never finished: {log:?}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+both_backends!(
+    config = allow_private,
+    async fn a_redirect_is_a_failed_attempt_and_is_never_followed(app) {
+        let admin = app.key("admin").await;
+        let inner = receiver(vec![200], Duration::ZERO);
+        let outer = receiver_with(vec![307], Duration::ZERO, format!("Location: {}\r\n", inner.url));
+        let hook = register(&app, &admin, &outer.url, json!(["published"])).await;
+        let worker = app.start_webhooks(WorkerSettings { max_attempts: 1, ..fast() });
+        assert_eq!(app.post("/v1/articles", &admin, article("moved", "published")).await.status, 201);
+        let d = finished(&app, &admin, hook).await;
+        // Had the redirect been followed, the inner receiver would have the body by now.
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        worker.stop().await;
+        assert_eq!(outer.got().len(), 1);
+        assert!(inner.got().is_empty(), "the redirect was followed");
+        assert_eq!(d["state"], "failed", "{d}");
+        assert_eq!(d["status_code"], 307);
+        assert!(d["last_error"].as_str().unwrap().contains("redirect"), "{d}");
+    }
+);
+
+both_backends!(
+    // Registration allows loopback here; the worker does not, as in production.
+    config = allow_private,
+    async fn loopback_targets_are_refused_at_send_time(app) {
+        let admin = app.key("admin").await;
+        let rx = receiver(vec![200], Duration::ZERO);
+        let port = rx.url.split(':').nth(2).unwrap().split('/').next().unwrap().to_string();
+        // A host name that resolves to 127.0.0.1, and a literal address.
+        let by_name = register(&app, &admin, &format!("http://localhost:{port}/hook"), json!(["published"])).await;
+        let literal = register(&app, &admin, &rx.url, json!(["published"])).await;
+        let worker = app.start_webhooks(WorkerSettings { allow_private: false, ..fast() });
+        assert_eq!(app.post("/v1/articles", &admin, article("inside", "published")).await.status, 201);
+        for hook in [by_name, literal] {
+            let d = finished(&app, &admin, hook).await;
+            assert_eq!(d["state"], "failed", "refused at once, not retried: {d}");
+            assert_eq!(d["attempts"], 1);
+            assert!(d["status_code"].is_null());
+            let e = d["last_error"].as_str().unwrap();
+            assert!(e.starts_with("refused"), "{e}");
+            assert!(!e.contains("os error") && !e.contains(&port), "no connect details: {e}");
+        }
+        worker.stop().await;
+        assert!(rx.got().is_empty(), "nothing reached the loopback receiver");
     }
 );

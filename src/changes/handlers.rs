@@ -19,7 +19,9 @@ use crate::AppState;
 /// One entry of the changes feed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Change {
-    /// Position in the feed: consecutive integers from 1, in commit order.
+    /// Position in the feed: increasing integers from 1, in commit order. Editors
+    /// see every number; anonymous readers skip the entries of items the public
+    /// never saw (drafts, scheduled items not yet due), so their numbers have gaps.
     pub seq: i64,
     /// `article`, `section`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`.
     #[serde(rename = "type")]
@@ -34,7 +36,7 @@ pub struct Change {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangesMeta {
-    /// Pass as `since` to read on; the last `seq` returned (or `since` when none).
+    /// Pass as `since` to read on: the last `seq` returned (or `since` when none).
     pub next_since: i64,
     pub limit: i64,
     /// Whether more changes follow right away.
@@ -71,14 +73,22 @@ type ChangeRow = (
     NaiveDateTime,
 );
 
+/// The entries after `since`. `editor`: every entry, every slug; otherwise only
+/// entries of items that were public before or after the change (a create or
+/// edit of a draft is skipped; its unpublishing or deletion is shown), and the
+/// slug only while public. Whether an entry is shown never changes later, so
+/// resuming from any returned `seq` misses nothing.
 pub fn list_changes(
     conn: &mut AnyConnection,
     since: i64,
     limit: i64,
-    show_all_slugs: bool,
+    editor: bool,
 ) -> AppResult<(Vec<Change>, bool)> {
-    let mut rows: Vec<ChangeRow> = changes::table
-        .filter(changes::seq.gt(since))
+    let mut query = changes::table.filter(changes::seq.gt(since)).into_boxed();
+    if !editor {
+        query = query.filter(changes::public.or(changes::was_public));
+    }
+    let mut rows: Vec<ChangeRow> = query
         .order(changes::seq.asc())
         .limit(limit + 1)
         .select((
@@ -100,7 +110,7 @@ pub fn list_changes(
             seq,
             kind,
             id,
-            slug: (public || show_all_slugs).then_some(slug),
+            slug: (public || editor).then_some(slug),
             locale,
             action: match action.as_str() {
                 "created" => Action::Created,
@@ -130,7 +140,7 @@ fn parse_int(field: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> 
     tag = "sync",
     params(ChangesQuery),
     responses(
-        (status = 200, description = "Every create, update and delete after `since`, in order, with no gaps; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Anonymous readers see the slug only of items that were public after the change; editors (with a key) see every slug.", body = ChangesBody),
+        (status = 200, description = "Creates, updates and deletes after `since`, in commit order; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Editors (with a key) see every entry with no gaps in `seq`, and every slug. Anonymous readers see only entries of items the public could see before or after the change: creating or editing a draft or a not-yet-due item is skipped (a gap in `seq`), while unpublishing or deleting a public item is shown (its slug null), so a mirror removes it; resume with `meta.next_since` as usual.", body = ChangesBody),
     )
 )]
 #[get("/changes")]
@@ -151,7 +161,12 @@ pub async fn changes_feed(
         false
     };
     let (data, has_more) = db::run(&state.pool, move |conn| {
-        promote_due(conn, db::now())?;
+        // Best effort: the webhook worker promotes them too, and a reader must
+        // not wait for (or fail on) a write lock an import holds.
+        match promote_due(conn, db::now()) {
+            Err(AppError::Busy(_)) => tracing::debug!("due changes left to the worker"),
+            other => other?,
+        }
         list_changes(conn, since, limit, editor)
     })
     .await?;

@@ -16,11 +16,14 @@ use crate::resource::ResourceType;
 /// Runs `f` in one transaction that first takes the write lock (the changes
 /// counter row): writes are serialized, commit in feed order, and on SQLite the
 /// lock is taken before any read, so a writer never fails on a stale snapshot.
+/// Waiting for the lock is bounded (`BELPORTAL_LOCK_TIMEOUT_MS`: a 503); the
+/// write itself is not bound by the read timeout (an import may run long).
 pub fn write_tx<T, E: From<diesel::result::Error>>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
 ) -> Result<T, E> {
     conn.transaction(|conn| {
+        let _unbounded = db::lift_read_timeout(conn)?;
         diesel::update(change_seq::table.find(1))
             .set(change_seq::seq.eq(change_seq::seq))
             .execute(conn)?;
@@ -29,12 +32,14 @@ pub fn write_tx<T, E: From<diesel::result::Error>>(
 }
 
 /// Appends a change; call inside `write_tx`, which holds the counter row lock.
+/// `was_public`: anonymous readers could see the item before the write.
 pub fn record_change(
     conn: &mut AnyConnection,
     resource: ResourceType,
     id: i64,
     meta: &ItemMeta,
     action: Action,
+    was_public: bool,
     at: NaiveDateTime,
 ) -> AppResult<i64> {
     let seq: i64 = diesel::update(change_seq::table.find(1))
@@ -51,6 +56,7 @@ pub fn record_change(
             locale: meta.locale.clone(),
             action,
             public: meta.public,
+            was_public,
             at,
         }],
     )?;
@@ -107,13 +113,16 @@ pub struct NewChange {
     pub slug: String,
     pub locale: String,
     pub action: Action,
+    /// Public after the write (before it, for a delete).
     pub public: bool,
+    /// Public before the write: with `public`, whether anonymous readers see the entry.
+    pub was_public: bool,
     pub at: NaiveDateTime,
 }
 
 /// Writes feed entries numbered by a `SeqBlock`, many rows a statement.
 pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult<()> {
-    // Eight values a row: well below either backend's limit on bound parameters.
+    // Nine values a row: well below either backend's limit on bound parameters.
     for part in rows.chunks(1000) {
         let values: Vec<_> = part
             .iter()
@@ -127,6 +136,7 @@ pub fn insert_changes(conn: &mut AnyConnection, rows: &[NewChange]) -> AppResult
                     changes::action.eq(c.action.as_str()),
                     changes::public.eq(c.public),
                     changes::at.eq(c.at),
+                    changes::was_public.eq(c.was_public),
                 )
             })
             .collect();
@@ -236,7 +246,7 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
                 locale,
                 public: true,
             };
-            let seq = record_change(conn, resource, id, &meta, Action::Updated, due_at)?;
+            let seq = record_change(conn, resource, id, &meta, Action::Updated, false, due_at)?;
             crate::webhooks::enqueue(
                 conn,
                 &crate::webhooks::WebhookEvent {

@@ -3,13 +3,16 @@
 
 pub mod bulk;
 pub mod geo;
+pub mod interrupt;
 pub mod keyset;
+pub mod limits;
 pub mod schema;
 pub mod search;
 pub mod text_filter;
 pub mod write;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
@@ -19,6 +22,10 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::{AppError, AppResult};
+use limits::pg_url_with_limits;
+pub use limits::{
+    is_lock_timeout, is_read_timeout, lift_read_timeout, unbounded, writer_permits, Limits,
+};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -29,7 +36,22 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = r2d2::Pool<Manager>;
+/// The connection pool, with the bounds every use of it applies (see `run`, `run_write`).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<Manager>,
+    limits: Limits,
+    /// Permits for writers (see `run_write`): fewer than the pool's connections,
+    /// so writers waiting for the write lock never hold every connection.
+    writers: Arc<tokio::sync::Semaphore>,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<Manager>;
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 /// Runs the same diesel code on the concrete connection inside an `AnyConnection`,
@@ -76,25 +98,47 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Manager {
     backend: Backend,
+    limits: Limits,
 }
 
-// busy_timeout comes first: the pragmas after it may need the write lock briefly
-// (WAL switch, statistics), and a pool opens several connections at once.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+// After `PRAGMA busy_timeout` (the lock wait, set first by `connect`): the WAL
+// switch may need the write lock briefly, and a pool opens several connections at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000; \
-     PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;";
+     PRAGMA analysis_limit = 400;";
+// Statistics may need the write lock: skipped (not waited for) while a writer
+// or an import holds it, so connections still open for reads then.
+const SQLITE_OPTIMIZE: &str = "PRAGMA busy_timeout = 0; PRAGMA optimize = 0x10002;";
 
 impl Manager {
     pub fn new(backend: Backend) -> Self {
-        Manager { backend }
+        Self::with_limits(backend, Limits::default())
+    }
+
+    /// A manager whose connections apply `limits`.
+    pub fn with_limits(backend: Backend, limits: Limits) -> Self {
+        Manager { backend, limits }
     }
 
     pub fn connect(&self) -> ConnectionResult<AnyConnection> {
         match &self.backend {
-            Backend::Postgres(url) => PgConnection::establish(url).map(AnyConnection::Postgresql),
+            Backend::Postgres(url) => {
+                PgConnection::establish(&pg_url_with_limits(url, self.limits))
+                    .map(AnyConnection::Postgresql)
+            }
             Backend::Sqlite(path) => {
+                interrupt::install();
                 let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(SQLITE_PRAGMAS)
+                let busy = format!(
+                    "PRAGMA busy_timeout = {};",
+                    self.limits.lock_timeout_ms.min(i32::MAX as u64)
+                );
+                conn.batch_execute(&format!("{busy} {SQLITE_PRAGMAS}"))
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                if let Err(e) = conn.batch_execute(SQLITE_OPTIMIZE) {
+                    tracing::debug!(error = %e, "statistics left for later");
+                }
+                conn.batch_execute(&busy)
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
@@ -121,14 +165,19 @@ impl ManageConnection for Manager {
 
 /// Builds the pool. It starts empty, so a service whose database is down still
 /// starts and answers `/readyz` with 503 until the database comes back.
-pub fn build_pool(backend: &Backend, size: u32) -> DbPool {
+pub fn build_pool(backend: &Backend, size: u32, limits: Limits) -> DbPool {
     // SQLite allows one writer; a small pool avoids lock convoys while WAL lets readers run.
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
-        .build_unchecked(Manager::new(backend.clone()))
+        .build_unchecked(Manager::with_limits(backend.clone(), limits));
+    DbPool {
+        pool,
+        limits,
+        writers: Arc::new(tokio::sync::Semaphore::new(writer_permits(size))),
+    }
 }
 
 /// Applies pending migrations for the backend. Runs on a dedicated connection.
@@ -186,22 +235,53 @@ pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
 /// later): without them PostgreSQL picks sequential scans for a freshly loaded
 /// table until autovacuum catches up.
 pub fn analyze(conn: &mut AnyConnection) -> AppResult<()> {
-    match conn {
-        // VACUUM also sets the visibility map, so counts become index-only scans.
-        AnyConnection::Postgresql(c) => c.batch_execute("VACUUM (ANALYZE)")?,
-        AnyConnection::Sqlite(c) => c.batch_execute("ANALYZE")?,
-    }
-    Ok(())
+    // VACUUM also sets the visibility map, so counts become index-only scans.
+    let sql = if is_sqlite(conn) {
+        "ANALYZE"
+    } else {
+        "VACUUM (ANALYZE)"
+    };
+    unbounded(conn, |c| c.batch_execute(sql).map_err(AppError::from))
 }
 
-/// Runs `f` on a pooled connection on the blocking thread pool, never on an actix worker.
+/// Runs `f` on a pooled connection on the blocking thread pool, never on an actix
+/// worker, under the read timeout (`BELPORTAL_READ_TIMEOUT_MS`): PostgreSQL's
+/// `statement_timeout` per statement, on SQLite a deadline for all of `f`.
+/// A statement stopped by it is a 503 (`AppError::Busy`).
 pub async fn run<T, F>(pool: &DbPool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
 {
     let pool = pool.clone();
+    let read_ms = pool.limits.read_timeout_ms;
     actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        let _deadline = (read_ms > 0 && is_sqlite(&conn)).then(|| {
+            interrupt::set_deadline(Some(Instant::now() + Duration::from_millis(read_ms)))
+        });
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Runs write `f` (which takes the write lock with `write_tx`) like `run`, but
+/// first waits for one of the pool's writer permits, at most the lock timeout
+/// (503 after it): writers waiting for the lock never hold every connection,
+/// so reads and `/readyz` go on while an import runs.
+pub async fn run_write<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+{
+    let wait = Duration::from_millis(pool.limits.lock_timeout_ms);
+    let permit = actix_web::rt::time::timeout(wait, pool.writers.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy(crate::error::LOCK_BUSY))?
+        .map_err(|_| AppError::Unavailable("writer permits closed".into()))?;
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let _permit = permit;
         let mut conn = pool.get()?;
         f(&mut conn)
     })

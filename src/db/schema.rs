@@ -191,6 +191,7 @@ diesel::table! {
         action -> Text,
         public -> Bool,
         at -> Timestamp,
+        was_public -> Bool,
     }
 }
 

@@ -46,7 +46,7 @@ struct Seed {
     tags: Vec<String>,
 }
 
-use crate::resources::events::write::EventForm;
+use crate::resources::events::EventForm;
 
 fn bad(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("demo events: {e}"))

@@ -191,6 +191,7 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
     use crate::db::schema::{place_terms, places};
     use crate::demo::places::NewPlace;
     use crate::resource::PlaceKind;
+    use crate::resources::places::PlaceForm;
     super::ensure_reference_data(conn)?;
     let now = db::now();
     let mut rng = Rng(seed ^ 0x005e_ed91_ace5);
@@ -215,7 +216,7 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                     PlaceKind::Monument => Some("monument"),
                     PlaceKind::Sanatorium | PlaceKind::Souvenir => None,
                 };
-                rows.push(NewPlace {
+                let form = PlaceForm {
                     group_id: 0,
                     kind: kind.as_str().into(),
                     locale: "en".into(),
@@ -241,8 +242,11 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
                     details: "{}".into(),
                     status: "published".into(),
                     published_at: Some(now),
-                    created_at: now,
                     updated_at: now,
+                };
+                rows.push(NewPlace {
+                    form,
+                    created_at: now,
                 });
                 tags.push((k, TAGS[rng.below(12) as usize]));
             }

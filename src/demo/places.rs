@@ -14,6 +14,7 @@ use crate::resources::places::monuments::MonumentDetails;
 use crate::resources::places::sanatoria::{Price, SanatoriumDetails};
 use crate::resources::places::tourist_sites::TouristDetails;
 use crate::resources::places::unesco_sites::UnescoDetails;
+use crate::resources::places::PlaceForm;
 use crate::resources::regions::Location;
 
 #[derive(Debug, Deserialize)]
@@ -87,35 +88,13 @@ struct Seeds {
     souvenirs: Vec<Seed>,
 }
 
+/// A demo place row: the places' write form and its creation time.
 #[derive(Insertable)]
 #[diesel(table_name = places)]
 pub struct NewPlace {
-    pub group_id: i64,
-    pub kind: String,
-    pub locale: String,
-    pub slug: String,
-    pub name: String,
-    pub summary: String,
-    pub description_html: String,
-    pub region: Option<String>,
-    pub locality: Option<String>,
-    pub address: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub geo_cell: Option<i32>,
-    pub image: Option<String>,
-    pub gallery: String,
-    pub website: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub category: Option<String>,
-    pub rank_order: i32,
-    pub listing_status: Option<String>,
-    pub details: String,
-    pub status: String,
-    pub published_at: Option<chrono::NaiveDateTime>,
+    #[diesel(embed)]
+    pub form: PlaceForm,
     pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> AppResult<String> {
@@ -132,7 +111,7 @@ pub fn insert_place(
         .values(new)
         .returning(places::id)
         .get_result(conn)?;
-    if new.group_id == 0 {
+    if new.form.group_id == 0 {
         diesel::update(places::table.find(id))
             .set(places::group_id.eq(id))
             .execute(conn)?;
@@ -211,7 +190,7 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     })?,
                     PlaceKind::Souvenir => "{}".to_string(),
                 };
-                let new = NewPlace {
+                let form = PlaceForm {
                     group_id: 0,
                     kind: kind.as_str().into(),
                     locale: "en".into(),
@@ -249,8 +228,11 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     details,
                     status: "published".into(),
                     published_at: Some(now),
-                    created_at: now,
                     updated_at: now,
+                };
+                let new = NewPlace {
+                    form,
+                    created_at: now,
                 };
                 insert_place(
                     conn,

@@ -15,8 +15,9 @@ use crate::db::AnyConnection;
 use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
 use crate::resources::articles::write::ArticleForm;
-use crate::resources::events::write::EventForm;
+use crate::resources::events::EventForm;
 use crate::resources::events::EventRow;
+use crate::resources::places::PlaceForm;
 use crate::resources::places::PlaceRow;
 use crate::resources::sections::SectionRow;
 
@@ -218,7 +219,7 @@ fn places_text(conn: &mut AnyConnection, list: &[PlaceText]) -> AppResult<()> {
                 }
             }
         }
-        let new = NewPlace {
+        let form = PlaceForm {
             group_id: en.group_id,
             kind: en.kind.clone(),
             locale: t.locale.clone(),
@@ -243,8 +244,11 @@ fn places_text(conn: &mut AnyConnection, list: &[PlaceText]) -> AppResult<()> {
             details: details.to_string(),
             status: en.status.clone(),
             published_at: en.published_at,
-            created_at: en.created_at,
             updated_at: en.updated_at,
+        };
+        let new = NewPlace {
+            form,
+            created_at: en.created_at,
         };
         let terms: Vec<(String, String)> = place_terms::table
             .filter(place_terms::place_id.eq(en.id))

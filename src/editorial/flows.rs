@@ -11,21 +11,12 @@ use super::{
     body, parse_body, write_tx, Action, Representation, Resource, SaveCtx, Stamps, WriteBody,
 };
 use crate::db::{self, AnyConnection};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::http::json_object;
 use crate::http::params::write_id;
-use crate::http::preconditions::{check_if_match, if_match};
+use crate::http::preconditions::{self, check_own_if_match, if_match};
 use crate::keys::Caller;
 use crate::AppState;
-
-fn body_object(v: Value) -> AppResult<Map<String, Value>> {
-    match v {
-        Value::Object(m) => Ok(m),
-        _ => Err(AppError::Unprocessable(vec![FieldError {
-            field: "body".into(),
-            message: "must be a JSON object".into(),
-        }])),
-    }
-}
 
 fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     SaveCtx {
@@ -37,14 +28,28 @@ fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
     }
 }
 
+/// What a PATCH or DELETE of `path` names: the item's id, the `If-Match` it is
+/// based on, and the write's context.
+fn target<R: Resource>(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: Caller,
+    path: &str,
+) -> AppResult<(R::Id, Option<String>, SaveCtx)> {
+    Ok((
+        R::Id::from(write_id(path)?),
+        if_match(req),
+        save_ctx(state, caller),
+    ))
+}
+
 /// The merge-patch base of item `id`: its `load_write`, without null fields
 /// (in a merge patch they mean "absent").
 pub fn stored_fields<R: Resource>(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     id: R::Id,
 ) -> AppResult<Map<String, Value>> {
-    let write = R::load_write(conn, ctx, id)?;
+    let write = R::load_write(conn, id)?;
     match serde_json::to_value(write) {
         Ok(Value::Object(mut m)) => {
             m.retain(|_, v| !v.is_null());
@@ -53,6 +58,12 @@ pub fn stored_fields<R: Resource>(
         Ok(_) => Err(AppError::Internal("a write body is not an object".into())),
         Err(e) => Err(AppError::Internal(format!("serialize write body: {e}"))),
     }
+}
+
+/// The own version of item `id` (404 if none): the `own` part of its ETag,
+/// which only a change to its stored writable fields changes.
+pub fn own_version<R: Resource>(conn: &mut AnyConnection, id: R::Id) -> AppResult<String> {
+    Ok(preconditions::own_version(&stored_fields::<R>(conn, id)?))
 }
 
 /// After a create or update of item `id`: its representation, the after-write
@@ -64,7 +75,8 @@ fn saved<R: Resource>(
     action: Action,
     was_public: bool,
 ) -> AppResult<Representation> {
-    let rep = R::representation(conn, ctx, id)?;
+    let mut rep = R::representation(conn, ctx, id)?;
+    rep.own = Some(own_version::<R>(conn, id)?);
     let media = crate::media::usage::media_ids_in(&rep.bytes);
     let due = R::scheduled_at(conn, ctx, id)?;
     after_write(
@@ -92,7 +104,7 @@ async fn run_write(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut AnyConnection) -> AppResult<Written> + Send + 'static,
 ) -> AppResult<HttpResponse> {
-    let written = db::run(&state.pool, move |conn| write_tx(conn, f)).await;
+    let written = db::run_write(&state.pool, move |conn| write_tx(conn, f)).await;
     state.caches.invalidate_all();
     Ok(written?.into_response())
 }
@@ -114,7 +126,7 @@ pub async fn create<R: Resource>(
                 return Ok(w);
             }
         }
-        let obj = body_object(body)?;
+        let obj = json_object(body)?;
         let parsed = parse_body::<R::Write>(&obj, R::READ_ONLY)?;
         let id = R::save(conn, &ctx, None, parsed)?;
         let rep = saved::<R>(conn, &ctx, id, Action::Created, false)?;
@@ -137,14 +149,12 @@ pub async fn update<R: Resource>(
     patch: WriteBody<R::Write>,
 ) -> AppResult<HttpResponse> {
     let patch = patch.into_value();
-    let id = R::Id::from(write_id(path)?);
-    let if_match = if_match(req);
-    let ctx = save_ctx(state, caller);
+    let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
     run_write(state, move |conn| {
-        let mut current = stored_fields::<R>(conn, &ctx, id)?;
+        let mut current = stored_fields::<R>(conn, id)?;
+        check_own_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
         let before = R::representation(conn, &ctx, id)?;
-        check_if_match(if_match.as_deref(), &before.etag())?;
-        let patch = body_object(patch)?;
+        let patch = json_object(patch)?;
         body::check_patch_keys::<R::Write>(&patch, R::READ_ONLY)?;
         for (synonym, field) in R::SYNONYMS {
             if patch.contains_key(*synonym) {
@@ -153,7 +163,7 @@ pub async fn update<R: Resource>(
         }
         let mut merged = Value::Object(std::mem::take(&mut current));
         json_patch::merge(&mut merged, &Value::Object(patch));
-        let merged = body_object(merged)?;
+        let merged = json_object(merged)?;
         let parsed = parse_body::<R::Write>(&merged, R::READ_ONLY)?;
         R::save(conn, &ctx, Some(id), parsed)?;
         let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
@@ -169,13 +179,10 @@ pub async fn delete<R: Resource>(
     caller: Caller,
     path: &str,
 ) -> AppResult<HttpResponse> {
-    let id = R::Id::from(write_id(path)?);
-    let if_match = if_match(req);
-    let ctx = save_ctx(state, caller);
+    let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
     run_write(state, move |conn| {
-        R::load_write(conn, &ctx, id)?;
+        check_own_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
         let before = R::representation(conn, &ctx, id)?;
-        check_if_match(if_match.as_deref(), &before.etag())?;
         R::delete(conn, &ctx, id)?;
         after_write(
             conn,

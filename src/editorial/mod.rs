@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::http::middleware::etag_for;
+use crate::http::preconditions::item_etag;
 use crate::keys::Caller;
 use crate::resource::ResourceType;
 
@@ -31,7 +32,7 @@ pub use crate::changes::{
 pub use crate::http::params::write_id;
 pub use crate::http::preconditions::check_if_match;
 pub use body::{parse_body, FieldErrors, WriteBody};
-pub use flows::{create, delete, stored_fields, update};
+pub use flows::{create, delete, own_version, stored_fields, update};
 pub use idempotency::{idempotency_key, Written};
 pub use pipeline::{after_write, ItemWritten, WriteBatch};
 
@@ -86,17 +87,27 @@ impl SaveCtx {
 pub struct Representation {
     pub bytes: Vec<u8>,
     pub meta: ItemMeta,
+    /// The item's own version (`own_version`), set by the write flows; the
+    /// ETag is then `"<own>-<body>"` (see `http::preconditions`).
+    pub own: Option<String>,
 }
 
 impl Representation {
     pub fn of<T: serde::Serialize>(item: &T, meta: ItemMeta) -> AppResult<Self> {
         let bytes = serde_json::to_vec(item)
             .map_err(|e| AppError::Internal(format!("serialize item: {e}")))?;
-        Ok(Representation { bytes, meta })
+        Ok(Representation {
+            bytes,
+            meta,
+            own: None,
+        })
     }
 
     pub fn etag(&self) -> String {
-        etag_for(&self.bytes)
+        match &self.own {
+            Some(own) => item_etag(own, &self.bytes),
+            None => etag_for(&self.bytes),
+        }
     }
 }
 
@@ -119,7 +130,7 @@ pub trait Resource: 'static {
 
     /// The stored item's writable fields as a write would send them (404 if
     /// none): serialized, without its null fields, the base a merge patch applies to.
-    fn load_write(conn: &mut AnyConnection, ctx: &SaveCtx, id: Self::Id) -> AppResult<Self::Write>;
+    fn load_write(conn: &mut AnyConnection, id: Self::Id) -> AppResult<Self::Write>;
 
     /// Validates a whole body (422 with one entry per field) and inserts it
     /// (`id` None) or updates item `id`. Returns the item's id.

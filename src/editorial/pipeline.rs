@@ -57,7 +57,7 @@ pub fn after_write(
                 crate::db::search::reindex(conn, resource, w.id)?;
                 crate::media::usage::replace(conn, resource, w.id, &w.meta.slug, w.media)?;
             }
-            let seq = record_change(conn, resource, w.id, w.meta, w.action, w.at)?;
+            let seq = record_change(conn, resource, w.id, w.meta, w.action, w.was_public, w.at)?;
             track_schedule(conn, resource, w.id, w.meta, w.due)?;
             (seq, None)
         }
@@ -127,6 +127,7 @@ impl WriteBatch {
             locale: w.meta.locale.clone(),
             action: w.action,
             public: w.meta.public,
+            was_public: w.was_public,
             at: w.at,
         });
         self.items.push(Item {

@@ -10,14 +10,19 @@
 /// Declares `$create`, `$update` and `$delete` for resource `$res`, whose
 /// `Resource::Write` must be `$write` (the body the spec shows and the handler
 /// takes; anything else does not compile).
+/// The response descriptions name the item with `noun` ("No such `noun`"),
+/// `location` is the description of the 201's `Location` header;
+/// `invalid` (the 422 of PATCH) and `delete_responses` (more DELETE
+/// responses) may be given after `deleted`.
 #[macro_export]
 macro_rules! write_routes {
+    (@invalid) => { "Validation failed: one `errors` entry per field" };
+    (@invalid $invalid:literal) => { $invalid };
     (
         resource = $res:ident, write = $write:ident, item = $item:ident, tag = $tag:literal,
-        collection = $coll:literal, item_path = $ipath:literal, id_doc = $id_doc:literal,
-        location = $location:literal, created = $created:literal, updated = $updated:literal,
-        missing = $missing:literal, deleted = $deleted:literal,
-        update_invalid = $invalid:literal, delete_responses = [$($delete_extra:tt)*],
+        paths = ($coll:literal, $ipath:literal), id_doc = $id_doc:literal,
+        noun = $noun:literal, location = $location:literal, deleted = $deleted:literal,
+        $(invalid = $invalid:literal, delete_responses = [$($delete_extra:tt)*],)?
         create = $create:ident, update = $update:ident, delete = $delete:ident $(,)?
     ) => {
         #[utoipa::path(
@@ -26,8 +31,8 @@ macro_rules! write_routes {
             params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
             security(("api_key" = [])),
             responses(
-                (status = 201, description = $created, body = $item,
-                    headers(("Location" = String, description = $location), ("ETag" = String, description = "Validator for If-Match"))),
+                (status = 201, description = concat!("Created; `Location` and `ETag` name the new ", $noun), body = $item,
+                    headers(("Location" = String, description = $location), ("ETag" = String, description = "`\"<own>-<body>\"`; If-Match compares the own part"))),
                 (status = 409, description = "The slug is taken in this locale"),
                 (status = 422, description = "Validation failed: one `errors` entry per field"),
             )
@@ -51,12 +56,12 @@ macro_rules! write_routes {
             ),
             security(("api_key" = [])),
             responses(
-                (status = 200, description = $updated, body = $item,
-                    headers(("ETag" = String, description = "Validator of the new version"))),
-                (status = 404, description = $missing),
+                (status = 200, description = concat!("The updated ", $noun), body = $item,
+                    headers(("ETag" = String, description = "`\"<own>-<body>\"` of the new version; If-Match compares the own part"))),
+                (status = 404, description = concat!("No such ", $noun)),
                 (status = 409, description = "The slug is taken in this locale"),
                 (status = 412, description = "If-Match names an older version; nothing was changed"),
-                (status = 422, description = $invalid),
+                (status = 422, description = $crate::write_routes!(@invalid $($invalid)?)),
             )
         )]
         #[patch($ipath)]
@@ -79,9 +84,9 @@ macro_rules! write_routes {
             security(("api_key" = [])),
             responses(
                 (status = 204, description = $deleted),
-                (status = 404, description = $missing),
+                (status = 404, description = concat!("No such ", $noun)),
                 (status = 412, description = "If-Match names an older version; nothing was deleted"),
-                $($delete_extra)*
+                $($($delete_extra)*)?
             )
         )]
         #[delete($ipath)]

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::db;
 use crate::domain::Visibility;
@@ -32,15 +32,33 @@ fn bearer(req: &HttpRequest) -> AppResult<Option<String>> {
     Ok(Some(key.trim().to_string()))
 }
 
-/// The caller behind the request's key with at least `role`.
-pub async fn require(req: &HttpRequest, role: Role) -> AppResult<Caller> {
-    let key = bearer(req)?
-        .ok_or_else(|| AppError::Unauthorized("this request needs an API key".into()))?;
+/// The caller a request's key belongs to, put in the request's extensions by
+/// `http::edge` (which answered 401 for any bad key before the request got here).
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Caller);
+
+/// The caller behind the request's `Authorization` header: None without one, 401
+/// when it is malformed, unknown or revoked.
+pub async fn authenticate(req: &HttpRequest) -> AppResult<Option<Caller>> {
+    if let Some(Authenticated(c)) = req.extensions().get::<Authenticated>() {
+        return Ok(Some(c.clone()));
+    }
+    let Some(key) = bearer(req)? else {
+        return Ok(None);
+    };
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("no app state".into()))?
         .clone();
     let caller = db::run(&state.pool, move |conn| keys::authenticate(conn, &key)).await?;
+    Ok(Some(caller))
+}
+
+/// The caller behind the request's key with at least `role`.
+pub async fn require(req: &HttpRequest, role: Role) -> AppResult<Caller> {
+    let caller = authenticate(req)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("this request needs an API key".into()))?;
     if caller.role < role {
         return Err(AppError::Forbidden(format!(
             "this request needs the `{}` role",

@@ -17,8 +17,9 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::IntoParams;
 
+use super::invalid_query as invalid;
 use super::params::ListParams;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 
 /// A list's own filters, and what the list says about the shared parameters.
 pub trait ListFilters: DeserializeOwned + IntoParams + 'static {
@@ -179,22 +180,6 @@ fn expected(names: &[String]) -> String {
         [one] => format!("expected {one}"),
         [a, b] => format!("expected {a} or {b}"),
         all => format!("expected one of {}", all.join(", ")),
-    }
-}
-
-/// The 400 of an unreadable query string, as `http::query_error` words it.
-fn invalid(message: String) -> AppError {
-    let errors = super::field_in(&message)
-        .map(|field| {
-            vec![FieldError {
-                field,
-                message: message.clone(),
-            }]
-        })
-        .unwrap_or_default();
-    AppError::BadRequest {
-        detail: format!("invalid query string: {message}"),
-        errors,
     }
 }
 

@@ -167,7 +167,7 @@ pub async fn conditional_get(
     if authed {
         headers.insert(
             header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
+            HeaderValue::from_static(crate::http::edge::NO_STORE),
         );
     } else if !headers.contains_key(header::CACHE_CONTROL) {
         if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
@@ -225,7 +225,14 @@ pub async fn envelope(
             .map(|e| format!("{e:?}"))
             .unwrap_or_default();
         let (method, path) = (res.request().method(), res.request().path());
-        tracing::error!(request_id = %rid, %method, %path, status = status.as_u16(), %cause, "request failed");
+        let client = res
+            .request()
+            .extensions()
+            .get::<crate::http::edge::ClientAddr>()
+            .and_then(|c| c.0)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        tracing::error!(request_id = %rid, %client, %method, %path, status = status.as_u16(), %cause, "request failed");
     }
     let is_problem = res
         .headers()
@@ -234,10 +241,17 @@ pub async fn envelope(
     if (status.is_client_error() || status.is_server_error()) && !is_problem {
         // The framework's own errors (and any middleware's) become problem+json too.
         let (req, old) = res.into_parts();
-        let keep: Vec<(HeaderName, HeaderValue)> = [header::ALLOW, header::RETRY_AFTER]
-            .into_iter()
-            .filter_map(|n| old.headers().get(&n).map(|v| (n, v.clone())))
-            .collect();
+        let keep: Vec<(HeaderName, HeaderValue)> = [
+            header::ALLOW,
+            header::RETRY_AFTER,
+            header::CACHE_CONTROL,
+            header::WWW_AUTHENTICATE,
+            crate::http::edge::RATELIMIT_POLICY,
+            crate::http::edge::RATELIMIT,
+        ]
+        .into_iter()
+        .filter_map(|n| old.headers().get(&n).map(|v| (n, v.clone())))
+        .collect();
         let text = to_bytes(old.into_body()).await.unwrap_or_default();
         let detail = match std::str::from_utf8(&text) {
             Ok(t) if status.is_client_error() && !t.trim().is_empty() && t.len() < 500 => {

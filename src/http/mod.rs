@@ -3,11 +3,13 @@
 
 pub mod auth;
 pub mod body;
+pub mod edge;
 pub mod list;
 pub mod locale;
 pub mod middleware;
 pub mod params;
 pub mod preconditions;
+pub mod ratelimit;
 pub mod response;
 
 use actix_web::dev::ResourceDef;
@@ -21,6 +23,15 @@ fn field_in(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let end = message[start..].find('`')? + start;
     Some(message[start..end].to_string())
+}
+
+/// The base of every absolute URL the API builds (feeds, iCalendar, JSON-LD):
+/// `BELPORTAL_PUBLIC_URL`. `Host`, `Forwarded` and `X-Forwarded-*` never change it,
+/// so a response cached for one client is right for every other.
+pub fn public_url(req: &HttpRequest) -> String {
+    req.app_data::<web::Data<crate::AppState>>()
+        .map(|s| s.config.public_url.clone())
+        .unwrap_or_default()
 }
 
 /// A JSON body that must be an object (the admin and media writes), else a 422 on `body`.
@@ -41,6 +52,11 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
+    invalid_query(message).into()
+}
+
+/// The 400 of an unreadable query string; the field the message names, if any.
+pub fn invalid_query(message: String) -> AppError {
     let errors = field_in(&message)
         .map(|field| {
             vec![FieldError {
@@ -53,7 +69,6 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
         detail: format!("invalid query string: {message}"),
         errors,
     }
-    .into()
 }
 
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -11,6 +11,9 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
 pub const MAX_Q_LEN: usize = 200;
+/// Numbered pages reach this many items deep (`page` × `limit`): a deeper
+/// `OFFSET` makes the database walk every row before it; cursors seek instead.
+pub const MAX_PAGE_DEPTH: i64 = 10_000;
 
 pub use crate::paging::{CursorKey, ListParams, Paging, Sort};
 
@@ -55,13 +58,24 @@ impl ListParams {
                 }
                 Paging::Cursor(Some(key))
             }
-            (None, Some(p)) => Paging::Page(
-                p.trim()
+            (None, Some(p)) => {
+                let page = p
+                    .trim()
                     .parse::<i64>()
                     .ok()
-                    .filter(|n| (1..=1_000_000).contains(n))
-                    .ok_or_else(|| AppError::bad_param("page", "must be a whole number from 1"))?,
-            ),
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| AppError::bad_param("page", "must be a whole number from 1"))?;
+                if page.saturating_mul(limit) > MAX_PAGE_DEPTH {
+                    return Err(AppError::bad_param(
+                        "page",
+                        format!(
+                            "numbered pages reach {MAX_PAGE_DEPTH} items deep (page × limit); \
+                             to read further, page with `cursor` (follow `links.next`)"
+                        ),
+                    ));
+                }
+                Paging::Page(page)
+            }
             (None, None) => Paging::Cursor(None),
         };
         let q = parse_q(raw.q.as_deref())?;
@@ -143,10 +157,12 @@ pub fn parse_date(field: &str, v: &str) -> AppResult<NaiveDate> {
         })
 }
 
-/// The first day of a `YYYY-MM` month.
-pub fn parse_month(field: &str, v: &str) -> AppResult<NaiveDate> {
-    month_start(v)
-        .ok_or_else(|| AppError::bad_param(field, "must be a month YYYY-MM between 1900 and 2200"))
+/// The first day of the month a calendar asks for (`month`, required, `YYYY-MM`).
+pub fn parse_month(month: Option<&str>) -> AppResult<NaiveDate> {
+    let v = month.ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
+    month_start(v).ok_or_else(|| {
+        AppError::bad_param("month", "must be a month YYYY-MM between 1900 and 2200")
+    })
 }
 
 /// `from`/`to` day range (inclusive, Minsk days) as a half-open UTC interval.

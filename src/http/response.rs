@@ -52,13 +52,29 @@ pub struct ListLinks {
 pub use crate::paging::Page;
 
 pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
+    json_tagged(locale, body, None)
+}
+
+/// `json` for one writable item whose own version is `own`: its ETag is
+/// `"<own>-<body>"`, so `If-Match` survives writes to other items (see
+/// `http::preconditions`).
+pub fn item<T: Serialize>(locale: Option<&str>, body: &T, own: &str) -> HttpResponse {
+    json_tagged(locale, body, Some(own))
+}
+
+fn json_tagged<T: Serialize>(locale: Option<&str>, body: &T, own: Option<&str>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type("application/json");
     if let Some(l) = locale {
         res.insert_header((header::CONTENT_LANGUAGE, l.to_string()));
     }
     match serde_json::to_vec(body) {
-        Ok(bytes) => res.body(bytes),
+        Ok(bytes) => {
+            if let Some(own) = own {
+                res.insert_header((header::ETAG, super::preconditions::item_etag(own, &bytes)));
+            }
+            res.body(bytes)
+        }
         Err(_) => actix_web::ResponseError::error_response(&crate::error::AppError::Internal(
             "serialization failed".into(),
         )),
@@ -72,6 +88,17 @@ pub fn created<T: Serialize>(body: &T, location: &str) -> HttpResponse {
     if let Ok(v) = header::HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
+    res
+}
+
+/// `201 Created` for a body that carries a secret (a new API key, a webhook's
+/// signing secret): `Cache-Control: private, no-store`, so no cache keeps it.
+pub fn created_secret<T: Serialize>(body: &T, location: &str) -> HttpResponse {
+    let mut res = created(body, location);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(crate::http::edge::NO_STORE),
+    );
     res
 }
 

@@ -61,7 +61,7 @@ pub async fn create_api_key(
     };
     let created = db::run(&state.pool, move |conn| keys::create_key(conn, &name, role)).await?;
     let location = format!("/v1/admin/api-keys/{}", created.info.id);
-    Ok(response::created(&created, &location))
+    Ok(response::created_secret(&created, &location))
 }
 
 #[utoipa::path(

@@ -122,15 +122,24 @@ pub async fn upload_media(
     let up = upload::read_upload(&req, payload, scratch, state.config.media_max_bytes).await?;
     let text = MediaText::validate(up.alt, up.caption, up.credit)?;
     let file = up.file;
+    // At most BELPORTAL_MEDIA_DECODES decodes at once: each may hold a few
+    // hundred MB. The permit lives as long as the decode, even if the client leaves.
+    let permit = state
+        .decodes
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| AppError::Internal("the decode semaphore is closed".into()))?;
     let processed = web::block(move || {
         let r = process::process_file(file.path());
         drop(file);
+        drop(permit);
         r
     })
     .await?
     .map_err(processing_error)?;
     let store = state.media.clone();
-    let item = db::run(&state.pool, move |conn| {
+    let item = db::run_write(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let id = super::insert_media(conn, store.as_ref(), &processed, &text, db::now())?;
             find_media(conn, id)
@@ -206,14 +215,16 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<Med
 #[utoipa::path(
     tag = "media",
     params(ListQuery<MediaFilters>),
+    security(("api_key" = [])),
     responses(
-        (status = 200, description = "Media items, newest first by default", body = ListBody<MediaItem>),
+        (status = 200, description = "Media items, newest first by default. Editors only: the library also holds images used only by drafts; the files under `/media/` stay public.", body = ListBody<MediaItem>),
     )
 )]
 #[get("/media")]
 pub async fn list_media(
     req: HttpRequest,
     state: web::Data<AppState>,
+    _editor: Editor,
     query: ListQuery<MediaFilters>,
 ) -> AppResult<HttpResponse> {
     let params = query.params()?;
@@ -228,14 +239,16 @@ pub async fn list_media(
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),
+    security(("api_key" = [])),
     responses(
-        (status = 200, description = "The media item with its variants", body = MediaItem),
+        (status = 200, description = "The media item with its variants (editors only)", body = MediaItem),
         (status = 404, description = "No such media item"),
     )
 )]
 #[get("/media/{id}")]
 pub async fn get_media(
     state: web::Data<AppState>,
+    _editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = write_id(&path)?;
@@ -273,7 +286,7 @@ pub async fn update_media(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let patch = crate::http::json_object(body.into_inner())?;
-    let item = db::run(&state.pool, move |conn| {
+    let item = db::run_write(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let before = find_media(conn, id)?;
             if if_match.is_some() {
@@ -330,12 +343,22 @@ pub async fn delete_media(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = write_id(&path)?;
-    let store = state.media.clone();
-    db::run(&state.pool, move |conn| {
-        write_tx(conn, |conn| super::delete_media(conn, store.as_ref(), id))
+    let names = db::run_write(&state.pool, move |conn| {
+        write_tx(conn, |conn| super::delete_media(conn, id))
     })
     .await?;
     state.caches.invalidate_all();
+    // Committed: only now may the files go (a failure leaves them to the sweep).
+    let store = state.media.clone();
+    let removed = db::run_write(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            super::remove_unreferenced(conn, store.as_ref(), &names)
+        })
+    })
+    .await;
+    if let Err(e) = removed {
+        tracing::warn!(media = id, error = %e, "media files left for the sweep");
+    }
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .finish())

@@ -6,6 +6,7 @@
 pub mod handlers;
 pub mod serve;
 pub mod storage;
+pub mod sweep;
 pub mod upload;
 pub mod usage;
 
@@ -231,13 +232,10 @@ pub fn insert_media(
     Ok(id)
 }
 
-/// Deletes item `id` (409 listing the content that still uses it) and then the
-/// files no other item shares (identical uploads share content-addressed files).
-pub fn delete_media(
-    conn: &mut AnyConnection,
-    store: &dyn storage::MediaStore,
-    id: i64,
-) -> AppResult<()> {
+/// Deletes item `id` (409 listing the content that still uses it) and returns
+/// the names of its files. Files are removed only after the transaction has
+/// committed (`remove_unreferenced`): a rollback must never lose a file.
+pub fn delete_media(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<String>> {
     let item = find_media(conn, id)?;
     let users = usage::users_of(conn, crate::resource::MediaId(id))?;
     if !users.is_empty() {
@@ -260,21 +258,43 @@ pub fn delete_media(
     names.push(item.url.trim_start_matches("/media/").to_string());
     diesel::delete(media_variants::table.filter(media_variants::media_id.eq(id))).execute(conn)?;
     diesel::delete(media::table.find(id)).execute(conn)?;
+    Ok(names)
+}
+
+/// Whether any media item or variant names file `name`.
+pub fn is_referenced(conn: &mut AnyConnection, name: &str) -> AppResult<bool> {
+    let shared: i64 = media::table
+        .filter(media::file_name.eq(name))
+        .count()
+        .get_result(conn)?;
+    let shared_v: i64 = media_variants::table
+        .filter(media_variants::file_name.eq(name))
+        .count()
+        .get_result(conn)?;
+    Ok(shared + shared_v > 0)
+}
+
+/// Removes the files of `names` that no item references (identical uploads
+/// share content-addressed files). Call in a `write_tx` after the deleting
+/// transaction committed: the write lock keeps an upload of the same bytes
+/// from referencing a file between the check and the removal. Returns how
+/// many files were removed; a file that cannot be removed is logged and left
+/// to the sweep.
+pub fn remove_unreferenced(
+    conn: &mut AnyConnection,
+    store: &dyn storage::MediaStore,
+    names: &[String],
+) -> AppResult<usize> {
+    let mut removed = 0;
     for name in names {
-        let shared: i64 = media::table
-            .filter(media::file_name.eq(&name))
-            .count()
-            .get_result(conn)?;
-        let shared_v: i64 = media_variants::table
-            .filter(media_variants::file_name.eq(&name))
-            .count()
-            .get_result(conn)?;
-        if shared + shared_v == 0 {
-            if let Err(e) = store.delete(&name) {
-                // The row is gone; an orphaned immutable file is harmless, so log and go on.
-                tracing::warn!(file = %name, error = %e, "could not delete a media file");
-            }
+        if is_referenced(conn, name)? {
+            continue;
+        }
+        match store.delete(name) {
+            Ok(()) => removed += 1,
+            // The row is gone; an orphaned immutable file is harmless, so log and go on.
+            Err(e) => tracing::warn!(file = %name, error = %e, "could not delete a media file"),
         }
     }
-    Ok(())
+    Ok(removed)
 }

@@ -5,6 +5,7 @@
 
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A readable, seekable stored file (for range requests).
 pub trait ReadSeek: Read + Seek + Send {}
@@ -30,6 +31,34 @@ pub trait MediaStore: Send + Sync + 'static {
     fn exists(&self, name: &str) -> io::Result<bool>;
     /// A local directory for uploads in progress (spooled there before decoding).
     fn scratch_dir(&self) -> io::Result<PathBuf>;
+    /// Names of stored files last written more than `age` ago (for the sweep).
+    fn stored_older_than(&self, _age: Duration) -> io::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    /// Removes temporary files (partial writes, upload spools) older than
+    /// `age`, which a crash can leave behind; returns how many.
+    fn remove_stale_temp(&self, _age: Duration) -> io::Result<usize> {
+        Ok(0)
+    }
+}
+
+/// Whether the file of `entry` was last modified more than `age` ago.
+fn older_than(entry: &std::fs::DirEntry, age: Duration) -> bool {
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|e| e > age)
+}
+
+/// The entries of `dir` (none when it does not exist yet).
+fn entries(dir: &Path) -> io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => rd.collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `<64 lowercase hex>.<jpg|png|webp>`: the only names the store holds, so a
@@ -141,6 +170,33 @@ impl MediaStore for FsStore {
         let d = self.dir.join(".incoming");
         std::fs::create_dir_all(&d)?;
         Ok(d)
+    }
+
+    fn stored_older_than(&self, age: Duration) -> io::Result<Vec<String>> {
+        Ok(entries(&self.dir)?
+            .into_iter()
+            .filter(|e| older_than(e, age))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| is_valid_name(n))
+            .collect())
+    }
+
+    fn remove_stale_temp(&self, age: Duration) -> io::Result<usize> {
+        // `put`'s temporary files (`.tmp*`) and the upload spools in `.incoming`.
+        let temp = entries(&self.dir)?.into_iter().filter(|e| {
+            e.file_name().to_string_lossy().starts_with(".tmp")
+                && e.file_type().is_ok_and(|t| t.is_file())
+        });
+        let spools = entries(&self.dir.join(".incoming"))?.into_iter();
+        let mut removed = 0;
+        for e in temp.chain(spools).filter(|e| older_than(e, age)) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed += 1,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(removed)
     }
 }
 

@@ -46,8 +46,7 @@ async fn load(req: &HttpRequest, state: &AppState, q: FeedQuery) -> AppResult<Fe
         latest_for_feed(conn, &caches, &f, FEED_SIZE)
     })
     .await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = crate::http::public_url(req);
     let self_path = match req.query_string() {
         "" => req.path().to_string(),
         qs => format!("{}?{}", req.path(), qs),

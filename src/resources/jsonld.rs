@@ -54,10 +54,9 @@ pub fn respond(locale: &str, doc: Value) -> HttpResponse {
         .body(body)
 }
 
-/// `scheme://host` of the request, for absolute URLs.
+/// The base of absolute URLs: `BELPORTAL_PUBLIC_URL`, never the request's headers.
 pub fn base_url(req: &HttpRequest) -> String {
-    let ci = req.connection_info();
-    format!("{}://{}", ci.scheme(), ci.host())
+    crate::http::public_url(req)
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {

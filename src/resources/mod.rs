@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod events;
 pub mod feeds;
+pub mod item;
 pub mod jsonld;
 pub mod places;
 pub mod regions;

@@ -20,7 +20,8 @@ use crate::AppState;
 pub struct SearchHit {
     /// `article`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`.
     #[serde(rename = "type")]
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: ResourceType,
     pub id: i64,
     pub slug: String,
     pub title: String,
@@ -67,7 +68,7 @@ impl ListFilters for SearchFilters {
 }
 
 fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
-    ResourceType::parse_list(v, &ResourceType::SEARCHABLE)
+    ResourceType::parse_list(v, ResourceType::SEARCHABLE)
         .map_err(|message| AppError::bad_param("types", message))
 }
 
@@ -133,7 +134,7 @@ pub async fn search_all(
         .into_iter()
         .take(limit as usize)
         .map(|h| SearchHit {
-            kind: h.resource.as_str().to_string(),
+            kind: h.resource,
             id: h.item_id,
             slug: h.slug,
             title: h.title,

@@ -236,5 +236,10 @@ pub async fn get_section(
             ItemRef::Slug(slug) => s.locale == locale && &s.slug == slug,
         })
         .ok_or_else(|| AppError::not_found("no such section"))?;
-    Ok(response::json(Some(&row.locale), &to_api(&all, row)))
+    let id = crate::resource::SectionId::from(row.id);
+    let own = db::run(&state.pool, move |c| {
+        crate::editorial::own_version::<write::Sections>(c, id)
+    })
+    .await?;
+    Ok(response::item(Some(&row.locale), &to_api(&all, row), &own))
 }

@@ -13,7 +13,7 @@ use super::{with_resource, ResourceVisitor};
 use crate::db::schema::{articles, events, places, sections};
 use crate::db::{self, AnyConnection};
 use crate::domain::time::rfc3339_utc;
-use crate::editorial::{Resource, SaveCtx};
+use crate::editorial::Resource;
 use crate::error::{AppError, AppResult};
 use crate::resource::ResourceType;
 
@@ -37,17 +37,18 @@ type Member = (i64, i64, String, String);
 /// consistent snapshot. Returns the number of lines. A sink error stops it.
 pub fn export_all(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     sink: &mut dyn FnMut(Vec<u8>) -> AppResult<()>,
 ) -> AppResult<u64> {
     conn.transaction(|conn| {
         db::bulk::read_only_snapshot(conn)?;
+        // A whole-database dump is not a request's read: no read timeout.
+        let _unbounded = db::lift_read_timeout(conn)?;
         let mut n = super::media::export_media(conn, CHUNK, sink)?;
         for t in ResourceType::ALL {
             n += match t {
-                ResourceType::Section => export_sections(conn, ctx, sink)?,
+                ResourceType::Section => export_sections(conn, sink)?,
                 ResourceType::Article | ResourceType::Place(_) | ResourceType::Event => {
-                    export_table(conn, ctx, t, sink)?
+                    export_table(conn, t, sink)?
                 }
             };
         }
@@ -57,14 +58,13 @@ pub fn export_all(
 
 fn render(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     t: ResourceType,
     head: &Head,
     anchor: Option<&Member>,
     out: &mut Vec<u8>,
 ) -> AppResult<()> {
     let (id, _, created, updated) = *head;
-    let mut fields = with_resource(t, Current { conn, ctx, id })?;
+    let mut fields = with_resource(t, Current { conn, id })?;
     if let Some((aid, _, locale, slug)) = anchor {
         if *aid != id {
             fields.insert(
@@ -88,7 +88,6 @@ fn render(
 /// The stored writable fields of one item, as a write would send them.
 struct Current<'a> {
     conn: &'a mut AnyConnection,
-    ctx: &'a SaveCtx,
     id: i64,
 }
 
@@ -96,7 +95,7 @@ impl ResourceVisitor for Current<'_> {
     type Output = AppResult<Map<String, Value>>;
 
     fn visit<R: Resource>(self) -> Self::Output {
-        crate::editorial::stored_fields::<R>(self.conn, self.ctx, R::Id::from(self.id))
+        crate::editorial::stored_fields::<R>(self.conn, R::Id::from(self.id))
     }
 }
 
@@ -104,7 +103,6 @@ impl ResourceVisitor for Current<'_> {
 /// group's first member in that order.
 fn export_sections(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     sink: &mut dyn FnMut(Vec<u8>) -> AppResult<()>,
 ) -> AppResult<u64> {
     type Row = (
@@ -151,7 +149,6 @@ fn export_sections(
             .clone();
         render(
             conn,
-            ctx,
             ResourceType::Section,
             &(r.0, r.1, r.5, r.6),
             Some(&anchor),
@@ -200,7 +197,6 @@ fn chunk(
 /// lowest id (exported earlier).
 fn export_table(
     conn: &mut AnyConnection,
-    ctx: &SaveCtx,
     t: ResourceType,
     sink: &mut dyn FnMut(Vec<u8>) -> AppResult<()>,
 ) -> AppResult<u64> {
@@ -223,7 +219,7 @@ fn export_table(
         }
         let mut out = Vec::with_capacity(heads.len() * 1024);
         for h in &heads {
-            render(conn, ctx, t, h, anchors.get(&h.1), &mut out)?;
+            render(conn, t, h, anchors.get(&h.1), &mut out)?;
         }
         n += heads.len() as u64;
         sink(out)?;

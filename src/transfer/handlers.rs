@@ -42,17 +42,16 @@ pub struct ImportProblem {
     )
 )]
 #[get("/admin/export")]
-pub async fn export(state: web::Data<AppState>, admin: Admin) -> AppResult<HttpResponse> {
+pub async fn export(state: web::Data<AppState>, _admin: Admin) -> AppResult<HttpResponse> {
     // A few chunks in flight: the reader waits for a slow client instead of buffering.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(4);
     let pool = state.pool.clone();
-    let ctx = transfer_ctx(state.config.clone(), state.caches.clone(), Some(admin.0));
     // Fail before the 200 when the database is down.
     let conn = db::run(&state.pool, |_| Ok(())).await;
     conn?;
     std::thread::spawn(move || {
         let result = pool.get().map_err(AppError::from).and_then(|mut conn| {
-            export_all(&mut conn, &ctx, &mut |chunk| {
+            export_all(&mut conn, &mut |chunk| {
                 tx.blocking_send(Ok(web::Bytes::from(chunk)))
                     .map_err(|_| AppError::Internal("export client went away".into()))
             })
@@ -145,7 +144,7 @@ pub async fn import(
     }
     let ctx = transfer_ctx(state.config.clone(), state.caches.clone(), Some(admin.0));
     let store = state.media.clone();
-    let report: AppResult<ImportReport> = db::run(&state.pool, move |conn| {
+    let report: AppResult<ImportReport> = db::run_write(&state.pool, move |conn| {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| AppError::Internal(format!("import spool: {e}")))?;
         let report = import_ndjson(conn, &ctx, store.as_ref(), BufReader::new(file))?;

@@ -35,9 +35,14 @@ pub struct Webhook {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookWrite {
-    /// An absolute http or https URL.
+    /// An absolute http or https URL. Loopback, private (RFC 1918, CGNAT,
+    /// unique-local), link-local, multicast, unspecified, broadcast and
+    /// documentation addresses are refused (loopback and private ones are
+    /// allowed with `BELPORTAL_WEBHOOK_ALLOW_PRIVATE=true`); host names are
+    /// resolved and checked again at every delivery. Redirects are never followed.
     pub url: Option<String>,
-    /// 16-200 characters; the key of the `X-Belportal-Signature` HMAC-SHA256.
+    /// 16-200 characters; the key of the `X-Belportal-Signature` and
+    /// `X-Belportal-Signature-V2` HMAC-SHA256.
     pub secret: Option<String>,
     /// Any of `published`, `updated`, `deleted` (default: all three).
     pub events: Option<Vec<String>>,
@@ -60,7 +65,9 @@ pub struct Delivery {
     pub attempts: i32,
     /// The receiver's last HTTP status, if it answered.
     pub status_code: Option<i32>,
-    /// Why the last attempt failed (status, timeout, connection error).
+    /// Why the last attempt failed, as a class only: `HTTP <status>`, a
+    /// redirect (never followed), `timed out`, `connection failed`, or
+    /// `refused` (the receiver's address is not allowed).
     pub last_error: Option<String>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -107,10 +114,15 @@ pub async fn list_webhooks(
     Ok(response::admin_list(&req, all))
 }
 
-fn validate(w: WebhookWrite) -> AppResult<(String, String, String)> {
+fn validate(w: WebhookWrite, allow_private: bool) -> AppResult<(String, String, String)> {
     let mut e = FieldErrors::default();
     let url = match e.url("url", &w.url) {
-        Some(u) => u,
+        Some(u) => {
+            if let Err(why) = super::target::check_url(&u, allow_private) {
+                e.add("url", why);
+            }
+            u
+        }
         None => {
             if w.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
                 e.add("url", "is required");
@@ -164,7 +176,7 @@ pub async fn create_webhook(
 ) -> AppResult<HttpResponse> {
     let obj = crate::http::json_object(body.into_inner())?;
     let w: WebhookWrite = parse_body(&obj, &["id", "created_at"])?;
-    let (url, secret, events) = validate(w)?;
+    let (url, secret, events) = validate(w, state.config.webhook_allow_private)?;
     let now = db::now();
     let hook = db::run(&state.pool, move |conn| {
         let id: i64 = diesel::insert_into(webhooks::table)
@@ -179,7 +191,7 @@ pub async fn create_webhook(
         Ok(to_api((id, url, events, now)))
     })
     .await?;
-    Ok(response::created(
+    Ok(response::created_secret(
         &hook,
         &format!("/v1/admin/webhooks/{}", hook.id),
     ))

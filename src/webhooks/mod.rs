@@ -9,6 +9,7 @@
 //! to items nobody can see send nothing.
 
 pub mod handlers;
+pub mod target;
 pub mod worker;
 
 use chrono::NaiveDateTime;
@@ -52,17 +53,31 @@ pub struct Payload<'a> {
     pub seq: i64,
 }
 
-/// `sha256=<hex HMAC-SHA256 of body with secret>`, the `X-Belportal-Signature` value.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(m) => m,
         // HMAC takes keys of any length; this arm is unreachable in practice.
         Err(_) => return String::new(),
     };
-    mac.update(body);
+    for p in parts {
+        mac.update(p);
+    }
     let bytes = mac.finalize().into_bytes();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `sha256=<hex HMAC-SHA256 of body with secret>`, the `X-Belportal-Signature` value.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(secret, &[body]))
+}
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the
+/// `X-Belportal-Signature-V2` value: the timestamp is signed with the body, so
+/// a receiver that refuses old timestamps refuses replayed deliveries.
+pub fn signature_v2(secret: &str, t: i64, body: &[u8]) -> String {
+    let ts = t.to_string();
+    let hex = hmac_hex(secret, &[ts.as_bytes(), b".", body]);
+    format!("t={ts},v1={hex}")
 }
 
 /// Subscriptions as `(id, events)`; a transfer loads them once for many changes.
@@ -176,5 +191,13 @@ mod tests {
             signature("Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn signature_v2_signs_the_timestamp_with_the_body() {
+        let v2 = signature_v2("Jefe", 1_700_000_000, b"{}");
+        let want = signature("Jefe", b"1700000000.{}");
+        assert_eq!(v2, format!("t=1700000000,v1={}", &want["sha256=".len()..]));
+        assert_ne!(v2, signature_v2("Jefe", 1_700_000_001, b"{}"));
     }
 }

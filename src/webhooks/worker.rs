@@ -11,7 +11,8 @@ use actix_web::rt::task::JoinHandle;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::signature;
+use super::target::{self, CheckingResolver, Refused};
+use super::{signature, signature_v2};
 use crate::config::Config;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{self, DbPool};
@@ -34,6 +35,8 @@ pub struct WorkerSettings {
     pub batch: i64,
     /// How long finished deliveries stay in the log (None: forever).
     pub retention: Option<Duration>,
+    /// Loopback and private receivers are allowed (`BELPORTAL_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
 }
 
 impl WorkerSettings {
@@ -47,6 +50,7 @@ impl WorkerSettings {
             batch: 16,
             retention: (c.webhook_log_days > 0)
                 .then(|| Duration::from_secs(c.webhook_log_days.saturating_mul(86_400))),
+            allow_private: c.webhook_allow_private,
         }
     }
 
@@ -59,6 +63,9 @@ impl WorkerSettings {
     }
 }
 
+/// Work run before each claim, in its own transaction: promoting due items.
+pub type Promote = fn(&mut db::AnyConnection, NaiveDateTime) -> AppResult<()>;
+
 /// A running worker; `stop` ends it after the deliveries in flight.
 pub struct Worker {
     stop: Arc<AtomicBool>,
@@ -66,11 +73,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker on the current actix runtime.
-    pub fn start(pool: DbPool, settings: WorkerSettings) -> Worker {
+    /// Starts the worker on the current actix runtime. `promote` runs before
+    /// each claim: the caller passes `changes::promote_due`, which queues the
+    /// deliveries of scheduled items that have turned public (passed in, so
+    /// the outbox does not import the feed that imports it).
+    pub fn start(pool: DbPool, settings: WorkerSettings, promote: Promote) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let task = actix_web::rt::spawn(async move { run(pool, settings, flag).await });
+        let task = actix_web::rt::spawn(async move { run(pool, settings, flag, promote).await });
         Worker { stop, task }
     }
 
@@ -140,10 +150,20 @@ fn claim(conn: &mut db::AnyConnection, s: &WorkerSettings) -> AppResult<Vec<Clai
 enum Outcome {
     Delivered(u16),
     Failed(Option<u16>, String),
+    /// The receiver's address is not allowed: given up at once.
+    Refused,
 }
 
-async fn send(client: &awc::Client, d: &Claimed) -> Outcome {
+/// One attempt. The log records only a failure class (status, redirect,
+/// timeout, connection failed, refused), never connection error details, so
+/// it cannot serve as a port scanner; the details go to the server log.
+async fn send(client: &awc::Client, d: &Claimed, allow_private: bool) -> Outcome {
     let (id, _, url, secret, event, body) = d;
+    // A literal address is not resolved, so the resolver never sees it.
+    if target::literal_ip(url).is_some_and(|ip| !target::allowed(ip, allow_private)) {
+        return Outcome::Refused;
+    }
+    let t = chrono::Utc::now().timestamp();
     let sent = client
         .post(url.as_str())
         .insert_header(("Content-Type", "application/json"))
@@ -151,10 +171,19 @@ async fn send(client: &awc::Client, d: &Claimed) -> Outcome {
         .insert_header(("X-Belportal-Event", event.as_str()))
         .insert_header(("X-Belportal-Delivery", id.to_string()))
         .insert_header(("X-Belportal-Signature", signature(secret, body.as_bytes())))
+        .insert_header(("X-Belportal-Timestamp", t.to_string()))
+        .insert_header((
+            "X-Belportal-Signature-V2",
+            signature_v2(secret, t, body.as_bytes()),
+        ))
         .send_body(body.clone())
         .await;
     match sent {
         Ok(res) if res.status().is_success() => Outcome::Delivered(res.status().as_u16()),
+        Ok(res) if res.status().is_redirection() => Outcome::Failed(
+            Some(res.status().as_u16()),
+            format!("HTTP {}: redirects are not followed", res.status().as_u16()),
+        ),
         Ok(res) => Outcome::Failed(
             Some(res.status().as_u16()),
             format!("HTTP {}", res.status()),
@@ -162,7 +191,15 @@ async fn send(client: &awc::Client, d: &Claimed) -> Outcome {
         Err(awc::error::SendRequestError::Timeout) => {
             Outcome::Failed(None, "timed out".to_string())
         }
-        Err(e) => Outcome::Failed(None, format!("could not send: {e}")),
+        Err(awc::error::SendRequestError::Connect(awc::error::ConnectError::Resolver(e)))
+            if e.is::<Refused>() =>
+        {
+            Outcome::Refused
+        }
+        Err(e) => {
+            tracing::debug!(delivery = id, error = %e, "webhook delivery failed");
+            Outcome::Failed(None, "connection failed".to_string())
+        }
     }
 }
 
@@ -188,8 +225,16 @@ fn record(
                 ))
                 .execute(conn)?;
         }
-        Outcome::Failed(code, error) => {
-            let give_up = attempts as u32 >= s.max_attempts;
+        Outcome::Refused | Outcome::Failed(..) => {
+            let (code, error, refused) = match outcome {
+                Outcome::Failed(code, error) => (code, error, false),
+                _ => (
+                    None,
+                    "refused: the receiver's address is not allowed".into(),
+                    true,
+                ),
+            };
+            let give_up = refused || attempts as u32 >= s.max_attempts;
             let next = (!give_up).then(|| {
                 now + chrono::Duration::from_std(s.backoff(attempts as u32))
                     .unwrap_or_else(|_| chrono::Duration::hours(1))
@@ -225,14 +270,22 @@ pub fn prune_log(conn: &mut db::AnyConnection, before: NaiveDateTime) -> AppResu
 /// How often the delivery log is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
-async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
+async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>, promote: Promote) {
+    // Every host name is resolved and checked by `CheckingResolver`, and the
+    // connection goes to the addresses it checked.
+    let resolver = actix_tls::connect::Resolver::custom(CheckingResolver {
+        allow_private: s.allow_private,
+    });
+    let tcp = actix_tls::connect::Connector::new(resolver).service();
+    let connector = awc::Connector::new().connector(tcp);
     let connector = match tls_config() {
-        Some(tls) => awc::Connector::new().rustls_0_23(tls),
-        None => awc::Connector::new(),
+        Some(tls) => connector.rustls_0_23(tls),
+        None => connector,
     };
     let client = awc::Client::builder()
         .timeout(s.timeout)
         .connector(connector)
+        .disable_redirects()
         .finish();
     let mut pruned_at: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
@@ -251,7 +304,7 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
         let settings = s.clone();
         // Scheduled items that have turned public are announced (feed and webhooks).
         let claimed = db::run(&pool, move |conn| {
-            crate::changes::promote_due(conn, db::now())?;
+            promote(conn, db::now())?;
             claim(conn, &settings)
         })
         .await;
@@ -267,8 +320,10 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
             actix_web::rt::time::sleep(s.poll).await;
             continue;
         }
-        let outcomes =
-            futures_util::future::join_all(claimed.iter().map(|d| send(&client, d))).await;
+        let outcomes = futures_util::future::join_all(
+            claimed.iter().map(|d| send(&client, d, s.allow_private)),
+        )
+        .await;
         let settings = s.clone();
         let done = db::run(&pool, move |conn| {
             for (d, o) in claimed.iter().zip(outcomes) {

@@ -90,7 +90,10 @@ impl TestApp {
         let state = app.state.clone();
         web::block(move || {
             let mut conn = state.pool.get().expect("connection");
-            demo::load_demo_content(&mut conn, state.media.as_ref()).expect("demo content");
+            db::unbounded(&mut conn, |c| {
+                demo::load_demo_content(c, state.media.as_ref())
+            })
+            .expect("demo content");
         })
         .await
         .expect("blocking");
@@ -129,6 +132,8 @@ impl TestApp {
             pool_size: 4,
             // Tests change rows behind the API's back; the cache has its own test.
             response_cache_ms: 0,
+            // Tests send many requests from no address; the limiter has its own tests.
+            rate_limit: 0,
             cors_origins: vec!["https://editor.example.org".into()],
             media_dir: dir.path().join("media"),
             ..Config::default()
@@ -150,7 +155,8 @@ impl TestApp {
         let s = state.clone();
         web::block(move || {
             let mut conn = s.pool.get().expect("connection");
-            demo::ensure_reference_data(&mut conn).expect("reference data");
+            // Setup, not a request: not bound by a test's tiny read timeout.
+            db::unbounded(&mut conn, demo::ensure_reference_data).expect("reference data");
         })
         .await
         .expect("blocking");
@@ -240,7 +246,8 @@ impl TestApp {
         &self,
         settings: belportal::webhooks::worker::WorkerSettings,
     ) -> belportal::webhooks::worker::Worker {
-        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings)
+        let promote = belportal::changes::promote_due;
+        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings, promote)
     }
 
     /// Runs raw statements on the test database (to set up states no endpoint creates yet).
@@ -283,7 +290,8 @@ impl Drop for TestApp {
 /// when TEST_POSTGRES_URL is set; `.ci/run` sets it, so CI always runs both).
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+    // With settings changed from the test defaults: `config = |c| ...,`.
+    (config = $tweak:expr, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -291,13 +299,45 @@ macro_rules! both_backends {
 
             #[actix_web::test]
             async fn on_sqlite() {
-                let app = $crate::common::TestApp::new($crate::common::Kind::Sqlite).await.expect("sqlite");
+                let app = $crate::common::TestApp::new_with($crate::common::Kind::Sqlite, $tweak).await.expect("sqlite");
                 run(app).await;
             }
 
             #[actix_web::test]
             async fn on_postgres() {
-                match $crate::common::TestApp::new($crate::common::Kind::Postgres).await {
+                match $crate::common::TestApp::new_with($crate::common::Kind::Postgres, $tweak).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
+                }
+            }
+        }
+    };
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        both_backends!(config = |_| {}, $(#[$meta])* async fn $name($app) $body);
+    };
+}
+
+/// `both_backends!` for an app with the demo content served with `tweak`ed
+/// settings (a `fn(&mut Config)`).
+#[macro_export]
+macro_rules! both_backends_with {
+    ($tweak:expr, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($app: $crate::common::TestApp) $body
+
+            #[actix_web::test]
+            async fn on_sqlite() {
+                let app = $crate::common::TestApp::new_with($crate::common::Kind::Sqlite, $tweak)
+                    .await
+                    .expect("sqlite");
+                run(app).await;
+            }
+
+            #[actix_web::test]
+            async fn on_postgres() {
+                match $crate::common::TestApp::new_with($crate::common::Kind::Postgres, $tweak).await {
                     Some(app) => run(app).await,
                     None => eprintln!("TEST_POSTGRES_URL unset: PostgreSQL variant not run"),
                 }

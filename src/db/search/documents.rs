@@ -252,8 +252,8 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
 pub fn reindex_many(conn: &mut AnyConnection, items: &[(ResourceType, i64)]) -> AppResult<()> {
     const CHUNK: usize = 500;
     let mut by_resource: Vec<(ResourceType, Vec<i64>)> = ResourceType::SEARCHABLE
-        .into_iter()
-        .map(|r| (r, Vec::new()))
+        .iter()
+        .map(|r| (*r, Vec::new()))
         .collect();
     for (resource, id) in items {
         if let Some((_, ids)) = by_resource.iter_mut().find(|(r, _)| r == resource) {

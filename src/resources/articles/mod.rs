@@ -20,11 +20,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{day_range, parse_month, ContentItemQuery, ItemRef};
+use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
+use crate::resources::item::item;
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
@@ -107,7 +108,7 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "One article; with `Accept: application/ld+json`, its schema.org `NewsArticle` (headline, dates, section, image, author, publisher, language, url)",
             content((Article = "application/json"), (JsonLd = "application/ld+json")),
-            headers(("ETag" = String, description = "Strong validator of this representation"))),
+            headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such published article"),
     )
@@ -119,25 +120,13 @@ pub async fn get_article(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
-    let item = ItemRef::parse(&path)?;
-    let loc = locale.clone();
-    let caches = state.caches.clone();
-    let article = db::run(&state.pool, move |c| {
-        find_article(c, &caches, &item, &loc, db::now(), vis)
+    item(&req, &state, &path, &query, jsonld::article, |c, l| {
+        let article = find_article(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
+        let own = crate::editorial::own_version::<write::Articles>(c, article.summary.id.into())?;
+        let locale = article.summary.locale.clone();
+        Ok((article, locale, own))
     })
-    .await?;
-    if jsonld::wanted(&req) {
-        let v = serde_json::to_value(&article)
-            .map_err(|e| crate::error::AppError::Internal(format!("article: {e}")))?;
-        let doc = jsonld::article(&v, &jsonld::base_url(&req));
-        return Ok(jsonld::respond(&article.summary.locale, doc));
-    }
-    Ok(response::json(
-        Some(&article.summary.locale.clone()),
-        &article,
-    ))
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,11 +158,7 @@ pub async fn article_calendar(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let month = q
-        .month
-        .as_deref()
-        .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
-    let first = parse_month("month", month)?;
+    let first = parse_month(q.month.as_deref())?;
     let loc = locale.clone();
     let caches = state.caches.clone();
     let cal = db::run(&state.pool, move |conn| {

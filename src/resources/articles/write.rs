@@ -131,11 +131,7 @@ impl Resource for Articles {
     type Write = ArticleWrite;
     type Id = ArticleId;
 
-    fn load_write(
-        conn: &mut AnyConnection,
-        _ctx: &SaveCtx,
-        id: ArticleId,
-    ) -> AppResult<ArticleWrite> {
+    fn load_write(conn: &mut AnyConnection, id: ArticleId) -> AppResult<ArticleWrite> {
         let id = id.get();
         let row: Option<StoredArticle> = articles::table
             .inner_join(sections_t::table)
@@ -305,11 +301,7 @@ impl Resource for Articles {
 
 crate::write_routes! {
     resource = Articles, write = ArticleWrite, item = Article, tag = "news",
-    collection = "/articles", item_path = "/articles/{id}", id_doc = "Article id",
-    location = "Path of the new article",
-    created = "Created; `Location` and `ETag` name the new article",
-    updated = "The updated article", missing = "No such article",
-    deleted = "Deleted, with its revisions",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/articles", "/articles/{id}"), id_doc = "Article id",
+    noun = "article", location = "Path of the new article", deleted = "Deleted, with its revisions",
     create = create_article, update = update_article, delete = delete_article,
 }

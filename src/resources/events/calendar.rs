@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{event_filter, filtered, EventRow, RawEventFilter, TIMEZONE};
+use super::{event_filter, filtered, EventForm, RawEventFilter, TIMEZONE};
 use crate::db::schema::events;
 use crate::db::{self, AnyConnection};
 use crate::domain::time::minsk_day_start;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::locale::negotiate;
 use crate::http::params::parse_month;
 use crate::http::response;
@@ -84,7 +84,7 @@ pub fn month_calendar(
         .load(conn)?;
     let mut by_day: BTreeMap<NaiveDate, Vec<EventRef>> = BTreeMap::new();
     for (id, slug, title, starts_at, ends_at) in rows {
-        let span = EventRow::span_days(starts_at, ends_at);
+        let span = EventForm::span_days(starts_at, ends_at);
         let (start, end) = (span.0.max(first), span.1.min(last));
         for day in start.iter_days().take_while(|d| *d <= end) {
             by_day.entry(day).or_default().push(EventRef {
@@ -127,11 +127,7 @@ pub async fn event_calendar(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let locale = negotiate(&req, q.lang.as_deref(), &state.config)?;
-    let month = q
-        .month
-        .as_deref()
-        .ok_or_else(|| AppError::bad_param("month", "is required (YYYY-MM)"))?;
-    let first = parse_month("month", month)?;
+    let first = parse_month(q.month.as_deref())?;
     let mut f = event_filter(
         RawEventFilter {
             category: q.category.as_deref(),

@@ -7,7 +7,9 @@ use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLik
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{event_filter, filtered, minsk_day_or_date, EventRow, RawEventFilter, TIMEZONE};
+use super::{
+    event_filter, filtered, minsk_day_or_date, EventForm, EventRow, RawEventFilter, TIMEZONE,
+};
 use crate::db;
 use crate::db::geo;
 use crate::db::schema::events;
@@ -87,7 +89,7 @@ pub fn calendar_text(rows: &[EventRow], base: &str) -> String {
                 _ => icalendar::EventStatus::Confirmed,
             });
         if r.all_day {
-            let (first, last) = EventRow::span_days(r.starts_at, r.ends_at);
+            let (first, last) = EventForm::span_days(r.starts_at, r.ends_at);
             e.starts(DatePerhapsTime::Date(first));
             e.ends(DatePerhapsTime::Date(minsk_day_or_date(
                 last.succ_opt(),
@@ -160,8 +162,7 @@ pub async fn events_ics(
             .collect::<Vec<_>>())
     })
     .await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = crate::http::public_url(&req);
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Language", locale))

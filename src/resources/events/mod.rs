@@ -21,8 +21,9 @@ use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{ContentItemQuery, ItemRef};
+use crate::http::params::ContentItemQuery;
 use crate::http::response::{self, ListBody};
+use crate::resources::item::item;
 use crate::resources::jsonld::{self, JsonLd};
 use crate::AppState;
 
@@ -126,7 +127,7 @@ pub async fn list_events(
     responses(
         (status = 200, description = "One event; with `Accept: application/ld+json`, its schema.org `Event` (start and end with the Minsk offset, eventStatus, location Place with address and geo, organizer, offers, isAccessibleForFree)",
             content((Event = "application/json"), (JsonLd = "application/ld+json")),
-            headers(("ETag" = String, description = "Strong validator of this representation"))),
+            headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such event"),
     )
@@ -138,33 +139,13 @@ pub async fn get_event(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(&req, query.status.as_deref()).await?;
-    let item = ItemRef::parse(&path)?;
-    let caches = state.caches.clone();
-    let fallback = state.config.default_locale.clone();
-    let loc = locale.clone();
-    let event = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let row = find_event(conn, &item, &loc, now, vis)?;
-        let ctx = context(
-            conn,
-            &caches,
-            std::slice::from_ref(&row),
-            &row.locale,
-            &fallback,
-            now,
-        )?;
-        Ok(ctx.event(&row))
+    item(&req, &state, &path, &query, jsonld::event, |conn, l| {
+        let row = find_event(conn, &l.item, &l.locale, l.now, l.vis)?;
+        let own = crate::editorial::own_version::<write::Events>(conn, row.id.into())?;
+        let rows = std::slice::from_ref(&row);
+        let ctx = context(conn, &l.caches, rows, &row.locale, &l.fallback, l.now)?;
+        let event = ctx.event(&row);
+        Ok((event, row.locale.clone(), own))
     })
-    .await?;
-    if jsonld::wanted(&req) {
-        let v = serde_json::to_value(&event)
-            .map_err(|e| crate::error::AppError::Internal(format!("event: {e}")))?;
-        return Ok(jsonld::respond(
-            &event.locale,
-            jsonld::event(&v, &jsonld::base_url(&req)),
-        ));
-    }
-    Ok(response::json(Some(&event.locale.clone()), &event))
+    .await
 }

@@ -10,10 +10,11 @@ use crate::geo::Point;
 
 pub const TIMEZONE: &str = "Europe/Minsk";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = events)]
-pub struct EventRow {
-    pub id: i64,
+/// An event's row as a write (and the demo loader) stores it; an UPDATE
+/// keeps `created_at` and `timezone`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+pub struct EventForm {
     pub group_id: i64,
     pub locale: String,
     pub slug: String,
@@ -24,6 +25,7 @@ pub struct EventRow {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub all_day: bool,
+    #[diesel(skip_update)]
     pub timezone: String,
     pub venue_name: Option<String>,
     pub venue_address: Option<String>,
@@ -39,11 +41,27 @@ pub struct EventRow {
     pub image: Option<String>,
     pub status: String,
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+/// A stored event: its id and the columns a write stores.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    #[diesel(embed)]
+    pub form: EventForm,
+}
 
-impl EventRow {
+impl std::ops::Deref for EventRow {
+    type Target = EventForm;
+    fn deref(&self) -> &EventForm {
+        &self.form
+    }
+}
+
+impl EventForm {
     /// The first and last Minsk days an event spans (its end is exclusive, so an
     /// event ending at midnight does not count on the next day).
     pub fn span_days(starts_at: NaiveDateTime, ends_at: NaiveDateTime) -> (NaiveDate, NaiveDate) {

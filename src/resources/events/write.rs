@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{context, find_event, minsk_time, Event, EventRow, TIMEZONE};
+use super::{context, find_event, minsk_time, Event, EventForm, TIMEZONE};
 use crate::db::schema::{event_tags, events};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, ImageWrite, Visibility};
@@ -84,42 +84,6 @@ pub struct EventWrite {
     pub published_at: Option<DateTime<FixedOffset>>,
 }
 
-/// An event's row as a write (and the demo loader) stores it; an UPDATE
-/// keeps `created_at` and `timezone`.
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = events, treat_none_as_null = true)]
-pub struct EventForm {
-    pub group_id: i64,
-    pub locale: String,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    pub description_html: String,
-    pub category: String,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
-    pub all_day: bool,
-    #[diesel(skip_update)]
-    pub timezone: String,
-    pub venue_name: Option<String>,
-    pub venue_address: Option<String>,
-    pub venue_locality: Option<String>,
-    pub region: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub organizer: Option<String>,
-    pub website: Option<String>,
-    pub price: Option<String>,
-    pub is_free: bool,
-    pub event_status: String,
-    pub image: Option<String>,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    #[diesel(skip_update)]
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
 pub struct Events;
 
 impl Resource for Events {
@@ -137,11 +101,11 @@ impl Resource for Events {
     type Write = EventWrite;
     type Id = EventId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: EventId) -> AppResult<EventWrite> {
+    fn load_write(conn: &mut AnyConnection, id: EventId) -> AppResult<EventWrite> {
         let id = id.get();
-        let row: Option<EventRow> = events::table
+        let row: Option<EventForm> = events::table
             .find(id)
-            .select(EventRow::as_select())
+            .select(EventForm::as_select())
             .first(conn)
             .optional()?;
         let r = row.ok_or_else(|| AppError::not_found("no such event"))?;
@@ -300,10 +264,7 @@ impl Resource for Events {
 
 crate::write_routes! {
     resource = Events, write = EventWrite, item = Event, tag = "events",
-    collection = "/events", item_path = "/events/{id}", id_doc = "Event id",
-    location = "Path of the new event",
-    created = "Created; `Location` and `ETag` name the new event",
-    updated = "The updated event", missing = "No such event", deleted = "Deleted",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/events", "/events/{id}"), id_doc = "Event id",
+    noun = "event", location = "Path of the new event", deleted = "Deleted",
     create = create_event, update = update_event, delete = delete_event,
 }

@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::request::{apply_common, wants_geojson, PlaceQuery};
@@ -22,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::geo::Point;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
-use crate::http::params::{ContentItemQuery, ItemRef};
+use crate::http::params::ContentItemQuery;
 use crate::http::response;
 use crate::resource::{PlaceId, PlaceKind, ResourceType};
 use crate::resources::jsonld;
@@ -33,12 +34,12 @@ pub type Terms = HashMap<String, Vec<String>>;
 
 /// A place kind: its API item (the implementing type), its write body and
 /// list filters, and how its own fields are read, checked and stored.
-pub trait Kind: Serialize + ToSchema + Send + 'static {
+pub trait Kind: Serialize + ToSchema + Send + Sized + 'static {
     const KIND: PlaceKind;
     /// Alternative names of write fields (see `Resource::SYNONYMS`).
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     /// The kind's own write fields (beside the shared [`PlaceWriteCore`]).
-    type Own;
+    type Own: DeserializeOwned;
     /// The whole write body the handlers take and the spec shows.
     type Write: PlaceBody<Own = Self::Own>;
     /// The list's query filters (besides the common list parameters).
@@ -47,8 +48,15 @@ pub trait Kind: Serialize + ToSchema + Send + 'static {
     /// The API item of a row.
     fn shape(r: &PlaceRow, ctx: &Ctx) -> Self;
 
-    /// The stored item's own write fields, as a write would send them.
-    fn stored_own(conn: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own>;
+    /// The stored item's own write fields, as a write would send them. By
+    /// default the item's fields of the same names (a kind's write fields are
+    /// its read fields, each optional), read from its shape.
+    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, terms: Terms) -> AppResult<Self::Own> {
+        let item = Self::shape(row, &Ctx::of_terms(row.id, terms));
+        serde_json::to_value(item)
+            .and_then(serde_json::from_value)
+            .map_err(|e| AppError::Internal(format!("stored place fields: {e}")))
+    }
 
     /// The body's synonym of `publication_status`, if the kind has one.
     fn status_synonym(own: &Self::Own) -> Option<ContentStatus>;
@@ -97,9 +105,9 @@ impl<K: Kind> Resource for Place<K> {
     type Write = K::Write;
     type Id = PlaceId;
 
-    fn load_write(conn: &mut AnyConnection, _ctx: &SaveCtx, id: PlaceId) -> AppResult<K::Write> {
+    fn load_write(conn: &mut AnyConnection, id: PlaceId) -> AppResult<K::Write> {
         let (row, terms, core) = pw::stored_core(conn, K::KIND, id.0)?;
-        let own = K::stored_own(conn, &row, &terms)?;
+        let own = K::stored_own(conn, &row, terms)?;
         Ok(K::Write::from_parts(core, own))
     }
 
@@ -179,32 +187,19 @@ pub async fn list<K: Kind>(
     Ok(response::list(req, &locale, &params, page))
 }
 
-/// The item flow of kind `K`: by id or slug, JSON or JSON-LD; `status` is an
-/// editor's preview (`draft`, `published`, `archived`, `any`; needs a key).
+/// The item flow of kind `K` (see [`item`](crate::resources::item::item)).
 pub async fn item<K: Kind>(
     req: &HttpRequest,
     state: &AppState,
     id: &str,
     query: &ContentItemQuery,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
-    let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
-    let item = ItemRef::parse(id)?;
-    let caches = state.caches.clone();
-    let fallback = state.config.default_locale.clone();
-    let loc = locale.clone();
-    let (body, row_locale) = db::run(&state.pool, move |conn| {
-        let now = db::now();
-        let row = find_place(conn, K::KIND, &item, &loc, now, vis)?;
-        let ctx = context_of(conn, &caches, &row, &fallback, now)?;
-        Ok((K::shape(&row, &ctx), row.locale.clone()))
+    let to_jsonld = |v: &Value, base: &str| jsonld::place(K::KIND, v, base);
+    crate::resources::item::item(req, state, id, query, to_jsonld, |conn, l| {
+        let row = find_place(conn, K::KIND, &l.item, &l.locale, l.now, l.vis)?;
+        let own = crate::editorial::own_version::<Place<K>>(conn, PlaceId(row.id))?;
+        let ctx = context_of(conn, &l.caches, &row, &l.fallback, l.now)?;
+        Ok((K::shape(&row, &ctx), row.locale.clone(), own))
     })
-    .await?;
-    if jsonld::wanted(req) {
-        let v =
-            serde_json::to_value(&body).map_err(|e| AppError::Internal(format!("place: {e}")))?;
-        let doc = jsonld::place(K::KIND, &v, &jsonld::base_url(req));
-        return Ok(jsonld::respond(&row_locale, doc));
-    }
-    Ok(response::json(Some(&row_locale), &body))
+    .await
 }

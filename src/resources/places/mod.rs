@@ -21,7 +21,8 @@ pub mod unesco_sites;
 
 pub use kind::{item, list, Kind, Place, PlaceBody, Terms};
 pub use model::{
-    context, context_of, regions_for, Ctx, PlaceCore, PlaceRow, RegionRef, TouristSiteRef,
+    context, context_of, regions_for, Ctx, PlaceCore, PlaceForm, PlaceRow, RegionRef,
+    TouristSiteRef,
 };
 pub use query::{find_place, list_places, PlaceFilter};
 pub use request::{

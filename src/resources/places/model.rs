@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{unesco_sites, PlaceKind};
+use super::{unesco_sites, PlaceKind, Terms};
 use crate::cache::Caches;
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
@@ -17,10 +17,11 @@ use crate::error::AppResult;
 use crate::geo::Point;
 use crate::resources::regions::{load_regions, Location, Region};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = places)]
-pub struct PlaceRow {
-    pub id: i64,
+/// A place row as a write stores it (all but `id` and `created_at`); the demo
+/// loader writes its rows with it too.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = places, treat_none_as_null = true)]
+pub struct PlaceForm {
     pub group_id: i64,
     pub kind: String,
     pub locale: String,
@@ -45,8 +46,24 @@ pub struct PlaceRow {
     pub details: String,
     pub status: String,
     pub published_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A stored place: its id, the columns a write stores, and when it was created.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = places)]
+pub struct PlaceRow {
+    pub id: i64,
+    #[diesel(embed)]
+    pub form: PlaceForm,
+    pub created_at: NaiveDateTime,
+}
+
+impl std::ops::Deref for PlaceRow {
+    type Target = PlaceForm;
+    fn deref(&self) -> &PlaceForm {
+        &self.form
+    }
 }
 
 impl PlaceRow {
@@ -121,6 +138,18 @@ pub struct TouristSiteRef {
 }
 
 impl Ctx {
+    /// The context of one stored row for reading its own fields (its terms; no
+    /// regions, translations or references).
+    pub fn of_terms(id: i64, terms: Terms) -> Ctx {
+        Ctx {
+            regions: Arc::new(Vec::new()),
+            terms: HashMap::from([(id, terms)]),
+            siblings: Vec::new(),
+            tourist_refs: HashMap::new(),
+            distances: HashMap::new(),
+        }
+    }
+
     pub fn terms(&self, id: i64, term: &str) -> Vec<String> {
         self.terms
             .get(&id)

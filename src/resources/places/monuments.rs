@@ -4,10 +4,9 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
+use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
     item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
-    Terms,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -93,8 +92,10 @@ pub async fn get_monument(
     item::<Monument>(&req, &state, &path, &query).await
 }
 
-/// A monument's own write fields; its whole body is `MonumentWrite`.
+/// The body of monument writes. Every field is optional in a PATCH (a merge
+/// patch onto the stored monument); POST needs `slug` and `name`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = MonumentWrite)]
 pub struct MonumentFields {
     /// Synonym of `publication_status`.
     pub status: Option<ContentStatus>,
@@ -105,13 +106,6 @@ pub struct MonumentFields {
     pub commemorates: Option<String>,
 }
 
-impl KindWrite for MonumentFields {
-    const NAME: &'static str = "MonumentWrite";
-    const DOC: &'static str = "The body of monument writes. Every field is optional in a PATCH (a merge\npatch onto the stored monument); POST needs `slug` and `name`.";
-}
-
-/// The body of monument writes. Every field is optional in a PATCH (a merge
-/// patch onto the stored monument); POST needs `slug` and `name`.
 pub type MonumentWrite = PlaceWrite<MonumentFields>;
 
 pub type Monuments = Place<Monument>;
@@ -130,16 +124,6 @@ impl Kind for Monument {
             year_unveiled: d.year_unveiled,
             commemorates: d.commemorates,
         }
-    }
-
-    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, _: &Terms) -> AppResult<Self::Own> {
-        let d: MonumentDetails = row.details();
-        Ok(MonumentFields {
-            status: None,
-            kind: row.category.as_deref().and_then(MonumentKind::from_wire),
-            year_unveiled: d.year_unveiled,
-            commemorates: d.commemorates,
-        })
     }
 
     fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
@@ -169,11 +153,7 @@ impl Kind for Monument {
 
 crate::write_routes! {
     resource = Monuments, write = MonumentWrite, item = Monument, tag = "places",
-    collection = "/monuments", item_path = "/monuments/{id}", id_doc = "Monument id",
-    location = "Path of the new item",
-    created = "Created; `Location` and `ETag` name the new monument",
-    updated = "The updated monument", missing = "No such monument",
-    deleted = "Deleted, with its terms",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/monuments", "/monuments/{id}"), id_doc = "Monument id",
+    noun = "monument", location = "Path of the new item", deleted = "Deleted, with its terms",
     create = create_monument, update = update_monument, delete = delete_monument,
 }

@@ -4,10 +4,10 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
+use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
     item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
-    PlaceRow, Terms,
+    PlaceRow,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -111,8 +111,10 @@ pub async fn get_sanatorium(
     item::<Sanatorium>(&req, &state, &path, &query).await
 }
 
-/// A sanatorium's own write fields; its whole body is `SanatoriumWrite`.
+/// The body of sanatorium writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = SanatoriumWrite)]
 pub struct SanatoriumFields {
     /// Synonym of `publication_status`.
     pub status: Option<ContentStatus>,
@@ -126,13 +128,6 @@ pub struct SanatoriumFields {
     pub price_from: Option<Price>,
 }
 
-impl KindWrite for SanatoriumFields {
-    const NAME: &'static str = "SanatoriumWrite";
-    const DOC: &'static str = "The body of sanatorium writes. Every field is optional in a PATCH (a\nmerge patch onto the stored sanatorium); POST needs `slug` and `name`.";
-}
-
-/// The body of sanatorium writes. Every field is optional in a PATCH (a
-/// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
 pub type SanatoriumWrite = PlaceWrite<SanatoriumFields>;
 
 fn check_price(e: &mut FieldErrors, p: &Option<Price>) {
@@ -175,19 +170,6 @@ impl Kind for Sanatorium {
             accepts_children: d.accepts_children,
             price_from: d.price_from,
         }
-    }
-
-    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own> {
-        let d: SanatoriumDetails = row.details();
-        Ok(SanatoriumFields {
-            status: None,
-            profiles: pw::stored_terms(terms, "profile", MedicalProfile::from_wire),
-            treatments: pw::stored_terms(terms, "treatment", Treatment::from_wire),
-            capacity_beds: d.capacity_beds,
-            open_all_year: Some(d.open_all_year),
-            accepts_children: Some(d.accepts_children),
-            price_from: d.price_from,
-        })
     }
 
     fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
@@ -239,11 +221,7 @@ impl Kind for Sanatorium {
 
 crate::write_routes! {
     resource = Sanatoria, write = SanatoriumWrite, item = Sanatorium, tag = "places",
-    collection = "/sanatoria", item_path = "/sanatoria/{id}", id_doc = "Sanatorium id",
-    location = "Path of the new item",
-    created = "Created; `Location` and `ETag` name the new sanatorium",
-    updated = "The updated sanatorium", missing = "No such sanatorium",
-    deleted = "Deleted, with its terms",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/sanatoria", "/sanatoria/{id}"), id_doc = "Sanatorium id",
+    noun = "sanatorium", location = "Path of the new item", deleted = "Deleted, with its terms",
     create = create_sanatorium, update = update_sanatorium, delete = delete_sanatorium,
 }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::write::{KindFields, PlaceWriteCore};
 use super::{
     item, list, Ctx, Kind, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow, RawPlaceFilter,
-    RegionRef, Terms,
+    RegionRef,
 };
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
@@ -184,6 +184,7 @@ fn materials(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
 pub type Souvenirs = Place<Souvenir>;
 
 /// A souvenir's own write fields, beside the place fields it shares.
+#[derive(Deserialize)]
 pub struct SouvenirOwn {
     status: Option<ContentStatus>,
     category: Option<SouvenirCategory>,
@@ -267,17 +268,6 @@ impl Kind for Souvenir {
         }
     }
 
-    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<SouvenirOwn> {
-        Ok(SouvenirOwn {
-            status: None,
-            category: row
-                .category
-                .as_deref()
-                .and_then(SouvenirCategory::from_wire),
-            materials: Some(terms.get("material").cloned().unwrap_or_default()),
-        })
-    }
-
     fn status_synonym(own: &SouvenirOwn) -> Option<ContentStatus> {
         own.status
     }
@@ -313,11 +303,7 @@ impl Kind for Souvenir {
 
 crate::write_routes! {
     resource = Souvenirs, write = SouvenirWrite, item = Souvenir, tag = "places",
-    collection = "/souvenirs", item_path = "/souvenirs/{id}", id_doc = "Souvenir id",
-    location = "Path of the new item",
-    created = "Created; `Location` and `ETag` name the new souvenir",
-    updated = "The updated souvenir", missing = "No such souvenir",
-    deleted = "Deleted, with its terms",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/souvenirs", "/souvenirs/{id}"), id_doc = "Souvenir id",
+    noun = "souvenir", location = "Path of the new item", deleted = "Deleted, with its terms",
     create = create_souvenir, update = update_souvenir, delete = delete_souvenir,
 }

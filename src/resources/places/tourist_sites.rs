@@ -4,10 +4,9 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
+use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
     item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
-    Terms,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -98,8 +97,10 @@ pub async fn get_tourist_site(
     item::<TouristSite>(&req, &state, &path, &query).await
 }
 
-/// A tourist site's own write fields; its whole body is `TouristSiteWrite`.
+/// The body of tourist site writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored site); POST needs `slug` and `name`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = TouristSiteWrite)]
 pub struct TouristSiteFields {
     /// Synonym of `publication_status`.
     pub status: Option<ContentStatus>,
@@ -112,13 +113,6 @@ pub struct TouristSiteFields {
     pub admission: Option<String>,
 }
 
-impl KindWrite for TouristSiteFields {
-    const NAME: &'static str = "TouristSiteWrite";
-    const DOC: &'static str = "The body of tourist site writes. Every field is optional in a PATCH (a\nmerge patch onto the stored site); POST needs `slug` and `name`.";
-}
-
-/// The body of tourist site writes. Every field is optional in a PATCH (a
-/// merge patch onto the stored site); POST needs `slug` and `name`.
 pub type TouristSiteWrite = PlaceWrite<TouristSiteFields>;
 
 pub type TouristSites = Place<TouristSite>;
@@ -138,17 +132,6 @@ impl Kind for TouristSite {
             opening_hours: d.opening_hours,
             admission: d.admission,
         }
-    }
-
-    fn stored_own(_: &mut AnyConnection, row: &PlaceRow, _: &Terms) -> AppResult<Self::Own> {
-        let d: TouristDetails = row.details();
-        Ok(TouristSiteFields {
-            status: None,
-            category: row.category.as_deref().and_then(TouristCategory::from_wire),
-            rank: d.rank,
-            opening_hours: d.opening_hours,
-            admission: d.admission,
-        })
     }
 
     fn status_synonym(own: &Self::Own) -> Option<ContentStatus> {
@@ -181,11 +164,7 @@ impl Kind for TouristSite {
 
 crate::write_routes! {
     resource = TouristSites, write = TouristSiteWrite, item = TouristSite, tag = "places",
-    collection = "/tourist-sites", item_path = "/tourist-sites/{id}", id_doc = "Tourist site id",
-    location = "Path of the new item",
-    created = "Created; `Location` and `ETag` name the new tourist site",
-    updated = "The updated tourist site", missing = "No such tourist site",
-    deleted = "Deleted, with its terms",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/tourist-sites", "/tourist-sites/{id}"), id_doc = "Tourist site id",
+    noun = "tourist site", location = "Path of the new item", deleted = "Deleted, with its terms",
     create = create_tourist_site, update = update_tourist_site, delete = delete_tourist_site,
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::write::{self as pw, KindFields, KindWrite, PlaceWrite};
+use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
     item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
     PlaceRow, Terms, TouristSiteRef,
@@ -118,8 +118,12 @@ pub async fn get_unesco_site(
     item::<UnescoSite>(&req, &state, &path, &query).await
 }
 
-/// A UNESCO listing's own write fields; its whole body is `UnescoSiteWrite`.
+/// The body of UNESCO listing writes. Every field is optional in a PATCH (a
+/// merge patch onto the stored listing); POST needs `slug` and `name`. Here
+/// `status` is the listing status; the publication status is only
+/// `publication_status`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = UnescoSiteWrite)]
 pub struct UnescoSiteFields {
     /// The listing status: `inscribed` or `tentative`.
     pub status: Option<UnescoStatus>,
@@ -142,15 +146,6 @@ pub struct UnescoSiteFields {
     pub tourist_site: Option<String>,
 }
 
-impl KindWrite for UnescoSiteFields {
-    const NAME: &'static str = "UnescoSiteWrite";
-    const DOC: &'static str = "The body of UNESCO listing writes. Every field is optional in a PATCH (a\nmerge patch onto the stored listing); POST needs `slug` and `name`. Here\n`status` is the listing status; the publication status is only\n`publication_status`.";
-}
-
-/// The body of UNESCO listing writes. Every field is optional in a PATCH (a
-/// merge patch onto the stored listing); POST needs `slug` and `name`. Here
-/// `status` is the listing status; the publication status is only
-/// `publication_status`.
 pub type UnescoSiteWrite = PlaceWrite<UnescoSiteFields>;
 
 fn countries(e: &mut FieldErrors, v: &Option<Vec<String>>) -> Vec<String> {
@@ -231,7 +226,7 @@ impl Kind for UnescoSite {
         }
     }
 
-    fn stored_own(conn: &mut AnyConnection, row: &PlaceRow, terms: &Terms) -> AppResult<Self::Own> {
+    fn stored_own(conn: &mut AnyConnection, row: &PlaceRow, terms: Terms) -> AppResult<Self::Own> {
         let d: UnescoDetails = row.details();
         let tourist_site: Option<String> = match d.tourist_site_group {
             Some(g) => places::table
@@ -249,7 +244,7 @@ impl Kind for UnescoSite {
                 .as_deref()
                 .and_then(UnescoStatus::from_wire),
             category: row.category.as_deref().and_then(UnescoCategory::from_wire),
-            criteria: pw::stored_terms(terms, "criterion", UnescoCriterion::from_wire),
+            criteria: pw::stored_terms(&terms, "criterion", UnescoCriterion::from_wire),
             unesco_id: d.unesco_id,
             year_inscribed: d.year_inscribed,
             year_submitted: d.year_submitted,
@@ -321,11 +316,7 @@ fn is_preview(status: Option<&str>) -> Option<&str> {
 
 crate::write_routes! {
     resource = UnescoSites, write = UnescoSiteWrite, item = UnescoSite, tag = "places",
-    collection = "/unesco-sites", item_path = "/unesco-sites/{id}", id_doc = "UNESCO listing id",
-    location = "Path of the new item",
-    created = "Created; `Location` and `ETag` name the new listing",
-    updated = "The updated listing", missing = "No such listing",
-    deleted = "Deleted, with its terms",
-    update_invalid = "Validation failed: one `errors` entry per field", delete_responses = [],
+    paths = ("/unesco-sites", "/unesco-sites/{id}"), id_doc = "UNESCO listing id",
+    noun = "listing", location = "Path of the new item", deleted = "Deleted, with its terms",
     create = create_unesco_site, update = update_unesco_site, delete = delete_unesco_site,
 }

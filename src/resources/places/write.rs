@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::unesco_sites::UnescoDetails;
-use super::{context_of, find_place, Ctx, PlaceKind, PlaceRow};
+use super::{context_of, find_place, Ctx, PlaceForm, PlaceKind, PlaceRow};
 use crate::db::schema::{place_terms, places};
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Visibility};
@@ -54,36 +54,6 @@ impl KindFields {
             terms: Vec::new(),
         })
     }
-}
-
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = places, treat_none_as_null = true)]
-struct PlaceForm {
-    group_id: i64,
-    kind: String,
-    locale: String,
-    slug: String,
-    name: String,
-    summary: String,
-    description_html: String,
-    region: Option<String>,
-    locality: Option<String>,
-    address: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    geo_cell: Option<i32>,
-    image: Option<String>,
-    gallery: String,
-    website: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    category: Option<String>,
-    rank_order: i32,
-    listing_status: Option<String>,
-    details: String,
-    status: String,
-    published_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
 }
 
 /// Validates the shared fields and the kind's own (`kind_fields` gets the

@@ -87,11 +87,7 @@ impl Resource for Sections {
     type Write = SectionWrite;
     type Id = SectionId;
 
-    fn load_write(
-        conn: &mut AnyConnection,
-        _ctx: &SaveCtx,
-        id: SectionId,
-    ) -> AppResult<SectionWrite> {
+    fn load_write(conn: &mut AnyConnection, id: SectionId) -> AppResult<SectionWrite> {
         let id = id.get();
         let row: Option<SectionRow> = sections::table
             .find(id)
@@ -251,11 +247,9 @@ impl Resource for Sections {
 
 crate::write_routes! {
     resource = Sections, write = SectionWrite, item = Section, tag = "news",
-    collection = "/sections", item_path = "/sections/{id}", id_doc = "Section id",
-    location = "Path of the new section",
-    created = "Created; `Location` and `ETag` name the new section",
-    updated = "The updated section", missing = "No such section", deleted = "Deleted",
-    update_invalid = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field",
+    paths = ("/sections", "/sections/{id}"), id_doc = "Section id",
+    noun = "section", location = "Path of the new section", deleted = "Deleted",
+    invalid = "Validation failed (also a `parent` that would make a cycle): one `errors` entry per field",
     delete_responses = [
         (status = 409, description = "Articles or subsections still use the section; nothing was deleted"),
     ],

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 
-use super::super::EventRow;
+use super::super::EventForm;
 use super::{VenueLocationWrite, VenueWrite};
 use crate::db::truncate_micros;
 use crate::domain::time::minsk_day_start;
@@ -29,7 +29,7 @@ pub(super) fn event_times(
     if !all_day {
         return (start, end);
     }
-    let (first, last) = EventRow::span_days(start, end);
+    let (first, last) = EventForm::span_days(start, end);
     (
         minsk_day_start(first),
         minsk_day_start(last.succ_opt().unwrap_or(last)),
@@ -68,7 +68,7 @@ pub(super) fn venue_columns(e: &mut FieldErrors, v: Option<VenueWrite>) -> Venue
 }
 
 /// The stored venue as a write sends it; None when it has no field.
-pub(super) fn venue_write(r: &EventRow) -> Option<VenueWrite> {
+pub(super) fn venue_write(r: &EventForm) -> Option<VenueWrite> {
     let v = VenueWrite {
         name: r.venue_name.clone(),
         address: r.venue_address.clone(),

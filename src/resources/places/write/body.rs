@@ -67,13 +67,12 @@ pub struct PlaceWriteCore {
     pub published_at: Option<DateTime<FixedOffset>>,
 }
 
-/// A place kind's own write fields (every one optional).
-pub trait KindWrite: Serialize + DeserializeOwned + ToSchema + Default {
-    /// The schema name of the kind's whole body, e.g. `TouristSiteWrite`.
-    const NAME: &'static str;
-    /// The description of the kind's whole body.
-    const DOC: &'static str;
-}
+/// A place kind's own write fields (every one optional). Its schema's name and
+/// description are those of the kind's whole body (`#[schema(as = ..)]` and
+/// its doc comment), e.g. `TouristSiteWrite`.
+pub trait KindWrite: Serialize + DeserializeOwned + ToSchema + Default {}
+
+impl<K: Serialize + DeserializeOwned + ToSchema + Default> KindWrite for K {}
 
 /// A located place's write body: the shared fields and kind `K`'s. Unknown
 /// fields are denied: serde checks what neither part took.
@@ -99,10 +98,11 @@ impl<K: KindWrite> PartialSchema for PlaceWrite<K> {
     /// One object with both parts' properties (a derive would make an `allOf`).
     fn schema() -> RefOr<Schema> {
         let mut all = properties(PlaceWriteCore::schema()).unwrap_or_default();
-        if let Some(own) = properties(K::schema()) {
-            all.properties.extend(own.properties);
+        let own = properties(K::schema());
+        if let Some(own) = &own {
+            all.properties.extend(own.properties.clone());
         }
-        all.description = Some(K::DOC.to_string());
+        all.description = own.as_ref().and_then(|o| o.description.clone());
         all.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
         RefOr::T(Schema::Object(all))
     }
@@ -110,7 +110,7 @@ impl<K: KindWrite> PartialSchema for PlaceWrite<K> {
 
 impl<K: KindWrite> ToSchema for PlaceWrite<K> {
     fn name() -> Cow<'static, str> {
-        Cow::Borrowed(K::NAME)
+        K::name()
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
@@ -204,14 +204,11 @@ mod tests {
     use crate::editorial::body::{check_patch_keys, parse_body};
     use crate::error::AppError;
 
+    /// A test kind.
     #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+    #[schema(as = OwnWrite)]
     struct Own {
         rank: Option<i32>,
-    }
-
-    impl KindWrite for Own {
-        const NAME: &'static str = "OwnWrite";
-        const DOC: &'static str = "A test kind.";
     }
 
     fn errors(v: Value) -> Vec<(String, String)> {

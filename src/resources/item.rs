@@ -1,0 +1,69 @@
+//! The item flow every content resource's GET of one item runs: the locale,
+//! who may see what (`status` is an editor's preview), the id or slug, then
+//! JSON, or the item's schema.org JSON-LD when the client asks for it.
+
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cache::Caches;
+use crate::db::{self, AnyConnection};
+use crate::domain::Visibility;
+use crate::error::{AppError, AppResult};
+use crate::http::locale::negotiate;
+use crate::http::params::{ContentItemQuery, ItemRef};
+use crate::http::response;
+use crate::resources::jsonld;
+use crate::AppState;
+
+/// What a resource's lookup gets: the item asked for, in which locale, seen by whom.
+pub struct Lookup {
+    pub item: ItemRef,
+    /// The negotiated locale (a slug is looked up in it).
+    pub locale: String,
+    /// The default locale, for names missing in `locale`.
+    pub fallback: String,
+    pub vis: Visibility,
+    pub caches: Caches,
+    pub now: NaiveDateTime,
+}
+
+/// Runs `find` (the item, the locale it is in, and its own version: the
+/// If-Match part of its ETag) and answers with it as JSON, or as `to_jsonld`
+/// makes it (from the item's JSON and the base URL).
+pub async fn item<T, F>(
+    req: &HttpRequest,
+    state: &AppState,
+    id: &str,
+    query: &ContentItemQuery,
+    to_jsonld: impl FnOnce(&Value, &str) -> Value,
+    find: F,
+) -> AppResult<HttpResponse>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut AnyConnection, Lookup) -> AppResult<(T, String, String)> + Send + 'static,
+{
+    let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
+    let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
+    let mut lookup = Lookup {
+        item: ItemRef::parse(id)?,
+        locale: locale.clone(),
+        fallback: state.config.default_locale.clone(),
+        vis,
+        caches: state.caches.clone(),
+        now: db::now(),
+    };
+    let (body, item_locale, own) = db::run(&state.pool, move |conn| {
+        lookup.now = db::now();
+        find(conn, lookup)
+    })
+    .await?;
+    if jsonld::wanted(req) {
+        let v =
+            serde_json::to_value(&body).map_err(|e| AppError::Internal(format!("item: {e}")))?;
+        let doc = to_jsonld(&v, &jsonld::base_url(req));
+        return Ok(jsonld::respond(&item_locale, doc));
+    }
+    Ok(response::item(Some(&item_locale), &body, &own))
+}
