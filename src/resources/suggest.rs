@@ -155,7 +155,7 @@ pub async fn suggest_items(
             format!("must be at most {MAX_Q} characters"),
         ));
     }
-    let types = ResourceType::parse_list(p.types.as_deref(), &ResourceType::SEARCHABLE)
+    let types = ResourceType::parse_list(p.types.as_deref(), ResourceType::SEARCHABLE)
         .map_err(|message| AppError::bad_param("types", message))?;
     let locale = match p.lang.as_deref() {
         Some(l) => Some(negotiate(&req, Some(l), &state.config)?),
