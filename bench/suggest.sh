@@ -5,8 +5,8 @@
 # generate`, which also builds the search and suggest indexes), with the
 # response cache off (BELPORTAL_RESPONSE_CACHE_MS=0) and rate limiting off, so
 # every request runs its queries. Queries: one to four first letters of
-# generated words (exact prefixes), a whole word, two words, and a word with a
-# typo (the trigram and edit-distance path), and a word no item has.
+# generated words (exact prefixes), a whole word, two words, Cyrillic (брэст),
+# a word with a typo (the trigram and edit-distance path), a word no item has.
 #   bench/suggest.sh                                    # 1,000,000 articles, 100,000 places
 #   ARTICLES=100000 PLACES=10000 DURATION=5s bench/suggest.sh
 #   KEEP=1 bench/suggest.sh                             # reuse the databases of a previous run
@@ -58,8 +58,9 @@ for backend in $BACKENDS; do
   base="http://127.0.0.1:$PORT"
   read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
-  for spec in "1 letter|t" "2 letters|ta" "4 letters|tala" "word|talatu" "two words|lasoko%20da" \
-              "typo|talatv" "typo, long word|lasokoo" "nothing|qqqqzzzz" "places only|ta&types=tourist_site,monument"; do
+  for spec in "1 letter|b" "2 letters|br" "4 letters|bres" "word|brest" "two words|bison%20br" \
+              "Cyrillic|%D0%B1%D1%80%D1%8D%D1%81%D1%82" "typo|bresy" "typo, long word|generatd" \
+              "nothing|qqqqzzzz" "places only|gen&types=tourist_site,monument"; do
     IFS='|' read -r name q <<<"$spec"
     path="/v1/suggest?q=$q"
     items=$(curl -s "$base$path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("data", [])))' || echo error)
