@@ -162,6 +162,7 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resources::sections::write::update_section)
         .service(resources::sections::write::delete_section)
         .service(resources::search::search_all)
+        .service(resources::suggest::suggest_items)
         .service(media::handlers::upload_media)
         .service(media::handlers::list_media)
         .service(media::handlers::get_media)

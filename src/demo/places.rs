@@ -10,6 +10,7 @@ use crate::domain::Image;
 use crate::error::{AppError, AppResult};
 use crate::resource::PlaceKind;
 use crate::resources::places::monuments::MonumentDetails;
+
 use crate::resources::places::sanatoria::{Price, SanatoriumDetails};
 use crate::resources::places::tourist_sites::TouristDetails;
 use crate::resources::places::unesco_sites::UnescoDetails;
@@ -36,6 +37,9 @@ struct Seed {
     email: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Other names (spellings, scripts, exonyms), copied to the translations.
+    #[serde(default)]
+    aliases: Vec<String>,
     category: Option<String>,
     // tourist sites
     rank: Option<i32>,
@@ -235,6 +239,7 @@ pub fn load_demo_places(conn: &mut AnyConnection) -> AppResult<usize> {
                     &new,
                     &[
                         ("tag", &s.tags),
+                        (crate::domain::PLACE_ALIAS_TERM, &s.aliases),
                         ("criterion", &s.criteria),
                         ("country", &s.countries),
                         ("profile", &s.profiles),

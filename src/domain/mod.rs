@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod change;
+pub mod fold;
 pub mod time;
+
+/// The `place_terms` term that holds a place's aliases (other names), in order.
+pub const PLACE_ALIAS_TERM: &str = "alias";
 
 /// A downscaled rendition of an image.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]

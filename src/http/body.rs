@@ -173,6 +173,33 @@ impl FieldErrors {
         out
     }
 
+    /// Other names (a place's aliases): each 1-`max_len` characters, trimmed,
+    /// no duplicates (order kept), at most `max` of them.
+    pub fn names(
+        &mut self,
+        field: &str,
+        v: &Option<Vec<String>>,
+        max: usize,
+        max_len: usize,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (i, n) in v.iter().flatten().enumerate() {
+            let n = n.trim();
+            if n.is_empty() || n.chars().count() > max_len {
+                self.add(
+                    &format!("{field}[{i}]"),
+                    format!("must be 1-{max_len} characters"),
+                );
+            } else if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+        }
+        if out.len() > max {
+            self.add(field, format!("at most {max} names"));
+        }
+        out
+    }
+
     /// An absolute http(s) URL.
     pub fn url(&mut self, field: &str, v: &Option<String>) -> Option<String> {
         let s = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;

@@ -29,6 +29,17 @@ pub struct ListMeta {
     /// the ranked ones, the newest `BELPORTAL_SEARCH_WINDOW` (500) matches of each type).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_capped: Option<bool>,
+    /// Search only: the spelling whose matches are shown when the words as
+    /// typed matched nothing (one or two letters off; see README, "Search").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+/// The `meta` fields only search has.
+#[derive(Debug, Clone, Default)]
+pub struct SearchMeta {
+    pub total_capped: bool,
+    pub did_you_mean: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,6 +158,7 @@ pub fn list_parts<T>(
         page: params.page(),
         next_cursor,
         total_capped: None,
+        did_you_mean: None,
     };
     let links = ListLinks {
         self_: link_with(req, None),
@@ -174,16 +186,19 @@ pub fn list<T: Serialize>(
 }
 
 /// A page of a list in the envelope: `locale` is `None` for lists that are not
-/// localized (media, admin and editor lists); `total_capped` is search's.
+/// localized (media, admin and editor lists); `search` is search's meta.
 pub fn list_in<T: Serialize>(
     req: &HttpRequest,
     locale: Option<&str>,
     params: &ListParams,
     page: Page<T>,
-    total_capped: Option<bool>,
+    search: Option<SearchMeta>,
 ) -> HttpResponse {
     let (mut meta, links, link) = list_parts(req, params, &page);
-    meta.total_capped = total_capped;
+    if let Some(s) = search {
+        meta.total_capped = Some(s.total_capped);
+        meta.did_you_mean = s.did_you_mean;
+    }
     let body = ListBody {
         data: page.items,
         meta,

@@ -9,4 +9,5 @@ pub mod places;
 pub mod regions;
 pub mod search;
 pub mod sections;
+pub mod suggest;
 pub mod vocab;

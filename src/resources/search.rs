@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::{CursorKey, Paging};
-use crate::http::response::{self, ListBody, Page};
+use crate::http::response::{self, ListBody, Page, SearchMeta};
 use crate::resource::ResourceType;
 use crate::AppState;
 
@@ -76,7 +76,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
     tag = "search",
     params(ListQuery<SearchFilters>),
     responses(
-        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items).", body = ListBody<SearchHit>),
+        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items). Every word also matches its fold (README, \"Search\": `Нясвіж` finds `Niasviž`), and places' aliases are searched. When the first page has room, matches of the closest spelling one letter off (two in words of 8+ letters) follow the exact ones; with no exact match, `meta.did_you_mean` names that spelling.", body = ListBody<SearchHit>),
         (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter"),
     )
 )]
@@ -104,11 +104,14 @@ pub async fn search_all(
     };
     let limit = params.limit;
     let parsed = SearchQuery::parse(text, &locale);
-    let found = match parsed {
-        None => search::Found {
-            total: 0,
-            capped: false,
-            hits: Vec::new(),
+    let forgiven = match parsed {
+        None => search::Forgiven {
+            found: search::Found {
+                total: 0,
+                capped: false,
+                hits: Vec::new(),
+            },
+            did_you_mean: None,
         },
         Some(q) => {
             let limits = search::Limits {
@@ -116,7 +119,7 @@ pub async fn search_all(
                 bm25_max_docs: state.config.search_bm25_max_docs,
             };
             db::run(&state.pool, move |conn| {
-                search::search(conn, &q, &types, db::now(), limits, limit + 1, offset)
+                search::search_forgiving(conn, &q, &types, db::now(), limits, limit + 1, offset)
             })
             .await?
         }
@@ -125,7 +128,7 @@ pub async fn search_all(
         total,
         capped,
         hits,
-    } = found;
+    } = forgiven.found;
     let has_more = hits.len() as i64 > limit;
     let items: Vec<SearchHit> = hits
         .into_iter()
@@ -155,7 +158,10 @@ pub async fn search_all(
         Some(&locale),
         &params,
         page,
-        Some(capped),
+        Some(SearchMeta {
+            total_capped: capped,
+            did_you_mean: forgiven.did_you_mean,
+        }),
     ))
 }
 

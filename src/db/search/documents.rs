@@ -4,8 +4,12 @@
 use diesel::prelude::*;
 
 use super::{self as search, SearchDoc};
-use crate::db::schema::{articles, events, places};
+use std::collections::HashMap;
+
+use crate::db::schema::{articles, events, place_terms, places};
 use crate::db::AnyConnection;
+use crate::domain::fold::fold;
+use crate::domain::PLACE_ALIAS_TERM;
 use crate::error::{AppError, AppResult};
 use crate::resource::{PlaceKind, ResourceType};
 
@@ -72,9 +76,15 @@ fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
                 slug,
                 status,
                 published_at,
+                // (Before `title` moves.)
+                body: join(&[
+                    Some(&plain_text(&body)),
+                    author.as_deref(),
+                    Some(&fold(&title)),
+                ]),
                 title,
                 summary: lead,
-                body: join(&[Some(&plain_text(&body)), author.as_deref()]),
+                aliases: Vec::new(),
             },
         )
         .collect()
@@ -126,13 +136,38 @@ macro_rules! place_text {
     };
 }
 
-fn place_docs(rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
+/// The aliases of these places, in order.
+fn place_aliases(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for part in ids.chunks(1000) {
+        let rows: Vec<(i64, String)> = place_terms::table
+            .filter(place_terms::place_id.eq_any(part))
+            .filter(place_terms::term.eq(PLACE_ALIAS_TERM))
+            .order((place_terms::place_id, place_terms::position))
+            .select((place_terms::place_id, place_terms::value))
+            .load(conn)?;
+        for (id, v) in rows {
+            out.entry(id).or_default().push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Places' documents: the aliases and the folds of the names (`domain::fold`)
+/// are searched with the body, so other spellings and scripts find them.
+fn place_docs(conn: &mut AnyConnection, rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut aliases = place_aliases(conn, &ids)?;
     rows.into_iter()
         .map(
             |(id, kind, locale, slug, status, published_at, name, summary, html, locality)| {
                 let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
                     AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
                 })?;
+                let aliases = aliases.remove(&id).unwrap_or_default();
+                let names = std::iter::once(&name).chain(&aliases);
+                let folds = names.map(|n| fold(n)).collect::<Vec<_>>().join(" ");
+                let also = join(&[Some(&aliases.join(" ")), Some(&folds)]);
                 Ok(SearchDoc {
                     resource: kind.into(),
                     item_id: id,
@@ -142,7 +177,8 @@ fn place_docs(rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
                     published_at,
                     title: name,
                     summary,
-                    body: join(&[Some(&plain_text(&html)), locality.as_deref()]),
+                    body: join(&[Some(&plain_text(&html)), locality.as_deref(), Some(&also)]),
+                    aliases,
                 })
             },
         )
@@ -190,13 +226,16 @@ fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
                     slug,
                     status,
                     published_at,
-                    title,
-                    summary,
+                    // (Before `title` moves.)
                     body: join(&[
                         Some(&plain_text(&html)),
                         venue.as_deref(),
                         locality.as_deref(),
+                        Some(&fold(&title)),
                     ]),
+                    title,
+                    summary,
+                    aliases: Vec::new(),
                 }
             },
         )
@@ -270,7 +309,10 @@ fn docs_of(
         ResourceType::Article => article_docs(load!(articles, article_text!())),
         ResourceType::Event => event_docs(load!(events, event_text!())),
         // All kinds share the table: the rows give each document its kind.
-        ResourceType::Place(_) => place_docs(load!(places, place_text!()))?,
+        ResourceType::Place(_) => {
+            let rows = load!(places, place_text!());
+            place_docs(conn, rows)?
+        }
     })
 }
 

@@ -5,13 +5,19 @@
 //! tokens, so any string a user types is a valid query.
 
 mod documents;
+mod forgiving;
 mod postgres;
+mod query;
 mod sqlite;
+pub mod suggest;
+pub mod typo;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 pub use documents::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
+pub use forgiving::{search_forgiving, Forgiven};
+pub use query::SearchQuery;
 
 use super::AnyConnection;
 use crate::error::AppResult;
@@ -29,91 +35,8 @@ pub struct SearchDoc {
     pub title: String,
     pub summary: String,
     pub body: String,
-}
-
-/// A user's query reduced to words, ready for either backend.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchQuery {
-    pub locale: String,
-    pub words: Vec<String>,
-}
-
-const MAX_WORDS: usize = 16;
-
-impl SearchQuery {
-    /// Splits `q` into lowercase words (letters and digits); quotes, operators and
-    /// punctuation are separators. `None` when nothing searchable remains.
-    pub fn parse(q: &str, locale: &str) -> Option<SearchQuery> {
-        let mut words: Vec<String> = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.to_lowercase().chars().take(64).collect::<String>())
-            .collect();
-        words.dedup();
-        words.truncate(MAX_WORDS);
-        (!words.is_empty()).then(|| SearchQuery {
-            locale: locale.to_string(),
-            words,
-        })
-    }
-
-    /// English is stemmed by both backends; Russian by PostgreSQL only. Elsewhere
-    /// a word also matches longer forms sharing its first letters (a crude stem).
-    fn prefix_words(&self, sqlite: bool) -> bool {
-        match self.locale.as_str() {
-            "en" => false,
-            "ru" => sqlite,
-            _ => true,
-        }
-    }
-
-    /// The word cut to a likely stem for prefix matching: inflected endings in
-    /// Belarusian and Russian are one to three letters.
-    fn stem(w: &str) -> String {
-        let n = w.chars().count();
-        let keep = match n {
-            0..=3 => n,
-            4..=5 => n - 1,
-            _ => n - 2,
-        };
-        w.chars().take(keep).collect()
-    }
-
-    /// FTS5 syntax: each word quoted (so nothing is an operator), AND-ed.
-    pub fn fts5(&self) -> String {
-        self.fts5_terms().join(" ")
-    }
-
-    /// Each word as an FTS5 term (quoted; a prefix term where words are not stemmed).
-    fn fts5_terms(&self) -> Vec<String> {
-        let prefix = self.prefix_words(true);
-        self.words
-            .iter()
-            .map(|w| {
-                if prefix && w.chars().count() > 3 {
-                    format!("\"{}\"*", Self::stem(w).replace('"', ""))
-                } else {
-                    format!("\"{}\"", w.replace('"', ""))
-                }
-            })
-            .collect()
-    }
-
-    /// `to_tsquery` syntax: words of letters and digits only, AND-ed.
-    pub fn tsquery(&self) -> String {
-        let prefix = self.prefix_words(false);
-        self.words
-            .iter()
-            .map(|w| {
-                if prefix && w.chars().count() > 3 {
-                    format!("{}:*", Self::stem(w))
-                } else {
-                    w.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
+    /// Other names of a place (searched and suggested like the title).
+    pub aliases: Vec<String>,
 }
 
 /// The PostgreSQL text search configuration of a locale.
@@ -127,6 +50,7 @@ pub fn pg_config(locale: &str) -> &'static str {
 
 /// Empties the index (before a full rebuild).
 pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
+    suggest::clear(conn)?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::clear(c),
         AnyConnection::Postgresql(c) => postgres::clear(c),
@@ -135,6 +59,7 @@ pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
 
 /// Adds a document that is not in the index yet.
 pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
+    suggest::insert_many(conn, std::slice::from_ref(d))?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::insert(c, d),
         AnyConnection::Postgresql(c) => postgres::insert(c, d),
@@ -144,6 +69,7 @@ pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
 /// Adds many documents that are not in the index yet (an import's), in as few
 /// statements as the backend allows.
 pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    suggest::insert_many(conn, docs)?;
     match conn {
         AnyConnection::Sqlite(c) => sqlite::insert_many(c, docs),
         AnyConnection::Postgresql(c) => postgres::insert_many(c, docs),
@@ -153,6 +79,7 @@ pub fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()
 /// Removes the documents of these items of one resource (those that exist).
 pub fn remove_many(conn: &mut AnyConnection, resource: ResourceType, ids: &[i64]) -> AppResult<()> {
     for part in ids.chunks(500) {
+        suggest::remove_many(conn, resource, part)?;
         match conn {
             AnyConnection::Sqlite(c) => sqlite::remove_many(c, resource, part)?,
             AnyConnection::Postgresql(c) => postgres::remove_many(c, resource, part)?,
@@ -165,8 +92,12 @@ pub fn remove(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> AppR
     remove_many(conn, resource, &[id])
 }
 
-/// Whether the index holds no document (after a migration rebuilt it).
+/// Whether the index (or the suggest index) holds no document (after a
+/// migration rebuilt it).
 pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
+    if suggest::is_empty(conn)? {
+        return Ok(true);
+    }
     match conn {
         AnyConnection::Sqlite(c) => sqlite::is_empty(c),
         AnyConnection::Postgresql(c) => postgres::is_empty(c),
@@ -374,28 +305,4 @@ fn in_rank_order(page: Vec<(ResourceType, Ranked)>, snippets: Vec<Snippet>) -> V
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn any_input_becomes_a_safe_query() {
-        let q = SearchQuery::parse(r#"Mir "castle" OR -NEAR(* ^ ) AND'); DROP"#, "en").unwrap();
-        assert_eq!(q.words, ["mir", "castle", "or", "near", "and", "drop"]);
-        assert_eq!(q.fts5(), r#""mir" "castle" "or" "near" "and" "drop""#);
-        assert_eq!(q.tsquery(), "mir & castle & or & near & and & drop");
-        assert!(SearchQuery::parse(" \"\" ** ()", "en").is_none());
-    }
-
-    #[test]
-    fn belarusian_and_russian_on_sqlite_match_by_stem_prefix() {
-        let q = SearchQuery::parse("Замак фестывалю", "be").unwrap();
-        assert_eq!(q.fts5(), "\"зама\"* \"фестыва\"*");
-        assert_eq!(q.tsquery(), "зама:* & фестыва:*");
-        let ru = SearchQuery::parse("замка", "ru").unwrap();
-        assert_eq!(ru.fts5(), "\"замк\"*");
-        assert_eq!(ru.tsquery(), "замка", "PostgreSQL stems Russian itself");
-    }
 }

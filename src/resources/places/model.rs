@@ -94,6 +94,8 @@ pub struct PlaceCore {
     pub locale: String,
     pub translations: Vec<Translation>,
     pub name: String,
+    /// Other names the place is known by (other scripts, spellings, exonyms).
+    pub aliases: Vec<String>,
     pub summary: String,
     /// Sanitized HTML.
     pub description_html: String,
@@ -177,6 +179,7 @@ impl Ctx {
             locale: r.locale.clone(),
             translations: siblings(&self.siblings, r.group_id, r.id),
             name: r.name.clone(),
+            aliases: self.terms(r.id, super::write::ALIAS),
             summary: r.summary.clone(),
             description_html: r.description_html.clone(),
             region: self.region(r.region.as_deref()),

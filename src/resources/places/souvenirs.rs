@@ -31,6 +31,8 @@ pub struct Souvenir {
     pub locale: String,
     pub translations: Vec<Translation>,
     pub name: String,
+    /// Other names it is known by (other scripts, spellings).
+    pub aliases: Vec<String>,
     pub summary: String,
     /// Sanitized HTML.
     pub description_html: String,
@@ -136,6 +138,8 @@ pub struct SouvenirWrite {
     pub translation_of: Option<i64>,
     /// 1-300 characters.
     pub name: Option<String>,
+    /// Other names, searched and suggested like the name: up to 20, each 1-100 characters.
+    pub aliases: Option<Vec<String>>,
     /// Up to 2000 characters.
     pub summary: Option<String>,
     /// HTML; sanitized on write (allow-listed tags and attributes).
@@ -196,6 +200,7 @@ impl PlaceBody for SouvenirWrite {
             locale: self.locale,
             translation_of: self.translation_of,
             name: self.name,
+            aliases: self.aliases,
             summary: self.summary,
             description_html: self.description_html,
             region: self.origin_region,
@@ -219,6 +224,7 @@ impl PlaceBody for SouvenirWrite {
             locale: c.locale,
             translation_of: None,
             name: c.name,
+            aliases: c.aliases,
             summary: c.summary,
             description_html: c.description_html,
             category: own.category,
@@ -247,6 +253,7 @@ impl Kind for Souvenir {
             locale: core.locale,
             translations: core.translations,
             name: core.name,
+            aliases: core.aliases,
             summary: core.summary,
             description_html: core.description_html,
             category: r.category.as_deref().and_then(SouvenirCategory::from_wire),

@@ -5,7 +5,7 @@
 
 mod body;
 mod checks;
-pub use body::{stored_core, stored_terms, KindWrite, PlaceWrite, PlaceWriteCore};
+pub use body::{stored_core, stored_terms, KindWrite, PlaceWrite, PlaceWriteCore, ALIAS};
 use checks::{check_email, check_location, check_phone};
 pub use checks::{int_in, non_negative, vocab_terms};
 
@@ -71,6 +71,7 @@ pub fn save_place(
     let locale = common::locale(&mut e, ctx, &c.locale);
     let slug = e.slug("slug", &c.slug);
     let name = e.text("name", &c.name, 300);
+    let aliases = e.names("aliases", &c.aliases, 20, 100);
     let summary = e.opt_text("summary", &c.summary, 2000).unwrap_or_default();
     let description_html = sanitize_html(c.description_html.as_deref().unwrap_or(""));
     if description_html.len() > 500_000 {
@@ -216,7 +217,7 @@ pub fn save_place(
             id
         }
     };
-    let all_terms = std::iter::once(("tag", tags)).chain(k.terms);
+    let all_terms = [("tag", tags), (ALIAS, aliases)].into_iter().chain(k.terms);
     for (term, values) in all_terms {
         for (i, v) in values.into_iter().enumerate() {
             diesel::insert_into(place_terms::table)

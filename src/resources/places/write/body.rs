@@ -35,6 +35,10 @@ pub struct PlaceWriteCore {
     pub translation_of: Option<i64>,
     /// 1-300 characters.
     pub name: Option<String>,
+    /// Other names the place is known by (exonyms, other scripts and spellings:
+    /// `Hrodna`, `Grodno`, `Гродна`), searched and suggested like the name. Up to
+    /// 20, each 1-100 characters.
+    pub aliases: Option<Vec<String>>,
     /// Up to 2000 characters.
     pub summary: Option<String>,
     /// HTML; sanitized on write (allow-listed tags and attributes).
@@ -115,6 +119,8 @@ impl<K: KindWrite> ToSchema for PlaceWrite<K> {
     }
 }
 
+pub use crate::domain::PLACE_ALIAS_TERM as ALIAS;
+
 /// The stored place of `kind` (whatever its status), its terms, and its shared
 /// writable fields as a write would send them (a souvenir's region is its
 /// `origin_region`; it has no location, gallery or contacts).
@@ -144,6 +150,7 @@ pub fn stored_core(
         locale: Some(row.locale.clone()),
         translation_of: None,
         name: Some(row.name.clone()),
+        aliases: Some(terms.get(ALIAS).cloned().unwrap_or_default()),
         summary: Some(row.summary.clone()),
         description_html: Some(row.description_html.clone()),
         region: row.region.as_deref().and_then(RegionSlug::from_wire),

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# /v1/suggest latency (what a search box calls on every keystroke) with
+# /healthz as the baseline in the same run, on SQLite and PostgreSQL, over a
+# generated database of ARTICLES articles and PLACES places (`belportal
+# generate`, which also builds the search and suggest indexes), with the
+# response cache off (BELPORTAL_RESPONSE_CACHE_MS=0) and rate limiting off, so
+# every request runs its queries. Queries: one to four first letters of
+# generated words (exact prefixes), a whole word, two words, Cyrillic (брэст),
+# a word with a typo (the trigram and edit-distance path), a word no item has.
+#   bench/suggest.sh                                    # 1,000,000 articles, 100,000 places
+#   ARTICLES=100000 PLACES=10000 DURATION=5s bench/suggest.sh
+#   KEEP=1 bench/suggest.sh                             # reuse the databases of a previous run
+# Needs wrk (Debian: apt-get install -y wrk). Results: bench/results/suggest-*.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTICLES="${ARTICLES:-1000000}"
+PLACES="${PLACES:-100000}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-4}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-8183}"
+PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+OUT="${OUT:-bench/results/suggest-$(date -u +%Y%m%d-%H%M%S).tsv}"
+BIN="${BIN:-target/release/belportal}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
+mkdir -p bench/results
+printf 'backend\tarticles\tplaces\tendpoint\titems\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
+server_pid=""
+stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+trap stop_server EXIT
+run_wrk() {
+  wrk -t"$THREADS" -c"$CONNS" -d1s "$1" >/dev/null
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s "$1")
+  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $1 answered errors" >&2
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+for backend in $BACKENDS; do
+  case $backend in
+    sqlite)
+      url="sqlite://bench/results/bp_bench_suggest.db"
+      [ -n "${KEEP:-}" ] || rm -f bench/results/bp_bench_suggest.db* ;;
+    postgres)
+      url="${PG_ADMIN%/*}/bp_bench_suggest"
+      [ -n "${KEEP:-}" ] || psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS bp_bench_suggest WITH (FORCE)" -c "CREATE DATABASE bp_bench_suggest" >/dev/null ;;
+  esac
+  if [ -z "${KEEP:-}" ]; then
+    start=$(date +%s)
+    DATABASE_URL=$url RUST_LOG=warn "$BIN" generate --articles "$ARTICLES" --places "$PLACES" --seed 42
+    echo "# $backend: generated and indexed $ARTICLES articles and $PLACES places in $(( $(date +%s) - start )) s"
+  fi
+  DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT BELPORTAL_RATE_LIMIT=0 \
+    BELPORTAL_RESPONSE_CACHE_MS=0 RUST_LOG=warn "$BIN" serve &
+  server_pid=$!
+  for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  base="http://127.0.0.1:$PORT"
+  read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
+  for spec in "1 letter|b" "2 letters|br" "4 letters|bres" "word|brest" "two words|bison%20br" \
+              "Cyrillic|%D0%B1%D1%80%D1%8D%D1%81%D1%82" "typo|bresy" "typo, long word|generatd" \
+              "nothing|qqqqzzzz" "places only|gen&types=tourist_site,monument"; do
+    IFS='|' read -r name q <<<"$spec"
+    path="/v1/suggest?q=$q"
+    items=$(curl -s "$base$path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("data", [])))' || echo error)
+    read -r rps p50 p99 < <(run_wrk "$base$path")
+    ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.4f", a / b}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "suggest $name ($q)" "$items" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
+  done
+  stop_server
+done
+column -t -s$'\t' "$OUT"

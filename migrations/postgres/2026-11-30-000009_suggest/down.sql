@@ -1,0 +1,2 @@
+DROP TABLE suggest_words;
+DROP TABLE suggest_terms;

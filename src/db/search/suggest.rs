@@ -1,0 +1,483 @@
+//! The search box's index (`/v1/suggest`): every place name and alias and
+//! every event and article title, folded (`domain::fold`), stored once per
+//! word it can be typed from (`suggest_terms`), so the first letters typed are
+//! a B-tree range on either backend. Kept with the search documents (the same
+//! `insert`/`remove`/`clear` of `search`), so whatever writes or rebuilds
+//! the search index writes this one. Typos: candidate words from the
+//! trigram index of every folded word (`suggest_words`: FTS5 `trigram` on
+//! SQLite, `pg_trgm` on PostgreSQL), checked by edit distance (`typo.rs`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
+
+use super::{typo, SearchDoc};
+use crate::db::AnyConnection;
+use crate::domain::fold::{fold, fold_words};
+use crate::error::AppResult;
+use crate::resource::ResourceType;
+
+/// A name is suggested from its first words (a word of one or two letters
+/// after the first, such as `of`, is not a start).
+const MAX_STARTS: usize = 6;
+/// Terms are cut to this many characters (longer typing still matches a prefix).
+const MAX_TERM: usize = 120;
+/// Rank of an entry: place names, place aliases, event titles, article titles.
+const NAME: i32 = 0;
+const ALIAS: i32 = 1;
+const EVENT: i32 = 2;
+const ARTICLE: i32 = 3;
+
+/// One row of the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub term: String,
+    pub label: String,
+    pub rank: i32,
+}
+
+/// The entries of a search document: its title (and a place's aliases) from
+/// each word it can be typed from.
+pub fn entries(d: &SearchDoc) -> Vec<Entry> {
+    let labels: Vec<(&str, i32)> = match d.resource {
+        ResourceType::Place(_) => std::iter::once((d.title.as_str(), NAME))
+            .chain(d.aliases.iter().map(|a| (a.as_str(), ALIAS)))
+            .collect(),
+        ResourceType::Event => vec![(d.title.as_str(), EVENT)],
+        ResourceType::Article => vec![(d.title.as_str(), ARTICLE)],
+        ResourceType::Section => Vec::new(),
+    };
+    let mut out: Vec<Entry> = Vec::new();
+    for (label, rank) in labels {
+        let words = fold_words(label);
+        for i in 0..words.len().min(MAX_STARTS) {
+            if i > 0 && words[i].chars().count() < 3 {
+                continue;
+            }
+            let term: String = words[i..].join(" ").chars().take(MAX_TERM).collect();
+            if out.iter().any(|e| e.term == term && e.label == label) {
+                continue;
+            }
+            out.push(Entry {
+                term,
+                label: label.to_string(),
+                rank,
+            });
+        }
+    }
+    out
+}
+
+/// The words typos are corrected to: those of 4 letters or more.
+fn vocabulary<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<String> {
+    let mut words: Vec<String> = entries
+        .flat_map(|e| e.term.split(' '))
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_string)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// PostgreSQL's numbered placeholders for SQL written with `?` (no `?` is
+/// in the texts of these statements otherwise).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs one statement with `?` placeholders on either backend.
+macro_rules! on_both {
+    ($conn:expr, $sql:expr, |$q:ident| $then:expr) => {
+        match $conn {
+            AnyConnection::Sqlite(c) => {
+                let $q = diesel::sql_query($sql);
+                $then(c)
+            }
+            AnyConnection::Postgresql(c) => {
+                let $q = diesel::sql_query(numbered($sql));
+                $then(c)
+            }
+        }
+    };
+}
+
+pub(super) fn clear(conn: &mut AnyConnection) -> AppResult<()> {
+    diesel::sql_query("DELETE FROM suggest_terms").execute(conn)?;
+    diesel::sql_query("DELETE FROM suggest_words").execute(conn)?;
+    Ok(())
+}
+
+pub(super) fn remove_many(
+    conn: &mut AnyConnection,
+    resource: ResourceType,
+    ids: &[i64],
+) -> AppResult<()> {
+    // Integers and our type names only: safe in the SQL text.
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    diesel::sql_query(format!(
+        "DELETE FROM suggest_terms WHERE resource = '{}' AND item_id IN ({list})",
+        resource.as_str()
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub(super) fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM (SELECT rank FROM suggest_terms LIMIT 1) t")
+            .get_result(conn)?;
+    Ok(n.n == 0)
+}
+
+/// One column of a chunk of rows, for `unnest`.
+fn col<'a>(
+    part: &'a [(&SearchDoc, Entry)],
+    f: impl Fn(&'a (&SearchDoc, Entry)) -> &'a str,
+) -> Vec<&'a str> {
+    part.iter().map(f).collect()
+}
+
+pub(super) fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    let rows: Vec<(&SearchDoc, Entry)> = docs
+        .iter()
+        .flat_map(|d| entries(d).into_iter().map(move |e| (d, e)))
+        .collect();
+    let words = vocabulary(rows.iter().map(|(_, e)| e));
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            for (d, e) in &rows {
+                diesel::sql_query(
+                    "INSERT INTO suggest_terms (resource, item_id, locale, slug, title, label, term, rank, status, published_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind::<Text, _>(d.resource.as_str())
+                .bind::<BigInt, _>(d.item_id)
+                .bind::<Text, _>(&d.locale)
+                .bind::<Text, _>(&d.slug)
+                .bind::<Text, _>(&d.title)
+                .bind::<Text, _>(&e.label)
+                .bind::<Text, _>(&e.term)
+                .bind::<Integer, _>(e.rank)
+                .bind::<Text, _>(&d.status)
+                .bind::<Nullable<Timestamp>, _>(d.published_at)
+                .execute(c)?;
+            }
+            for w in &words {
+                diesel::sql_query("INSERT OR IGNORE INTO suggest_words (word) VALUES (?)")
+                    .bind::<Text, _>(w)
+                    .execute(c)?;
+            }
+        }
+        AnyConnection::Postgresql(c) => {
+            for part in rows.chunks(1000) {
+                diesel::sql_query(
+                    "INSERT INTO suggest_terms (resource, item_id, locale, slug, title, label, term, rank, status, published_at) \
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                     $7::text[], $8::int[], $9::text[], $10::timestamp[])",
+                )
+                .bind::<Array<Text>, _>(col(part, |(d, _)| d.resource.as_str()))
+                .bind::<Array<BigInt>, _>(part.iter().map(|(d, _)| d.item_id).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.locale))
+                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.slug))
+                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.title))
+                .bind::<Array<Text>, _>(col(part, |(_, e)| &e.label))
+                .bind::<Array<Text>, _>(col(part, |(_, e)| &e.term))
+                .bind::<Array<Integer>, _>(part.iter().map(|(_, e)| e.rank).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.status))
+                .bind::<Array<Nullable<Timestamp>>, _>(
+                    part.iter().map(|(d, _)| d.published_at).collect::<Vec<_>>(),
+                )
+                .execute(c)?;
+            }
+            for part in words.chunks(1000) {
+                diesel::sql_query(
+                    "INSERT INTO suggest_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                )
+                .bind::<Array<Text>, _>(part)
+                .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the search box asked for.
+#[derive(Debug, Clone)]
+pub struct SuggestQuery {
+    /// The folded words typed (the last one possibly unfinished).
+    pub words: Vec<String>,
+    /// The first word as typed (lowercase): of labels folding alike, the one
+    /// written this way is shown.
+    pub typed: String,
+    /// Only items in this locale; any locale when `None`.
+    pub locale: Option<String>,
+    pub resources: Vec<ResourceType>,
+    pub limit: usize,
+}
+
+impl SuggestQuery {
+    /// `None` when nothing searchable was typed.
+    pub fn new(
+        q: &str,
+        locale: Option<String>,
+        resources: Vec<ResourceType>,
+        limit: usize,
+    ) -> Option<SuggestQuery> {
+        let mut words = fold_words(q);
+        words.truncate(8);
+        let typed = q.split_whitespace().next().unwrap_or("").to_lowercase();
+        (!words.is_empty()).then_some(SuggestQuery {
+            words,
+            typed,
+            locale,
+            resources,
+            limit,
+        })
+    }
+}
+
+/// One suggestion: the item, and the name, alias or title it was found by.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Suggestion {
+    #[diesel(sql_type = Text)]
+    pub resource: String,
+    #[diesel(sql_type = BigInt)]
+    pub item_id: i64,
+    #[diesel(sql_type = Text)]
+    pub locale: String,
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub label: String,
+    #[diesel(sql_type = Text)]
+    pub term: String,
+    /// How many of `term`'s words were typed (or corrected).
+    #[diesel(sql_type = Integer)]
+    pub typed_words: i32,
+}
+
+/// The entries of rank `rank` whose term begins with `phrase`, public, in the
+/// locale and among the types asked for: first `limit` by term.
+fn prefix_rows(
+    conn: &mut AnyConnection,
+    q: &SuggestQuery,
+    phrase: &str,
+    rank: i32,
+    now: NaiveDateTime,
+    limit: usize,
+) -> AppResult<Vec<Suggestion>> {
+    let kinds: Vec<ResourceType> = q
+        .resources
+        .iter()
+        .copied()
+        .filter(|r| ranks(*r).contains(&rank))
+        .collect();
+    // Our type names only: safe in the SQL text.
+    let types = kinds
+        .iter()
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT resource, item_id, locale, slug, title, label, term, 0 AS typed_words FROM suggest_terms \
+         WHERE rank = ? AND term >= ? AND term < ? AND status = 'published' AND published_at <= ? \
+         AND (? = '' OR locale = ?) AND resource IN ({types}) ORDER BY term LIMIT ?"
+    );
+    let locale = q.locale.clone().unwrap_or_default();
+    let upper = format!("{phrase}{}", char::MAX);
+    let rows: Vec<Suggestion> = on_both!(conn, &sql, |s| |c| s
+        .bind::<Integer, _>(rank)
+        .bind::<Text, _>(phrase)
+        .bind::<Text, _>(&upper)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(&locale)
+        .bind::<Text, _>(&locale)
+        .bind::<BigInt, _>(limit as i64)
+        .load(c))?;
+    let typed = phrase.split(' ').count() as i32;
+    Ok(rows
+        .into_iter()
+        .map(|mut s| {
+            s.typed_words = typed;
+            s
+        })
+        .collect())
+}
+
+/// The ranks of a type's entries.
+fn ranks(r: ResourceType) -> &'static [i32] {
+    match r {
+        ResourceType::Place(_) => &[NAME, ALIAS],
+        ResourceType::Event => &[EVENT],
+        ResourceType::Article => &[ARTICLE],
+        ResourceType::Section => &[],
+    }
+}
+
+/// Adds the matches of `phrases` to `out` (each item once), rank by rank;
+/// within a rank, names typed from their first word first, then by type, then
+/// the shortest.
+fn collect(
+    conn: &mut AnyConnection,
+    q: &SuggestQuery,
+    phrases: &[String],
+    now: NaiveDateTime,
+    out: &mut Vec<Suggestion>,
+) -> AppResult<()> {
+    for rank in [NAME, ALIAS, EVENT, ARTICLE] {
+        if out.len() >= q.limit {
+            break;
+        }
+        if !q.resources.iter().any(|r| ranks(*r).contains(&rank)) {
+            continue;
+        }
+        let mut rows = Vec::new();
+        for p in phrases {
+            rows.extend(prefix_rows(conn, q, p, rank, now, q.limit * 4)?);
+        }
+        // Tie-breaks: the type (tourist sites first: `search_code`), the
+        // length, the label written as typed, the id.
+        rows.sort_by_cached_key(|s| {
+            let code = ResourceType::from_type_str(&s.resource).map_or(99, |r| r.search_code());
+            let written = s.label.to_lowercase().contains(&q.typed);
+            (
+                s.term != fold(&s.label),
+                code,
+                s.term.len(),
+                !written,
+                s.item_id,
+            )
+        });
+        for s in rows {
+            let seen = out
+                .iter()
+                .any(|o| o.resource == s.resource && o.item_id == s.item_id);
+            if !seen && out.len() < q.limit {
+                out.push(s);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The suggestions for what was typed, best first: exact prefixes, then (when
+/// they are too few) the prefixes of spellings a typo or two away.
+pub fn suggest(
+    conn: &mut AnyConnection,
+    q: &SuggestQuery,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Suggestion>> {
+    let mut out = Vec::new();
+    collect(conn, q, &[q.words.join(" ")], now, &mut out)?;
+    if out.len() < q.limit {
+        let phrases = corrected(conn, &q.words, true)?;
+        collect(conn, q, &phrases, now, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Spellings of `words` with typos corrected to indexed words (the last word
+/// compared as a beginning when `last_is_prefix`), closest first; none when
+/// no word has a correction.
+pub fn corrected(
+    conn: &mut AnyConnection,
+    words: &[String],
+    last_is_prefix: bool,
+) -> AppResult<Vec<String>> {
+    let mut options: Vec<Vec<String>> = Vec::with_capacity(words.len());
+    let mut any = false;
+    for (i, w) in words.iter().enumerate() {
+        let prefix = last_is_prefix && i + 1 == words.len();
+        let mut these = vec![w.clone()];
+        if typo::allowed_edits(w) > 0 {
+            let found = candidates(conn, w)?;
+            let fixes = typo::corrections(w, &found, prefix, 3);
+            // A word that is itself indexed is kept first.
+            if !found.contains(w) || prefix {
+                any |= !fixes.is_empty();
+                these.extend(fixes);
+            }
+        }
+        options.push(these);
+    }
+    if !any {
+        return Ok(Vec::new());
+    }
+    let mut phrases: Vec<Vec<String>> = vec![Vec::new()];
+    for opts in options {
+        phrases = phrases
+            .into_iter()
+            .flat_map(|p| {
+                opts.iter().map(move |o| {
+                    let mut p = p.clone();
+                    p.push(o.clone());
+                    p
+                })
+            })
+            .take(8)
+            .collect();
+    }
+    let original = words.join(" ");
+    Ok(phrases
+        .into_iter()
+        .map(|p| p.join(" "))
+        .filter(|p| *p != original)
+        .collect())
+}
+
+/// Indexed words sharing trigrams with `word` (at most 200, likeliest first).
+fn candidates(conn: &mut AnyConnection, word: &str) -> AppResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct W {
+        #[diesel(sql_type = Text)]
+        word: String,
+    }
+    let grams = typo::trigrams(word);
+    if grams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<W> = match conn {
+        AnyConnection::Sqlite(c) => {
+            let fts = grams
+                .iter()
+                .map(|g| format!("\"{}\"", g.replace('"', "")))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            diesel::sql_query(
+                "SELECT word FROM suggest_words_trgm WHERE suggest_words_trgm MATCH ? \
+                 ORDER BY rank LIMIT 200",
+            )
+            .bind::<Text, _>(fts)
+            .load(c)?
+        }
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT word FROM suggest_words WHERE word % $1 OR $1 <% word \
+             ORDER BY word_similarity($1, word) DESC LIMIT 200",
+        )
+        .bind::<Text, _>(word)
+        .load(c)?,
+    };
+    Ok(found.into_iter().map(|w| w.word).collect())
+}
