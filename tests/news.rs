@@ -313,6 +313,11 @@ both_backends! {
             .await;
         assert_eq!(be.header("content-language").as_deref(), Some("be"));
         assert_eq!(be.json()["capital"], "Брэст");
+        // `*` is "any language": the default locale (en), not the first listed (be).
+        let any = app
+            .send(actix_web::test::TestRequest::get().uri("/v1/regions/brest").insert_header(("Accept-Language", "*")))
+            .await;
+        assert_eq!(any.header("content-language").as_deref(), Some("en"));
         let loc = app.get("/v1/regions/minsk-city").await.json();
         assert!((loc["location"]["lat"].as_f64().unwrap() - 53.9).abs() < 0.1);
         app.get("/v1/regions/atlantis").await.problem(404);

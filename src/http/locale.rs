@@ -31,7 +31,9 @@ pub fn negotiate(req: &HttpRequest, lang: Option<&str>, config: &Config) -> AppR
 }
 
 /// The best supported locale named by an `Accept-Language` value (RFC 9110 12.5.4),
-/// matching on the primary subtag; `*` means the first supported, and q=0 excludes.
+/// matching on the primary subtag; q=0 excludes. `*` ("any language") reached
+/// before any supported tag gives None, so the caller answers in its default
+/// locale rather than in whichever locale happens to be listed first.
 pub fn from_accept_language(value: &str, supported: &[String]) -> Option<String> {
     let mut ranges: Vec<(String, f32, usize)> = Vec::new();
     for (i, part) in value.split(',').enumerate().take(32) {
@@ -54,7 +56,7 @@ pub fn from_accept_language(value: &str, supported: &[String]) -> Option<String>
     ranges.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
     for (tag, _, _) in ranges {
         if tag == "*" {
-            return supported.first().cloned();
+            return None;
         }
         let primary = tag.split('-').next().unwrap_or("");
         if let Some(l) = supported.iter().find(|l| l.as_str() == primary) {
@@ -86,6 +88,16 @@ mod tests {
         assert_eq!(
             from_accept_language("fr-CA, be-BY;q=0.3", &sup()).as_deref(),
             Some("be")
+        );
+    }
+
+    #[test]
+    fn a_wildcard_leaves_the_choice_to_the_default_locale() {
+        assert_eq!(from_accept_language("*", &sup()), None);
+        assert_eq!(from_accept_language("de, *;q=0.5", &sup()), None);
+        assert_eq!(
+            from_accept_language("*;q=0.5, ru;q=0.8", &sup()).as_deref(),
+            Some("ru")
         );
     }
 
