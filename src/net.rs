@@ -4,12 +4,10 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-/// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is one host).
+/// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is
+/// one host); containment is `ipnet`'s, after IPv4-mapped peers are unmapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    net: IpAddr,
-    prefix: u8,
-}
+pub struct Cidr(ipnet::IpNet);
 
 impl Cidr {
     pub fn parse(s: &str) -> Option<Cidr> {
@@ -19,39 +17,22 @@ impl Cidr {
             None => (s, None),
         };
         let net: IpAddr = addr.trim().parse().ok()?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max)?,
-            None => max,
+            Some(p) => p.trim().parse::<u8>().ok()?,
+            None => ipnet::IpNet::from(net).prefix_len(),
         };
-        Some(Cidr { net, prefix })
+        ipnet::IpNet::new(net, prefix).ok().map(Cidr)
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.net, canonical(ip)) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), self.prefix),
-            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), self.prefix),
-            _ => false,
-        }
+        self.0.contains(&canonical(ip))
     }
 }
 
 impl std::fmt::Display for Cidr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.net, self.prefix)
+        self.0.fmt(f)
     }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
-    let (whole, rest) = ((prefix / 8) as usize, prefix % 8);
-    if a[..whole] != b[..whole] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    a[whole] & mask == b[whole] & mask
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, as dual-stack sockets report
