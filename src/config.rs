@@ -27,6 +27,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Image decodes that may run at once (each can take a few hundred MB).
     pub media_decodes: usize,
+    /// Megapixels all running decodes may hold together (`BELPORTAL_MEDIA_DECODE_MEGAPIXELS`).
+    pub media_decode_megapixels: u32,
     /// Directory of the filesystem media store.
     pub media_dir: std::path::PathBuf,
     /// Largest accepted upload, in bytes.
@@ -85,6 +87,7 @@ impl Default for Config {
             webhook_log_days: 30,
             webhook_allow_private: false,
             media_decodes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            media_decode_megapixels: 100,
             media_dir: "data/media".into(),
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 500,
@@ -263,6 +266,10 @@ impl Config {
         if let Some(n) = number("BELPORTAL_MEDIA_DECODES", 1, 1024)? {
             c.media_decodes = n as usize;
         }
+        // At least the largest accepted image (50 megapixels), or it could never run.
+        if let Some(n) = number("BELPORTAL_MEDIA_DECODE_MEGAPIXELS", 50, 100_000)? {
+            c.media_decode_megapixels = n as u32;
+        }
         if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
             c.media_dir = v.trim().into();
         }
@@ -413,6 +420,7 @@ mod tests {
             ("BELPORTAL_RATE_LIMIT_BURST", "0"),
             ("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "sometimes"),
             ("BELPORTAL_MEDIA_DECODES", "0"),
+            ("BELPORTAL_MEDIA_DECODE_MEGAPIXELS", "49"),
             ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
             ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
         ] {

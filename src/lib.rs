@@ -54,6 +54,9 @@ pub struct AppState {
     pub rate_limited: prometheus::IntCounterVec,
     /// Permits for image decodes (`BELPORTAL_MEDIA_DECODES`): bounds their memory.
     pub decodes: Arc<tokio::sync::Semaphore>,
+    /// One permit per megapixel (`BELPORTAL_MEDIA_DECODE_MEGAPIXELS`): running
+    /// decodes together hold at most this many pixels, whatever the core count.
+    pub decode_pixels: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -74,10 +77,14 @@ impl AppState {
         )
         .map(Arc::new);
         let decodes = Arc::new(tokio::sync::Semaphore::new(config.media_decodes));
+        let decode_pixels = Arc::new(tokio::sync::Semaphore::new(
+            config.media_decode_megapixels as usize,
+        ));
         Ok(AppState {
             pool,
             media,
             decodes,
+            decode_pixels,
             limiter,
             rate_limited,
             config: Arc::new(config),

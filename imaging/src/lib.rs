@@ -283,6 +283,21 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// The pixel count the file declares in its header, read without decoding: what
+/// a decode of it will hold in memory, known before the decode is admitted.
+pub fn declared_pixels(path: &Path) -> Result<u64, ProcessError> {
+    let file = std::fs::File::open(path).map_err(|e| ProcessError::Io(e.to_string()))?;
+    let mut reader = BufReader::new(file);
+    let mut head = [0u8; 16];
+    let n = read_up_to(&mut reader, &mut head).map_err(|e| ProcessError::Io(e.to_string()))?;
+    let format = Format::sniff(&head[..n]).ok_or(ProcessError::Unsupported)?;
+    let file = std::fs::File::open(path).map_err(|e| ProcessError::Io(e.to_string()))?;
+    let (w, h) = ImageReader::with_format(BufReader::new(file), format.image_format())
+        .into_dimensions()
+        .map_err(too_large_or_rejected)?;
+    Ok(u64::from(w) * u64::from(h))
+}
+
 /// Number of distinct placeholder pictures.
 pub const PLACEHOLDERS: usize = 6;
 
@@ -384,6 +399,21 @@ mod tests {
         assert_eq!(Format::sniff(b"GIF89a"), None);
         assert_eq!(Format::sniff(b"RIFF\0\0\0\0WAVE"), None);
         assert_eq!(Format::sniff(b""), None);
+    }
+
+    #[test]
+    fn declared_pixels_come_from_the_header_alone() {
+        let img = DynamicImage::ImageRgb8(image::RgbImage::new(640, 250));
+        let png = encode(&img, Format::Png, 0).unwrap();
+        let path = std::env::temp_dir().join(format!("bp-pixels-{}.png", std::process::id()));
+        // The header and a cut-off remainder: no pixel data is needed.
+        std::fs::write(&path, &png[..png.len().min(64)]).unwrap();
+        let pixels = declared_pixels(&path);
+        std::fs::write(&path, b"GIF89a....").unwrap();
+        let gif = declared_pixels(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(pixels, Ok(640 * 250));
+        assert_eq!(gif, Err(ProcessError::Unsupported));
     }
 
     #[test]

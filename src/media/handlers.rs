@@ -122,18 +122,37 @@ pub async fn upload_media(
     let up = upload::read_upload(&req, payload, scratch, state.config.media_max_bytes).await?;
     let text = MediaText::validate(up.alt, up.caption, up.credit)?;
     let file = up.file;
-    // At most BELPORTAL_MEDIA_DECODES decodes at once: each may hold a few
-    // hundred MB. The permit lives as long as the decode, even if the client leaves.
+    // At most BELPORTAL_MEDIA_DECODES decodes at once, holding together at most
+    // BELPORTAL_MEDIA_DECODE_MEGAPIXELS pixels (a 49-megapixel PNG needs ~150 MB
+    // while it is processed). The header is read first, without decoding, to
+    // know this upload's share. Permits live as long as the decode, even if the
+    // client leaves.
+    let path = file.path().to_path_buf();
+    let pixels = web::block(move || process::declared_pixels(&path))
+        .await?
+        .map_err(processing_error)?;
+    let budget = state.config.media_decode_megapixels;
+    let share = u32::try_from(pixels.div_ceil(1_000_000))
+        .unwrap_or(u32::MAX)
+        .clamp(1, budget);
+    let closed = |_| AppError::Internal("the decode semaphore is closed".into());
+    let pixel_permit = state
+        .decode_pixels
+        .clone()
+        .acquire_many_owned(share)
+        .await
+        .map_err(closed)?;
     let permit = state
         .decodes
         .clone()
         .acquire_owned()
         .await
-        .map_err(|_| AppError::Internal("the decode semaphore is closed".into()))?;
+        .map_err(closed)?;
     let processed = web::block(move || {
         let r = process::process_file(file.path());
         drop(file);
         drop(permit);
+        drop(pixel_permit);
         r
     })
     .await?
