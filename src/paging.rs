@@ -133,6 +133,9 @@ pub struct Page<T> {
     /// The cursor of the last item, when more items follow (cursor paging).
     pub next_key: Option<CursorKey>,
     pub has_more: bool,
+    /// The spelling a list's `q` was matched as, when the words as typed
+    /// matched nothing (`meta.did_you_mean`).
+    pub did_you_mean: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -162,6 +165,7 @@ impl<T> Page<T> {
             total,
             next_key,
             has_more,
+            did_you_mean: None,
         }
     }
 
@@ -212,6 +216,7 @@ impl<T> Page<T> {
             total: self.total,
             next_key: self.next_key,
             has_more: self.has_more,
+            did_you_mean: self.did_you_mean,
         }
     }
 
@@ -225,6 +230,7 @@ impl<T> Page<T> {
             total: self.total,
             next_key: self.next_key,
             has_more: self.has_more,
+            did_you_mean: self.did_you_mean,
         })
     }
 }

@@ -303,3 +303,61 @@ both_backends!(
         assert!(body["meta"].get("did_you_mean").is_none(), "{body}");
     }
 );
+
+both_backends!(
+    async fn list_q_with_a_typo_lists_the_closest_spelling_and_says_so(app) {
+        for (list, slug) in [
+            ("tourist-sites", "nesvizh-palace"),
+            ("articles", "nesvizh-palace-autumn-visitors"),
+            ("events", "nesvizh-castle-summer-concert"),
+        ] {
+            let res = app.get(&format!("/v1/{list}?q=Nesvish&lang=en")).await;
+            assert_eq!(res.status, 200, "{list}: {}", res.text());
+            let body = res.json();
+            assert_eq!(body["meta"]["did_you_mean"], "Nesvizh", "{list}: {body}");
+            assert!(slugs(&body).contains(&slug.to_string()), "{list}: {body}");
+            assert_eq!(body["meta"]["total"].as_i64().unwrap(), body["data"].as_array().unwrap().len() as i64);
+        }
+        // Every page of a list filters by the same spelling.
+        let first = app.get("/v1/articles?q=Nesvish&lang=en&limit=1").await.json();
+        if let Some(cursor) = first["meta"]["next_cursor"].as_str() {
+            let next = app.get(&format!("/v1/articles?q=Nesvish&lang=en&limit=1&cursor={cursor}")).await.json();
+            assert_eq!(next["meta"]["did_you_mean"], "Nesvizh", "{next}");
+            assert_ne!(slugs(&next), slugs(&first));
+        }
+        // Exact words: no did_you_mean.
+        let body = app.get("/v1/tourist-sites?q=Nesvizh&lang=en").await.json();
+        assert!(body["meta"].get("did_you_mean").is_none(), "{body}");
+        assert!(slugs(&body).contains(&"nesvizh-palace".to_string()), "{body}");
+        // Nothing close: an empty list, and no did_you_mean.
+        let body = app.get("/v1/tourist-sites?q=qqqqzzzz&lang=en").await.json();
+        assert_eq!(body["meta"]["total"], 0, "{body}");
+        assert!(body["meta"].get("did_you_mean").is_none(), "{body}");
+    }
+);
+
+both_backends!(
+    async fn regions_are_found_by_their_other_names_in_any_script(app) {
+        for (q, slug) in [
+            ("Hrodna", "grodno"),
+            ("Гродно", "grodno"),
+            ("Mahiliou", "mogilev"),
+            ("Магілёўшчына", "mogilev"),
+            ("Viciebsk", "vitebsk"),
+            ("Homiel", "gomel"),
+            ("Brześć", "brest"),
+            ("Minsk Oblast", "minsk-region"),
+        ] {
+            let res = app.get(&format!("/v1/regions?q={}&lang=en", enc(q))).await;
+            assert_eq!(res.status, 200, "{q}: {}", res.text());
+            let found = slugs(&res.json());
+            assert_eq!(found, vec![slug.to_string()], "{q}");
+        }
+        let region = app.get("/v1/regions/grodno?lang=be").await.json();
+        let aliases: Vec<&str> = region["aliases"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        assert!(aliases.contains(&"Hrodna") && aliases.contains(&"Гродненщина"), "{region}");
+        // The names in the response's locale still match, folded.
+        let found = slugs(&app.get(&format!("/v1/regions?q={}&lang=be", enc("гродзенская"))).await.json());
+        assert_eq!(found, vec!["grodno".to_string()]);
+    }
+);

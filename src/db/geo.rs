@@ -195,6 +195,7 @@ pub fn radius_page<R>(
             total: page.total,
             next_key: page.next_key,
             has_more: page.has_more,
+            did_you_mean: None,
         },
         distances,
     ))

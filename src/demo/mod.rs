@@ -30,6 +30,23 @@ struct RegionSeed {
     lon: f64,
     /// `[locale, name, capital]`
     names: Vec<(String, String, String)>,
+    /// Other names (exonyms, transliterations, the oblast forms), searched by
+    /// `/v1/regions?q=`; reference data, so read from here, not stored.
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+/// The other names of the region `slug` (reference data; see `reference.json`).
+pub fn region_aliases(slug: &str) -> &'static [String] {
+    static REFERENCE: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    let all = REFERENCE.get_or_init(|| {
+        serde_json::from_str::<ReferenceData>(include_str!("reference.json"))
+            .map(|d| d.regions.into_iter().map(|r| (r.slug, r.aliases)).collect())
+            .unwrap_or_default()
+    });
+    all.iter()
+        .find(|(s, _)| s == slug)
+        .map_or(&[], |(_, a)| a.as_slice())
 }
 
 #[derive(Deserialize)]
@@ -77,6 +94,7 @@ pub fn ensure_reference_data(conn: &mut AnyConnection) -> AppResult<()> {
                     lat,
                     lon,
                     names,
+                    ..
                 },
             ) in data.regions.iter().enumerate()
             {

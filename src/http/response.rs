@@ -29,8 +29,8 @@ pub struct ListMeta {
     /// the ranked ones, the newest `BELPORTAL_SEARCH_WINDOW` (500) matches of each type).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_capped: Option<bool>,
-    /// Search only: the spelling whose matches are shown when the words as
-    /// typed matched nothing (one or two letters off; see README, "Search").
+    /// Search and lists with `q`: the spelling whose matches are shown when the
+    /// words as typed matched nothing (one or two letters off; see README, "Search").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
 }
@@ -158,7 +158,7 @@ pub fn list_parts<T>(
         page: params.page(),
         next_cursor,
         total_capped: None,
-        did_you_mean: None,
+        did_you_mean: page.did_you_mean.clone(),
     };
     let links = ListLinks {
         self_: link_with(req, None),
@@ -197,7 +197,7 @@ pub fn list_in<T: Serialize>(
     let (mut meta, links, link) = list_parts(req, params, &page);
     if let Some(s) = search {
         meta.total_capped = Some(s.total_capped);
-        meta.did_you_mean = s.did_you_mean;
+        meta.did_you_mean = s.did_you_mean.or(meta.did_you_mean);
     }
     let body = ListBody {
         data: page.items,

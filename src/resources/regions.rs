@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::schema::{region_names, regions};
 use crate::db::{self, AnyConnection};
+use crate::domain::fold::fold;
 use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
@@ -27,6 +28,24 @@ pub struct Region {
     pub name: String,
     pub capital: String,
     pub location: Location,
+    /// Other names of the region in any script (`Hrodna`, `Гродно`, `Grodno Oblast`):
+    /// `q` finds a region by these too.
+    pub aliases: Vec<String>,
+    /// Names and capitals in the other locales: found by `q`, not shown.
+    #[serde(skip)]
+    pub other_names: Vec<String>,
+}
+
+impl Region {
+    /// Whether `q` (folded: any script, no diacritics) is in the name, the capital
+    /// or an alias.
+    fn matches(&self, folded_q: &str) -> bool {
+        std::iter::once(&self.name)
+            .chain(std::iter::once(&self.capital))
+            .chain(&self.aliases)
+            .chain(&self.other_names)
+            .any(|n| fold(n).contains(folded_q))
+    }
 }
 
 /// Regions take no filters of their own.
@@ -40,7 +59,8 @@ impl ListFilters for RegionFilters {
     const DEFAULT_SORT: &'static str = "position";
     const SORT_DOC: Option<&'static str> =
         Some("`position` (default) or `name`; prefix `-` for descending.");
-    const Q_DOC: Option<&'static str> = Some("Text to find in the name or capital.");
+    const Q_DOC: Option<&'static str> =
+        Some("Text to find in the name, capital or aliases, in any script (`Hrodna` finds Grodno Region).");
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -68,7 +88,6 @@ pub fn load_regions(
         .order(regions::position.asc())
         .load(conn)?;
     let names: Vec<(i64, String, String, String)> = region_names::table
-        .filter(region_names::locale.eq_any([locale, fallback]))
         .select((
             region_names::region_id,
             region_names::locale,
@@ -79,18 +98,24 @@ pub fn load_regions(
     Ok(rows
         .into_iter()
         .map(|(id, slug, _, lat, lon)| {
-            let pick = names
-                .iter()
-                .filter(|n| n.0 == id)
+            let mine = || names.iter().filter(|n| n.0 == id);
+            let pick = mine()
+                .filter(|n| n.1 == locale || n.1 == fallback)
                 .max_by_key(|n| n.1 == locale);
             let (name, capital) = pick
                 .map(|n| (n.2.clone(), n.3.clone()))
                 .unwrap_or_else(|| (slug.clone(), String::new()));
+            let other_names = mine()
+                .filter(|n| n.1 != locale)
+                .flat_map(|n| [n.2.clone(), n.3.clone()])
+                .collect();
             Region {
+                aliases: crate::demo::region_aliases(&slug).to_vec(),
                 slug,
                 name,
                 capital,
                 location: Location { lat, lon },
+                other_names,
             }
         })
         .collect())
@@ -115,8 +140,8 @@ pub async fn list_regions(
     let loc = locale.clone();
     let mut all = db::run(&state.pool, move |c| load_regions(c, &loc, &fallback)).await?;
     if let Some(text) = &params.q {
-        let t = text.to_lowercase();
-        all.retain(|r| r.name.to_lowercase().contains(&t) || r.capital.to_lowercase().contains(&t));
+        let t = fold(text);
+        all.retain(|r| r.matches(&t));
     }
     if params.sort.field == "name" {
         all.sort_by(|a, b| a.name.cmp(&b.name));

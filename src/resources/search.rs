@@ -152,6 +152,7 @@ pub async fn search_all(
         total,
         next_key,
         has_more,
+        did_you_mean: None,
     };
     Ok(response::list_in(
         &req,

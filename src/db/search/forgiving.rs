@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{search, suggest, Found, Hit, Limits, SearchQuery};
+use super::{any_match, search, suggest, Found, Limits, SearchQuery};
 use crate::db::AnyConnection;
 use crate::domain::fold::fold_word;
 use crate::error::AppResult;
@@ -50,7 +50,8 @@ pub fn search_forgiving(
             continue;
         }
         if found.hits.is_empty() {
-            did_you_mean = Some(respell(&q.words, phrase, &more.hits));
+            let titles: Vec<&str> = more.hits.iter().map(|h| h.title.as_str()).collect();
+            did_you_mean = Some(respell(&q.words, phrase, &titles));
         }
         let mut floor = found.hits.last().map_or(f64::MAX, |h| h.score / 2.0);
         let before = found.hits.len();
@@ -78,9 +79,55 @@ pub fn search_forgiving(
     })
 }
 
+/// A list's `q` forgiving typos: when its words as typed match no document of
+/// `resources`, the closest spelling that does (the typo rules of `/v1/search`)
+/// is the one to filter with. A list is ordered by its sort, not by relevance,
+/// so it filters by one spelling, never a mix: the words as typed whenever
+/// anything matches them, so every page of a list agrees.
+pub fn respelled_list_q(
+    conn: &mut AnyConnection,
+    q: Option<&str>,
+    locale: &str,
+    resources: &[ResourceType],
+) -> AppResult<Option<Respelled>> {
+    let Some(sq) = q.and_then(|text| SearchQuery::parse(text, locale)) else {
+        return Ok(None);
+    };
+    if any_match(conn, &sq, resources)? {
+        return Ok(None);
+    }
+    let words: Vec<String> = sq.words.iter().map(|w| fold_word(w)).collect();
+    for phrase in suggest::corrected(conn, &words, false)?.iter().take(3) {
+        if let Some(alt) = SearchQuery::parse(phrase, locale) {
+            if any_match(conn, &alt, resources)? {
+                return Ok(Some(Respelled {
+                    phrase: phrase.clone(),
+                    typed: sq.words,
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The spelling a list's `q` is matched as instead of the words typed.
+pub struct Respelled {
+    /// Folded words, to filter with.
+    pub phrase: String,
+    typed: Vec<String>,
+}
+
+impl Respelled {
+    /// `did_you_mean`: corrected words as the listed items' titles write them.
+    pub fn shown<'a>(&self, titles: impl Iterator<Item = &'a str>) -> String {
+        let titles: Vec<&str> = titles.collect();
+        respell(&self.typed, &self.phrase, &titles)
+    }
+}
+
 /// The phrase with each corrected word as the hits' titles write it
 /// (`nesviz` → `Nesvizh`; folded when no title has it), the others as typed.
-fn respell(typed: &[String], phrase: &str, hits: &[Hit]) -> String {
+fn respell(typed: &[String], phrase: &str, titles: &[&str]) -> String {
     phrase
         .split(' ')
         .zip(typed)
@@ -88,8 +135,9 @@ fn respell(typed: &[String], phrase: &str, hits: &[Hit]) -> String {
             if fold_word(t) == w {
                 return t.clone();
             }
-            hits.iter()
-                .flat_map(|h| h.title.split(|c: char| !c.is_alphanumeric()))
+            titles
+                .iter()
+                .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
                 .find(|x| !x.is_empty() && fold_word(x) == w)
                 .map_or_else(|| w.to_string(), str::to_string)
         })

@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 pub use documents::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
-pub use forgiving::{search_forgiving, Forgiven};
+pub use forgiving::{respelled_list_q, search_forgiving, Forgiven, Respelled};
 pub use query::SearchQuery;
 
 use super::AnyConnection;
@@ -137,6 +137,37 @@ pub fn matching_ids_condition<QS: 'static>(
             .sql(&format!(") AND resource IN ({list}))")),
         )
     }
+}
+
+/// Whether any document of `resources` matches `q` (in any locale, public or
+/// not: the same documents as [`matching_ids_condition`]).
+pub fn any_match(
+    conn: &mut AnyConnection,
+    q: &SearchQuery,
+    resources: &[ResourceType],
+) -> AppResult<bool> {
+    // Type names are ours (constants), not the user's: safe in the SQL text.
+    let list = resources
+        .iter()
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let found: Vec<Id> = match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT CAST(1 AS BIGINT) AS id FROM search_fts WHERE search_fts MATCH ? \
+             AND resource IN ({list}) LIMIT 1"
+        ))
+        .bind::<Text, _>(q.fts5())
+        .load(c)?,
+        AnyConnection::Postgresql(c) => diesel::sql_query(format!(
+            "SELECT CAST(1 AS BIGINT) AS id FROM search_documents \
+             WHERE tsv @@ to_tsquery(CAST($1 AS regconfig), $2) AND resource IN ({list}) LIMIT 1"
+        ))
+        .bind::<Text, _>(pg_config(&q.locale))
+        .bind::<Text, _>(q.tsquery())
+        .load(c)?,
+    };
+    Ok(!found.is_empty())
 }
 
 /// One ranked match, its snippet with `\u{2}`/`\u{3}` around matched words.

@@ -12,7 +12,7 @@ use super::api::{
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
-use crate::db::search::SearchQuery;
+use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::time::{days_of_month, minsk_day, minsk_day_start};
@@ -107,6 +107,25 @@ fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &ArticleFilter) ->
 
 /// One page of the article list.
 pub fn list_articles_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &ArticleFilter,
+    params: &ListParams,
+) -> AppResult<Page<ArticleSummary>> {
+    let kinds = [ResourceType::Article];
+    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
+        let f = ArticleFilter {
+            q: Some(alt.phrase.clone()),
+            ..f.clone()
+        };
+        let mut page = list_articles_as_typed(conn, caches, &f, params)?;
+        page.did_you_mean = Some(alt.shown(page.items.iter().map(|a| a.title.as_str())));
+        return Ok(page);
+    }
+    list_articles_as_typed(conn, caches, f, params)
+}
+
+fn list_articles_as_typed(
     conn: &mut AnyConnection,
     caches: &Caches,
     f: &ArticleFilter,

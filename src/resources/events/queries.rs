@@ -10,7 +10,7 @@ use super::model::*;
 use crate::cache::Caches;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{event_tags, events};
-use crate::db::search::SearchQuery;
+use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
@@ -113,6 +113,25 @@ fn micros(t: NaiveDateTime) -> i64 {
 
 /// One page of events (a radius search pages in memory, like places).
 pub fn list_events_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &EventFilter,
+    params: &ListParams,
+) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
+    let kinds = [ResourceType::Event];
+    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
+        let f = EventFilter {
+            q: Some(alt.phrase.clone()),
+            ..f.clone()
+        };
+        let (mut page, distances) = list_events_as_typed(conn, caches, &f, params)?;
+        page.did_you_mean = Some(alt.shown(page.items.iter().map(|r| r.title.as_str())));
+        return Ok((page, distances));
+    }
+    list_events_as_typed(conn, caches, f, params)
+}
+
+fn list_events_as_typed(
     conn: &mut AnyConnection,
     caches: &Caches,
     f: &EventFilter,

@@ -10,7 +10,7 @@ use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{place_terms, places};
-use crate::db::search::SearchQuery;
+use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::Visibility;
@@ -146,6 +146,25 @@ fn near_page(
 
 /// One page of places matching `f` (radius search when `near` is set).
 pub fn list_places(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &PlaceFilter,
+    params: &ListParams,
+) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
+    let kinds: Vec<crate::resource::ResourceType> = f.kinds.iter().map(|k| (*k).into()).collect();
+    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
+        let f = PlaceFilter {
+            q: Some(alt.phrase.clone()),
+            ..f.clone()
+        };
+        let (mut page, distances) = list_places_as_typed(conn, caches, &f, params)?;
+        page.did_you_mean = Some(alt.shown(page.items.iter().map(|r| r.name.as_str())));
+        return Ok((page, distances));
+    }
+    list_places_as_typed(conn, caches, f, params)
+}
+
+fn list_places_as_typed(
     conn: &mut AnyConnection,
     caches: &Caches,
     f: &PlaceFilter,
