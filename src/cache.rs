@@ -6,7 +6,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -14,11 +14,41 @@ use actix_web::web::Bytes;
 use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
 
+use crate::http::encoding::{Coding, CODINGS};
+
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
 pub struct CachedResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// `body` in each content coding (`Coding::index`), made on first demand:
+    /// a hit with `Accept-Encoding` costs no compression.
+    encoded: [OnceLock<Bytes>; CODINGS],
+}
+
+impl CachedResponse {
+    pub fn new(headers: Vec<(HeaderName, HeaderValue)>, body: Bytes) -> Self {
+        CachedResponse {
+            headers,
+            body,
+            encoded: Default::default(),
+        }
+    }
+
+    /// The body in `coding`, compressed by the first caller that asks and kept
+    /// (counted in `made`). Concurrent first callers may each compress; one
+    /// result is kept.
+    pub fn encoded(&self, coding: Coding, made: Option<&IntCounterVec>) -> std::io::Result<Bytes> {
+        let slot = &self.encoded[coding.index()];
+        if let Some(b) = slot.get() {
+            return Ok(b.clone());
+        }
+        let bytes = Bytes::from(coding.encode(&self.body)?);
+        if let Some(m) = made {
+            m.with_label_values(&[coding.as_str()]).inc();
+        }
+        Ok(slot.get_or_init(|| bytes).clone())
+    }
 }
 
 struct Entry<V> {
@@ -134,6 +164,9 @@ pub struct Caches {
     pub responses: Option<SwrCache<Arc<CachedResponse>>>,
     /// `belportal_response_cache_total{result="hit"|"miss"}`.
     pub response_results: IntCounterVec,
+    /// `belportal_response_compressions_total{coding}`: GET bodies compressed
+    /// (once per cached entry and coding, or once per uncached response).
+    pub compressions: IntCounterVec,
 }
 
 impl Default for Caches {
@@ -146,12 +179,14 @@ impl Caches {
     pub fn new(response_cache_ms: u64) -> Self {
         let responses = (response_cache_ms > 0).then(|| {
             let fresh = Duration::from_millis(response_cache_ms);
-            // Weighed by body size: at most 64 MiB of cached bodies.
+            // Weighed by body size, twice: the compressed forms added later
+            // together stay under the identity body's size for JSON. At most
+            // 64 MiB in all.
             SwrCache::new(
                 fresh,
                 fresh.max(Duration::from_secs(2)),
                 64 << 20,
-                |r: &Arc<CachedResponse>| (r.body.len() + 256).min(u32::MAX as usize) as u32,
+                |r: &Arc<CachedResponse>| (2 * r.body.len() + 256).min(u32::MAX as usize) as u32,
             )
         });
         let response_results = IntCounterVec::new(
@@ -160,6 +195,14 @@ impl Caches {
                 "Anonymous GETs answered from the response cache (hit) or not (miss)",
             ),
             &["result"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
+        let compressions = IntCounterVec::new(
+            prometheus::Opts::new(
+                "belportal_response_compressions_total",
+                "GET bodies compressed, per content coding (a cached response once per coding)",
+            ),
+            &["coding"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
         Caches {
@@ -179,6 +222,7 @@ impl Caches {
                 .build(),
             responses,
             response_results,
+            compressions,
         }
     }
 
