@@ -15,6 +15,7 @@ use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
 
 use crate::http::encoding::{Coding, CODINGS};
+use crate::resource::ResourceType;
 
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
@@ -149,6 +150,20 @@ impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
     pub fn invalidate_all(&self) {
         self.inner.invalidate_all();
     }
+
+    /// Drops the entries whose key `pred` accepts (a walk over all entries:
+    /// once per write, not per read).
+    pub fn invalidate_if(&self, pred: impl Fn(&str) -> bool) {
+        let doomed: Vec<String> = self
+            .inner
+            .iter()
+            .filter(|e| pred(e.key()))
+            .map(|e| e.key().clone())
+            .collect();
+        for k in doomed {
+            self.inner.invalidate(&k);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -246,7 +261,8 @@ impl Caches {
         self.regions.insert(locale.to_string(), rows);
     }
 
-    /// Called after every committed write.
+    /// Called after a write that may change anything (media, imports, changes
+    /// from other nodes).
     pub fn invalidate_all(&self) {
         self.counts.invalidate_all();
         self.sections.invalidate_all();
@@ -254,6 +270,47 @@ impl Caches {
             r.invalidate_all();
         }
     }
+}
+
+impl Caches {
+    /// Called after a write of one item of type `t`: drops only what it can
+    /// change. Its collection's responses (the item in every locale, lists,
+    /// feeds, calendars, `events.ics`) and totals, search and suggest (every
+    /// type), and `/v1/nearby` for a place. A section is shown in its
+    /// articles, events and the section tree, so a section write drops everything.
+    pub fn invalidate(&self, t: ResourceType) {
+        if t == ResourceType::Section {
+            return self.invalidate_all();
+        }
+        let counts_prefix = match t {
+            ResourceType::Article => "articles|",
+            ResourceType::Event => "events|",
+            _ => "places|",
+        };
+        self.counts.invalidate_if(|k| k.starts_with(counts_prefix));
+        if let Some(r) = &self.responses {
+            let place = matches!(t, ResourceType::Place(_));
+            r.invalidate_if(|key| response_shows(key, t.collection(), place));
+        }
+    }
+}
+
+/// Whether the cached response under `key` (`"<uri>|<accept>|<language>"`) may
+/// show an item of `collection` (media items list where they are used).
+fn response_shows(key: &str, collection: &str, place: bool) -> bool {
+    let Some(path) = key.strip_prefix("/v1/") else {
+        return false;
+    };
+    let under = |p: &str| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '.', '|']))
+    };
+    under(collection)
+        || under("search")
+        || under("suggest")
+        || under("changes")
+        || under("media")
+        || (place && under("nearby"))
 }
 
 #[cfg(test)]
@@ -284,6 +341,46 @@ mod tests {
         assert!(matches!(c.lookup("k"), Lookup::Hit(2)));
         c.invalidate_all();
         assert!(matches!(c.lookup("k"), Lookup::Miss));
+    }
+
+    #[test]
+    fn a_write_drops_only_the_responses_that_can_show_it() {
+        let shows = |k: &str| response_shows(k, "events", false);
+        assert!(shows("/v1/events|*/*|"));
+        assert!(shows("/v1/events?from=2026-01-01|*/*|be"));
+        assert!(shows("/v1/events/12|*/*|"));
+        assert!(shows("/v1/events.ics|*/*|"));
+        assert!(shows("/v1/events/calendar?month=2026-11||"));
+        assert!(shows("/v1/search?q=minsk||"));
+        assert!(shows("/v1/suggest?q=mi||"));
+        assert!(!shows("/v1/articles||"));
+        assert!(!shows("/v1/articles/feed.atom||"));
+        assert!(!shows("/v1/nearby?lat=1&lon=2||"));
+        assert!(!shows("/v1/sections||"));
+        assert!(!shows("/v1/eventsx||"));
+        assert!(response_shows(
+            "/v1/nearby?lat=1&lon=2||",
+            "monuments",
+            true
+        ));
+    }
+
+    #[test]
+    fn invalidate_keeps_other_types_entries() {
+        let c = Caches::new(60_000);
+        let r = c.responses.clone().unwrap();
+        let entry = || Arc::new(CachedResponse::new(Vec::new(), Bytes::from_static(b"{}")));
+        r.insert("/v1/articles||".into(), entry());
+        r.insert("/v1/events||".into(), entry());
+        c.counts.insert("articles|x".into(), 1);
+        c.counts.insert("events|x".into(), 2);
+        c.invalidate(ResourceType::Event);
+        assert!(matches!(r.lookup("/v1/articles||"), Lookup::Hit(_)));
+        assert!(matches!(r.lookup("/v1/events||"), Lookup::Miss));
+        assert!(matches!(c.counts.lookup("articles|x"), Lookup::Hit(1)));
+        assert!(matches!(c.counts.lookup("events|x"), Lookup::Miss));
+        c.invalidate(ResourceType::Section);
+        assert!(matches!(r.lookup("/v1/articles||"), Lookup::Miss));
     }
 
     #[test]
