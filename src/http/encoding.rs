@@ -31,9 +31,8 @@ static SUPPORTED: &[Encoding] = &[
     Encoding::zstd(),
 ];
 
-/// Levels for JSON made per request (measured in docs/PERFORMANCE.md, "Compression
-/// levels"): the fastest level of each coding within a few percent of its
-/// default's size.
+/// Levels for JSON made per request (docs/PERFORMANCE.md, "Compression levels";
+/// `bench/compression.sh` measures the candidates): fast single-pass levels.
 pub const GZIP_LEVEL: u32 = 1;
 pub const BROTLI_LEVEL: u32 = 4;
 pub const ZSTD_LEVEL: i32 = 3;
