@@ -34,7 +34,7 @@ static SUPPORTED: &[Encoding] = &[
 /// Levels for JSON made per request (docs/PERFORMANCE.md, "Compression levels";
 /// `bench/compression.sh` measures the candidates): fast single-pass levels.
 pub const GZIP_LEVEL: u32 = 1;
-pub const BROTLI_LEVEL: u32 = 4;
+pub const BROTLI_LEVEL: u32 = 3;
 pub const ZSTD_LEVEL: i32 = 3;
 /// Bodies shorter than this are sent as they are: the coding's header and
 /// framing would eat most of the gain.
