@@ -1,6 +1,7 @@
 //! Short-lived in-process caches (mini-moka) for values that are read on every
 //! request but change rarely: list totals, the section tree and whole anonymous
-//! GET responses. Writes call `invalidate_all`; the TTLs bound staleness across
+//! GET responses. A write of one item calls `invalidate` (only what it can
+//! change), other writes `invalidate_all`; the TTLs bound staleness across
 //! several instances.
 
 use std::any::Any;
