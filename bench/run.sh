@@ -4,9 +4,15 @@
 # database) and on (the default, 1 s):
 #   news:   article list, article item and a 304 revalidation at each of SIZES articles
 #   places: a `near` radius search and /v1/nearby at PLACES generated places
+# Every URL is measured twice: with a browser's `Accept-Encoding: gzip, deflate,
+# br, zstd` (what real clients send; the row says "browser") and without it
+# ("none"). The ratio is always to /healthz without Accept-Encoding, measured by
+# the same server process a few seconds earlier.
 #
 #   bench/run.sh                                   # everything (about 25 minutes)
 #   SCENARIOS=news SIZES=10000 BACKENDS=sqlite DURATION=5s bench/run.sh
+#   BIN=/path/to/other/belportal bench/run.sh     # another build (no cargo build)
+#   ENCODINGS=browser bench/run.sh                 # only with the browser's header
 #
 # Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); it creates
@@ -28,13 +34,17 @@ CONNS="${CONNS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-8181}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+ENCODINGS="${ENCODINGS:-browser none}"
+BROWSER_AE="Accept-Encoding: gzip, deflate, br, zstd"
 OUT="${OUT:-bench/results/run-$(date -u +%Y%m%d-%H%M%S).tsv}"
-BIN=target/release/belportal
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/release/belportal"
+fi
 mkdir -p bench/results
-printf 'scenario\tbackend\trows\tresponse_cache_ms\tendpoint\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
+printf 'scenario\tbackend\trows\tresponse_cache_ms\tendpoint\taccept_encoding\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
 
 server_pid=""
 stop_server() {
@@ -46,14 +56,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
-run_wrk() { # url [header] -> "rps p50 p99"
-  local url=$1 header=${2:-}
-  local args=(-t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 5s)
-  [ -n "$header" ] && args+=(-H "$header")
+run_wrk() { # url [header...] -> "rps p50 p99"
+  local url=$1 h
+  shift
+  local hdrs=()
+  for h in "$@"; do [ -n "$h" ] && hdrs+=(-H "$h"); done
   # One second of warm-up (caches, connections), not recorded.
-  wrk -t"$THREADS" -c"$CONNS" -d1s ${header:+-H "$header"} "$url" >/dev/null
+  wrk -t"$THREADS" -c"$CONNS" -d1s "${hdrs[@]}" "$url" >/dev/null
   local out
-  out=$(wrk "${args[@]}" "$url")
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 5s "${hdrs[@]}" "$url")
   grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $url answered errors" >&2
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
 }
@@ -90,16 +101,20 @@ measure() {
     done
     local base="http://127.0.0.1:$PORT"
     read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "healthz (baseline)" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "healthz (baseline)" "none" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
     for spec in "$@"; do
       IFS='|' read -r name path header <<<"$spec"
       if [ "$header" = "ETAG" ]; then
         # Same headers as wrk (no Accept), so the ETag is that of wrk's requests.
         header="If-None-Match: $(curl -sI -H 'Accept:' "$base$path" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')"
       fi
-      read -r rps p50 p99 < <(run_wrk "$base$path" "$header")
-      ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.3f", a / b}')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "$name" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
+      for enc in $ENCODINGS; do
+        local ae=""
+        [ "$enc" = browser ] && ae=$BROWSER_AE
+        read -r rps p50 p99 < <(run_wrk "$base$path" "$header" "$ae")
+        ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.3f", a / b}')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "$name" "$enc" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
+      done
     done
     stop_server
   done

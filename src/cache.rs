@@ -1,12 +1,13 @@
 //! Short-lived in-process caches (mini-moka) for values that are read on every
 //! request but change rarely: list totals, the section tree and whole anonymous
-//! GET responses. Writes call `invalidate_all`; the TTLs bound staleness across
+//! GET responses. A write of one item calls `invalidate` (only what it can
+//! change), other writes `invalidate_all`; the TTLs bound staleness across
 //! several instances.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -14,11 +15,42 @@ use actix_web::web::Bytes;
 use mini_moka::sync::Cache;
 use prometheus::IntCounterVec;
 
+use crate::http::encoding::{Coding, CODINGS};
+use crate::resource::ResourceType;
+
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
 pub struct CachedResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// `body` in each content coding (`Coding::index`), made on first demand:
+    /// a hit with `Accept-Encoding` costs no compression.
+    encoded: [OnceLock<Bytes>; CODINGS],
+}
+
+impl CachedResponse {
+    pub fn new(headers: Vec<(HeaderName, HeaderValue)>, body: Bytes) -> Self {
+        CachedResponse {
+            headers,
+            body,
+            encoded: Default::default(),
+        }
+    }
+
+    /// The body in `coding`, compressed by the first caller that asks and kept
+    /// (counted in `made`). Concurrent first callers may each compress; one
+    /// result is kept.
+    pub fn encoded(&self, coding: Coding, made: Option<&IntCounterVec>) -> std::io::Result<Bytes> {
+        let slot = &self.encoded[coding.index()];
+        if let Some(b) = slot.get() {
+            return Ok(b.clone());
+        }
+        let bytes = Bytes::from(coding.encode(&self.body)?);
+        if let Some(m) = made {
+            m.with_label_values(&[coding.as_str()]).inc();
+        }
+        Ok(slot.get_or_init(|| bytes).clone())
+    }
 }
 
 struct Entry<V> {
@@ -119,6 +151,20 @@ impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
     pub fn invalidate_all(&self) {
         self.inner.invalidate_all();
     }
+
+    /// Drops the entries whose key `pred` accepts (a walk over all entries:
+    /// once per write, not per read).
+    pub fn invalidate_if(&self, pred: impl Fn(&str) -> bool) {
+        let doomed: Vec<String> = self
+            .inner
+            .iter()
+            .filter(|e| pred(e.key()))
+            .map(|e| e.key().clone())
+            .collect();
+        for k in doomed {
+            self.inner.invalidate(&k);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -134,6 +180,9 @@ pub struct Caches {
     pub responses: Option<SwrCache<Arc<CachedResponse>>>,
     /// `belportal_response_cache_total{result="hit"|"miss"}`.
     pub response_results: IntCounterVec,
+    /// `belportal_response_compressions_total{coding}`: GET bodies compressed
+    /// (once per cached entry and coding, or once per uncached response).
+    pub compressions: IntCounterVec,
 }
 
 impl Default for Caches {
@@ -146,12 +195,14 @@ impl Caches {
     pub fn new(response_cache_ms: u64) -> Self {
         let responses = (response_cache_ms > 0).then(|| {
             let fresh = Duration::from_millis(response_cache_ms);
-            // Weighed by body size: at most 64 MiB of cached bodies.
+            // Weighed by body size, twice: the compressed forms added later
+            // together stay under the identity body's size for JSON. At most
+            // 64 MiB in all.
             SwrCache::new(
                 fresh,
                 fresh.max(Duration::from_secs(2)),
                 64 << 20,
-                |r: &Arc<CachedResponse>| (r.body.len() + 256).min(u32::MAX as usize) as u32,
+                |r: &Arc<CachedResponse>| (2 * r.body.len() + 256).min(u32::MAX as usize) as u32,
             )
         });
         let response_results = IntCounterVec::new(
@@ -160,6 +211,14 @@ impl Caches {
                 "Anonymous GETs answered from the response cache (hit) or not (miss)",
             ),
             &["result"],
+        )
+        .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
+        let compressions = IntCounterVec::new(
+            prometheus::Opts::new(
+                "belportal_response_compressions_total",
+                "GET bodies compressed, per content coding (a cached response once per coding)",
+            ),
+            &["coding"],
         )
         .unwrap_or_else(|_| unreachable!("static metric definition is valid"));
         Caches {
@@ -179,6 +238,7 @@ impl Caches {
                 .build(),
             responses,
             response_results,
+            compressions,
         }
     }
 
@@ -202,7 +262,8 @@ impl Caches {
         self.regions.insert(locale.to_string(), rows);
     }
 
-    /// Called after every committed write.
+    /// Called after a write that may change anything (media, imports, changes
+    /// from other nodes).
     pub fn invalidate_all(&self) {
         self.counts.invalidate_all();
         self.sections.invalidate_all();
@@ -210,6 +271,47 @@ impl Caches {
             r.invalidate_all();
         }
     }
+}
+
+impl Caches {
+    /// Called after a write of one item of type `t`: drops only what it can
+    /// change. Its collection's responses (the item in every locale, lists,
+    /// feeds, calendars, `events.ics`) and totals, search and suggest (every
+    /// type), and `/v1/nearby` for a place. A section is shown in its
+    /// articles, events and the section tree, so a section write drops everything.
+    pub fn invalidate(&self, t: ResourceType) {
+        if t == ResourceType::Section {
+            return self.invalidate_all();
+        }
+        let counts_prefix = match t {
+            ResourceType::Article => "articles|",
+            ResourceType::Event => "events|",
+            _ => "places|",
+        };
+        self.counts.invalidate_if(|k| k.starts_with(counts_prefix));
+        if let Some(r) = &self.responses {
+            let place = matches!(t, ResourceType::Place(_));
+            r.invalidate_if(|key| response_shows(key, t.collection(), place));
+        }
+    }
+}
+
+/// Whether the cached response under `key` (`"<uri>|<accept>|<language>"`) may
+/// show an item of `collection` (media items list where they are used).
+fn response_shows(key: &str, collection: &str, place: bool) -> bool {
+    let Some(path) = key.strip_prefix("/v1/") else {
+        return false;
+    };
+    let under = |p: &str| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '.', '|']))
+    };
+    under(collection)
+        || under("search")
+        || under("suggest")
+        || under("changes")
+        || under("media")
+        || (place && under("nearby"))
 }
 
 #[cfg(test)]
@@ -240,6 +342,46 @@ mod tests {
         assert!(matches!(c.lookup("k"), Lookup::Hit(2)));
         c.invalidate_all();
         assert!(matches!(c.lookup("k"), Lookup::Miss));
+    }
+
+    #[test]
+    fn a_write_drops_only_the_responses_that_can_show_it() {
+        let shows = |k: &str| response_shows(k, "events", false);
+        assert!(shows("/v1/events|*/*|"));
+        assert!(shows("/v1/events?from=2026-01-01|*/*|be"));
+        assert!(shows("/v1/events/12|*/*|"));
+        assert!(shows("/v1/events.ics|*/*|"));
+        assert!(shows("/v1/events/calendar?month=2026-11||"));
+        assert!(shows("/v1/search?q=minsk||"));
+        assert!(shows("/v1/suggest?q=mi||"));
+        assert!(!shows("/v1/articles||"));
+        assert!(!shows("/v1/articles/feed.atom||"));
+        assert!(!shows("/v1/nearby?lat=1&lon=2||"));
+        assert!(!shows("/v1/sections||"));
+        assert!(!shows("/v1/eventsx||"));
+        assert!(response_shows(
+            "/v1/nearby?lat=1&lon=2||",
+            "monuments",
+            true
+        ));
+    }
+
+    #[test]
+    fn invalidate_keeps_other_types_entries() {
+        let c = Caches::new(60_000);
+        let r = c.responses.clone().unwrap();
+        let entry = || Arc::new(CachedResponse::new(Vec::new(), Bytes::from_static(b"{}")));
+        r.insert("/v1/articles||".into(), entry());
+        r.insert("/v1/events||".into(), entry());
+        c.counts.insert("articles|x".into(), 1);
+        c.counts.insert("events|x".into(), 2);
+        c.invalidate(ResourceType::Event);
+        assert!(matches!(r.lookup("/v1/articles||"), Lookup::Hit(_)));
+        assert!(matches!(r.lookup("/v1/events||"), Lookup::Miss));
+        assert!(matches!(c.counts.lookup("articles|x"), Lookup::Hit(1)));
+        assert!(matches!(c.counts.lookup("events|x"), Lookup::Miss));
+        c.invalidate(ResourceType::Section);
+        assert!(matches!(r.lookup("/v1/articles||"), Lookup::Miss));
     }
 
     #[test]

@@ -262,6 +262,9 @@ pub fn build_app(
         .register(Box::new(state.caches.response_results.clone()));
     let _ = metrics
         .registry
+        .register(Box::new(state.caches.compressions.clone()));
+    let _ = metrics
+        .registry
         .register(Box::new(state.rate_limited.clone()));
     let (app, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
     openapi::declare_errors(&mut api);

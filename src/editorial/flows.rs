@@ -97,15 +97,16 @@ fn saved<R: Resource>(
     Ok(rep)
 }
 
-/// Runs write `f` in one `write_tx` on a pooled connection, then empties the
-/// caches: also after a failed write, since a cache filled inside its
-/// rolled-back transaction (the section tree, say) may hold rows that never existed.
-async fn run_write(
+/// Runs write `f` of an `R` in one `write_tx` on a pooled connection, then
+/// drops the cached values it can change (`Caches::invalidate`): also after a
+/// failed write, since a cache filled inside its rolled-back transaction may
+/// hold rows that never existed.
+async fn run_write<R: Resource>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut AnyConnection) -> AppResult<Written> + Send + 'static,
 ) -> AppResult<HttpResponse> {
     let written = db::run_write(&state.pool, move |conn| write_tx(conn, f)).await;
-    state.caches.invalidate_all();
+    state.caches.invalidate(R::TYPE);
     Ok(written?.into_response())
 }
 
@@ -120,7 +121,7 @@ pub async fn create<R: Resource>(
     let key = idempotency_key(req)?;
     let fp = fingerprint(req.path(), &body);
     let ctx = save_ctx(state, caller);
-    run_write(state, move |conn| {
+    run_write::<R>(state, move |conn| {
         if let Some(k) = &key {
             if let Some(w) = replay(conn, &ctx.caller, k, &fp, ctx.now)? {
                 return Ok(w);
@@ -150,7 +151,7 @@ pub async fn update<R: Resource>(
 ) -> AppResult<HttpResponse> {
     let patch = patch.into_value();
     let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
-    run_write(state, move |conn| {
+    run_write::<R>(state, move |conn| {
         let mut current = stored_fields::<R>(conn, id)?;
         check_own_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
         let before = R::representation(conn, &ctx, id)?;
@@ -180,7 +181,7 @@ pub async fn delete<R: Resource>(
     path: &str,
 ) -> AppResult<HttpResponse> {
     let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
-    run_write(state, move |conn| {
+    run_write::<R>(state, move |conn| {
         check_own_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
         let before = R::representation(conn, &ctx, id)?;
         R::delete(conn, &ctx, id)?;

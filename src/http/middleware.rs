@@ -1,15 +1,19 @@
 //! Cross-cutting response rules: strong ETags with 304 and Cache-Control on GETs
-//! (inner, on the uncompressed body), and request ids, Vary, problem+json for
+//! (inner, on the uncompressed body), the body's content coding (made here, once
+//! per response or cached entry: `http::encoding`), and request ids, Vary, problem+json for
 //! every error and 5xx logging (outermost).
 
 use actix_web::body::{to_bytes, BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::AcceptEncoding;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 
 use crate::error::{problem_response, PROBLEM_JSON};
+use crate::http::encoding::{self, Coding};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const VARY_VALUE: &str = "Accept, Accept-Language, Accept-Encoding";
@@ -45,40 +49,64 @@ pub fn if_none_match_matches(header_value: &str, etag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
-/// The response to send for a 200 GET whose headers and body are final: 304 when
-/// `If-None-Match` matches the ETag.
-fn finish(
-    req: actix_web::HttpRequest,
-    headers: &[(HeaderName, HeaderValue)],
-    body: actix_web::web::Bytes,
-    inm: Option<&str>,
-) -> ServiceResponse<BoxBody> {
+/// The 304 for a 200 GET whose headers are final, when `If-None-Match` matches
+/// its ETag (the same in every content coding: see docs/PERFORMANCE.md).
+fn not_modified(headers: &[(HeaderName, HeaderValue)], inm: Option<&str>) -> Option<HttpResponse> {
     let etag = headers
         .iter()
         .find(|(n, _)| n == header::ETAG)
         .and_then(|(_, v)| v.to_str().ok())
         .unwrap_or("");
-    if inm.is_some_and(|v| if_none_match_matches(v, etag)) {
-        let mut not_modified = HttpResponse::NotModified();
-        for (name, v) in headers {
-            if [
-                header::ETAG,
-                header::CACHE_CONTROL,
-                header::CONTENT_LANGUAGE,
-                header::LINK,
-            ]
-            .contains(name)
-            {
-                not_modified.insert_header((name.clone(), v.clone()));
-            }
-        }
-        return ServiceResponse::new(req, not_modified.finish());
+    if !inm.is_some_and(|v| if_none_match_matches(v, etag)) {
+        return None;
     }
+    let mut not_modified = HttpResponse::NotModified();
+    for (name, v) in headers {
+        if [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::CONTENT_LANGUAGE,
+            header::LINK,
+        ]
+        .contains(name)
+        {
+            not_modified.insert_header((name.clone(), v.clone()));
+        }
+    }
+    Some(not_modified.finish())
+}
+
+/// A 200 with these headers and `body`, already in `coding` when there is one.
+fn ok_response(
+    headers: &[(HeaderName, HeaderValue)],
+    body: Bytes,
+    coding: Option<Coding>,
+) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     for (name, v) in headers {
         res.append_header((name.clone(), v.clone()));
     }
-    ServiceResponse::new(req, res.body(body))
+    if let Some(c) = coding {
+        res.insert_header((header::CONTENT_ENCODING, c.header_value()));
+    }
+    res.body(body)
+}
+
+/// Whether a body of this type and size is worth compressing (as `Compress`
+/// decides: not images other than SVG, not video; and not tiny bodies).
+fn compressible(headers: &[(HeaderName, HeaderValue)], len: usize) -> bool {
+    if len < encoding::MIN_SIZE {
+        return false;
+    }
+    let ct = |n: &HeaderName| n == header::CONTENT_TYPE;
+    !headers.iter().any(|(n, v)| {
+        n == header::CONTENT_ENCODING
+            || (ct(n) && {
+                let v = v.as_bytes();
+                (v.starts_with(b"image/") && !v.starts_with(b"image/svg"))
+                    || v.starts_with(b"video/")
+            })
+    })
 }
 
 /// Strong ETags and 304s on every successful GET, `Cache-Control`, and the
@@ -93,12 +121,18 @@ pub async fn conditional_get(
         .app_data::<web::Data<HttpSettings>>()
         .map(|s| s.cache_max_age)
         .unwrap_or(60);
+    // The coding this GET's body will be sent in (None: identity).
+    let coding = is_get
+        .then(|| Coding::negotiate(req.get_header::<AcceptEncoding>().as_ref()))
+        .flatten();
     let inm = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let cache = match req.app_data::<web::Data<crate::AppState>>() {
+    let state = req.app_data::<web::Data<crate::AppState>>();
+    let made = state.map(|s| s.caches.compressions.clone());
+    let cache = match state {
         Some(state) if is_get && !authed => state
             .caches
             .responses
@@ -125,12 +159,17 @@ pub async fn conditional_get(
         if let crate::cache::Lookup::Hit(hit) = c.lookup(key) {
             counter.with_label_values(&["hit"]).inc();
             let (http_req, _) = req.into_parts();
-            return Ok(finish(
-                http_req,
-                &hit.headers,
-                hit.body.clone(),
-                inm.as_deref(),
-            ));
+            let res = match not_modified(&hit.headers, inm.as_deref()) {
+                Some(r) => r,
+                None => match coding.filter(|_| compressible(&hit.headers, hit.body.len())) {
+                    Some(c) => match hit.encoded(c, made.as_ref()) {
+                        Ok(b) => ok_response(&hit.headers, b, Some(c)),
+                        Err(_) => ok_response(&hit.headers, hit.body.clone(), None),
+                    },
+                    None => ok_response(&hit.headers, hit.body.clone(), None),
+                },
+            };
+            return Ok(ServiceResponse::new(http_req, res));
         }
         counter.with_label_values(&["miss"]).inc();
     }
@@ -181,16 +220,20 @@ pub async fn conditional_get(
     let no_store = headers
         .get(header::CACHE_CONTROL)
         .is_some_and(|v| v.as_bytes().windows(8).any(|w| w == b"no-store"));
+    let entry = std::sync::Arc::new(crate::cache::CachedResponse::new(stored, bytes));
     if let (Some((c, _)), Some(key), false) = (&cache, key, no_store) {
-        c.insert(
-            key,
-            std::sync::Arc::new(crate::cache::CachedResponse {
-                headers: stored.clone(),
-                body: bytes.clone(),
-            }),
-        );
+        c.insert(key, entry.clone());
     }
-    Ok(finish(req, &stored, bytes, inm.as_deref()))
+    if let Some(r) = not_modified(&entry.headers, inm.as_deref()) {
+        return Ok(ServiceResponse::new(req, r));
+    }
+    let coding = coding.filter(|_| compressible(&entry.headers, entry.body.len()));
+    let res = match coding.map(|c| (c, entry.encoded(c, made.as_ref()))) {
+        Some((c, Ok(b))) => ok_response(&entry.headers, b, Some(c)),
+        // Sent as it is; `Compress` encodes it.
+        _ => ok_response(&entry.headers, entry.body.clone(), None),
+    };
+    Ok(ServiceResponse::new(req, res))
 }
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod edge;
+pub mod encoding;
 pub mod list;
 pub mod locale;
 pub mod middleware;
