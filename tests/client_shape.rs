@@ -1,0 +1,106 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failed assertion
+//! What client authors shape through HTTP: sparse fields (`fields`), opt-in
+//! expansions (`include`) and locale fallback (`fallback`, `lang=be,ru,en`).
+
+mod common;
+
+use actix_web::test::TestRequest;
+use serde_json::Value;
+
+fn keys(item: &Value) -> Vec<String> {
+    let mut k: Vec<String> = item.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+both_backends! {
+    async fn fields_keep_only_the_named_fields_and_id_on_every_list(app) {
+        for path in [
+            "/v1/articles", "/v1/events", "/v1/sections", "/v1/regions",
+            "/v1/tourist-sites", "/v1/unesco-sites", "/v1/sanatoria", "/v1/monuments", "/v1/souvenirs",
+            "/v1/nearby?lat=53.9&lon=27.56&radius_km=500",
+            "/v1/search?q=minsk",
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let field = if path.contains("regions") || path.contains("search") || path.contains("sections") {
+                "slug"
+            } else {
+                "locale"
+            };
+            let r = app.get(&format!("{path}{sep}fields={field}")).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            let v = r.json();
+            let data = v["data"].as_array().unwrap();
+            assert!(!data.is_empty(), "{path}");
+            // Regions are named by slug and have no id.
+            let want: Vec<String> = if path.contains("regions") { vec![field.into()] } else { vec!["id".into(), field.into()] };
+            for item in data {
+                assert_eq!(keys(item), want, "{path}");
+            }
+            // The envelope stays whole.
+            assert!(v["meta"]["total"].is_i64() && v["links"]["self"].is_string(), "{path}");
+        }
+    }
+}
+
+both_backends! {
+    async fn fields_apply_to_items_and_geojson_properties(app) {
+        let v = app.get("/v1/articles?limit=1").await.json();
+        let id = v["data"][0]["id"].as_i64().unwrap();
+        let r = app.get(&format!("/v1/articles/{id}?fields=title,body_html")).await;
+        assert_eq!(r.status, 200);
+        let item = r.json();
+        assert_eq!(keys(&item), ["body_html", "id", "title"]);
+        let whole = app.get(&format!("/v1/articles/{id}")).await;
+        assert_ne!(whole.header("etag"), r.header("etag"), "the ETag follows the representation");
+        assert!(whole.json()["related"].is_array(), "an item keeps its expansions by default");
+
+        let s = app.get("/v1/sections/news?fields=title").await;
+        assert_eq!(s.status, 200, "{}", s.text());
+        assert_eq!(keys(&s.json()), ["id", "title"]);
+
+        let g = app.send(TestRequest::get().uri("/v1/unesco-sites?fields=name").insert_header(("Accept", "application/geo+json"))).await;
+        assert_eq!(g.status, 200);
+        let fc = g.json();
+        let features = fc["features"].as_array().unwrap();
+        assert!(!features.is_empty());
+        for f in features {
+            assert_eq!(keys(&f["properties"]), ["id", "name"]);
+            assert!(f["geometry"]["coordinates"].is_array());
+        }
+        let p = app.get("/v1/tourist-sites?fields=name,opening_hours").await.json();
+        assert_eq!(keys(&p["data"][0]), ["id", "name", "opening_hours"], "a kind's own fields are fields too");
+    }
+}
+
+both_backends! {
+    async fn an_unknown_field_is_a_400_listing_the_allowed_ones(app) {
+        for uri in ["/v1/articles?fields=title,colour", "/v1/articles/1?fields=colour", "/v1/tourist-sites?fields=colour&format=geojson", "/v1/sections/news?fields=colour"] {
+            let p = app.get(uri).await.problem(400);
+            let detail = p["detail"].as_str().unwrap().to_string() + &p["errors"].to_string();
+            assert!(detail.contains("unknown field `colour`"), "{uri}: {p}");
+            assert!(detail.contains("allowed: "), "{uri}: {p}");
+            assert_eq!(p["errors"][0]["field"], "fields", "{uri}");
+        }
+        let p = app.get("/v1/articles?fields=Title").await.problem(400);
+        assert_eq!(p["errors"][0]["field"], "fields");
+        let p = app.get("/v1/articles?fields=").await.problem(400);
+        assert_eq!(p["errors"][0]["field"], "fields");
+    }
+}
+
+both_backends! {
+    config = |c| c.response_cache_ms = 60_000,
+    async fn the_response_cache_and_etags_follow_the_fields(app) {
+        let full = app.get("/v1/tourist-sites?limit=3").await;
+        let slim = app.get("/v1/tourist-sites?limit=3&fields=name").await;
+        assert_eq!(slim.status, 200);
+        assert_eq!(keys(&slim.json()["data"][0]), ["id", "name"], "not the cached full page");
+        assert_ne!(full.header("etag"), slim.header("etag"));
+        let again = app.get("/v1/tourist-sites?limit=3&fields=name").await;
+        assert_eq!(again.header("etag"), slim.header("etag"));
+        assert_eq!(again.body, slim.body);
+        let full_again = app.get("/v1/tourist-sites?limit=3").await;
+        assert_eq!(full_again.body, full.body);
+    }
+}
