@@ -104,3 +104,52 @@ both_backends! {
         assert_eq!(full_again.body, full.body);
     }
 }
+
+both_backends! {
+    async fn list_expansions_are_opt_in_and_include_adds_them(app) {
+        let plain = app.get("/v1/tourist-sites?limit=5").await.json();
+        for key in ["translations", "gallery", "description_html"] {
+            assert!(plain["data"][0].get(key).is_none(), "{key} left out by default");
+        }
+        let full = app.get("/v1/tourist-sites?limit=5&include=gallery,description_html,translations").await.json();
+        for key in ["translations", "gallery", "description_html"] {
+            assert!(full["data"][0].get(key).is_some(), "{key} with include");
+        }
+        assert!(full["data"][0]["description_html"].as_str().unwrap().contains('<'));
+        let g = app.get("/v1/tourist-sites?limit=5&format=geojson&include=gallery").await.json();
+        assert!(g["features"][0]["properties"]["gallery"].is_array());
+        assert!(g["features"][0]["properties"].get("description_html").is_none());
+
+        let a = app.get("/v1/articles?limit=3").await.json();
+        for key in ["translations", "body_html", "related"] {
+            assert!(a["data"][0].get(key).is_none(), "articles: {key} left out by default");
+        }
+        let a = app.get("/v1/articles?limit=3&include=body_html,related,translations").await.json();
+        let first = &a["data"][0];
+        let item = app.get(&format!("/v1/articles/{}", first["id"])).await.json();
+        assert_eq!(first["body_html"], item["body_html"]);
+        assert_eq!(first["related"], item["related"], "the same related articles as the item");
+        assert_eq!(first["translations"], item["translations"]);
+        // Naming an expansion in `fields` includes it.
+        let a = app.get("/v1/articles?limit=1&fields=body_html").await.json();
+        assert_eq!(keys(&a["data"][0]), ["body_html", "id"]);
+
+        for (uri, key) in [("/v1/events?from=2020-01-01&to=2040-12-31&include=translations", "translations"), ("/v1/sections?include=translations", "translations"), ("/v1/souvenirs?include=description_html", "description_html"), ("/v1/nearby?lat=53.9&lon=27.56&radius_km=500&include=gallery", "gallery")] {
+            let v = app.get(uri).await.json();
+            assert!(v["data"][0].get(key).is_some(), "{uri}");
+        }
+    }
+}
+
+both_backends! {
+    async fn an_unknown_include_is_a_400_listing_the_allowed_ones(app) {
+        let p = app.get("/v1/articles?include=gallery").await.problem(400);
+        assert_eq!(p["errors"][0]["field"], "include");
+        assert!(p.to_string().contains("allowed: translations, body_html, related"), "{p}");
+        let p = app.get("/v1/tourist-sites?include=related").await.problem(400);
+        assert!(p.to_string().contains("allowed: translations, gallery, description_html"), "{p}");
+        // A list with no expansions takes no `include`.
+        let p = app.get("/v1/regions?include=translations").await.problem(400);
+        assert!(p.to_string().contains("unknown field `include`"), "{p}");
+    }
+}

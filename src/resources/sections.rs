@@ -153,6 +153,7 @@ impl ListFilters for SectionFilters {
     const Q_DOC: Option<&'static str> = Some("Text to find in the title or description.");
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Only sections changed at or after this instant.");
+    const INCLUDE: &'static [&'static str] = &["translations"];
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -8,11 +8,13 @@ pub mod write;
 
 /// Moved to `domain::time`.
 pub use crate::domain::time::days_of_month;
-pub use api::{Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle};
+pub use api::{
+    Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay, RelatedArticle,
+};
 pub use model::ArticleSummaryRow;
 pub use queries::{
-    article_calendar_counts, find_article, latest_for_feed, list_articles_page, section_filter,
-    validate_tag, ArticleFilter,
+    article_calendar_counts, find_article, latest_for_feed, list_article_items, list_articles_page,
+    section_filter, validate_tag, ArticleFilter,
 };
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -58,13 +60,14 @@ impl ListFilters for ArticleFilters {
     const STATUS_DOC: Option<&'static str> = Some(
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.",
     );
+    const INCLUDE: &'static [&'static str] = &["translations", "body_html", "related"];
 }
 
 #[utoipa::path(
     tag = "news",
     params(ListQuery<ArticleFilters>),
     responses(
-        (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
+        (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleListItem>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
     )
 )]
@@ -96,7 +99,7 @@ pub async fn list_articles(
             q: p.q.clone(),
             updated_since: p.updated_since,
         };
-        list_articles_page(conn, &caches, &f, &p)
+        list_article_items(conn, &caches, &f, &p)
     })
     .await?;
     Ok(response::list(&req, &locale, &params, page))

@@ -7,8 +7,16 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::api::{
-    summary_from_row, Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle,
+    summary_from_row, Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay,
+    RelatedArticle,
 };
+
+/// The article whose related articles are looked up.
+struct Of {
+    id: i64,
+    locale: String,
+    section_id: i64,
+}
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
 use crate::db::schema::{article_tags, articles};
@@ -137,6 +145,47 @@ pub fn list_articles_page(
     page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
 }
 
+/// One page of the article list with the expansions asked for: each item's
+/// `body_html` (one query for the page) and `related` (as on the item).
+pub fn list_article_items(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &ArticleFilter,
+    params: &ListParams,
+) -> AppResult<Page<ArticleListItem>> {
+    let page = list_articles_page(conn, caches, f, params)?;
+    let with_body = params.shape.includes("body_html");
+    let with_related = params.shape.includes("related");
+    page.try_map_all(|items| {
+        let mut bodies: HashMap<i64, String> = if with_body && !items.is_empty() {
+            articles::table
+                .filter(articles::id.eq_any(items.iter().map(|a| a.id).collect::<Vec<_>>()))
+                .select((articles::id, articles::body_html))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        items
+            .into_iter()
+            .map(|summary| {
+                let related = if with_related {
+                    let of = (summary.id, summary.locale.as_str(), summary.section.id);
+                    Some(related_articles(conn, of, f.now)?)
+                } else {
+                    None
+                };
+                Ok(ArticleListItem {
+                    body_html: bodies.remove(&summary.id),
+                    related,
+                    summary,
+                })
+            })
+            .collect()
+    })
+}
+
 /// Attaches sections, tags and visible translations to rows, in three queries.
 fn summaries(
     conn: &mut AnyConnection,
@@ -209,7 +258,7 @@ pub fn find_article(
         .find(row.id)
         .select(articles::body_html)
         .first(conn)?;
-    let related = related_articles(conn, &row, now)?;
+    let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
     let summary = summaries(conn, caches, now, vec![row])?
         .pop()
         .ok_or_else(|| AppError::not_found("no such article"))?;
@@ -220,11 +269,17 @@ pub fn find_article(
     })
 }
 
+/// The related articles of the article `(id, locale, section_id)`.
 fn related_articles(
     conn: &mut AnyConnection,
-    row: &ArticleSummaryRow,
+    (id, locale, section_id): (i64, &str, i64),
     now: NaiveDateTime,
 ) -> AppResult<Vec<RelatedArticle>> {
+    let row = Of {
+        id,
+        locale: locale.to_string(),
+        section_id,
+    };
     const N: usize = 4;
     // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
     // so the cost stays flat however many articles share a common tag.

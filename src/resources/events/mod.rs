@@ -69,6 +69,7 @@ impl ListFilters for EventFilters {
     fn near(&self) -> bool {
         self.near.is_some()
     }
+    const INCLUDE: &'static [&'static str] = &["translations"];
 }
 
 impl ListQuery<EventFilters> {
