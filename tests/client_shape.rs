@@ -153,3 +153,83 @@ both_backends! {
         assert!(p.to_string().contains("unknown field `include`"), "{p}");
     }
 }
+
+/// Every item of a list by cursor (`limit=7`), with the last page's meta.
+async fn walk(app: &common::TestApp, base: &str) -> (Vec<Value>, Value) {
+    let mut items = Vec::new();
+    let mut uri = format!("{base}&limit=7");
+    for _ in 0..50 {
+        let v = app.get(&uri).await.json();
+        items.extend(v["data"].as_array().unwrap().iter().cloned());
+        match v["meta"]["next_cursor"].as_str() {
+            Some(c) => uri = format!("{base}&limit=7&cursor={c}"),
+            None => return (items, v["meta"].clone()),
+        }
+    }
+    panic!("paging must end");
+}
+
+/// No item is a translation of another in the list (each group once).
+fn groups_once(items: &[Value]) {
+    let ids: Vec<i64> = items.iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    let unique: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "each item once");
+    for i in items {
+        for t in i["translations"].as_array().unwrap() {
+            assert!(
+                !ids.contains(&t["id"].as_i64().unwrap()),
+                "{} and its translation {}",
+                i["id"],
+                t["id"]
+            );
+        }
+    }
+}
+
+both_backends! {
+    async fn fallback_gives_each_group_once_in_the_best_locale_through_every_page(app) {
+        for coll in ["tourist-sites", "articles", "unesco-sites", "sanatoria", "monuments", "souvenirs"] {
+            let en = app.get(&format!("/v1/{coll}?lang=en&limit=1")).await.json()["meta"]["total"].as_i64().unwrap();
+            let ru = app.get(&format!("/v1/{coll}?lang=ru&limit=1")).await.json()["meta"]["total"].as_i64().unwrap();
+            let base = format!("/v1/{coll}?lang=ru&fallback=true&include=translations");
+            let (items, meta) = walk(&app, &base).await;
+            assert_eq!(meta["total"].as_i64().unwrap(), items.len() as i64, "{coll}: the total counts what paging visits");
+            assert!(items.len() as i64 >= en.max(ru), "{coll}: every English group is there too");
+            groups_once(&items);
+            let in_ru = items.iter().filter(|i| i["locale"] == "ru").count() as i64;
+            assert_eq!(in_ru, ru, "{coll}: every Russian item is shown in Russian");
+            // The same through a preference list, and by page.
+            let listed = app.get(&format!("/v1/{coll}?lang=ru,be,en&limit=100")).await.json();
+            assert_eq!(listed["meta"]["total"], meta["total"], "{coll}");
+        }
+        let r = app.get("/v1/tourist-sites?lang=ru&fallback=true&limit=100").await;
+        assert_eq!(r.header("content-language").as_deref(), Some("ru, en"));
+        let first = app.get("/v1/tourist-sites?lang=ru&fallback=true&limit=3").await;
+        assert_eq!(first.header("content-language").as_deref(), Some("ru"), "only the locales the page holds");
+        let e = app.get("/v1/events?lang=ru&fallback=true&from=2020-01-01&to=2040-12-31&include=translations&limit=100").await.json();
+        groups_once(e["data"].as_array().unwrap());
+        assert_eq!(e["meta"]["total"].as_i64().unwrap(), e["data"].as_array().unwrap().len() as i64);
+    }
+}
+
+both_backends! {
+    async fn fallback_keeps_search_and_filters_and_refuses_bad_values(app) {
+        let ru = app.get("/v1/tourist-sites?lang=ru&q=%D0%B7%D0%B0%D0%BC%D0%BE%D0%BA&limit=100").await.json();
+        let fb = app.get("/v1/tourist-sites?lang=ru&fallback=true&q=%D0%B7%D0%B0%D0%BC%D0%BE%D0%BA&limit=100").await.json();
+        assert!(ru["meta"]["total"].as_i64().unwrap() > 0);
+        assert_eq!(fb["meta"]["total"], ru["meta"]["total"], "a Russian word finds the Russian items");
+        assert_eq!(fb["meta"]["total"].as_i64().unwrap(), fb["data"].as_array().unwrap().len() as i64);
+        let castles = app.get("/v1/tourist-sites?lang=ru&fallback=true&category=castle&limit=100").await.json();
+        assert!(castles["data"].as_array().unwrap().iter().all(|c| c["category"] == "castle"));
+        // A section (slug in the first locale) holds its articles of every locale.
+        let sections = app.get("/v1/sections?lang=ru&parent=root").await.json();
+        let slug = sections["data"][0]["slug"].as_str().unwrap().to_string();
+        let only_ru = app.get(&format!("/v1/articles?lang=ru&section={slug}&limit=1")).await.json();
+        let fb = app.get(&format!("/v1/articles?lang=ru&fallback=true&section={slug}&limit=100")).await.json();
+        assert!(fb["meta"]["total"].as_i64().unwrap() > only_ru["meta"]["total"].as_i64().unwrap(), "{slug}");
+        assert!(fb["data"].as_array().unwrap().iter().any(|a| a["locale"] == "en"));
+        app.get("/v1/articles?fallback=maybe").await.problem(400);
+        app.get("/v1/articles?lang=ru,de").await.problem(400);
+        app.get("/v1/regions?fallback=true").await.problem(400);
+    }
+}

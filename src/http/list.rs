@@ -41,6 +41,8 @@ pub trait ListFilters: DeserializeOwned + IntoParams + 'static {
     /// The opt-in expansions of the list's items (`include`), left out by
     /// default; empty when the list has none (then it takes no `include`).
     const INCLUDE: &'static [&'static str] = &[];
+    /// Whether the list takes `fallback` and a `lang` preference list.
+    const FALLBACK: bool = false;
     /// The order of the documented parameters, for a list whose operation
     /// predates the engine (search, nearby); empty keeps the engine's order.
     const PARAM_ORDER: &'static [&'static str] = &[];
@@ -90,9 +92,14 @@ pub struct CommonParams {
     pub fields: Option<String>,
     #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub include: Option<String>,
+    /// `true`: each translation group once, in the first locale available
+    /// (the requested one, then the default, then the other supported ones),
+    /// each item with its own `locale`. `lang=be,ru,en` gives the order itself.
+    #[param(value_type = Option<bool>)]
+    pub fallback: Option<String>,
 }
 
-const COMMON: [&str; 10] = [
+const COMMON: [&str; 11] = [
     "limit",
     "cursor",
     "page",
@@ -103,6 +110,7 @@ const COMMON: [&str; 10] = [
     "status",
     "fields",
     "include",
+    "fallback",
 ];
 
 /// The query of a list: the shared parameters and the list's filters.
@@ -157,6 +165,7 @@ impl<F: ListFilters> ListQuery<F> {
                 "status" if F::STATUS_DOC.is_some() => &mut common.status,
                 "fields" => &mut common.fields,
                 "include" if !F::INCLUDE.is_empty() => &mut common.include,
+                "fallback" if F::FALLBACK => &mut common.fallback,
                 _ => {
                     rest.push((k, v));
                     continue;
@@ -242,10 +251,20 @@ impl<F: ListFilters> IntoParams for ListQuery<F> {
         out.extend(take("q", F::Q_DOC));
         out.extend(take("updated_since", F::UPDATED_SINCE_DOC));
         out.extend(F::into_params(&parameter_in));
-        out.extend(take("lang", F::LANG_DOC));
+        let lang_doc = F::LANG_DOC.map(|d| {
+            if F::FALLBACK {
+                format!("{d} A comma-separated preference list (`be,ru,en`) falls back in that order (see `fallback`).")
+            } else {
+                d.to_string()
+            }
+        });
+        out.extend(take("lang", lang_doc.as_deref()));
         out.extend(take("status", F::STATUS_DOC));
         out.extend(common.iter().find(|p| p.name == "fields").cloned());
         out.extend(include_param::<F>(&common));
+        if F::FALLBACK {
+            out.extend(common.iter().find(|p| p.name == "fallback").cloned());
+        }
         debug_assert!(COMMON.iter().all(|c| common.iter().any(|p| p.name == *c)));
         if !F::PARAM_ORDER.is_empty() {
             let at = |p: &Parameter| F::PARAM_ORDER.iter().position(|n| *n == p.name);

@@ -24,7 +24,7 @@ use utoipa::IntoParams;
 use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::negotiate;
+use crate::http::locale::{content_language, negotiate, negotiate_list};
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
@@ -61,6 +61,7 @@ impl ListFilters for ArticleFilters {
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.",
     );
     const INCLUDE: &'static [&'static str] = &["translations", "body_html", "related"];
+    const FALLBACK: bool = true;
 }
 
 #[utoipa::path(
@@ -77,7 +78,19 @@ pub async fn list_articles(
     state: web::Data<AppState>,
     query: ListQuery<ArticleFilters>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let c = &query.common;
+    let prefs = negotiate_list(
+        &req,
+        c.lang.as_deref(),
+        c.fallback.as_deref(),
+        &state.config,
+    )?;
+    let locale = prefs[0].clone();
+    let fallback = if prefs.len() > 1 {
+        prefs.clone()
+    } else {
+        Vec::new()
+    };
     let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     let params = query.params()?;
     let q = query.filters;
@@ -98,11 +111,18 @@ pub async fn list_articles(
             to,
             q: p.q.clone(),
             updated_since: p.updated_since,
+            fallback,
         };
         list_article_items(conn, &caches, &f, &p)
     })
     .await?;
-    Ok(response::list(&req, &locale, &params, page))
+    let present: Vec<String> = page
+        .items
+        .iter()
+        .map(|a| a.summary.locale.clone())
+        .collect();
+    let language = content_language(&prefs, &present);
+    Ok(response::list(&req, &language, &params, page))
 }
 
 #[utoipa::path(

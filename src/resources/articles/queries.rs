@@ -19,6 +19,7 @@ struct Of {
 }
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
+use crate::db::fallback::BestLocale;
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::SearchQuery;
 use crate::db::text_filter::text_match;
@@ -43,14 +44,17 @@ pub struct ArticleFilter {
     pub to: Option<NaiveDateTime>,
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Locale fallback: the preferred locales in order (empty: `locale` only).
+    pub fallback: Vec<String>,
 }
 
 impl ArticleFilter {
     fn cache_key(&self) -> String {
         format!(
-            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.vis,
             self.locale,
+            self.fallback,
             self.section_ids,
             self.tag,
             self.from,
@@ -69,7 +73,14 @@ fn filtered(
     conn: &AnyConnection,
     f: &ArticleFilter,
 ) -> articles::BoxedQuery<'static, MultiBackend> {
-    let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
+    let mut q = if f.fallback.is_empty() {
+        visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()))
+    } else {
+        let best = BestLocale::new("articles", None, &f.fallback, f.vis, f.now);
+        visible(f.now, f.vis)
+            .filter(articles::locale.eq_any(f.fallback.clone()))
+            .filter(best)
+    };
     if let Some(ids) = &f.section_ids {
         q = q.filter(articles::section_id.eq_any(ids.clone()));
     }
@@ -376,7 +387,22 @@ pub fn section_filter(
     let all = sections::load_all(conn, caches)?;
     let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
     match root {
-        Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
+        Some(r) => {
+            // The subtree's sections in every locale: a fallback list shows
+            // articles of other locales, filed under their own section rows.
+            let ids = sections::subtree_ids(&all, r.id);
+            let groups: Vec<i64> = all
+                .iter()
+                .filter(|s| ids.contains(&s.id))
+                .map(|s| s.group_id)
+                .collect();
+            Ok(Some(
+                all.iter()
+                    .filter(|s| groups.contains(&s.group_id))
+                    .map(|s| s.id)
+                    .collect(),
+            ))
+        }
         None => {
             let known: Vec<&str> = all
                 .iter()

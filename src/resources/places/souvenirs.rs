@@ -76,6 +76,7 @@ impl ListFilters for SouvenirFilters {
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview souvenirs the public cannot see yet.",
     );
     const INCLUDE: &'static [&'static str] = &["translations", "description_html"];
+    const FALLBACK: bool = true;
 }
 
 impl PlaceQuery for SouvenirFilters {
