@@ -258,12 +258,18 @@ impl<F: ListFilters> IntoParams for ListQuery<F> {
                 d.to_string()
             }
         });
-        out.extend(take("lang", lang_doc.as_deref()));
+        out.extend(
+            take("lang", lang_doc.as_deref()).map(|p| match F::FALLBACK {
+                true => example(p, serde_json::json!("ru,be,en")),
+                false => p,
+            }),
+        );
         out.extend(take("status", F::STATUS_DOC));
         out.extend(common.iter().find(|p| p.name == "fields").cloned());
         out.extend(include_param::<F>(&common));
         if F::FALLBACK {
-            out.extend(common.iter().find(|p| p.name == "fallback").cloned());
+            let p = common.iter().find(|p| p.name == "fallback").cloned();
+            out.extend(p.map(|p| example(p, serde_json::json!(true))));
         }
         debug_assert!(COMMON.iter().all(|c| common.iter().any(|p| p.name == *c)));
         if !F::PARAM_ORDER.is_empty() {
@@ -293,7 +299,14 @@ fn include_param<F: ListFilters>(common: &[Parameter]) -> Option<Parameter> {
             .items(item)
             .into(),
     );
-    Some(p)
+    Some(example(p, serde_json::json!([F::INCLUDE[0]])))
+}
+
+/// `p` with `example` (a private field, set through its builder).
+fn example(p: Parameter, v: serde_json::Value) -> Parameter {
+    utoipa::openapi::path::ParameterBuilder::from(p)
+        .example(Some(v))
+        .build()
 }
 
 /// `^-?(a|b)$` over the sort fields (and `distance` where `near` may be given).

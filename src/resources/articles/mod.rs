@@ -68,7 +68,7 @@ impl ListFilters for ArticleFilters {
     tag = "news",
     params(ListQuery<ArticleFilters>),
     responses(
-        (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleListItem>,
+        (status = 200, description = "Published articles, newest first by default. Each item is the article without `body_html`, `related` and `translations` unless `include` asks for them", body = ListBody<ArticleListItem>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
     )
 )]
