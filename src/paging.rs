@@ -88,6 +88,8 @@ pub struct ListParams {
     pub sort: Sort,
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
+    /// `fields` and `include`: what of each item is sent.
+    pub shape: crate::http::shape::Shape,
 }
 
 impl ListParams {
@@ -100,6 +102,7 @@ impl ListParams {
             sort,
             q: None,
             updated_since: None,
+            shape: Default::default(),
         }
     }
 

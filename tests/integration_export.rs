@@ -100,7 +100,10 @@ mod export_then_import_into_an_empty_database_round_trips_exactly {
         let admin = app.key("admin").await;
         // Content the demo lacks: a draft translation, a subsection, a scheduled event.
         // An English article without a Belarusian version yet.
-        let list = app.get("/v1/articles?limit=50").await.json();
+        let list = app
+            .get("/v1/articles?limit=50&include=translations")
+            .await
+            .json();
         let en = list["data"]
             .as_array()
             .unwrap()

@@ -31,7 +31,8 @@ both_backends! {
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(times, sorted, "newest first");
         assert!(data[0].get("body_html").is_none(), "list items omit body_html");
-        for key in ["id", "slug", "locale", "translations", "section", "title", "lead", "dateline", "source", "image", "tags", "published_at", "updated_at", "created_at", "reading_time_minutes"] {
+        assert!(data[0].get("translations").is_none(), "translations are an opt-in expansion of lists");
+        for key in ["id", "slug", "locale", "section", "title", "lead", "dateline", "source", "image", "tags", "published_at", "updated_at", "created_at", "reading_time_minutes"] {
             assert!(data[0].get(key).is_some(), "list item has {key}");
         }
         let next = v["links"]["next"].as_str().unwrap();

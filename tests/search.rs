@@ -105,7 +105,7 @@ both_backends!(
             assert_eq!(r.status, 200, "{uri}");
             assert!(r.json()["meta"]["total"].as_i64().unwrap() > 0, "{uri}");
         }
-        let ru_article = app.get("/v1/articles?lang=ru&limit=1").await.json();
+        let ru_article = app.get("/v1/articles?lang=ru&limit=1&include=translations").await.json();
         assert!(ru_article["data"][0]["section"]["slug"].as_str().unwrap().is_ascii());
         assert_eq!(ru_article["data"][0]["translations"].as_array().unwrap().len(), 2);
         app.get("/v1/articles?lang=de").await.problem(400);

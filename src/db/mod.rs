@@ -2,6 +2,7 @@
 //! embedded migrations, and the few places where SQL differs per backend.
 
 pub mod bulk;
+pub mod fallback;
 pub mod geo;
 pub mod interrupt;
 pub mod keyset;

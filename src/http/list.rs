@@ -19,6 +19,7 @@ use utoipa::IntoParams;
 
 use super::invalid_query as invalid;
 use super::params::ListParams;
+use super::shape::Shape;
 use crate::error::AppError;
 
 /// A list's own filters, and what the list says about the shared parameters.
@@ -37,6 +38,11 @@ pub trait ListFilters: DeserializeOwned + IntoParams + 'static {
     const LANG_DOC: Option<&'static str> = Some("Response locale (`be`, `ru`, `en`).");
     /// The editor preview `status`; `None` when the list has none.
     const STATUS_DOC: Option<&'static str> = None;
+    /// The opt-in expansions of the list's items (`include`), left out by
+    /// default; empty when the list has none (then it takes no `include`).
+    const INCLUDE: &'static [&'static str] = &[];
+    /// Whether the list takes `fallback` and a `lang` preference list.
+    const FALLBACK: bool = false;
     /// The order of the documented parameters, for a list whose operation
     /// predates the engine (search, nearby); empty keeps the engine's order.
     const PARAM_ORDER: &'static [&'static str] = &[];
@@ -79,9 +85,21 @@ pub struct CommonParams {
     pub lang: Option<String>,
     #[param(pattern = "^(draft|published|archived|any)$")]
     pub status: Option<String>,
+    /// Only these fields of each item (`id` always), comma-separated, like
+    /// `fields=id,title`; naming an expansion includes it. `meta` and `links`
+    /// are always whole. An unknown field is a 400 listing the allowed ones.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false, example = json!(["id", "title"]))]
+    pub fields: Option<String>,
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    pub include: Option<String>,
+    /// `true`: each translation group once, in the first locale available
+    /// (the requested one, then the default, then the other supported ones),
+    /// each item with its own `locale`. `lang=be,ru,en` gives the order itself.
+    #[param(value_type = Option<bool>)]
+    pub fallback: Option<String>,
 }
 
-const COMMON: [&str; 8] = [
+const COMMON: [&str; 11] = [
     "limit",
     "cursor",
     "page",
@@ -90,6 +108,9 @@ const COMMON: [&str; 8] = [
     "updated_since",
     "lang",
     "status",
+    "fields",
+    "include",
+    "fallback",
 ];
 
 /// The query of a list: the shared parameters and the list's filters.
@@ -100,15 +121,21 @@ pub struct ListQuery<F> {
 }
 
 impl<F: ListFilters> ListQuery<F> {
-    /// The validated paging, sort, `q` and `updated_since`.
+    /// The validated paging, sort, `q`, `updated_since`, `fields` and `include`.
     pub fn params(&self) -> Result<ListParams, AppError> {
-        if self.filters.near() {
+        let mut params = if self.filters.near() {
             let mut sorts = F::SORTS.to_vec();
             sorts.push("distance");
-            ListParams::parse(&self.common, &sorts, "distance")
+            ListParams::parse(&self.common, &sorts, "distance")?
         } else {
-            ListParams::parse(&self.common, F::SORTS, F::DEFAULT_SORT)
-        }
+            ListParams::parse(&self.common, F::SORTS, F::DEFAULT_SORT)?
+        };
+        params.shape = Shape::parse(
+            self.common.fields.as_deref(),
+            self.common.include.as_deref(),
+            F::INCLUDE,
+        )?;
+        Ok(params)
     }
 
     /// Splits a query string: shared keys into [`CommonParams`], the rest into `F`.
@@ -136,6 +163,9 @@ impl<F: ListFilters> ListQuery<F> {
                 "updated_since" if F::UPDATED_SINCE_DOC.is_some() => &mut common.updated_since,
                 "lang" if F::LANG_DOC.is_some() => &mut common.lang,
                 "status" if F::STATUS_DOC.is_some() => &mut common.status,
+                "fields" => &mut common.fields,
+                "include" if !F::INCLUDE.is_empty() => &mut common.include,
+                "fallback" if F::FALLBACK => &mut common.fallback,
                 _ => {
                     rest.push((k, v));
                     continue;
@@ -221,8 +251,26 @@ impl<F: ListFilters> IntoParams for ListQuery<F> {
         out.extend(take("q", F::Q_DOC));
         out.extend(take("updated_since", F::UPDATED_SINCE_DOC));
         out.extend(F::into_params(&parameter_in));
-        out.extend(take("lang", F::LANG_DOC));
+        let lang_doc = F::LANG_DOC.map(|d| {
+            if F::FALLBACK {
+                format!("{d} A comma-separated preference list (`be,ru,en`) falls back in that order (see `fallback`).")
+            } else {
+                d.to_string()
+            }
+        });
+        out.extend(
+            take("lang", lang_doc.as_deref()).map(|p| match F::FALLBACK {
+                true => example(p, serde_json::json!("ru,be,en")),
+                false => p,
+            }),
+        );
         out.extend(take("status", F::STATUS_DOC));
+        out.extend(common.iter().find(|p| p.name == "fields").cloned());
+        out.extend(include_param::<F>(&common));
+        if F::FALLBACK {
+            let p = common.iter().find(|p| p.name == "fallback").cloned();
+            out.extend(p.map(|p| example(p, serde_json::json!(true))));
+        }
         debug_assert!(COMMON.iter().all(|c| common.iter().any(|p| p.name == *c)));
         if !F::PARAM_ORDER.is_empty() {
             let at = |p: &Parameter| F::PARAM_ORDER.iter().position(|n| *n == p.name);
@@ -230,6 +278,35 @@ impl<F: ListFilters> IntoParams for ListQuery<F> {
         }
         out
     }
+}
+
+/// `include`, documented with the list's expansions (none: no `include`).
+fn include_param<F: ListFilters>(common: &[Parameter]) -> Option<Parameter> {
+    if F::INCLUDE.is_empty() {
+        return None;
+    }
+    let mut p = common.iter().find(|p| p.name == "include")?.clone();
+    let list: Vec<String> = F::INCLUDE.iter().map(|e| format!("`{e}`")).collect();
+    p.description = Some(format!(
+        "Opt-in expansions, comma-separated: {}. Left out of each item unless asked for here (or named in `fields`).",
+        list.join(", ")
+    ));
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(F::INCLUDE.iter().copied()));
+    p.schema = Some(
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(item)
+            .into(),
+    );
+    Some(example(p, serde_json::json!([F::INCLUDE[0]])))
+}
+
+/// `p` with `example` (a private field, set through its builder).
+fn example(p: Parameter, v: serde_json::Value) -> Parameter {
+    utoipa::openapi::path::ParameterBuilder::from(p)
+        .example(Some(v))
+        .build()
 }
 
 /// `^-?(a|b)$` over the sort fields (and `distance` where `near` may be given).
@@ -315,7 +392,7 @@ mod tests {
         let e = detail(extract("tag=a&unknown=1").unwrap_err());
         assert_eq!(
             e,
-            "invalid query string: unknown field `unknown`, expected one of `limit`, `cursor`, `page`, `sort`, `q`, `tag`, `lang`, `status` | unknown"
+            "invalid query string: unknown field `unknown`, expected one of `limit`, `cursor`, `page`, `sort`, `q`, `tag`, `lang`, `status`, `fields` | unknown"
         );
         // Not documented for this list, though other lists take it.
         let e = detail(extract("updated_since=2024-01-01T00:00:00Z").unwrap_err());
@@ -366,11 +443,12 @@ mod tests {
         let e = detail(ListQuery::<OwnQ>::parse("sort=relevance").unwrap_err());
         assert_eq!(
             e,
-            "invalid query string: unknown field `sort`, expected one of `q`, `types`, `lang`, `limit`, `cursor`, `page` | sort"
+            "invalid query string: unknown field `sort`, expected one of `q`, `types`, `lang`, `limit`, `cursor`, `page`, `fields` | sort"
         );
         let params = ListQuery::<OwnQ>::into_params(|| Some(ParameterIn::Query));
         let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, OwnQ::PARAM_ORDER);
+        assert_eq!(names[..6], *OwnQ::PARAM_ORDER);
+        assert_eq!(names[6..], ["fields"]);
         let lang = serde_json::to_value(&params[2]).unwrap();
         assert_eq!(lang["description"], "Locale searched.");
     }
@@ -381,7 +459,7 @@ mod tests {
         let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,
-            ["limit", "cursor", "page", "sort", "q", "tag", "lang", "status"]
+            ["limit", "cursor", "page", "sort", "q", "tag", "lang", "status", "fields"]
         );
         let sort = serde_json::to_value(&params[3]).unwrap();
         assert_eq!(sort["description"], "How to sort.");

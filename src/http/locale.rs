@@ -30,6 +30,57 @@ pub fn negotiate(req: &HttpRequest, lang: Option<&str>, config: &Config) -> AppR
         .unwrap_or_else(|| config.default_locale.clone()))
 }
 
+/// The locales of a list that may fall back: `lang=be,ru,en` (a preference
+/// list), or `fallback=true` (the negotiated locale, then the default, then
+/// the other supported ones in configured order). One locale: no fallback.
+pub fn negotiate_list(
+    req: &HttpRequest,
+    lang: Option<&str>,
+    fallback: Option<&str>,
+    config: &Config,
+) -> AppResult<Vec<String>> {
+    let wants = match fallback.map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::bad_param("fallback", "expected true or false")),
+    };
+    let mut out: Vec<String> = Vec::new();
+    match lang {
+        Some(list) if list.contains(',') => {
+            for l in list.split(',') {
+                let l = negotiate(req, Some(l), config)?;
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+        _ => out.push(negotiate(req, lang, config)?),
+    }
+    if wants {
+        let rest = std::iter::once(&config.default_locale).chain(config.locales.iter());
+        for l in rest {
+            if !out.contains(l) {
+                out.push(l.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `Content-Language` of a fallback list: the preferred locales its items are
+/// in, in preference order (the first preference when there are none).
+pub fn content_language(prefs: &[String], present: &[String]) -> String {
+    let used: Vec<&str> = prefs
+        .iter()
+        .filter(|p| present.contains(p))
+        .map(String::as_str)
+        .collect();
+    match used.as_slice() {
+        [] => prefs.first().cloned().unwrap_or_default(),
+        all => all.join(", "),
+    }
+}
+
 /// The best supported locale named by an `Accept-Language` value (RFC 9110 12.5.4),
 /// matching on the primary subtag; q=0 excludes. `*` ("any language") reached
 /// before any supported tag gives None, so the caller answers in its default

@@ -12,6 +12,7 @@ pub mod params;
 pub mod preconditions;
 pub mod ratelimit;
 pub mod response;
+pub mod shape;
 
 use actix_web::dev::ResourceDef;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

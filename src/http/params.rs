@@ -90,6 +90,7 @@ impl ListParams {
             sort,
             q,
             updated_since,
+            shape: Default::default(),
         })
     }
 }
@@ -225,6 +226,17 @@ pub struct ContentItemQuery {
     /// Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview items the public cannot see yet.
     #[param(pattern = "^(draft|published|archived|any)$")]
     pub status: Option<String>,
+    /// Only these fields of the item (`id` always), comma-separated, like
+    /// `fields=id,title`. An unknown field is a 400 listing the allowed ones.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false, example = json!(["id", "title"]))]
+    pub fields: Option<String>,
+}
+
+impl ContentItemQuery {
+    /// The item's shape: `fields` (an item has every expansion).
+    pub fn shape(&self) -> AppResult<super::shape::Shape> {
+        super::shape::Shape::parse(self.fields.as_deref(), None, &[])
+    }
 }
 
 /// Write paths address items by numeric id.

@@ -176,7 +176,7 @@ pub fn with_link_header(mut res: HttpResponse, link: Option<String>) -> HttpResp
 }
 
 /// A page of a list in the envelope, with Content-Language `locale`.
-pub fn list<T: Serialize>(
+pub fn list<T: Serialize + ToSchema + 'static>(
     req: &HttpRequest,
     locale: &str,
     params: &ListParams,
@@ -186,21 +186,25 @@ pub fn list<T: Serialize>(
 }
 
 /// A page of a list in the envelope: `locale` is `None` for lists that are not
-/// localized (media, admin and editor lists); `search` is search's meta.
-pub fn list_in<T: Serialize>(
+/// localized (media, admin and editor lists); `search` is search's meta. Each
+/// item in the list's shape (`fields`, `include`); an unknown field is a 400.
+pub fn list_in<T: Serialize + ToSchema + 'static>(
     req: &HttpRequest,
     locale: Option<&str>,
     params: &ListParams,
     page: Page<T>,
     search: Option<SearchMeta>,
 ) -> HttpResponse {
+    if let Err(e) = params.shape.check::<T>() {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let (mut meta, links, link) = list_parts(req, params, &page);
     if let Some(s) = search {
         meta.total_capped = Some(s.total_capped);
         meta.did_you_mean = s.did_you_mean.or(meta.did_you_mean);
     }
     let body = ListBody {
-        data: page.items,
+        data: params.shape.items(page.items),
         meta,
         links,
     };
@@ -208,7 +212,10 @@ pub fn list_in<T: Serialize>(
 }
 
 /// The admin lists (keys, webhooks): every item on one page of up to 100, by id.
-pub fn admin_list<T: Serialize>(req: &HttpRequest, all: Vec<T>) -> HttpResponse {
+pub fn admin_list<T: Serialize + ToSchema + 'static>(
+    req: &HttpRequest,
+    all: Vec<T>,
+) -> HttpResponse {
     let params = ListParams::first_page(
         100,
         Sort {

@@ -41,10 +41,12 @@ pub async fn item<T, F>(
     find: F,
 ) -> AppResult<HttpResponse>
 where
-    T: Serialize + Send + 'static,
+    T: Serialize + utoipa::ToSchema + Send + 'static,
     F: FnOnce(&mut AnyConnection, Lookup) -> AppResult<(T, String, String)> + Send + 'static,
 {
     let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
+    let shape = query.shape()?;
+    shape.check::<T>()?;
     let vis = crate::http::auth::visibility(req, query.status.as_deref()).await?;
     let mut lookup = Lookup {
         item: ItemRef::parse(id)?,
@@ -65,5 +67,13 @@ where
         let doc = to_jsonld(&v, &jsonld::base_url(req));
         return Ok(jsonld::respond(&item_locale, doc));
     }
-    Ok(response::item(Some(&item_locale), &body, &own))
+    match shape.fields {
+        None => Ok(response::item(Some(&item_locale), &body, &own)),
+        Some(_) => {
+            let v = shape
+                .value(&body)
+                .ok_or_else(|| AppError::Internal("item: serialization failed".into()))?;
+            Ok(response::item(Some(&item_locale), &v, &own))
+        }
+    }
 }

@@ -19,6 +19,7 @@ use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::ItemRef;
 use crate::http::response::{self, ListBody, Page};
+use crate::http::shape::Shape;
 use crate::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -152,6 +153,7 @@ impl ListFilters for SectionFilters {
     const Q_DOC: Option<&'static str> = Some("Text to find in the title or description.");
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Only sections changed at or after this instant.");
+    const INCLUDE: &'static [&'static str] = &["translations"];
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -160,6 +162,10 @@ impl ListFilters for SectionFilters {
 pub struct ItemQuery {
     /// Locale in which a slug is looked up and the response is given.
     pub lang: Option<String>,
+    /// Only these fields of the section (`id` always), comma-separated, like
+    /// `fields=id,title`. An unknown field is a 400 listing the allowed ones.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false, example = json!(["id", "title"]))]
+    pub fields: Option<String>,
 }
 
 #[utoipa::path(
@@ -226,6 +232,8 @@ pub async fn get_section(
     query: web::Query<ItemQuery>,
 ) -> AppResult<HttpResponse> {
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
+    let shape = Shape::parse(query.fields.as_deref(), None, &[])?;
+    shape.check::<Section>()?;
     let item = ItemRef::parse(&path)?;
     let caches = state.caches.clone();
     let all = db::run(&state.pool, move |c| load_all(c, &caches)).await?;
@@ -241,5 +249,12 @@ pub async fn get_section(
         crate::editorial::own_version::<write::Sections>(c, id)
     })
     .await?;
-    Ok(response::item(Some(&row.locale), &to_api(&all, row), &own))
+    let section = to_api(&all, row);
+    if shape.fields.is_none() {
+        return Ok(response::item(Some(&row.locale), &section, &own));
+    }
+    let body = shape
+        .value(&section)
+        .ok_or_else(|| AppError::Internal("section: serialization failed".into()))?;
+    Ok(response::item(Some(&row.locale), &body, &own))
 }

@@ -35,6 +35,20 @@ pub struct ArticleSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An article as lists show it: the summary (without `translations` unless
+/// included), plus `body_html` and `related` when asked for with `include`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleListItem {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    /// Sanitized HTML; only with `include=body_html`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    /// As on the item; only with `include=related`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<RelatedArticle>>,
+}
+
 /// A short reference to another article.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RelatedArticle {

@@ -8,11 +8,13 @@ pub mod write;
 
 /// Moved to `domain::time`.
 pub use crate::domain::time::days_of_month;
-pub use api::{Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle};
+pub use api::{
+    Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay, RelatedArticle,
+};
 pub use model::ArticleSummaryRow;
 pub use queries::{
-    article_calendar_counts, find_article, latest_for_feed, list_articles_page, section_filter,
-    validate_tag, ArticleFilter,
+    article_calendar_counts, find_article, latest_for_feed, list_article_items, list_articles_page,
+    section_filter, validate_tag, ArticleFilter,
 };
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -22,7 +24,7 @@ use utoipa::IntoParams;
 use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::negotiate;
+use crate::http::locale::{content_language, negotiate, negotiate_list};
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
@@ -58,13 +60,15 @@ impl ListFilters for ArticleFilters {
     const STATUS_DOC: Option<&'static str> = Some(
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`.",
     );
+    const INCLUDE: &'static [&'static str] = &["translations", "body_html", "related"];
+    const FALLBACK: bool = true;
 }
 
 #[utoipa::path(
     tag = "news",
     params(ListQuery<ArticleFilters>),
     responses(
-        (status = 200, description = "Published articles, newest first by default", body = ListBody<ArticleSummary>,
+        (status = 200, description = "Published articles, newest first by default. Each item is the article without `body_html`, `related` and `translations` unless `include` asks for them", body = ListBody<ArticleListItem>,
             headers(("Link" = String, description = "RFC 8288 links: next (and first, prev, last with `page`)"))),
     )
 )]
@@ -74,7 +78,19 @@ pub async fn list_articles(
     state: web::Data<AppState>,
     query: ListQuery<ArticleFilters>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let c = &query.common;
+    let prefs = negotiate_list(
+        &req,
+        c.lang.as_deref(),
+        c.fallback.as_deref(),
+        &state.config,
+    )?;
+    let locale = prefs[0].clone();
+    let fallback = if prefs.len() > 1 {
+        prefs.clone()
+    } else {
+        Vec::new()
+    };
     let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     let params = query.params()?;
     let q = query.filters;
@@ -95,11 +111,18 @@ pub async fn list_articles(
             to,
             q: p.q.clone(),
             updated_since: p.updated_since,
+            fallback,
         };
-        list_articles_page(conn, &caches, &f, &p)
+        list_article_items(conn, &caches, &f, &p)
     })
     .await?;
-    Ok(response::list(&req, &locale, &params, page))
+    let present: Vec<String> = page
+        .items
+        .iter()
+        .map(|a| a.summary.locale.clone())
+        .collect();
+    let language = content_language(&prefs, &present);
+    Ok(response::list(&req, &language, &params, page))
 }
 
 #[utoipa::path(

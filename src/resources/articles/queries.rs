@@ -7,10 +7,19 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::api::{
-    summary_from_row, Article, ArticleCalendar, ArticleSummary, CalendarDay, RelatedArticle,
+    summary_from_row, Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay,
+    RelatedArticle,
 };
+
+/// The article whose related articles are looked up.
+struct Of {
+    id: i64,
+    locale: String,
+    section_id: i64,
+}
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
+use crate::db::fallback::BestLocale;
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -35,14 +44,17 @@ pub struct ArticleFilter {
     pub to: Option<NaiveDateTime>,
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Locale fallback: the preferred locales in order (empty: `locale` only).
+    pub fallback: Vec<String>,
 }
 
 impl ArticleFilter {
     fn cache_key(&self) -> String {
         format!(
-            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "articles|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.vis,
             self.locale,
+            self.fallback,
             self.section_ids,
             self.tag,
             self.from,
@@ -61,7 +73,14 @@ fn filtered(
     conn: &AnyConnection,
     f: &ArticleFilter,
 ) -> articles::BoxedQuery<'static, MultiBackend> {
-    let mut q = visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()));
+    let mut q = if f.fallback.is_empty() {
+        visible(f.now, f.vis).filter(articles::locale.eq(f.locale.clone()))
+    } else {
+        let best = BestLocale::new("articles", None, &f.fallback, f.vis, f.now);
+        visible(f.now, f.vis)
+            .filter(articles::locale.eq_any(f.fallback.clone()))
+            .filter(best)
+    };
     if let Some(ids) = &f.section_ids {
         q = q.filter(articles::section_id.eq_any(ids.clone()));
     }
@@ -156,6 +175,47 @@ fn list_articles_as_typed(
     page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
 }
 
+/// One page of the article list with the expansions asked for: each item's
+/// `body_html` (one query for the page) and `related` (as on the item).
+pub fn list_article_items(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &ArticleFilter,
+    params: &ListParams,
+) -> AppResult<Page<ArticleListItem>> {
+    let page = list_articles_page(conn, caches, f, params)?;
+    let with_body = params.shape.includes("body_html");
+    let with_related = params.shape.includes("related");
+    page.try_map_all(|items| {
+        let mut bodies: HashMap<i64, String> = if with_body && !items.is_empty() {
+            articles::table
+                .filter(articles::id.eq_any(items.iter().map(|a| a.id).collect::<Vec<_>>()))
+                .select((articles::id, articles::body_html))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        items
+            .into_iter()
+            .map(|summary| {
+                let related = if with_related {
+                    let of = (summary.id, summary.locale.as_str(), summary.section.id);
+                    Some(related_articles(conn, of, f.now)?)
+                } else {
+                    None
+                };
+                Ok(ArticleListItem {
+                    body_html: bodies.remove(&summary.id),
+                    related,
+                    summary,
+                })
+            })
+            .collect()
+    })
+}
+
 /// Attaches sections, tags and visible translations to rows, in three queries.
 fn summaries(
     conn: &mut AnyConnection,
@@ -228,7 +288,7 @@ pub fn find_article(
         .find(row.id)
         .select(articles::body_html)
         .first(conn)?;
-    let related = related_articles(conn, &row, now)?;
+    let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
     let summary = summaries(conn, caches, now, vec![row])?
         .pop()
         .ok_or_else(|| AppError::not_found("no such article"))?;
@@ -239,11 +299,17 @@ pub fn find_article(
     })
 }
 
+/// The related articles of the article `(id, locale, section_id)`.
 fn related_articles(
     conn: &mut AnyConnection,
-    row: &ArticleSummaryRow,
+    (id, locale, section_id): (i64, &str, i64),
     now: NaiveDateTime,
 ) -> AppResult<Vec<RelatedArticle>> {
+    let row = Of {
+        id,
+        locale: locale.to_string(),
+        section_id,
+    };
     const N: usize = 4;
     // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
     // so the cost stays flat however many articles share a common tag.
@@ -340,7 +406,22 @@ pub fn section_filter(
     let all = sections::load_all(conn, caches)?;
     let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
     match root {
-        Some(r) => Ok(Some(sections::subtree_ids(&all, r.id))),
+        Some(r) => {
+            // The subtree's sections in every locale: a fallback list shows
+            // articles of other locales, filed under their own section rows.
+            let ids = sections::subtree_ids(&all, r.id);
+            let groups: Vec<i64> = all
+                .iter()
+                .filter(|s| ids.contains(&s.id))
+                .map(|s| s.group_id)
+                .collect();
+            Ok(Some(
+                all.iter()
+                    .filter(|s| groups.contains(&s.group_id))
+                    .map(|s| s.id)
+                    .collect(),
+            ))
+        }
         None => {
             let known: Vec<&str> = all
                 .iter()

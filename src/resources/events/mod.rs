@@ -20,7 +20,7 @@ use super::vocab::{EventCategory, RegionSlug};
 use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::negotiate;
+use crate::http::locale::{content_language, negotiate_list};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
@@ -69,6 +69,8 @@ impl ListFilters for EventFilters {
     fn near(&self) -> bool {
         self.near.is_some()
     }
+    const INCLUDE: &'static [&'static str] = &["translations"];
+    const FALLBACK: bool = true;
 }
 
 impl ListQuery<EventFilters> {
@@ -103,22 +105,34 @@ pub async fn list_events(
     state: web::Data<AppState>,
     query: ListQuery<EventFilters>,
 ) -> AppResult<HttpResponse> {
-    let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
+    let c = &query.common;
+    let prefs = negotiate_list(
+        &req,
+        c.lang.as_deref(),
+        c.fallback.as_deref(),
+        &state.config,
+    )?;
+    let locale = prefs[0].clone();
     let mut f = event_filter(query.raw_filter(), &locale)?;
+    if prefs.len() > 1 {
+        f.fallback = prefs.clone();
+    }
     f.vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     let params = query.params()?;
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let p = params.clone();
-    let page = db::run(&state.pool, move |conn| {
+    let (page, present) = db::run(&state.pool, move |conn| {
         f.now = db::now();
         let (page, distances) = list_events_page(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;
-        Ok(page.map(|r| ctx.event(&r)))
+        let present: Vec<String> = page.items.iter().map(|r| r.locale.clone()).collect();
+        Ok((page.map(|r| ctx.event(&r)), present))
     })
     .await?;
-    Ok(response::list(&req, &locale, &params, page))
+    let language = content_language(&prefs, &present);
+    Ok(response::list(&req, &language, &params, page))
 }
 
 #[utoipa::path(

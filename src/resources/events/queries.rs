@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::model::*;
 use crate::cache::Caches;
+use crate::db::fallback::BestLocale;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
@@ -40,12 +41,15 @@ pub struct EventFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// `bbox` and `near` with its radius.
     pub area: Area,
+    /// Locale fallback: the preferred locales in order (empty: `locale` only).
+    pub fallback: Vec<String>,
 }
 
 impl EventFilter {
     fn cache_key(&self) -> String {
         format!(
-            "events|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "events|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.fallback,
             self.vis,
             self.locale,
             self.from,
@@ -66,8 +70,14 @@ pub fn filtered(
     conn: &AnyConnection,
     f: &EventFilter,
 ) -> events::BoxedQuery<'static, MultiBackend> {
-    let mut q = crate::filter_visibility!(events::table.into_boxed(), events, f.vis, f.now)
-        .filter(events::locale.eq(f.locale.clone()));
+    let q = crate::filter_visibility!(events::table.into_boxed(), events, f.vis, f.now);
+    let mut q = if f.fallback.is_empty() {
+        q.filter(events::locale.eq(f.locale.clone()))
+    } else {
+        let best = BestLocale::new("events", None, &f.fallback, f.vis, f.now);
+        q.filter(events::locale.eq_any(f.fallback.clone()))
+            .filter(best)
+    };
     match (f.from, f.to) {
         (None, None) => q = q.filter(events::ends_at.gt(f.now)),
         (from, to) => {
@@ -259,6 +269,7 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
         q: list.q,
         updated_since: list.updated_since,
         area: geo.area,
+        fallback: Vec::new(),
     })
 }
 

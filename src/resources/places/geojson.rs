@@ -30,9 +30,9 @@ pub struct Feature {
     pub kind: &'static str,
     pub id: i64,
     pub geometry: PointGeometry,
-    /// The item's fields, as in the JSON list.
+    /// The item's fields, as in the JSON list (`fields` and `include` apply).
     #[schema(value_type = Object)]
-    pub properties: serde_json::Value,
+    pub properties: crate::http::shape::Fields,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,13 +46,18 @@ pub struct FeatureCollection {
     pub links: ListLinks,
 }
 
-pub fn feature_collection<T: Serialize>(
+/// A page as a FeatureCollection: each item's properties in the list's shape
+/// (`fields`, `include`; an unknown field is a 400).
+pub fn feature_collection<T: Serialize + ToSchema + 'static>(
     req: &HttpRequest,
     locale: &str,
     params: &ListParams,
     page: Page<T>,
     points: Vec<Option<Point>>,
 ) -> HttpResponse {
+    if let Err(e) = params.shape.check::<T>() {
+        return actix_web::ResponseError::error_response(&e);
+    }
     let (meta, links, link) = list_parts(req, params, &page);
     let features = page
         .items
@@ -60,10 +65,10 @@ pub fn feature_collection<T: Serialize>(
         .zip(points)
         .filter_map(|(item, p)| {
             let p = p?;
-            let properties = serde_json::to_value(item).ok()?;
+            let properties = params.shape.value(item)?;
             let id = properties
                 .get("id")
-                .and_then(|v| v.as_i64())
+                .and_then(|v| v.get().parse::<i64>().ok())
                 .unwrap_or_default();
             Some(Feature {
                 kind: "Feature",

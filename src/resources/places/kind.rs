@@ -22,7 +22,7 @@ use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::geo::Point;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::negotiate;
+use crate::http::locale::{content_language, negotiate_list};
 use crate::http::params::ContentItemQuery;
 use crate::http::response;
 use crate::resource::{PlaceId, PlaceKind, ResourceType};
@@ -155,7 +155,9 @@ pub async fn list<K: Kind>(
     query: &ListQuery<K::Filters>,
 ) -> AppResult<HttpResponse> {
     let vis = crate::http::auth::visibility(req, K::preview(query)).await?;
-    let locale = negotiate(req, query.common.lang.as_deref(), &state.config)?;
+    let c = &query.common;
+    let prefs = negotiate_list(req, c.lang.as_deref(), c.fallback.as_deref(), &state.config)?;
+    let locale = prefs[0].clone();
     let geojson = wants_geojson(req, query.filters.format())?;
     let raw_filter = query.filters.raw_filter();
     let params = query.params()?;
@@ -163,6 +165,11 @@ pub async fn list<K: Kind>(
         kinds: vec![K::KIND],
         vis,
         locale: locale.clone(),
+        fallback: if prefs.len() > 1 {
+            prefs.clone()
+        } else {
+            Vec::new()
+        },
         ..Default::default()
     };
     apply_common(&mut f, &raw_filter, &params)?;
@@ -170,15 +177,17 @@ pub async fn list<K: Kind>(
     let caches = state.caches.clone();
     let fallback = state.config.default_locale.clone();
     let p = params.clone();
-    let (page, points) = db::run(&state.pool, move |conn| {
+    let (page, points, present) = db::run(&state.pool, move |conn| {
         f.now = db::now();
         let (page, distances) = list_places(conn, &caches, &f, &p)?;
         let mut ctx = context(conn, &caches, &page.items, &f.locale, &fallback, f.now)?;
         ctx.distances = distances;
         let points: Vec<Option<Point>> = page.items.iter().map(PlaceRow::point).collect();
-        Ok((page.map(|r| K::shape(&r, &ctx)), points))
+        let present: Vec<String> = page.items.iter().map(|r| r.locale.clone()).collect();
+        Ok((page.map(|r| K::shape(&r, &ctx)), points, present))
     })
     .await?;
+    let locale = content_language(&prefs, &present);
     if geojson {
         return Ok(geojson::feature_collection(
             req, &locale, &params, page, points,

@@ -32,5 +32,8 @@ pub use request::{
 
 pub use crate::resource::PlaceKind;
 
+/// The opt-in expansions of a place list: left out of its items by default.
+pub const PLACE_INCLUDE: &[&str] = &["translations", "gallery", "description_html"];
+
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
 pub const MAX_RADIUS_KM: f64 = 500.0;

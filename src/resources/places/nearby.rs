@@ -45,6 +45,7 @@ pub struct NearbyFilters {
 impl ListFilters for NearbyFilters {
     const SORTS: &'static [&'static str] = &["distance"];
     const DEFAULT_SORT: &'static str = "distance";
+    const INCLUDE: &'static [&'static str] = super::PLACE_INCLUDE;
     const PARAM_ORDER: &'static [&'static str] = &[
         "lat",
         "lon",

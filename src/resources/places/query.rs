@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
+use crate::db::fallback::BestLocale;
 use crate::db::geo::{self, Area, Candidate};
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
@@ -36,12 +37,14 @@ pub struct PlaceFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// `bbox` and `near` with its radius.
     pub area: Area,
+    /// Locale fallback: the preferred locales in order (empty: `locale` only).
+    pub fallback: Vec<String>,
 }
 
 impl PlaceFilter {
     fn cache_key(&self) -> String {
         format!(
-            "places|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "places|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.kinds,
             self.vis,
             self.locale,
@@ -52,6 +55,7 @@ impl PlaceFilter {
             self.q,
             self.updated_since,
             self.area.cache_key(),
+            self.fallback,
         )
     }
 }
@@ -60,8 +64,14 @@ fn filtered(conn: &AnyConnection, f: &PlaceFilter) -> places::BoxedQuery<'static
     let kinds: Vec<&'static str> = f.kinds.iter().map(|k| k.as_str()).collect();
     let q = places::table
         .into_boxed()
-        .filter(places::kind.eq_any(kinds))
-        .filter(places::locale.eq(f.locale.clone()));
+        .filter(places::kind.eq_any(kinds));
+    let q = if f.fallback.is_empty() {
+        q.filter(places::locale.eq(f.locale.clone()))
+    } else {
+        let best = BestLocale::new("places", Some("kind"), &f.fallback, f.vis, f.now);
+        q.filter(places::locale.eq_any(f.fallback.clone()))
+            .filter(best)
+    };
     let mut q = crate::filter_visibility!(q, places, f.vis, f.now);
     if let Some(r) = &f.region {
         q = q.filter(places::region.eq(r.clone()));

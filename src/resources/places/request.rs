@@ -211,6 +211,8 @@ impl<K: KindFilters + 'static> ListFilters for PlaceFilters<K> {
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Only places changed at or after this instant (RFC 3339).");
     const STATUS_DOC: Option<&'static str> = K::STATUS_DOC;
+    const INCLUDE: &'static [&'static str] = super::PLACE_INCLUDE;
+    const FALLBACK: bool = true;
 
     fn near(&self) -> bool {
         self.place.near.is_some()

@@ -75,6 +75,8 @@ impl ListFilters for SouvenirFilters {
     const STATUS_DOC: Option<&'static str> = Some(
         "Editors only (needs a key): `draft`, `published` (scheduled included), `archived` or `any`, to preview souvenirs the public cannot see yet.",
     );
+    const INCLUDE: &'static [&'static str] = &["translations", "description_html"];
+    const FALLBACK: bool = true;
 }
 
 impl PlaceQuery for SouvenirFilters {
