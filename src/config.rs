@@ -50,6 +50,8 @@ pub struct Config {
     pub read_timeout_ms: u64,
     /// Milliseconds a writer waits for the write lock before it gives up (503).
     pub lock_timeout_ms: u64,
+    /// The node's `application_name` and PgBouncer mode (`BELPORTAL_NODE_NAME`, `BELPORTAL_PGBOUNCER`).
+    pub node: crate::db::NodeSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,7 @@ impl Default for Config {
             rate_limit_burst: 100,
             read_timeout_ms: 2000,
             lock_timeout_ms: 5000,
+            node: crate::db::NodeSettings::default(),
         }
     }
 }
@@ -252,6 +255,17 @@ impl Config {
         }
         if let Some(n) = number("BELPORTAL_LOCK_TIMEOUT_MS", 1, 600_000)? {
             c.lock_timeout_ms = n;
+        }
+        if let Some(v) = get("BELPORTAL_NODE_NAME") {
+            c.node.name = crate::db::node::clean_name(&v);
+            if c.node.name.is_empty() {
+                return Err(err("BELPORTAL_NODE_NAME", "expected printable ASCII"));
+            }
+        }
+        if let Some(v) = get("BELPORTAL_PGBOUNCER") {
+            let on = parse_bool(&v)
+                .ok_or_else(|| err("BELPORTAL_PGBOUNCER", "expected true or false"))?;
+            c.node.pgbouncer = Some(on);
         }
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod paging;
 pub mod resource;
 pub mod resources;
+pub mod startup;
 pub mod transfer;
 pub mod webhooks;
 
@@ -63,7 +64,7 @@ impl AppState {
             read_timeout_ms: config.read_timeout_ms,
             lock_timeout_ms: config.lock_timeout_ms,
         };
-        let pool = db::build_pool(&backend, config.pool_size, limits);
+        let pool = db::build_pool(&backend, config.pool_size, limits, &config.node);
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
         let rate_limited = http::ratelimit::refused_counter();

@@ -57,6 +57,27 @@ pub(super) fn pg_url_with_limits(url: &str, limits: Limits) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
+/// Through a transaction-mode pooler (PgBouncer) a session setting would stay
+/// on a server connection other clients get next: `f` runs in one transaction
+/// whose limits are `SET LOCAL` (the read bound when `read`, else none, as
+/// `write_tx` lifts it anyway). Inner transactions become savepoints.
+pub(super) fn with_local_limits<T>(
+    conn: &mut AnyConnection,
+    limits: Limits,
+    read: bool,
+    f: impl FnOnce(&mut AnyConnection) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let statement_ms = if read { limits.read_timeout_ms } else { 0 };
+    let sql = format!(
+        "SET LOCAL statement_timeout = {statement_ms}; SET LOCAL lock_timeout = {}",
+        limits.lock_timeout_ms
+    );
+    diesel::Connection::transaction(conn, |c| {
+        c.batch_execute(&sql)?;
+        f(c)
+    })
+}
+
 /// Writers admitted at once: a quarter of the pool (at least one, and at
 /// least one connection left for reads). Writes take one lock in turn anyway;
 /// more waiting writers would only hold more connections.
