@@ -4,7 +4,7 @@
 #   scripts/pgbouncer.sh start   installs PgBouncer if missing, starts it, waits for it
 #   scripts/pgbouncer.sh stop    stops it and removes the directory
 # Settings: PGBOUNCER_PORT (6432), PGBOUNCER_UPSTREAM_HOST/PORT (127.0.0.1/5432),
-# PGBOUNCER_DIR (state directory, default ${TMPDIR:-/tmp}/belportal-pgbouncer-$UID).
+# PGBOUNCER_USERS ("postgres $USER"), PGBOUNCER_DIR (state directory, default ${TMPDIR:-/tmp}/belportal-pgbouncer-$UID).
 set -euo pipefail
 
 # Debian bookworm's package (what docs/OPERATIONS.md recommends); pinned so
@@ -42,8 +42,11 @@ start() {
     return 0
   fi
   mkdir -p "$dir"
-  # Trust auth upstream (the test server); any user name is passed through.
+  # Trust auth (loopback, test server): the users PgBouncer lets through.
   : >"$dir/userlist.txt"
+  for u in ${PGBOUNCER_USERS:-postgres $(id -un)}; do
+    printf '"%s" ""\n' "$u" >>"$dir/userlist.txt"
+  done
   cat >"$dir/pgbouncer.ini" <<INI
 [databases]
 * = host=${up_host} port=${up_port}
@@ -59,11 +62,20 @@ max_client_conn = 1000
 default_pool_size = 20
 max_db_connections = 60
 server_reset_query =
+query_wait_timeout = 30
 ignore_startup_parameters = extra_float_digits
 logfile = ${dir}/pgbouncer.log
 pidfile = ${dir}/pgbouncer.pid
 INI
-  "$bin" -d "$dir/pgbouncer.ini"
+  # PgBouncer refuses to run as root: then it runs as an unprivileged user.
+  local as_user=()
+  if [ "$(id -u)" = 0 ]; then
+    local u=postgres
+    id "$u" >/dev/null 2>&1 || u=nobody
+    chown -R "$u" "$dir"
+    as_user=(-u "$u")
+  fi
+  "$bin" -d "${as_user[@]}" "$dir/pgbouncer.ini"
   for _ in $(seq 1 50); do
     if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
       echo "pgbouncer (transaction mode) on 127.0.0.1:${port} -> ${up_host}:${up_port}, pid $(cat "$dir/pgbouncer.pid")"

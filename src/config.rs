@@ -362,6 +362,20 @@ mod tests {
     }
 
     #[test]
+    fn node_name_and_pgbouncer_mode_are_read() {
+        let c = cfg(&[
+            ("BELPORTAL_NODE_NAME", " web-2 "),
+            ("BELPORTAL_PGBOUNCER", "on"),
+        ])
+        .unwrap();
+        assert_eq!(c.node.name, "web-2");
+        assert_eq!(c.node.pgbouncer, Some(true));
+        assert_eq!(cfg(&[]).unwrap().node.pgbouncer, None);
+        assert!(cfg(&[("BELPORTAL_PGBOUNCER", "maybe")]).is_err());
+        assert!(cfg(&[("BELPORTAL_NODE_NAME", "ÿ")]).is_err());
+    }
+
+    #[test]
     fn empty_environment_gives_the_documented_defaults() {
         let c = cfg(&[]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
