@@ -83,3 +83,54 @@ async fn nodes_started_together_all_start_and_seed_once_on_sqlite() {
 async fn nodes_started_together_all_start_and_seed_once_on_postgres() {
     nodes_started_together_all_start_and_seed_once(Kind::Postgres).await;
 }
+
+/// A primary that turns read-only (as a demoted primary or
+/// `default_transaction_read_only` does): writes are 503 with Retry-After,
+/// never 500; reads go on; `/readyz` is 503 until it takes writes again.
+#[actix_web::test]
+async fn read_only_primary_is_503_with_retry_after_and_not_ready() {
+    let Some(db) = FreshDb::new(Kind::Postgres) else {
+        return eprintln!("TEST_POSTGRES_URL unset: not run");
+    };
+    let mut config = db.config();
+    config.demo = true;
+    let before = db.app(belportal::startup::prepare(config.clone()).expect("start"));
+    let key = before.key("editor").await;
+    let first = before.get("/v1/articles?limit=1").await.json();
+    let loc = format!("/v1/articles/{}", first["data"][0]["id"]);
+    let name = db.pg_name().expect("database name").to_string();
+    let admin = common::postgres_url().expect("admin url");
+    let alter = |on: bool| {
+        let mut c = PgConnection::establish(&admin).expect("admin");
+        let sql = format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}");
+        diesel::connection::SimpleConnection::batch_execute(&mut c, &sql).expect("alter");
+    };
+    alter(true);
+    // New connections (a fresh pool) are read-only now.
+    let app = db.app(belportal::AppState::new(config.clone()).expect("state"));
+    let res = app
+        .patch(
+            &loc,
+            &key,
+            serde_json::json!({"title": "Written on a read-only primary"}),
+        )
+        .await;
+    res.problem(503);
+    assert!(
+        res.header("retry-after").is_some(),
+        "Retry-After on a read-only 503"
+    );
+    let res = app.delete(&loc, &key).await;
+    res.problem(503);
+    assert_eq!(app.get(&loc).await.status, 200, "reads go on");
+    let ready = app.get("/readyz").await;
+    ready.problem(503);
+    assert!(ready.header("retry-after").is_some());
+    alter(false);
+    let app = db.app(belportal::AppState::new(config).expect("state"));
+    assert_eq!(app.get("/readyz").await.status, 200);
+    let res = app
+        .patch(&loc, &key, serde_json::json!({"title": "Written again"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}

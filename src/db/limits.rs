@@ -6,7 +6,8 @@
 use diesel::connection::SimpleConnection;
 use diesel::QueryResult;
 
-use super::{interrupt, is_sqlite, AnyConnection};
+use super::{interrupt, is_sqlite, AnyConnection, DbPool};
+use crate::error::AppResult;
 
 /// How long database work may take: reads (`BELPORTAL_READ_TIMEOUT_MS`, 0 =
 /// unbounded) and waits for the write lock (`BELPORTAL_LOCK_TIMEOUT_MS`).
@@ -76,6 +77,23 @@ pub(super) fn with_local_limits<T>(
         c.batch_execute(&sql)?;
         f(c)
     })
+}
+
+impl DbPool {
+    /// `unbounded` for this pool's connections; through PgBouncer, one
+    /// transaction whose limits are `SET LOCAL` (no session setting survives).
+    pub fn unbounded<T>(
+        &self,
+        conn: &mut AnyConnection,
+        f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        if self.pooled {
+            let _no_deadline = interrupt::set_deadline(None);
+            with_local_limits(conn, self.limits, false, f)
+        } else {
+            unbounded(conn, f)
+        }
+    }
 }
 
 /// Writers admitted at once: a quarter of the pool (at least one, and at

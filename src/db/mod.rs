@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod geo;
+pub mod health;
 pub mod interrupt;
 pub mod keyset;
 pub mod limits;
@@ -60,23 +61,6 @@ impl std::ops::Deref for DbPool {
     }
 }
 pub type PooledConn = r2d2::PooledConnection<Manager>;
-
-impl DbPool {
-    /// `unbounded` for this pool's connections; through PgBouncer, one
-    /// transaction whose limits are `SET LOCAL` (no session setting survives).
-    pub fn unbounded<T>(
-        &self,
-        conn: &mut AnyConnection,
-        f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
-    ) -> AppResult<T> {
-        if self.pooled {
-            let _no_deadline = interrupt::set_deadline(None);
-            limits::with_local_limits(conn, self.limits, false, f)
-        } else {
-            unbounded(conn, f)
-        }
-    }
-}
 
 /// Runs the same diesel code on the concrete connection inside an `AnyConnection`,
 /// for statements `MultiConnection` cannot express (multi-row inserts).
