@@ -36,6 +36,8 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
 /// Reference data, the demo content (when on) and the search index. Each
 /// step checks what is there first, so a second run changes nothing.
 fn startup_content(conn: &mut db::AnyConnection, state: &AppState) -> AppResult<()> {
+    // Before anything is stamped: due times and leases use the database's clock.
+    db::clock::sync(conn)?;
     demo::ensure_reference_data(conn)?;
     if state.config.demo {
         let n = demo::load_demo_content(conn, state.media.as_ref())?;

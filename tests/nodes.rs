@@ -134,3 +134,73 @@ async fn read_only_primary_is_503_with_retry_after_and_not_ready() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+/// A node whose clock is an hour off still stamps and compares due times on
+/// the database's clock: the measured offset takes the skew out.
+#[actix_web::test]
+async fn skewed_node_clock_is_corrected_to_the_database_clock() {
+    let Some(db) = FreshDb::new(Kind::Postgres) else {
+        return eprintln!("TEST_POSTGRES_URL unset: not run");
+    };
+    let app = db.app(belportal::startup::prepare(db.config()).expect("start"));
+    app.with_conn(|conn| {
+        use belportal::db::clock;
+        let skew = chrono::TimeDelta::hours(1);
+        let skewed = move || chrono::Utc::now().naive_utc() + skew;
+        let offset = clock::measure(conn, skewed)
+            .expect("measure")
+            .expect("a fast round trip");
+        let corrected = clock::apply(skewed(), offset);
+        let db_now = db_clock(conn);
+        let error = (corrected - db_now).num_milliseconds().abs();
+        assert!(error < 250, "corrected clock {error} ms off the database's");
+        // The running node (its own clock is right here) agrees too.
+        let error = (belportal::db::now() - db_clock(conn))
+            .num_milliseconds()
+            .abs();
+        assert!(error < 250, "db::now() {error} ms off the database's");
+    })
+    .await;
+}
+
+fn db_clock(conn: &mut belportal::db::AnyConnection) -> chrono::NaiveDateTime {
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        t: chrono::NaiveDateTime,
+    }
+    belportal::with_backend!(conn, |c| diesel::sql_query(
+        "SELECT clock_timestamp() AT TIME ZONE 'UTC' AS t"
+    )
+    .get_result::<T>(c)
+    .expect("clock")
+    .t)
+}
+
+/// Every connection of a node carries its name (`BELPORTAL_NODE_NAME`).
+#[actix_web::test]
+async fn connections_are_named_for_the_node() {
+    let Some(db) = FreshDb::new(Kind::Postgres) else {
+        return eprintln!("TEST_POSTGRES_URL unset: not run");
+    };
+    let mut config = db.config();
+    config.node.name = "web-7".into();
+    let app = db.app(belportal::startup::prepare(config).expect("start"));
+    assert_eq!(app.get("/v1/sections").await.status, 200);
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let name = app
+        .with_conn(|conn| {
+            belportal::with_backend!(conn, |c| diesel::sql_query(
+                "SELECT current_setting('application_name') AS v"
+            )
+            .get_result::<Name>(c)
+            .expect("name")
+            .v)
+        })
+        .await;
+    assert_eq!(name, "web-7");
+}

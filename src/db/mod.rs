@@ -2,6 +2,7 @@
 //! embedded migrations, and the few places where SQL differs per backend.
 
 pub mod bulk;
+pub mod clock;
 pub mod geo;
 pub mod health;
 pub mod interrupt;
@@ -17,7 +18,7 @@ pub mod write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::{NaiveDateTime, Timelike};
 use diesel::connection::{CacheSize, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -274,10 +275,10 @@ pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
     reverted.map_err(|e| format!("revert failed: {e}"))
 }
 
-/// The current instant as stored: UTC, truncated to microseconds so it reads
-/// back identically from both backends.
+/// The current instant as stored: UTC on the database's clock (see `clock`),
+/// truncated to microseconds so it reads back identically from both backends.
 pub fn now() -> NaiveDateTime {
-    truncate_micros(Utc::now().naive_utc())
+    truncate_micros(clock::corrected_now())
 }
 
 pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
