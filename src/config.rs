@@ -262,6 +262,12 @@ impl Config {
                 return Err(err("BELPORTAL_NODE_NAME", "expected printable ASCII"));
             }
         }
+        if let Some(v) = get("BELPORTAL_LISTEN_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(err("BELPORTAL_LISTEN_URL", "must start with postgres://"));
+            }
+            c.node.listen_url = Some(v.trim().to_string());
+        }
         if let Some(v) = get("BELPORTAL_PGBOUNCER") {
             let on = parse_bool(&v)
                 .ok_or_else(|| err("BELPORTAL_PGBOUNCER", "expected true or false"))?;
@@ -373,6 +379,10 @@ mod tests {
         assert_eq!(cfg(&[]).unwrap().node.pgbouncer, None);
         assert!(cfg(&[("BELPORTAL_PGBOUNCER", "maybe")]).is_err());
         assert!(cfg(&[("BELPORTAL_NODE_NAME", "ÿ")]).is_err());
+        let direct = "postgres://u@db:5432/portal";
+        let c = cfg(&[("BELPORTAL_LISTEN_URL", direct)]).unwrap();
+        assert_eq!(c.node.listen_url.as_deref(), Some(direct));
+        assert!(cfg(&[("BELPORTAL_LISTEN_URL", "http://x")]).is_err());
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub struct AppState {
     pub rate_limited: prometheus::IntCounterVec,
     /// Permits for image decodes (`BELPORTAL_MEDIA_DECODES`): bounds their memory.
     pub decodes: Arc<tokio::sync::Semaphore>,
+    /// Clears `caches` when another node writes (PostgreSQL LISTEN); started
+    /// by `startup::prepare`, stopped when the state is dropped.
+    pub listener: Option<db::notify::Listener>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             decodes,
             limiter,
             rate_limited,
+            listener: None,
             config: Arc::new(config),
             backend,
             caches,

@@ -17,7 +17,14 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     let lock = StartupLock::acquire(&manager)?;
     let applied = db::run_migrations_unlocked(&manager)?;
     tracing::info!(applied, "migrations up to date");
-    let state = AppState::new(config)?;
+    let listen = config.node.listen_url(&config.database_url);
+    if listen.is_none() && !db::Backend::from_url(&config.database_url)?.is_sqlite() {
+        tracing::warn!(
+            "DATABASE_URL goes through PgBouncer and BELPORTAL_LISTEN_URL is unset: \
+             other nodes' writes reach this node's caches only when they expire"
+        );
+    }
+    let mut state = AppState::new(config)?;
     {
         let mut conn = state
             .pool
@@ -30,6 +37,12 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
             .map_err(|e| e.to_string())?;
     }
     drop(lock);
+    if let Some(url) = listen {
+        let listener =
+            db::notify::Listener::start(&url, &state.config.node.name, state.caches.clone())
+                .map_err(|e| format!("cannot start the cache listener: {e}"))?;
+        state.listener = Some(listener);
+    }
     Ok(state)
 }
 

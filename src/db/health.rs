@@ -5,7 +5,7 @@
 //! whose writes would fail, and each failed write is a 503 (SQLSTATE 25006).
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
 
 use super::AnyConnection;
 use crate::error::AppError;
@@ -14,29 +14,25 @@ use crate::error::AppError;
 pub const READ_ONLY: &str =
     "the database accepts no writes right now (a failover or maintenance); nothing was changed, try again shortly";
 
-#[derive(QueryableByName)]
-struct Setting {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    v: String,
-}
+/// One simple-protocol statement, as cheap as `SELECT 1` (no statement to
+/// prepare): fails with SQLSTATE 25006 when a new transaction is read-only.
+const WRITABLE: &str = "DO $$ BEGIN \
+    IF current_setting('transaction_read_only') = 'on' THEN \
+      RAISE SQLSTATE '25006' USING MESSAGE = 'the database is read-only'; \
+    END IF; END $$";
 
 /// Ok when the database answers and, on PostgreSQL, a new transaction may
 /// write (`transaction_read_only` is on in recovery and under
 /// `default_transaction_read_only`).
 pub fn check_ready(conn: &mut AnyConnection) -> Result<(), AppError> {
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            let s: Setting =
-                diesel::sql_query("SELECT current_setting('transaction_read_only') AS v")
-                    .get_result(c)
-                    .map_err(|e| AppError::Unavailable(e.to_string()))?;
-            if s.v == "on" {
-                return Err(AppError::Busy(READ_ONLY));
-            }
-            Ok(())
+    let sql = match conn {
+        AnyConnection::Postgresql(_) => WRITABLE,
+        AnyConnection::Sqlite(_) => "SELECT 1",
+    };
+    conn.batch_execute(sql).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+            AppError::Busy(READ_ONLY)
         }
-        AnyConnection::Sqlite(c) => c
-            .batch_execute("SELECT 1")
-            .map_err(|e| AppError::Unavailable(e.to_string())),
-    }
+        e => AppError::Unavailable(e.to_string()),
+    })
 }

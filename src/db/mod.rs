@@ -9,6 +9,7 @@ pub mod interrupt;
 pub mod keyset;
 pub mod limits;
 pub mod node;
+pub mod notify;
 pub mod schema;
 pub mod search;
 pub mod startup;

@@ -11,6 +11,9 @@ pub struct NodeSettings {
     pub name: String,
     /// `Some(on)` when `BELPORTAL_PGBOUNCER` is set; `None`: detected from the URL.
     pub pgbouncer: Option<bool>,
+    /// A direct PostgreSQL URL for the cache listener (`BELPORTAL_LISTEN_URL`);
+    /// None: `DATABASE_URL`, unless that goes through PgBouncer.
+    pub listen_url: Option<String>,
 }
 
 impl Default for NodeSettings {
@@ -18,6 +21,7 @@ impl Default for NodeSettings {
         NodeSettings {
             name: default_name(),
             pgbouncer: None,
+            listen_url: None,
         }
     }
 }
@@ -27,6 +31,18 @@ impl NodeSettings {
     /// setting, else a host named `*pgbouncer*` or PgBouncer's port 6432.
     pub fn pooled(&self, url: &str) -> bool {
         self.pgbouncer.unwrap_or_else(|| looks_like_pgbouncer(url))
+    }
+
+    /// Where the cache listener connects: `listen_url`, else `database_url`
+    /// when it is PostgreSQL without a transaction-mode pooler (LISTEN needs
+    /// a session of its own); None on SQLite (one node).
+    pub fn listen_url(&self, database_url: &str) -> Option<String> {
+        if let Some(u) = &self.listen_url {
+            return Some(u.clone());
+        }
+        let pg =
+            database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+        (pg && !self.pooled(database_url)).then(|| database_url.to_string())
     }
 }
 
@@ -100,7 +116,14 @@ mod tests {
         let auto = NodeSettings {
             name: "n".into(),
             pgbouncer: None,
+            listen_url: None,
         };
+        assert_eq!(
+            auto.listen_url("postgres://u@h:5432/db").as_deref(),
+            Some("postgres://u@h:5432/db")
+        );
+        assert_eq!(auto.listen_url("postgres://u@h:6432/db"), None);
+        assert_eq!(auto.listen_url("sqlite://x.db"), None);
         assert!(auto.pooled("postgres://u@127.0.0.1:6432/db"));
         assert!(auto.pooled("postgres://u@pgbouncer.internal/db"));
         assert!(!auto.pooled("postgres://u@127.0.0.1:5432/db"));
