@@ -7,9 +7,9 @@
 //! dies with the transaction (or with the connection, if the node dies), and
 //! through a transaction-mode PgBouncer the open transaction keeps its server
 //! connection, which a session-level `pg_advisory_lock` would not. SQLite
-//! serves one process, so a process-wide mutex orders its threads.
+//! serves one process, so a process-wide lock per file orders its threads.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex};
 
 use diesel::connection::SimpleConnection;
 use diesel::PgConnection;
@@ -20,24 +20,30 @@ use super::{AnyConnection, Manager};
 /// the database are unlikely to use it.
 pub const STARTUP_LOCK_KEY: i64 = 0x62656c706f72746c;
 
-static LOCAL: Mutex<()> = Mutex::new(());
+/// SQLite files being prepared in this process (the lock for SQLite).
+static LOCAL: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static LOCAL_FREED: Condvar = Condvar::new();
 
 /// Held while a node prepares the database; released on drop.
 pub struct StartupLock {
     holder: Option<PgConnection>,
-    _local: MutexGuard<'static, ()>,
+    /// The SQLite path this process holds.
+    local: Option<String>,
 }
 
 impl StartupLock {
     /// Waits for the lock (as long as the node before takes to migrate and seed).
     pub fn acquire(manager: &Manager) -> Result<StartupLock, String> {
-        // Poisoned: a thread panicked while holding it; the database state is
-        // what the next holder checks anyway.
-        let local = LOCAL.lock().unwrap_or_else(|p| p.into_inner());
-        if manager.backend().is_sqlite() {
+        if let super::Backend::Sqlite(path) = manager.backend() {
+            // Poisoned: a thread panicked while holding it; the list is still right.
+            let mut held = LOCAL.lock().unwrap_or_else(|p| p.into_inner());
+            while held.contains(path) {
+                held = LOCAL_FREED.wait(held).unwrap_or_else(|p| p.into_inner());
+            }
+            held.push(path.clone());
             return Ok(StartupLock {
                 holder: None,
-                _local: local,
+                local: Some(path.clone()),
             });
         }
         let holder = match manager.connect() {
@@ -55,7 +61,7 @@ impl StartupLock {
         };
         Ok(StartupLock {
             holder,
-            _local: local,
+            local: None,
         })
     }
 }
@@ -68,6 +74,11 @@ impl Drop for StartupLock {
             if let Err(e) = c.batch_execute("COMMIT") {
                 tracing::warn!(error = %e, "startup lock: COMMIT failed, closing the connection");
             }
+        }
+        if let Some(path) = self.local.take() {
+            let mut held = LOCAL.lock().unwrap_or_else(|p| p.into_inner());
+            held.retain(|p| *p != path);
+            LOCAL_FREED.notify_all();
         }
     }
 }
