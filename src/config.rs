@@ -52,6 +52,8 @@ pub struct Config {
     pub read_timeout_ms: u64,
     /// Milliseconds a writer waits for the write lock before it gives up (503).
     pub lock_timeout_ms: u64,
+    /// The node's `application_name` and PgBouncer mode (`BELPORTAL_NODE_NAME`, `BELPORTAL_PGBOUNCER`).
+    pub node: crate::db::NodeSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +100,7 @@ impl Default for Config {
             rate_limit_burst: 100,
             read_timeout_ms: 2000,
             lock_timeout_ms: 5000,
+            node: crate::db::NodeSettings::default(),
         }
     }
 }
@@ -256,6 +259,23 @@ impl Config {
         if let Some(n) = number("BELPORTAL_LOCK_TIMEOUT_MS", 1, 600_000)? {
             c.lock_timeout_ms = n;
         }
+        if let Some(v) = get("BELPORTAL_NODE_NAME") {
+            c.node.name = crate::db::node::clean_name(&v);
+            if c.node.name.is_empty() {
+                return Err(err("BELPORTAL_NODE_NAME", "expected printable ASCII"));
+            }
+        }
+        if let Some(v) = get("BELPORTAL_LISTEN_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(err("BELPORTAL_LISTEN_URL", "must start with postgres://"));
+            }
+            c.node.listen_url = Some(v.trim().to_string());
+        }
+        if let Some(v) = get("BELPORTAL_PGBOUNCER") {
+            let on = parse_bool(&v)
+                .ok_or_else(|| err("BELPORTAL_PGBOUNCER", "expected true or false"))?;
+            c.node.pgbouncer = Some(on);
+        }
         if let Some(n) = number("BELPORTAL_WEBHOOK_LOG_DAYS", 0, 36_500)? {
             c.webhook_log_days = n;
         }
@@ -352,6 +372,24 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn node_name_and_pgbouncer_mode_are_read() {
+        let c = cfg(&[
+            ("BELPORTAL_NODE_NAME", " web-2 "),
+            ("BELPORTAL_PGBOUNCER", "on"),
+        ])
+        .unwrap();
+        assert_eq!(c.node.name, "web-2");
+        assert_eq!(c.node.pgbouncer, Some(true));
+        assert_eq!(cfg(&[]).unwrap().node.pgbouncer, None);
+        assert!(cfg(&[("BELPORTAL_PGBOUNCER", "maybe")]).is_err());
+        assert!(cfg(&[("BELPORTAL_NODE_NAME", "ÿ")]).is_err());
+        let direct = "postgres://u@db:5432/portal";
+        let c = cfg(&[("BELPORTAL_LISTEN_URL", direct)]).unwrap();
+        assert_eq!(c.node.listen_url.as_deref(), Some(direct));
+        assert!(cfg(&[("BELPORTAL_LISTEN_URL", "http://x")]).is_err());
     }
 
     #[test]

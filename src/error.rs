@@ -238,6 +238,10 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::ForeignKeyViolation, _) => {
                 AppError::Conflict("other content still refers to this item".into())
             }
+            // SQLSTATE 25006: the primary turned read-only (failover, maintenance).
+            E::DatabaseError(K::ReadOnlyTransaction, _) => {
+                AppError::Busy(crate::db::health::READ_ONLY)
+            }
             E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
                 AppError::Unavailable(e.to_string())
             }

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod paging;
 pub mod resource;
 pub mod resources;
+pub mod startup;
 pub mod transfer;
 pub mod webhooks;
 
@@ -57,6 +58,9 @@ pub struct AppState {
     /// One permit per megapixel (`BELPORTAL_MEDIA_DECODE_MEGAPIXELS`): running
     /// decodes together hold at most this many pixels, whatever the core count.
     pub decode_pixels: Arc<tokio::sync::Semaphore>,
+    /// Clears `caches` when another node writes (PostgreSQL LISTEN); started
+    /// by `startup::prepare`, stopped when the state is dropped.
+    pub listener: Option<db::notify::Listener>,
 }
 
 impl AppState {
@@ -66,7 +70,7 @@ impl AppState {
             read_timeout_ms: config.read_timeout_ms,
             lock_timeout_ms: config.lock_timeout_ms,
         };
-        let pool = db::build_pool(&backend, config.pool_size, limits);
+        let pool = db::build_pool(&backend, config.pool_size, limits, &config.node);
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
         let rate_limited = http::ratelimit::refused_counter();
@@ -87,6 +91,7 @@ impl AppState {
             decode_pixels,
             limiter,
             rate_limited,
+            listener: None,
             config: Arc::new(config),
             backend,
             caches,

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 use belportal::config::Config;
 use belportal::db::{self, Backend};
-use belportal::{build_app, demo, AppState};
+use belportal::{build_app, demo};
 
 #[derive(Parser)]
 #[command(
@@ -275,19 +275,7 @@ fn print_openapi(output: Option<std::path::PathBuf>) -> Result<(), String> {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    let backend = Backend::from_url(&config.database_url)?;
-    let applied = db::run_migrations(&backend)?;
-    tracing::info!(applied, "migrations up to date");
-    let state = AppState::new(config.clone())?;
-    {
-        let mut conn = state
-            .pool
-            .get()
-            .map_err(|e| format!("cannot connect: {e}"))?;
-        // Startup work may take long on a big database: no read timeout.
-        db::unbounded(&mut conn, |conn| startup_content(conn, &config, &state))
-            .map_err(|e| e.to_string())?;
-    }
+    let state = belportal::startup::prepare(config.clone())?;
     let state = web::Data::new(state);
     let metrics = belportal::metrics()?;
     let addr = config.addr;
@@ -317,29 +305,4 @@ fn serve(config: Config) -> Result<(), String> {
         sweep.abort();
         served
     })
-}
-
-/// Reference data, the demo content (when on) and the search index, before serving.
-fn startup_content(
-    conn: &mut db::AnyConnection,
-    config: &Config,
-    state: &AppState,
-) -> belportal::error::AppResult<()> {
-    demo::ensure_reference_data(conn)?;
-    if config.demo {
-        let n = demo::load_demo_content(conn, state.media.as_ref())?;
-        if n > 0 {
-            tracing::info!(articles = n, "demo content loaded");
-        }
-    }
-    let started = std::time::Instant::now();
-    let n = belportal::db::search::ensure_index(conn)?;
-    if n > 0 {
-        tracing::info!(
-            documents = n,
-            seconds = started.elapsed().as_secs_f64(),
-            "search index rebuilt"
-        );
-    }
-    Ok(())
 }

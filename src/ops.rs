@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use actix_web::{get, web, HttpResponse};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -36,7 +35,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "The database is reachable", body = Health),
+        (status = 200, description = "The database is reachable and accepts writes (503 while it is unreachable or read-only)", body = Health),
     )
 )]
 #[get("/readyz")]
@@ -44,8 +43,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     let pool = state.pool.clone();
     web::block(move || {
         let mut conn = pool.get_timeout(Duration::from_secs(2))?;
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| AppError::Unavailable(e.to_string()))
+        crate::db::health::check_ready(&mut conn)
     })
     .await??;
     Ok(no_store("ready"))

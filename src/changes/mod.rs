@@ -24,10 +24,13 @@ pub fn write_tx<T, E: From<diesel::result::Error>>(
 ) -> Result<T, E> {
     conn.transaction(|conn| {
         let _unbounded = db::lift_read_timeout(conn)?;
-        diesel::update(change_seq::table.find(1))
+        let start: i64 = diesel::update(change_seq::table.find(1))
             .set(change_seq::seq.eq(change_seq::seq))
-            .execute(conn)?;
-        f(conn)
+            .returning(change_seq::seq)
+            .get_result(conn)?;
+        let out = f(conn)?;
+        db::notify::announce(conn, start)?;
+        Ok(out)
     })
 }
 

@@ -6,7 +6,8 @@
 use diesel::connection::SimpleConnection;
 use diesel::QueryResult;
 
-use super::{interrupt, is_sqlite, AnyConnection};
+use super::{interrupt, is_sqlite, AnyConnection, DbPool};
+use crate::error::AppResult;
 
 /// How long database work may take: reads (`BELPORTAL_READ_TIMEOUT_MS`, 0 =
 /// unbounded) and waits for the write lock (`BELPORTAL_LOCK_TIMEOUT_MS`).
@@ -55,6 +56,44 @@ pub(super) fn pg_url_with_limits(url: &str, limits: Limits) -> String {
         None => parts.push(format!("options={flags}")),
     }
     format!("{base}?{}", parts.join("&"))
+}
+
+/// Through a transaction-mode pooler (PgBouncer) a session setting would stay
+/// on a server connection other clients get next: `f` runs in one transaction
+/// whose limits are `SET LOCAL` (the read bound when `read`, else none, as
+/// `write_tx` lifts it anyway). Inner transactions become savepoints.
+pub(super) fn with_local_limits<T>(
+    conn: &mut AnyConnection,
+    limits: Limits,
+    read: bool,
+    f: impl FnOnce(&mut AnyConnection) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let statement_ms = if read { limits.read_timeout_ms } else { 0 };
+    let sql = format!(
+        "SET LOCAL statement_timeout = {statement_ms}; SET LOCAL lock_timeout = {}",
+        limits.lock_timeout_ms
+    );
+    diesel::Connection::transaction(conn, |c| {
+        c.batch_execute(&sql)?;
+        f(c)
+    })
+}
+
+impl DbPool {
+    /// `unbounded` for this pool's connections; through PgBouncer, one
+    /// transaction whose limits are `SET LOCAL` (no session setting survives).
+    pub fn unbounded<T>(
+        &self,
+        conn: &mut AnyConnection,
+        f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        if self.pooled {
+            let _no_deadline = interrupt::set_deadline(None);
+            with_local_limits(conn, self.limits, false, f)
+        } else {
+            unbounded(conn, f)
+        }
+    }
 }
 
 /// Writers admitted at once: a quarter of the pool (at least one, and at

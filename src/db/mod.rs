@@ -2,21 +2,26 @@
 //! embedded migrations, and the few places where SQL differs per backend.
 
 pub mod bulk;
+pub mod clock;
 pub mod fallback;
 pub mod geo;
+pub mod health;
 pub mod interrupt;
 pub mod keyset;
 pub mod limits;
+pub mod node;
+pub mod notify;
 pub mod schema;
 pub mod search;
+pub mod startup;
 pub mod text_filter;
 pub mod write;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDateTime, Timelike, Utc};
-use diesel::connection::SimpleConnection;
+use chrono::{NaiveDateTime, Timelike};
+use diesel::connection::{CacheSize, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
@@ -27,6 +32,8 @@ use limits::pg_url_with_limits;
 pub use limits::{
     is_lock_timeout, is_read_timeout, lift_read_timeout, unbounded, writer_permits, Limits,
 };
+pub use node::NodeSettings;
+pub use startup::{migrate, StartupLock};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -42,6 +49,9 @@ pub enum AnyConnection {
 pub struct DbPool {
     pool: r2d2::Pool<Manager>,
     limits: Limits,
+    /// Connections go through a transaction-mode pooler: `run` applies the
+    /// limits with `SET LOCAL` in a transaction around each unit of work.
+    pooled: bool,
     /// Permits for writers (see `run_write`): fewer than the pool's connections,
     /// so writers waiting for the write lock never hold every connection.
     writers: Arc<tokio::sync::Semaphore>,
@@ -100,6 +110,10 @@ impl Backend {
 pub struct Manager {
     backend: Backend,
     limits: Limits,
+    /// `application_name` of PostgreSQL connections.
+    name: String,
+    /// Through a transaction-mode pooler: no statement cache, no session settings.
+    pooled: bool,
 }
 
 // After `PRAGMA busy_timeout` (the lock wait, set first by `connect`): the WAL
@@ -118,13 +132,46 @@ impl Manager {
 
     /// A manager whose connections apply `limits`.
     pub fn with_limits(backend: Backend, limits: Limits) -> Self {
-        Manager { backend, limits }
+        Self::for_node(backend, limits, &NodeSettings::default())
+    }
+
+    /// A manager for this node's pool: its name and whether it goes through PgBouncer.
+    pub fn for_node(backend: Backend, limits: Limits, node: &NodeSettings) -> Self {
+        let pooled = match &backend {
+            Backend::Postgres(url) => node.pooled(url),
+            Backend::Sqlite(_) => false,
+        };
+        Manager {
+            backend,
+            limits,
+            name: node.name.clone(),
+            pooled,
+        }
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Whether connections go through a transaction-mode pooler.
+    pub fn pooled(&self) -> bool {
+        self.pooled
     }
 
     pub fn connect(&self) -> ConnectionResult<AnyConnection> {
         match &self.backend {
             Backend::Postgres(url) => {
-                PgConnection::establish(&pg_url_with_limits(url, self.limits))
+                let url = node::with_application_name(url, &self.name);
+                if self.pooled {
+                    // PgBouncer (1.18) refuses the `options` startup parameter, and
+                    // a named statement outlives the transaction on its server
+                    // connection: no cache, so diesel sends each statement unnamed
+                    // with its parameters in one message.
+                    let mut conn = PgConnection::establish(&url)?;
+                    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+                    return Ok(AnyConnection::Postgresql(conn));
+                }
+                PgConnection::establish(&pg_url_with_limits(&url, self.limits))
                     .map(AnyConnection::Postgresql)
             }
             Backend::Sqlite(path) => {
@@ -166,25 +213,34 @@ impl ManageConnection for Manager {
 
 /// Builds the pool. It starts empty, so a service whose database is down still
 /// starts and answers `/readyz` with 503 until the database comes back.
-pub fn build_pool(backend: &Backend, size: u32, limits: Limits) -> DbPool {
+pub fn build_pool(backend: &Backend, size: u32, limits: Limits, node: &NodeSettings) -> DbPool {
+    let manager = Manager::for_node(backend.clone(), limits, node);
+    let pooled = manager.pooled();
     // SQLite allows one writer; a small pool avoids lock convoys while WAL lets readers run.
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
-        .build_unchecked(Manager::with_limits(backend.clone(), limits));
+        .build_unchecked(manager);
     DbPool {
         pool,
         limits,
+        pooled,
         writers: Arc::new(tokio::sync::Semaphore::new(writer_permits(size))),
     }
 }
 
-/// Applies pending migrations for the backend. Runs on a dedicated connection.
+/// Applies pending migrations for the backend, under the startup lock (see
+/// `startup::migrate`). Runs on a dedicated connection.
 pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
-    let manager = Manager::new(backend.clone());
-    if let Backend::Sqlite(path) = backend {
+    migrate(&Manager::new(backend.clone()))
+}
+
+/// Applies pending migrations on a connection of `manager`; the caller holds
+/// the startup lock (or is alone, as SQLite's one process is).
+pub(crate) fn run_migrations_unlocked(manager: &Manager) -> Result<usize, String> {
+    if let Backend::Sqlite(path) = &manager.backend {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() && path != ":memory:" {
                 std::fs::create_dir_all(parent)
@@ -221,10 +277,10 @@ pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
     reverted.map_err(|e| format!("revert failed: {e}"))
 }
 
-/// The current instant as stored: UTC, truncated to microseconds so it reads
-/// back identically from both backends.
+/// The current instant as stored: UTC on the database's clock (see `clock`),
+/// truncated to microseconds so it reads back identically from both backends.
 pub fn now() -> NaiveDateTime {
-    truncate_micros(Utc::now().naive_utc())
+    truncate_micros(clock::corrected_now())
 }
 
 pub fn truncate_micros(t: NaiveDateTime) -> NaiveDateTime {
@@ -261,6 +317,9 @@ where
         let _deadline = (read_ms > 0 && is_sqlite(&conn)).then(|| {
             interrupt::set_deadline(Some(Instant::now() + Duration::from_millis(read_ms)))
         });
+        if pool.pooled {
+            return limits::with_local_limits(&mut conn, pool.limits, true, f);
+        }
         f(&mut conn)
     })
     .await?
@@ -284,6 +343,9 @@ where
     actix_web::web::block(move || {
         let _permit = permit;
         let mut conn = pool.get()?;
+        if pool.pooled {
+            return limits::with_local_limits(&mut conn, pool.limits, false, f);
+        }
         f(&mut conn)
     })
     .await?

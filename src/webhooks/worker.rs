@@ -288,7 +288,15 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>, promote: Pr
         .disable_redirects()
         .finish();
     let mut pruned_at: Option<std::time::Instant> = None;
+    let mut clock_synced_at: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        // This node's clock is kept on the database's (due times, leases).
+        if clock_synced_at.is_none_or(|t| t.elapsed() >= db::clock::SYNC_EVERY) {
+            clock_synced_at = Some(std::time::Instant::now());
+            if let Err(e) = db::run(&pool, db::clock::sync).await {
+                tracing::warn!(error = %e, "database clock not measured");
+            }
+        }
         if let Some(keep) = s.retention {
             if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 pruned_at = Some(std::time::Instant::now());

@@ -286,6 +286,77 @@ impl Drop for TestApp {
     }
 }
 
+/// An empty database (not migrated) and a media directory, dropped afterwards:
+/// for tests that start nodes themselves (`belportal::startup::prepare`).
+pub struct FreshDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+impl FreshDb {
+    /// `None` on PostgreSQL when TEST_POSTGRES_URL is unset.
+    pub fn new(kind: Kind) -> Option<FreshDb> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_drop) = match kind {
+            Kind::Sqlite => (
+                format!("sqlite://{}", dir.path().join("test.db").display()),
+                None,
+            ),
+            Kind::Postgres => {
+                let admin = postgres_url()?;
+                let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("PostgreSQL is unreachable: {e}"));
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                (with_database(&admin, &name), Some((admin, name)))
+            }
+        };
+        Some(FreshDb { url, dir, pg_drop })
+    }
+
+    /// The settings of a node on this database (test defaults, demo off).
+    pub fn config(&self) -> Config {
+        Config {
+            database_url: self.url.clone(),
+            demo: false,
+            pool_size: 4,
+            response_cache_ms: 0,
+            rate_limit: 0,
+            media_dir: self.dir.path().join("media"),
+            ..Config::default()
+        }
+    }
+
+    /// The database name on PostgreSQL.
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_drop.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// A TestApp serving `state` (a node started on this database).
+    pub fn app(&self, state: AppState) -> TestApp {
+        let backend = state.backend.clone();
+        TestApp {
+            state: web::Data::new(state),
+            metrics: belportal::metrics().expect("metrics"),
+            backend,
+            _dir: None,
+            pg_drop: None,
+        }
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take() {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
 /// Defines a test that runs once on SQLite and once on PostgreSQL (the latter only
 /// when TEST_POSTGRES_URL is set; `.ci/run` sets it, so CI always runs both).
 #[macro_export]

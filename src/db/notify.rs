@@ -1,0 +1,142 @@
+//! Cache coherence across nodes: every committed write announces itself on
+//! the PostgreSQL channel `belportal_changes` (payload `seq,type,id`: the
+//! last feed entry the write made, or `seq,,` for a write with none, such as
+//! a media upload), sent inside the write's transaction so it is delivered
+//! at commit and never for a rolled-back write. Each node keeps one
+//! listening connection outside the pool (`Listener`) and clears its caches
+//! when a write is announced; after a lost connection it reconnects with
+//! backoff and clears everything, as it may have missed announcements.
+//! Through a transaction-mode PgBouncer LISTEN cannot work (its session is
+//! not kept): the listener then needs `BELPORTAL_LISTEN_URL`, a direct URL.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::AnyConnection;
+use crate::cache::Caches;
+use crate::resource::ResourceType;
+
+pub const CHANNEL: &str = "belportal_changes";
+/// How often the listener looks for announcements (libpq gives no wake-up
+/// without the socket): the added staleness on another node, at most.
+const POLL: Duration = Duration::from_millis(20);
+/// How often an idle listener checks that its connection is alive.
+const PING_EVERY: Duration = Duration::from_secs(5);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Announces the write in progress (call inside its transaction, after its
+/// changes; `start` is the feed number before it). SQLite: one node, nothing to tell.
+pub fn announce(conn: &mut AnyConnection, start: i64) -> QueryResult<()> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(());
+    };
+    // The type (and id) only when every change of the write has it: a write of
+    // several types (an import) is announced without one, which clears all.
+    diesel::sql_query(
+        "SELECT pg_notify('belportal_changes', COALESCE(\
+           (SELECT max(seq) || ',' \
+              || CASE WHEN count(DISTINCT resource) = 1 THEN min(resource) ELSE '' END || ',' \
+              || CASE WHEN count(*) = 1 THEN CAST(max(item_id) AS TEXT) ELSE '' END \
+            FROM changes WHERE seq > $1 HAVING count(*) > 0), \
+           $1 || ',,'))",
+    )
+    .bind::<BigInt, _>(start)
+    .execute(c)
+    .map(|_| ())
+}
+
+/// A running listener; dropping it stops the thread (within one poll).
+pub struct Listener {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Listener {
+    /// Listens on `url` (a direct PostgreSQL URL) and clears `caches` on every
+    /// announced write. `name` becomes its `application_name`.
+    pub fn start(url: &str, name: &str, caches: Caches) -> std::io::Result<Listener> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let url = super::node::with_application_name(url, &format!("{name} listener"));
+        std::thread::Builder::new()
+            .name("belportal-listen".into())
+            .spawn(move || listen(&url, &caches, &flag))?;
+        Ok(Listener { stop })
+    }
+}
+
+fn listen(url: &str, caches: &Caches, stop: &AtomicBool) {
+    let mut backoff = Duration::from_millis(100);
+    let mut lost = false;
+    while !stop.load(Ordering::SeqCst) {
+        let mut conn = match PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                c.batch_execute(&format!("LISTEN {CHANNEL}"))
+                    .map(|_| c)
+                    .map_err(|e| e.to_string())
+            }) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_ms = backoff.as_millis() as u64, "cache listener cannot connect");
+                sleep_unless_stopped(backoff, stop);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        if lost {
+            // Announcements sent while disconnected are lost: drop everything.
+            caches.invalidate_all();
+            tracing::info!("cache listener reconnected; caches cleared");
+        }
+        lost = true;
+        if let Err(e) = receive(&mut conn, caches, stop) {
+            tracing::warn!(error = %e, "cache listener lost its connection");
+        }
+    }
+}
+
+/// Clears `caches` on each batch of announcements until the connection fails or `stop`.
+fn receive(conn: &mut PgConnection, caches: &Caches, stop: &AtomicBool) -> QueryResult<()> {
+    let mut pinged = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        for n in conn.notifications_iter() {
+            // `seq,type,id`: drop what a write of that type can change; a
+            // notice without a known type (media, imports) clears everything.
+            let n = n?;
+            match n
+                .payload
+                .split(',')
+                .nth(1)
+                .and_then(ResourceType::from_type_str)
+            {
+                Some(t) => caches.invalidate(t),
+                None => caches.invalidate_all(),
+            }
+        }
+        if pinged.elapsed() >= PING_EVERY {
+            pinged = Instant::now();
+            conn.batch_execute("SELECT 1")?;
+        }
+        std::thread::sleep(POLL);
+    }
+    Ok(())
+}
+
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + d;
+    while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+    }
+}
