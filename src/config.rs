@@ -50,6 +50,38 @@ pub struct Config {
     pub read_timeout_ms: u64,
     /// Milliseconds a writer waits for the write lock before it gives up (503).
     pub lock_timeout_ms: u64,
+    /// How log lines are written (`BELPORTAL_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A separate listener for `/metrics` (then no longer served on `addr`).
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// `BELPORTAL_LOG_FORMAT`: human-readable lines (colour only on a terminal) or
+/// one JSON object per line for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// The format named by `BELPORTAL_LOG_FORMAT` (unset or empty: text).
+    pub fn parse(v: Option<&str>) -> Result<LogFormat, ConfigError> {
+        match v.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(err(
+                "BELPORTAL_LOG_FORMAT",
+                format!("`{other}` is not json or text"),
+            )),
+        }
+    }
+
+    /// Read from the process environment (logging starts before the rest of the config).
+    pub fn from_env() -> Result<LogFormat, ConfigError> {
+        Self::parse(std::env::var("BELPORTAL_LOG_FORMAT").ok().as_deref())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +127,8 @@ impl Default for Config {
             rate_limit_burst: 100,
             read_timeout_ms: 2000,
             lock_timeout_ms: 5000,
+            log_format: LogFormat::Text,
+            metrics_addr: None,
         }
     }
 }
@@ -114,6 +148,20 @@ impl Config {
                 .trim()
                 .parse()
                 .map_err(|_| err("BELPORTAL_ADDR", format!("`{v}` is not host:port")))?;
+        }
+        c.log_format = LogFormat::parse(get("BELPORTAL_LOG_FORMAT").as_deref())?;
+        if let Some(v) = get("BELPORTAL_METRICS_ADDR") {
+            let a: SocketAddr = v
+                .trim()
+                .parse()
+                .map_err(|_| err("BELPORTAL_METRICS_ADDR", format!("`{v}` is not host:port")))?;
+            if a == c.addr {
+                return Err(err(
+                    "BELPORTAL_METRICS_ADDR",
+                    "must differ from BELPORTAL_ADDR (it is a separate listener)",
+                ));
+            }
+            c.metrics_addr = Some(a);
         }
         if let Some(v) = get("DATABASE_URL") {
             let v = v.trim().to_string();
@@ -364,6 +412,26 @@ mod tests {
         assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
         assert_eq!(c.read_timeout_ms, 2000);
         assert_eq!(c.lock_timeout_ms, 5000);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.metrics_addr, None);
+    }
+
+    #[test]
+    fn log_format_and_metrics_listener_parse() {
+        let c = cfg(&[
+            ("BELPORTAL_LOG_FORMAT", "JSON"),
+            ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9100"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.metrics_addr.map(|a| a.port()), Some(9100));
+        assert_eq!(LogFormat::parse(Some("text")).unwrap(), LogFormat::Text);
+        assert_eq!(LogFormat::parse(None).unwrap(), LogFormat::Text);
+        let same = cfg(&[
+            ("BELPORTAL_ADDR", "127.0.0.1:9000"),
+            ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9000"),
+        ]);
+        assert_eq!(same.unwrap_err().var, "BELPORTAL_METRICS_ADDR");
     }
 
     #[test]
@@ -415,6 +483,8 @@ mod tests {
             ("BELPORTAL_MEDIA_DECODES", "0"),
             ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
             ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
+            ("BELPORTAL_LOG_FORMAT", "logfmt"),
+            ("BELPORTAL_METRICS_ADDR", "9100"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

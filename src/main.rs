@@ -137,7 +137,13 @@ fn keys(config: Config, action: KeysCommand) -> Result<(), String> {
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    init_tracing();
+    match belportal::config::LogFormat::from_env() {
+        Ok(format) => init_tracing(format),
+        Err(e) => {
+            eprintln!("belportal: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi { output } => print_openapi(output),
         Command::Keys { action } => load_config().and_then(|c| keys(c, action)),
@@ -245,15 +251,27 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn init_tracing() {
+/// Logs go to stderr (stdout carries command output: export NDJSON, keys): text
+/// (coloured only when stderr is a terminal) or one JSON object per line.
+fn init_tracing(format: belportal::config::LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        // Logs go to stderr: stdout carries command output (export NDJSON, keys).
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        belportal::config::LogFormat::Text => builder
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        belportal::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 fn load_config() -> Result<Config, String> {
@@ -289,12 +307,14 @@ fn serve(config: Config) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     let state = web::Data::new(state);
-    let metrics = belportal::metrics()?;
+    let metrics = belportal::metrics_with(config.metrics_addr.is_none())?;
+    let metrics_addr = config.metrics_addr;
     let addr = config.addr;
     let workers = config.workers;
     let outbox = state.pool.clone();
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
     let media_sweep = (state.pool.clone(), state.media.clone());
+    let registry = metrics.registry.clone();
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
         let promote = belportal::changes::promote_due;
@@ -311,8 +331,22 @@ fn serve(config: Config) -> Result<(), String> {
             .bind(addr)
             .map_err(|e| format!("cannot listen on {addr} (BELPORTAL_ADDR): {e}"))?;
         tracing::info!(%addr, "belportal listening");
+        // `/metrics` on its own listener (BELPORTAL_METRICS_ADDR), stopped with the API.
+        let metrics_listener = match metrics_addr {
+            Some(a) => {
+                let (server, bound) = belportal::ops::metrics_server(registry, a)?;
+                tracing::info!(addr = %bound, "metrics listening");
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                Some(handle)
+            }
+            None => None,
+        };
         // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
         let served = server.run().await.map_err(|e| e.to_string());
+        if let Some(handle) = metrics_listener {
+            handle.stop(true).await;
+        }
         deliveries.stop().await;
         sweep.abort();
         served
