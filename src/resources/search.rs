@@ -55,6 +55,7 @@ pub struct SearchFilters {
     /// The words to find (any text; quotes and operators are treated as spaces). Required, at most 200 characters.
     pub q: Option<String>,
     /// Comma-separated types to search (default all): article, tourist_site, unesco_site, sanatorium, monument, souvenir, event.
+    /// Collection names (`unesco-sites`, as `/v1/nearby` took them) are accepted too.
     pub types: Option<String>,
 }
 
