@@ -16,6 +16,7 @@ pub mod net;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod progress;
 pub mod resource;
 pub mod resources;
 pub mod transfer;

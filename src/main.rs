@@ -169,13 +169,22 @@ fn main() -> ExitCode {
             let mut conn = db::Manager::new(backend)
                 .connect()
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            let a = belportal::demo::generate::generate_articles(&mut conn, articles, seed)
+            use belportal::demo::generate::{generate_articles_with, generate_places_with};
+            use belportal::progress;
+            let pb = progress::bar(articles, "articles", false);
+            let a = generate_articles_with(&mut conn, articles, seed, &mut |n| pb.inc(n))
                 .map_err(|e| e.to_string())?;
-            let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
+            pb.finish_and_clear();
+            let pb = progress::bar(places, "places", false);
+            let p = generate_places_with(&mut conn, places, seed, &mut |n| pb.inc(n))
                 .map_err(|e| e.to_string())?;
+            pb.finish_and_clear();
+            let pb = progress::spinner("rebuilding the search index", false);
             let indexed =
                 belportal::db::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
+            pb.set_message("analyzing");
             db::analyze(&mut conn).map_err(|e| e.to_string())?;
+            pb.finish_and_clear();
             println!("generated {a} article(s) and {p} place(s); {indexed} search document(s)");
             Ok(())
         }),
@@ -209,12 +218,16 @@ fn export(config: Config) -> Result<(), String> {
     let mut conn = transfer_conn(&config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    // One NDJSON line per item.
+    let pb = belportal::progress::spinner("exported items", false);
     let n = belportal::transfer::export::export_all(&mut conn, &mut |chunk| {
+        pb.inc(chunk.iter().filter(|b| **b == b'\n').count() as u64);
         out.write_all(&chunk)
             .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
     })
     .map_err(|e| e.to_string())?;
     out.flush().map_err(|e| format!("standard output: {e}"))?;
+    pb.finish_and_clear();
     tracing::info!(items = n, "exported");
     Ok(())
 }
@@ -223,16 +236,29 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
     let mut conn = transfer_conn(&config)?;
     let ctx = transfer_ctx(config);
     let started = std::time::Instant::now();
-    let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
-        Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))
+    // Progress counts the bytes read (of the file's size; stdin has no total).
+    let (pb, input): (_, Box<dyn std::io::BufRead>) = if file.as_os_str() == "-" {
+        let pb = belportal::progress::spinner("importing", true);
+        let input = pb.wrap_read(std::io::stdin());
+        (
+            pb,
+            Box::new(std::io::BufReader::with_capacity(1 << 20, input)),
+        )
     } else {
         let f = std::fs::File::open(file)
             .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let pb = belportal::progress::bar(len, "importing", true);
+        let input = pb.wrap_read(f);
+        (
+            pb,
+            Box::new(std::io::BufReader::with_capacity(1 << 20, input)),
+        )
     };
     let store = belportal::media::storage::FsStore::new(ctx.config.media_dir.clone());
-    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input)
-        .map_err(|e| e.to_string())?;
+    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input);
+    pb.finish_and_clear();
+    let report = report.map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     println!("{json}");
     if !report.errors.is_empty() {
