@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+pub use crate::logging::LogFormat;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
@@ -56,34 +58,6 @@ pub struct Config {
     pub metrics_addr: Option<SocketAddr>,
 }
 
-/// `BELPORTAL_LOG_FORMAT`: human-readable lines (colour only on a terminal) or
-/// one JSON object per line for log collectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
-
-impl LogFormat {
-    /// The format named by `BELPORTAL_LOG_FORMAT` (unset or empty: text).
-    pub fn parse(v: Option<&str>) -> Result<LogFormat, ConfigError> {
-        match v.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("") | Some("text") => Ok(LogFormat::Text),
-            Some("json") => Ok(LogFormat::Json),
-            Some(other) => Err(err(
-                "BELPORTAL_LOG_FORMAT",
-                format!("`{other}` is not json or text"),
-            )),
-        }
-    }
-
-    /// Read from the process environment (logging starts before the rest of the config).
-    pub fn from_env() -> Result<LogFormat, ConfigError> {
-        Self::parse(std::env::var("BELPORTAL_LOG_FORMAT").ok().as_deref())
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("invalid value for {var}: {message}")]
 pub struct ConfigError {
@@ -91,7 +65,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         message: message.into(),

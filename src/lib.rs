@@ -11,6 +11,7 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod media;
 pub mod net;
 pub mod openapi;

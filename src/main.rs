@@ -138,7 +138,7 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     match belportal::config::LogFormat::from_env() {
-        Ok(format) => init_tracing(format),
+        Ok(format) => belportal::logging::init(format),
         Err(e) => {
             eprintln!("belportal: {e}");
             return ExitCode::FAILURE;
@@ -275,29 +275,6 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
         "imported"
     );
     Ok(())
-}
-
-/// Logs go to stderr (stdout carries command output: export NDJSON, keys): text
-/// (coloured only when stderr is a terminal) or one JSON object per line.
-fn init_tracing(format: belportal::config::LogFormat) {
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        belportal::config::LogFormat::Text => builder
-            .with_target(false)
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init(),
-        belportal::config::LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .try_init(),
-    };
 }
 
 fn load_config() -> Result<Config, String> {
