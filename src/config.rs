@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+pub use crate::logging::LogFormat;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
@@ -54,6 +56,10 @@ pub struct Config {
     pub lock_timeout_ms: u64,
     /// The node's `application_name` and PgBouncer mode (`BELPORTAL_NODE_NAME`, `BELPORTAL_PGBOUNCER`).
     pub node: crate::db::NodeSettings,
+    /// How log lines are written (`BELPORTAL_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A separate listener for `/metrics` (then no longer served on `addr`).
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +69,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         message: message.into(),
@@ -101,6 +107,8 @@ impl Default for Config {
             read_timeout_ms: 2000,
             lock_timeout_ms: 5000,
             node: crate::db::NodeSettings::default(),
+            log_format: LogFormat::Text,
+            metrics_addr: None,
         }
     }
 }
@@ -120,6 +128,20 @@ impl Config {
                 .trim()
                 .parse()
                 .map_err(|_| err("BELPORTAL_ADDR", format!("`{v}` is not host:port")))?;
+        }
+        c.log_format = LogFormat::parse(get("BELPORTAL_LOG_FORMAT").as_deref())?;
+        if let Some(v) = get("BELPORTAL_METRICS_ADDR") {
+            let a: SocketAddr = v
+                .trim()
+                .parse()
+                .map_err(|_| err("BELPORTAL_METRICS_ADDR", format!("`{v}` is not host:port")))?;
+            if a == c.addr {
+                return Err(err(
+                    "BELPORTAL_METRICS_ADDR",
+                    "must differ from BELPORTAL_ADDR (it is a separate listener)",
+                ));
+            }
+            c.metrics_addr = Some(a);
         }
         if let Some(v) = get("DATABASE_URL") {
             let v = v.trim().to_string();
@@ -409,6 +431,26 @@ mod tests {
         assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
         assert_eq!(c.read_timeout_ms, 2000);
         assert_eq!(c.lock_timeout_ms, 5000);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.metrics_addr, None);
+    }
+
+    #[test]
+    fn log_format_and_metrics_listener_parse() {
+        let c = cfg(&[
+            ("BELPORTAL_LOG_FORMAT", "JSON"),
+            ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9100"),
+        ])
+        .unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.metrics_addr.map(|a| a.port()), Some(9100));
+        assert_eq!(LogFormat::parse(Some("text")).unwrap(), LogFormat::Text);
+        assert_eq!(LogFormat::parse(None).unwrap(), LogFormat::Text);
+        let same = cfg(&[
+            ("BELPORTAL_ADDR", "127.0.0.1:9000"),
+            ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9000"),
+        ]);
+        assert_eq!(same.unwrap_err().var, "BELPORTAL_METRICS_ADDR");
     }
 
     #[test]
@@ -461,6 +503,8 @@ mod tests {
             ("BELPORTAL_MEDIA_DECODE_MEGAPIXELS", "49"),
             ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
             ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
+            ("BELPORTAL_LOG_FORMAT", "logfmt"),
+            ("BELPORTAL_METRICS_ADDR", "9100"),
         ] {
             let e = cfg(&[(k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v}");

@@ -11,11 +11,13 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod media;
 pub mod net;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod progress;
 pub mod resource;
 pub mod resources;
 pub mod startup;
@@ -102,9 +104,19 @@ impl AppState {
 /// Request counts and latency histograms per route pattern. A fresh registry each
 /// call, so test apps never collide; `main` builds it once and shares it.
 pub fn metrics() -> Result<PrometheusMetrics, String> {
-    PrometheusMetricsBuilder::new("belportal")
-        .endpoint("/metrics")
-        .mask_unmatched_patterns("UNMATCHED")
+    metrics_with(true)
+}
+
+/// `metrics()`, answering `/metrics` on the API port or (`on_api_port` false,
+/// when `BELPORTAL_METRICS_ADDR` is set) only counting: `ops::metrics_server`
+/// then serves the registry on its own listener and the API port answers 404.
+pub fn metrics_with(on_api_port: bool) -> Result<PrometheusMetrics, String> {
+    let mut builder =
+        PrometheusMetricsBuilder::new("belportal").mask_unmatched_patterns("UNMATCHED");
+    if on_api_port {
+        builder = builder.endpoint("/metrics");
+    }
+    builder
         .build()
         .map_err(|e| format!("cannot set up metrics: {e}"))
 }
@@ -298,4 +310,6 @@ pub fn build_app(
         .wrap(Compress::default())
         .wrap(cors)
         .wrap(from_fn(envelope))
+        // Outermost: sees the request as it came (HEAD) and the body as it leaves.
+        .wrap(from_fn(http::access::access_log))
 }

@@ -137,7 +137,13 @@ fn keys(config: Config, action: KeysCommand) -> Result<(), String> {
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    init_tracing();
+    match belportal::config::LogFormat::from_env() {
+        Ok(format) => belportal::logging::init(format),
+        Err(e) => {
+            eprintln!("belportal: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi { output } => print_openapi(output),
         Command::Keys { action } => load_config().and_then(|c| keys(c, action)),
@@ -163,13 +169,22 @@ fn main() -> ExitCode {
             let mut conn = db::Manager::new(backend)
                 .connect()
                 .map_err(|e| format!("cannot connect: {e}"))?;
-            let a = belportal::demo::generate::generate_articles(&mut conn, articles, seed)
+            use belportal::demo::generate::{generate_articles_with, generate_places_with};
+            use belportal::progress;
+            let pb = progress::bar(articles, "articles", false);
+            let a = generate_articles_with(&mut conn, articles, seed, &mut |n| pb.inc(n))
                 .map_err(|e| e.to_string())?;
-            let p = belportal::demo::generate::generate_places(&mut conn, places, seed)
+            pb.finish_and_clear();
+            let pb = progress::bar(places, "places", false);
+            let p = generate_places_with(&mut conn, places, seed, &mut |n| pb.inc(n))
                 .map_err(|e| e.to_string())?;
+            pb.finish_and_clear();
+            let pb = progress::spinner("rebuilding the search index", false);
             let indexed =
                 belportal::db::search::reindex_all(&mut conn).map_err(|e| e.to_string())?;
+            pb.set_message("analyzing");
             db::analyze(&mut conn).map_err(|e| e.to_string())?;
+            pb.finish_and_clear();
             println!("generated {a} article(s) and {p} place(s); {indexed} search document(s)");
             Ok(())
         }),
@@ -203,12 +218,16 @@ fn export(config: Config) -> Result<(), String> {
     let mut conn = transfer_conn(&config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    // One NDJSON line per item.
+    let pb = belportal::progress::spinner("exported items", false);
     let n = belportal::transfer::export::export_all(&mut conn, &mut |chunk| {
+        pb.inc(chunk.iter().filter(|b| **b == b'\n').count() as u64);
         out.write_all(&chunk)
             .map_err(|e| belportal::error::AppError::Internal(format!("standard output: {e}")))
     })
     .map_err(|e| e.to_string())?;
     out.flush().map_err(|e| format!("standard output: {e}"))?;
+    pb.finish_and_clear();
     tracing::info!(items = n, "exported");
     Ok(())
 }
@@ -217,16 +236,29 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
     let mut conn = transfer_conn(&config)?;
     let ctx = transfer_ctx(config);
     let started = std::time::Instant::now();
-    let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
-        Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))
+    // Progress counts the bytes read (of the file's size; stdin has no total).
+    let (pb, input): (_, Box<dyn std::io::BufRead>) = if file.as_os_str() == "-" {
+        let pb = belportal::progress::spinner("importing", true);
+        let input = pb.wrap_read(std::io::stdin());
+        (
+            pb,
+            Box::new(std::io::BufReader::with_capacity(1 << 20, input)),
+        )
     } else {
         let f = std::fs::File::open(file)
             .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let pb = belportal::progress::bar(len, "importing", true);
+        let input = pb.wrap_read(f);
+        (
+            pb,
+            Box::new(std::io::BufReader::with_capacity(1 << 20, input)),
+        )
     };
     let store = belportal::media::storage::FsStore::new(ctx.config.media_dir.clone());
-    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input)
-        .map_err(|e| e.to_string())?;
+    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input);
+    pb.finish_and_clear();
+    let report = report.map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     println!("{json}");
     if !report.errors.is_empty() {
@@ -243,17 +275,6 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
         "imported"
     );
     Ok(())
-}
-
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        // Logs go to stderr: stdout carries command output (export NDJSON, keys).
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn load_config() -> Result<Config, String> {
@@ -277,12 +298,14 @@ fn print_openapi(output: Option<std::path::PathBuf>) -> Result<(), String> {
 fn serve(config: Config) -> Result<(), String> {
     let state = belportal::startup::prepare(config.clone())?;
     let state = web::Data::new(state);
-    let metrics = belportal::metrics()?;
+    let metrics = belportal::metrics_with(config.metrics_addr.is_none())?;
+    let metrics_addr = config.metrics_addr;
     let addr = config.addr;
     let workers = config.workers;
     let outbox = state.pool.clone();
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
     let media_sweep = (state.pool.clone(), state.media.clone());
+    let registry = metrics.registry.clone();
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
         let promote = belportal::changes::promote_due;
@@ -299,8 +322,22 @@ fn serve(config: Config) -> Result<(), String> {
             .bind(addr)
             .map_err(|e| format!("cannot listen on {addr} (BELPORTAL_ADDR): {e}"))?;
         tracing::info!(%addr, "belportal listening");
+        // `/metrics` on its own listener (BELPORTAL_METRICS_ADDR), stopped with the API.
+        let metrics_listener = match metrics_addr {
+            Some(a) => {
+                let (server, bound) = belportal::ops::metrics_server(registry, a)?;
+                tracing::info!(addr = %bound, "metrics listening");
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                Some(handle)
+            }
+            None => None,
+        };
         // SIGTERM and SIGINT stop accepting, then drain in-flight requests (up to 30 s).
         let served = server.run().await.map_err(|e| e.to_string());
+        if let Some(handle) = metrics_listener {
+            handle.stop(true).await;
+        }
         deliveries.stop().await;
         sweep.abort();
         served

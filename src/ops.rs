@@ -50,13 +50,57 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 }
 
 /// Documents `/metrics`; the Prometheus middleware answers it before routing.
+/// With `BELPORTAL_METRICS_ADDR` set it is served on that listener only and this
+/// route answers 404.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition: request counts and latency histograms per route", content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text exposition: request counts and latency histograms per route", content_type = "text/plain", body = String),
+        (status = 404, description = "`BELPORTAL_METRICS_ADDR` is set: the metrics are served on that separate listener, not on the API port"),
+    )
 )]
 #[get("/metrics")]
 pub async fn metrics() -> HttpResponse {
     HttpResponse::NotFound().finish()
+}
+
+/// The text exposition of a registry.
+async fn exposition(registry: web::Data<prometheus::Registry>) -> HttpResponse {
+    use prometheus::Encoder;
+    let encoder = prometheus::TextEncoder::new();
+    let mut buf = Vec::new();
+    match encoder.encode(&registry.gather(), &mut buf) {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header(("Content-Type", encoder.format_type()))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(buf),
+        Err(e) => {
+            tracing::error!(%e, "cannot encode metrics");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The separate metrics listener (`BELPORTAL_METRICS_ADDR`): `GET /metrics` with
+/// the API's registry, everything else 404. One worker; it stops with the API
+/// server (the caller stops it through the returned server's handle). Returns
+/// the server and the address it is bound to (port 0 picks a free one).
+pub fn metrics_server(
+    registry: prometheus::Registry,
+    addr: std::net::SocketAddr,
+) -> Result<(actix_web::dev::Server, std::net::SocketAddr), String> {
+    let registry = web::Data::new(registry);
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(registry.clone())
+            .route("/metrics", web::get().to(exposition))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(addr)
+    .map_err(|e| format!("cannot listen on {addr} (BELPORTAL_METRICS_ADDR): {e}"))?;
+    let bound = server.addrs().first().copied().unwrap_or(addr);
+    Ok((server.run(), bound))
 }
 
 /// `/docs` -> `/docs/`, where the bundled Swagger UI lives (its assets are served by this binary).

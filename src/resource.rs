@@ -139,6 +139,8 @@ impl ResourceType {
 
     /// A comma-separated list of `type` names, each among `allowed` (repeats
     /// dropped, order kept); all of `allowed` when absent. The error is the message.
+    /// A collection name (`unesco-sites`) stands for its type (`unesco_site`), so
+    /// `/v1/search` and `/v1/nearby` take the same words; the type is canonical.
     pub fn parse_list(
         v: Option<&str>,
         allowed: &[ResourceType],
@@ -148,7 +150,10 @@ impl ResourceType {
         };
         let mut out = Vec::new();
         for name in v.split(',').map(str::trim) {
-            match allowed.iter().find(|t| t.as_str() == name) {
+            match allowed
+                .iter()
+                .find(|t| t.as_str() == name || t.collection() == name)
+            {
                 Some(t) if !out.contains(t) => out.push(*t),
                 Some(_) => {}
                 None => {
@@ -263,6 +268,20 @@ pub struct ItemKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_lists_take_collection_names_as_their_types() {
+        let places = [
+            ResourceType::Place(PlaceKind::UnescoSite),
+            ResourceType::Place(PlaceKind::TouristSite),
+        ];
+        assert_eq!(
+            ResourceType::parse_list(Some("unesco-sites,unesco_site,tourist-sites"), &places),
+            Ok(places.to_vec())
+        );
+        let e = ResourceType::parse_list(Some("sanatoria"), &places).unwrap_err();
+        assert!(e.contains("unesco_site, tourist_site"), "{e}");
+    }
 
     #[test]
     fn every_name_maps_back_to_its_type() {

@@ -164,7 +164,7 @@ both_backends! {
             ("/v1/monuments?kind=statue", "kind", "mass_grave"),
             ("/v1/souvenirs?category=cars", "category", "ceramics"),
             ("/v1/monuments?region=atlantis", "region", "minsk-city"),
-            ("/v1/nearby?lat=53&lon=27&types=hotels", "types", "sanatoria"),
+            ("/v1/nearby?lat=53&lon=27&types=hotels", "types", "sanatorium"),
         ] {
             let p = app.get(uri).await.problem(400);
             assert_eq!(p["errors"][0]["field"], field, "{uri}");
@@ -332,5 +332,33 @@ both_backends! {
             r.problem(r.status.as_u16());
         }
         app.get("/v1/monuments/mir-castle").await.problem(404);
+    }
+}
+
+both_backends! {
+    async fn nearby_and_search_take_the_same_type_words(app) {
+        let (lat, lon) = MINSK;
+        let near = |types: &str| format!("/v1/nearby?lat={lat}&lon={lon}&radius_km=300&limit=100&types={types}");
+        // /v1/nearby: the item types (canonical) and the collection names, alike.
+        let by_type = app.get(&near("unesco_site,monument")).await.json();
+        let by_collection = app.get(&near("unesco-sites,monuments")).await.json();
+        let mixed = app.get(&near("unesco_site,monuments")).await.json();
+        assert!(!data(&by_type).is_empty(), "{by_type}");
+        let kinds: std::collections::HashSet<&str> =
+            data(&by_type).iter().map(|x| x["type"].as_str().unwrap()).collect();
+        assert!(kinds.iter().all(|k| ["unesco-sites", "monuments"].contains(k)), "{kinds:?}");
+        assert_eq!(slugs(&by_type), slugs(&by_collection));
+        assert_eq!(slugs(&by_type), slugs(&mixed));
+        // /v1/search: the collection names as well as the item types.
+        let s1 = app.get("/v1/search?q=mir&types=unesco_site").await.json();
+        let s2 = app.get("/v1/search?q=mir&types=unesco-sites").await.json();
+        assert!(!s1["data"].as_array().unwrap().is_empty(), "{s1}");
+        assert!(s1["data"].as_array().unwrap().iter().all(|h| h["type"] == "unesco_site"), "{s1}");
+        assert_eq!(s1["data"], s2["data"]);
+        // Souvenirs have no location: refused by /v1/nearby in either form.
+        for bad in ["souvenir", "souvenirs", "unesco"] {
+            let p = app.get(&near(bad)).await.problem(400);
+            assert!(p["detail"].as_str().unwrap().contains("unesco_site"), "{p}");
+        }
     }
 }

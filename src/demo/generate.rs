@@ -91,6 +91,16 @@ fn zipf_word(rng: &mut Rng) -> String {
 
 /// Adds `n` published English articles spread over ten years, in batches.
 pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
+    generate_articles_with(conn, n, seed, &mut |_| {})
+}
+
+/// `generate_articles`, calling `progress` with the size of each batch committed.
+pub fn generate_articles_with(
+    conn: &mut AnyConnection,
+    n: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> AppResult<u64> {
     super::ensure_reference_data(conn)?;
     let section_ids: Vec<i64> = sections::table
         .filter(sections::locale.eq("en"))
@@ -167,6 +177,7 @@ pub fn generate_articles(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResu
             Ok(())
         })?;
         done += size;
+        progress(size);
     }
     Ok(done)
 }
@@ -188,6 +199,16 @@ const REGIONS: [&str; 7] = [
 /// Adds `n` published English places of the four geo kinds, spread uniformly
 /// over Belarus' bounding box, in batches.
 pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult<u64> {
+    generate_places_with(conn, n, seed, &mut |_| {})
+}
+
+/// `generate_places`, calling `progress` with the size of each batch committed.
+pub fn generate_places_with(
+    conn: &mut AnyConnection,
+    n: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> AppResult<u64> {
     use crate::db::schema::{place_terms, places};
     use crate::demo::places::NewPlace;
     use crate::resource::PlaceKind;
@@ -275,6 +296,7 @@ pub fn generate_places(conn: &mut AnyConnection, n: u64, seed: u64) -> AppResult
             Ok(())
         })?;
         done += size;
+        progress(size);
     }
     Ok(done)
 }

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP: parameters and cursors, locale negotiation, responses,
 //! middleware, and the framework error handlers that keep every error problem+json.
 
+pub mod access;
 pub mod auth;
 pub mod body;
 pub mod edge;

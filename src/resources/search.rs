@@ -55,6 +55,7 @@ pub struct SearchFilters {
     /// The words to find (any text; quotes and operators are treated as spaces). Required, at most 200 characters.
     pub q: Option<String>,
     /// Comma-separated types to search (default all): article, tourist_site, unesco_site, sanatorium, monument, souvenir, event.
+    /// Collection names (`unesco-sites`, as `/v1/nearby` took them) are accepted too.
     pub types: Option<String>,
 }
 
@@ -76,7 +77,7 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
     tag = "search",
     params(ListQuery<SearchFilters>),
     responses(
-        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English is stemmed on both databases, Russian on PostgreSQL; Belarusian (and Russian on SQLite) words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items). Every word also matches its fold (README, \"Search\": `Нясвіж` finds `Niasviž`), and places' aliases are searched. When the first page has room, matches of the closest spelling one letter off (two in words of 8+ letters) follow the exact ones; with no exact match, `meta.did_you_mean` names that spelling.", body = ListBody<SearchHit>),
+        (status = 200, description = "Public items matching every word, best first, with highlighted snippets. English and Russian are stemmed on both databases (Russian with Snowball: `театрами` finds `Театры`); Belarusian words also match longer forms sharing their stem. Per type, the newest 500 matches (`BELPORTAL_SEARCH_WINDOW`) are ranked: `meta.total` counts the ranked matches (what can be paged through) and `meta.total_capped` is true when more documents matched (show \"500+\"; add a word, or use `q` in a list, which is exact, to reach older items). Every word also matches its fold (README, \"Search\": `Нясвіж` finds `Niasviž`), and places' aliases are searched. When the first page has room, matches of the closest spelling one letter off (two in words of 8+ letters) follow the exact ones; with no exact match, `meta.did_you_mean` names that spelling.", body = ListBody<SearchHit>),
         (status = 400, description = "Missing or too long `q`, unknown type, or another bad parameter"),
     )
 )]

@@ -47,6 +47,7 @@ pub struct SuggestParams {
     /// What was typed so far (any script; 1-100 characters). Required.
     pub q: Option<String>,
     /// Comma-separated types (default all): tourist_site, unesco_site, sanatorium, monument, souvenir, event, article.
+    /// Collection names (`unesco-sites`, as `/v1/nearby` took them) are accepted too.
     pub types: Option<String>,
     /// Only items in this locale (`be`, `ru`, `en`); items of every locale when absent.
     pub lang: Option<String>,

@@ -9,6 +9,7 @@ mod forgiving;
 mod postgres;
 mod query;
 mod sqlite;
+mod stems;
 pub mod suggest;
 pub mod typo;
 

@@ -30,14 +30,24 @@ impl SearchQuery {
         })
     }
 
-    /// English is stemmed by both backends; Russian by PostgreSQL only. Elsewhere
-    /// a word also matches longer forms sharing its first letters (a crude stem).
-    fn prefix_words(&self, sqlite: bool) -> bool {
-        match self.locale.as_str() {
-            "en" => false,
-            "ru" => sqlite,
-            _ => true,
+    /// English and Russian are stemmed by both backends (SQLite: porter for
+    /// English, `stems` for Russian). Elsewhere a word also matches longer forms
+    /// sharing its first letters (a crude stem).
+    fn prefix_words(&self, _sqlite: bool) -> bool {
+        !matches!(self.locale.as_str(), "en" | "ru")
+    }
+
+    /// What the snippets of a stemmed search mark: each word, lowercase, and its stem.
+    pub(super) fn stem_alternatives(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for w in &self.words {
+            for a in [w.replace('ё', "е"), super::stems::stem_word(w)] {
+                if !a.is_empty() && !out.contains(&a) {
+                    out.push(a);
+                }
+            }
         }
+        out
     }
 
     /// The word cut to a likely stem for prefix matching: inflected endings in
@@ -84,16 +94,26 @@ impl SearchQuery {
 
     /// Each word as an FTS5 term (quoted; a prefix term where words are not
     /// stemmed; with its fold, an OR group).
+    /// In a stemmed locale (Russian) a word also matches its Snowball stem in
+    /// the stem columns.
     pub(super) fn fts5_terms(&self) -> Vec<String> {
+        let stemmed = super::stems::stemmed(&self.locale);
         self.alternatives(self.prefix_words(true))
             .into_iter()
-            .map(|alts| {
-                let terms: Vec<String> = alts
+            .zip(&self.words)
+            .map(|(alts, word)| {
+                let mut terms: Vec<String> = alts
                     .iter()
                     .map(|(a, star)| {
                         format!("\"{}\"{}", a.replace('"', ""), if *star { "*" } else { "" })
                     })
                     .collect();
+                let stem = super::stems::stem_word(word).replace('"', "");
+                if stemmed && !stem.is_empty() {
+                    terms.push(format!(
+                        "{{title_stems summary_stems body_stems}} : \"{stem}\""
+                    ));
+                }
                 group(terms, " OR ")
             })
             .collect()
@@ -142,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn belarusian_and_russian_on_sqlite_match_by_stem_prefix() {
+    fn belarusian_matches_by_stem_prefix_and_russian_by_snowball_stem() {
         let q = SearchQuery::parse("Замак фестывалю", "be").unwrap();
         assert_eq!(
             q.fts5(),
@@ -150,7 +170,11 @@ mod tests {
         );
         assert_eq!(q.tsquery(), "(зама:* | zama:*) & (фестыва:* | festyva:*)");
         let ru = SearchQuery::parse("замка", "ru").unwrap();
-        assert_eq!(ru.fts5(), "(\"замк\"* OR \"zamk\"*)");
+        assert_eq!(
+            ru.fts5(),
+            "(\"замка\" OR \"zamka\" OR {title_stems summary_stems body_stems} : \"замк\")",
+            "Russian on SQLite: the Snowball stem in the stem columns"
+        );
         assert_eq!(
             ru.tsquery(),
             "(замка | zamka)",

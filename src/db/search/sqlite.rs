@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::SqliteConnection;
 
-use super::{in_rank_order, Hit, Id, Ranked, SearchDoc, SearchQuery, Snippet, Window};
+use super::{in_rank_order, stems, Hit, Id, Ranked, SearchDoc, SearchQuery, Snippet, Window};
 use crate::error::AppResult;
 use crate::resource::ResourceType;
 
@@ -64,14 +64,26 @@ pub(super) fn clear(c: &mut SqliteConnection) -> AppResult<()> {
 }
 
 pub(super) fn insert(c: &mut SqliteConnection, d: &SearchDoc) -> AppResult<()> {
+    // Russian documents also carry their stems (`stems`); other locales leave them empty.
+    let stem = |text: &str| {
+        if stems::stemmed(&d.locale) {
+            stems::stem_text(text)
+        } else {
+            String::new()
+        }
+    };
     diesel::sql_query(
-        "INSERT INTO search_fts (rowid, title, summary, body, resource, item_id, locale, slug, status, published_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO search_fts (rowid, title, summary, body, title_stems, summary_stems, body_stems, \
+         resource, item_id, locale, slug, status, published_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind::<BigInt, _>(fts_rowid(d.resource, &d.locale, d.item_id))
     .bind::<Text, _>(&d.title)
     .bind::<Text, _>(&d.summary)
     .bind::<Text, _>(&d.body)
+    .bind::<Text, _>(stem(&d.title))
+    .bind::<Text, _>(stem(&d.summary))
+    .bind::<Text, _>(stem(&d.body))
     .bind::<Text, _>(d.resource.as_str())
     .bind::<BigInt, _>(d.item_id)
     .bind::<Text, _>(&d.locale)
@@ -160,7 +172,7 @@ pub(super) fn windows(
         let edge = ids[ids.len().min(window) - 1].id;
         let mut ranked: Vec<Ranked> = if by_bm25 {
             diesel::sql_query(
-                "SELECT rowid AS id, -bm25(search_fts, 10.0, 4.0, 1.0) AS score FROM search_fts \
+                "SELECT rowid AS id, -bm25(search_fts, 10.0, 4.0, 1.0, 10.0, 4.0, 1.0) AS score FROM search_fts \
                  WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? AND locale = ? \
                  AND status = 'published' AND published_at <= ?",
             )
@@ -246,7 +258,9 @@ fn score_by_field(
         for s in scores.values_mut() {
             *s += idf;
         }
-        for (column, weight) in [("title", 10.0), ("summary", 4.0)] {
+        // Each with its stems: a nested column filter intersects with the stem
+        // columns a Russian word's stem alternative names.
+        for (column, weight) in [("title title_stems", 10.0), ("summary summary_stems", 4.0)] {
             let hits: Vec<Id> = diesel::sql_query(
                 "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ? \
                  AND rowid BETWEEN ? AND ?",
@@ -279,6 +293,9 @@ pub(super) fn snippets(
         .map(|(_, m)| m.id.to_string())
         .collect::<Vec<_>>()
         .join(", ");
+    if stems::stemmed(&q.locale) {
+        return stemmed_snippets(c, q, page, &ids);
+    }
     let snippets: Vec<Snippet> = diesel::sql_query(format!(
         "SELECT rowid AS id, resource, CAST(item_id AS INTEGER) AS item_id, slug, title, \
          snippet(search_fts, -1, char(2), char(3), '…', 24) AS snippet \
@@ -286,6 +303,53 @@ pub(super) fn snippets(
     ))
     .bind::<Text, _>(q.fts5())
     .load(c)?;
+    Ok(in_rank_order(page, snippets))
+}
+
+/// The original text of a page's documents, for snippets made in Rust.
+#[derive(QueryableByName)]
+struct Texts {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    resource: String,
+    #[diesel(sql_type = BigInt)]
+    item_id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    summary: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+/// Snippets of stemmed (Russian) documents: FTS5 would highlight the stem
+/// column, so the original text is marked where a word's stem was asked for.
+fn stemmed_snippets(
+    c: &mut SqliteConnection,
+    q: &SearchQuery,
+    page: Vec<(ResourceType, Ranked)>,
+    ids: &str,
+) -> AppResult<Vec<Hit>> {
+    let rows: Vec<Texts> = diesel::sql_query(format!(
+        "SELECT rowid AS id, resource, CAST(item_id AS INTEGER) AS item_id, slug, title, summary, body \
+         FROM search_fts WHERE rowid IN ({ids})"
+    ))
+    .load(c)?;
+    let wanted = q.stem_alternatives();
+    let snippets = rows
+        .into_iter()
+        .map(|r| Snippet {
+            snippet: stems::snippet(&[&r.title, &r.summary, &r.body], &wanted, 24),
+            id: r.id,
+            resource: r.resource,
+            item_id: r.item_id,
+            slug: r.slug,
+            title: r.title,
+        })
+        .collect();
     Ok(in_rank_order(page, snippets))
 }
 

@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::response::{self, ListBody};
+use crate::resource::ResourceType;
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -35,10 +36,10 @@ pub struct NearbyFilters {
     /// Radius in km (default 25, at most 500).
     #[param(value_type = Option<f64>, minimum = 0, maximum = 500)]
     pub radius_km: Option<String>,
-    /// Comma-separated kinds: `tourist-sites,unesco-sites,sanatoria,monuments` (default all).
-    #[param(
-        pattern = "^(tourist-sites|unesco-sites|sanatoria|monuments)(,(tourist-sites|unesco-sites|sanatoria|monuments))*$"
-    )]
+    /// Comma-separated types: `tourist_site,unesco_site,sanatorium,monument`
+    /// (default all), the words `/v1/search` takes. The collection names
+    /// (`tourist-sites,unesco-sites,sanatoria,monuments`) are accepted too.
+    #[param(example = "unesco_site,monument")]
     pub types: Option<String>,
 }
 
@@ -67,25 +68,24 @@ fn coordinate(field: &str, v: Option<&str>) -> AppResult<f64> {
         .ok_or_else(|| AppError::bad_param(field, "must be a decimal number of degrees"))
 }
 
+/// The places `/v1/nearby` finds (souvenirs have no location).
+const NEARBY_TYPES: [ResourceType; 4] = [
+    ResourceType::Place(PlaceKind::TouristSite),
+    ResourceType::Place(PlaceKind::UnescoSite),
+    ResourceType::Place(PlaceKind::Sanatorium),
+    ResourceType::Place(PlaceKind::Monument),
+];
+
 fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
-    let Some(v) = v else {
-        return Ok(PlaceKind::PLACES.to_vec());
-    };
-    let mut kinds = Vec::new();
-    for t in v.split(',').map(str::trim) {
-        let k = PlaceKind::from_collection(t)
-            .filter(|k| *k != PlaceKind::Souvenir)
-            .ok_or_else(|| {
-                AppError::bad_param(
-                    "types",
-                    format!("unknown type `{t}`; allowed: tourist-sites, unesco-sites, sanatoria, monuments"),
-                )
-            })?;
-        if !kinds.contains(&k) {
-            kinds.push(k);
-        }
-    }
-    Ok(kinds)
+    let types = ResourceType::parse_list(v, &NEARBY_TYPES)
+        .map_err(|message| AppError::bad_param("types", message))?;
+    Ok(types
+        .into_iter()
+        .filter_map(|t| match t {
+            ResourceType::Place(k) => Some(k),
+            _ => None,
+        })
+        .collect())
 }
 
 #[utoipa::path(
