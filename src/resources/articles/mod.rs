@@ -4,6 +4,7 @@
 mod api;
 mod model;
 mod queries;
+mod related;
 pub mod write;
 
 /// Moved to `domain::time`.

@@ -8,15 +8,9 @@ use diesel::prelude::*;
 
 use super::api::{
     summary_from_row, Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay,
-    RelatedArticle,
 };
+use super::related::related_articles;
 
-/// The article whose related articles are looked up.
-struct Of {
-    id: i64,
-    locale: String,
-    section_id: i64,
-}
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
 use crate::db::fallback::BestLocale;
@@ -25,7 +19,7 @@ use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::time::{days_of_month, minsk_day, minsk_day_start};
-use crate::domain::{utc, Visibility};
+use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::http::params::{is_slug, ItemRef, ListParams};
 use crate::http::response::Page;
@@ -65,7 +59,10 @@ impl ArticleFilter {
     }
 }
 
-fn visible(now: NaiveDateTime, vis: Visibility) -> articles::BoxedQuery<'static, MultiBackend> {
+pub(super) fn visible(
+    now: NaiveDateTime,
+    vis: Visibility,
+) -> articles::BoxedQuery<'static, MultiBackend> {
     crate::filter_visibility!(articles::table.into_boxed(), articles, vis, now)
 }
 
@@ -297,102 +294,6 @@ pub fn find_article(
         body_html,
         related,
     })
-}
-
-/// The related articles of the article `(id, locale, section_id)`.
-fn related_articles(
-    conn: &mut AnyConnection,
-    (id, locale, section_id): (i64, &str, i64),
-    now: NaiveDateTime,
-) -> AppResult<Vec<RelatedArticle>> {
-    let row = Of {
-        id,
-        locale: locale.to_string(),
-        section_id,
-    };
-    const N: usize = 4;
-    // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
-    // so the cost stays flat however many articles share a common tag.
-    const PER_TAG: i64 = 25;
-    let my_tags: Vec<String> = article_tags::table
-        .filter(article_tags::article_id.eq(row.id))
-        .select(article_tags::tag)
-        .load(conn)?;
-    let mut shared: HashMap<i64, usize> = HashMap::new();
-    for tag in my_tags {
-        let ids: Vec<i64> = article_tags::table
-            .filter(article_tags::tag.eq(tag))
-            .filter(article_tags::article_id.ne(row.id))
-            .select(article_tags::article_id)
-            .order(article_tags::article_id.desc())
-            .limit(PER_TAG)
-            .load(conn)?;
-        for id in ids {
-            *shared.entry(id).or_default() += 1;
-        }
-    }
-    type Brief = (i64, String, String, Option<NaiveDateTime>);
-    let base = || {
-        visible(now, Visibility::Public)
-            .filter(articles::locale.eq(row.locale.clone()))
-            .filter(articles::id.ne(row.id))
-            .select((
-                articles::id,
-                articles::slug,
-                articles::title,
-                articles::published_at,
-            ))
-    };
-    // Looked up by primary key only; visibility and locale are checked here, since
-    // planners otherwise prefer a range scan of the public index.
-    let mut found: Vec<Brief> = if shared.is_empty() {
-        Vec::new()
-    } else {
-        let rows: Vec<(Brief, String, String)> = articles::table
-            .filter(articles::id.eq_any(shared.keys().copied().collect::<Vec<_>>()))
-            .select((
-                (
-                    articles::id,
-                    articles::slug,
-                    articles::title,
-                    articles::published_at,
-                ),
-                articles::status,
-                articles::locale,
-            ))
-            .load(conn)?;
-        rows.into_iter()
-            .filter(|(b, status, locale)| {
-                Visibility::Public.allows(status, b.3, now) && *locale == row.locale
-            })
-            .map(|(b, _, _)| b)
-            .collect()
-    };
-    // Most shared tags first, then newest.
-    found.sort_by(|a, b| {
-        let (sa, sb) = (shared.get(&a.0), shared.get(&b.0));
-        sb.cmp(&sa).then(b.3.cmp(&a.3)).then(b.0.cmp(&a.0))
-    });
-    found.truncate(N);
-    if found.len() < N {
-        let have: Vec<i64> = found.iter().map(|r| r.0).collect();
-        let more: Vec<Brief> = base()
-            .filter(articles::section_id.eq(row.section_id))
-            .filter(articles::id.ne_all(have))
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .limit((N - found.len()) as i64)
-            .load(conn)?;
-        found.extend(more);
-    }
-    Ok(found
-        .into_iter()
-        .map(|(id, slug, title, published_at)| RelatedArticle {
-            id,
-            slug,
-            title,
-            published_at: published_at.map(utc),
-        })
-        .collect())
 }
 
 /// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.

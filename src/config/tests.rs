@@ -1,0 +1,128 @@
+//! Unit tests of `config`.
+
+use super::*;
+use std::collections::HashMap;
+
+fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let m: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|k| m.get(k).cloned())
+}
+
+#[test]
+fn node_name_and_pgbouncer_mode_are_read() {
+    let c = cfg(&[
+        ("BELPORTAL_NODE_NAME", " web-2 "),
+        ("BELPORTAL_PGBOUNCER", "on"),
+    ])
+    .unwrap();
+    assert_eq!(c.node.name, "web-2");
+    assert_eq!(c.node.pgbouncer, Some(true));
+    assert_eq!(cfg(&[]).unwrap().node.pgbouncer, None);
+    assert!(cfg(&[("BELPORTAL_PGBOUNCER", "maybe")]).is_err());
+    assert!(cfg(&[("BELPORTAL_NODE_NAME", "ÿ")]).is_err());
+    let direct = "postgres://u@db:5432/portal";
+    let c = cfg(&[("BELPORTAL_LISTEN_URL", direct)]).unwrap();
+    assert_eq!(c.node.listen_url.as_deref(), Some(direct));
+    assert!(cfg(&[("BELPORTAL_LISTEN_URL", "http://x")]).is_err());
+}
+
+#[test]
+fn empty_environment_gives_the_documented_defaults() {
+    let c = cfg(&[]).unwrap();
+    assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.database_url, "sqlite://data/belportal.db");
+    assert_eq!(c.locales, ["be", "ru", "en"]);
+    assert_eq!(c.default_locale, "en");
+    assert_eq!(c.cache_max_age, 60);
+    assert_eq!(c.media_dir, std::path::Path::new("data/media"));
+    assert_eq!(c.media_max_bytes, 10 * 1024 * 1024);
+    assert!(!c.webhook_allow_private);
+    assert!(c.media_decodes >= 1);
+    assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    assert!(c.trusted_proxies.is_empty());
+    assert_eq!((c.rate_limit, c.rate_limit_burst), (50, 100));
+    assert_eq!(c.read_timeout_ms, 2000);
+    assert_eq!(c.lock_timeout_ms, 5000);
+    assert_eq!(c.log_format, LogFormat::Text);
+    assert_eq!(c.metrics_addr, None);
+}
+
+#[test]
+fn log_format_and_metrics_listener_parse() {
+    let c = cfg(&[
+        ("BELPORTAL_LOG_FORMAT", "JSON"),
+        ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9100"),
+    ])
+    .unwrap();
+    assert_eq!(c.log_format, LogFormat::Json);
+    assert_eq!(c.metrics_addr.map(|a| a.port()), Some(9100));
+    assert_eq!(LogFormat::parse(Some("text")).unwrap(), LogFormat::Text);
+    assert_eq!(LogFormat::parse(None).unwrap(), LogFormat::Text);
+    let same = cfg(&[
+        ("BELPORTAL_ADDR", "127.0.0.1:9000"),
+        ("BELPORTAL_METRICS_ADDR", "127.0.0.1:9000"),
+    ]);
+    assert_eq!(same.unwrap_err().var, "BELPORTAL_METRICS_ADDR");
+}
+
+#[test]
+fn the_public_url_follows_the_address_unless_set() {
+    let c = cfg(&[("BELPORTAL_ADDR", "0.0.0.0:9000")]).unwrap();
+    assert_eq!(c.public_url, "http://0.0.0.0:9000");
+    let c = cfg(&[("BELPORTAL_PUBLIC_URL", "https://api.belarus.example/")]).unwrap();
+    assert_eq!(c.public_url, "https://api.belarus.example");
+    let c = cfg(&[("BELPORTAL_PUBLIC_URL", "https://portal.example/api/")]).unwrap();
+    assert_eq!(c.public_url, "https://portal.example/api");
+}
+
+#[test]
+fn the_burst_defaults_to_twice_the_rate() {
+    let c = cfg(&[("BELPORTAL_RATE_LIMIT", "7")]).unwrap();
+    assert_eq!((c.rate_limit, c.rate_limit_burst), (7, 14));
+    let c = cfg(&[
+        ("BELPORTAL_RATE_LIMIT", "7"),
+        ("BELPORTAL_RATE_LIMIT_BURST", "3"),
+    ])
+    .unwrap();
+    assert_eq!(c.rate_limit_burst, 3);
+    let c = cfg(&[("BELPORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+    assert_eq!(c.trusted_proxies.len(), 2);
+}
+
+#[test]
+fn bad_values_name_their_variable() {
+    for (k, v) in [
+        ("BELPORTAL_ADDR", "nope"),
+        ("DATABASE_URL", "mysql://x"),
+        ("BELPORTAL_DEMO", "maybe"),
+        ("BELPORTAL_LOCALES", "english"),
+        ("BELPORTAL_DEFAULT_LOCALE", "de"),
+        ("BELPORTAL_CORS_ORIGINS", "not a url"),
+        ("BELPORTAL_CACHE_MAX_AGE", "-1"),
+        ("BELPORTAL_WORKERS", "0"),
+        ("BELPORTAL_RESPONSE_CACHE_MS", "soon"),
+        ("BELPORTAL_IMPORT_MAX_MB", "0"),
+        ("BELPORTAL_WEBHOOK_MAX_ATTEMPTS", "many"),
+        ("BELPORTAL_WEBHOOK_TIMEOUT_MS", "5"),
+        ("BELPORTAL_MEDIA_MAX_BYTES", "10MB"),
+        ("BELPORTAL_PUBLIC_URL", "ftp://example.org"),
+        ("BELPORTAL_PUBLIC_URL", "https://example.org/?x=1"),
+        ("BELPORTAL_TRUSTED_PROXIES", "10.0.0.0/40"),
+        ("BELPORTAL_RATE_LIMIT", "-1"),
+        ("BELPORTAL_RATE_LIMIT_BURST", "0"),
+        ("BELPORTAL_WEBHOOK_ALLOW_PRIVATE", "sometimes"),
+        ("BELPORTAL_MEDIA_DECODES", "0"),
+        ("BELPORTAL_MEDIA_DECODE_MEGAPIXELS", "49"),
+        ("BELPORTAL_READ_TIMEOUT_MS", "2s"),
+        ("BELPORTAL_LOCK_TIMEOUT_MS", "0"),
+        ("BELPORTAL_LOG_FORMAT", "logfmt"),
+        ("BELPORTAL_METRICS_ADDR", "9100"),
+    ] {
+        let e = cfg(&[(k, v)]).unwrap_err();
+        assert_eq!(e.var, k, "{k}={v}");
+        assert!(e.to_string().contains(k));
+    }
+}
