@@ -9,6 +9,7 @@ use super::{any_match, search, suggest, Found, Limits, SearchQuery};
 use crate::db::AnyConnection;
 use crate::domain::fold::fold_word;
 use crate::error::AppResult;
+use crate::paging::Page;
 use crate::resource::ResourceType;
 
 /// A search whose first page may end with typo matches.
@@ -79,27 +80,52 @@ pub fn search_forgiving(
     })
 }
 
-/// A list's `q` forgiving typos: when its words as typed match no document of
-/// `resources`, the closest spelling that does (the typo rules of `/v1/search`)
-/// is the one to filter with. A list is ordered by its sort, not by relevance,
-/// so it filters by one spelling, never a mix: the words as typed whenever
-/// anything matches them, so every page of a list agrees.
-pub fn respelled_list_q(
+/// What a list's `q` searches: the text, its locale and the types listed.
+pub struct ListText<'a> {
+    pub q: Option<&'a str>,
+    pub locale: &'a str,
+    pub resources: &'a [ResourceType],
+}
+
+/// A list whose `q` forgives typos: `list` runs with the words as typed; when
+/// nothing matches them (total 0) and no document of the type has them, it
+/// runs again with the closest spelling that matches (the typo rules of
+/// `/v1/search`), named in `meta.did_you_mean`. A list is ordered by its sort,
+/// not by relevance, so it filters by one spelling, never a mix, and every
+/// page of it agrees. The extra work is paid by empty lists only.
+pub fn list_forgiving<F, T, X>(
     conn: &mut AnyConnection,
-    q: Option<&str>,
-    locale: &str,
-    resources: &[ResourceType],
-) -> AppResult<Option<Respelled>> {
-    let Some(sq) = q.and_then(|text| SearchQuery::parse(text, locale)) else {
+    filter: &F,
+    text: ListText<'_>,
+    with_q: impl FnOnce(&F, String) -> F,
+    mut list: impl FnMut(&mut AnyConnection, &F) -> AppResult<(Page<T>, X)>,
+    title: impl Fn(&T) -> &str,
+) -> AppResult<(Page<T>, X)> {
+    let typed = list(conn, filter)?;
+    if typed.0.total > 0 {
+        return Ok(typed);
+    }
+    let Some(alt) = respelled(conn, &text)? else {
+        return Ok(typed);
+    };
+    let (mut page, extra) = list(conn, &with_q(filter, alt.phrase.clone()))?;
+    page.did_you_mean = Some(alt.shown(page.items.iter().map(title)));
+    Ok((page, extra))
+}
+
+/// The closest spelling of `text` that matches, when its words as typed match
+/// no document of its types.
+fn respelled(conn: &mut AnyConnection, text: &ListText<'_>) -> AppResult<Option<Respelled>> {
+    let Some(sq) = text.q.and_then(|q| SearchQuery::parse(q, text.locale)) else {
         return Ok(None);
     };
-    if any_match(conn, &sq, resources)? {
+    if any_match(conn, &sq, text.resources)? {
         return Ok(None);
     }
     let words: Vec<String> = sq.words.iter().map(|w| fold_word(w)).collect();
     for phrase in suggest::corrected(conn, &words, false)?.iter().take(3) {
-        if let Some(alt) = SearchQuery::parse(phrase, locale) {
-            if any_match(conn, &alt, resources)? {
+        if let Some(alt) = SearchQuery::parse(phrase, text.locale) {
+            if any_match(conn, &alt, text.resources)? {
                 return Ok(Some(Respelled {
                     phrase: phrase.clone(),
                     typed: sq.words,
@@ -111,15 +137,15 @@ pub fn respelled_list_q(
 }
 
 /// The spelling a list's `q` is matched as instead of the words typed.
-pub struct Respelled {
+struct Respelled {
     /// Folded words, to filter with.
-    pub phrase: String,
+    phrase: String,
     typed: Vec<String>,
 }
 
 impl Respelled {
     /// `did_you_mean`: corrected words as the listed items' titles write them.
-    pub fn shown<'a>(&self, titles: impl Iterator<Item = &'a str>) -> String {
+    fn shown<'a>(&self, titles: impl Iterator<Item = &'a str>) -> String {
         let titles: Vec<&str> = titles.collect();
         respell(&self.typed, &self.phrase, &titles)
     }

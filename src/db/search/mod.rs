@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 pub use documents::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
-pub use forgiving::{respelled_list_q, search_forgiving, Forgiven, Respelled};
+pub use forgiving::{list_forgiving, search_forgiving, Forgiven, ListText};
 pub use query::SearchQuery;
 
 use super::AnyConnection;
@@ -105,6 +105,16 @@ pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
     }
 }
 
+/// `'article', 'event'`: the types' names as SQL literals. They are ours
+/// (constants), not the user's: safe in the SQL text.
+fn type_list(resources: &[ResourceType]) -> String {
+    resources
+        .iter()
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A SQL condition `<id_column> IN (ids of documents of these resources matching q)`,
 /// for the `q` filter of lists. `id_column` is a trusted constant.
 pub fn matching_ids_condition<QS: 'static>(
@@ -113,12 +123,7 @@ pub fn matching_ids_condition<QS: 'static>(
     resources: &[ResourceType],
     q: &SearchQuery,
 ) -> Box<dyn BoxableExpression<QS, crate::db::MultiBackend, SqlType = diesel::sql_types::Bool>> {
-    // Type names are ours (constants), not the user's: safe in the SQL text.
-    let list = resources
-        .iter()
-        .map(|r| format!("'{}'", r.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = type_list(resources);
     if sqlite {
         Box::new(
             diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
@@ -147,12 +152,7 @@ pub fn any_match(
     q: &SearchQuery,
     resources: &[ResourceType],
 ) -> AppResult<bool> {
-    // Type names are ours (constants), not the user's: safe in the SQL text.
-    let list = resources
-        .iter()
-        .map(|r| format!("'{}'", r.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = type_list(resources);
     let found: Vec<Id> = match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query(format!(
             "SELECT CAST(1 AS BIGINT) AS id FROM search_fts WHERE search_fts MATCH ? \

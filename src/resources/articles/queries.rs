@@ -129,16 +129,23 @@ pub fn list_articles_page(
     params: &ListParams,
 ) -> AppResult<Page<ArticleSummary>> {
     let kinds = [ResourceType::Article];
-    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
-        let f = ArticleFilter {
-            q: Some(alt.phrase.clone()),
+    let text = search::ListText {
+        q: f.q.as_deref(),
+        locale: &f.locale,
+        resources: &kinds,
+    };
+    let (page, ()) = search::list_forgiving(
+        conn,
+        f,
+        text,
+        |f, q| ArticleFilter {
+            q: Some(q),
             ..f.clone()
-        };
-        let mut page = list_articles_as_typed(conn, caches, &f, params)?;
-        page.did_you_mean = Some(alt.shown(page.items.iter().map(|a| a.title.as_str())));
-        return Ok(page);
-    }
-    list_articles_as_typed(conn, caches, f, params)
+        },
+        |conn, f| Ok((list_articles_as_typed(conn, caches, f, params)?, ())),
+        |a| a.title.as_str(),
+    )?;
+    Ok(page)
 }
 
 fn list_articles_as_typed(

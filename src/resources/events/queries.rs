@@ -129,16 +129,22 @@ pub fn list_events_page(
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
     let kinds = [ResourceType::Event];
-    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
-        let f = EventFilter {
-            q: Some(alt.phrase.clone()),
+    let text = search::ListText {
+        q: f.q.as_deref(),
+        locale: &f.locale,
+        resources: &kinds,
+    };
+    search::list_forgiving(
+        conn,
+        f,
+        text,
+        |f, q| EventFilter {
+            q: Some(q),
             ..f.clone()
-        };
-        let (mut page, distances) = list_events_as_typed(conn, caches, &f, params)?;
-        page.did_you_mean = Some(alt.shown(page.items.iter().map(|r| r.title.as_str())));
-        return Ok((page, distances));
-    }
-    list_events_as_typed(conn, caches, f, params)
+        },
+        |conn, f| list_events_as_typed(conn, caches, f, params),
+        |r| r.title.as_str(),
+    )
 }
 
 fn list_events_as_typed(

@@ -162,16 +162,22 @@ pub fn list_places(
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
     let kinds: Vec<crate::resource::ResourceType> = f.kinds.iter().map(|k| (*k).into()).collect();
-    if let Some(alt) = search::respelled_list_q(conn, f.q.as_deref(), &f.locale, &kinds)? {
-        let f = PlaceFilter {
-            q: Some(alt.phrase.clone()),
+    let text = search::ListText {
+        q: f.q.as_deref(),
+        locale: &f.locale,
+        resources: &kinds,
+    };
+    search::list_forgiving(
+        conn,
+        f,
+        text,
+        |f, q| PlaceFilter {
+            q: Some(q),
             ..f.clone()
-        };
-        let (mut page, distances) = list_places_as_typed(conn, caches, &f, params)?;
-        page.did_you_mean = Some(alt.shown(page.items.iter().map(|r| r.name.as_str())));
-        return Ok((page, distances));
-    }
-    list_places_as_typed(conn, caches, f, params)
+        },
+        |conn, f| list_places_as_typed(conn, caches, f, params),
+        |r| r.name.as_str(),
+    )
 }
 
 fn list_places_as_typed(
