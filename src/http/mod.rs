@@ -11,6 +11,7 @@ pub mod locale;
 pub mod middleware;
 pub mod params;
 pub mod preconditions;
+pub mod prune;
 pub mod ratelimit;
 pub mod response;
 pub mod shape;

@@ -124,14 +124,17 @@ impl Shape {
         }
     }
 
-    /// The items of a page in this shape: as they are when nothing is dropped.
+    /// The items of a page in this shape: as they are when nothing is dropped,
+    /// otherwise each serialized without the dropped fields (`http::prune`,
+    /// one pass, no intermediate map).
     pub fn items<T: Serialize>(&self, items: Vec<T>) -> Vec<Shaped<T>> {
-        if self.is_whole() {
-            return items.into_iter().map(Shaped::Whole).collect();
-        }
+        let shape = (!self.is_whole()).then(|| Arc::new(self.clone()));
         items
-            .iter()
-            .map(|i| Shaped::Pruned(self.value(i).unwrap_or_default()))
+            .into_iter()
+            .map(|item| Shaped {
+                item,
+                shape: shape.clone(),
+            })
             .collect()
     }
 }
@@ -139,12 +142,23 @@ impl Shape {
 /// An item's fields, in order, each as the JSON it serialized to.
 pub type Fields = IndexMap<String, Box<RawValue>>;
 
-/// An item as sent: whole, or pruned to its shape.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Shaped<T> {
-    Whole(T),
-    Pruned(Fields),
+/// An item as sent: whole (`shape` is `None`), or without the fields its
+/// shape drops.
+#[derive(Debug)]
+pub struct Shaped<T> {
+    item: T,
+    shape: Option<Arc<Shape>>,
+}
+
+impl<T: Serialize> Serialize for Shaped<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.shape {
+            None => self.item.serialize(serializer),
+            Some(shape) => {
+                crate::http::prune::serialize(&self.item, &|k| shape.keeps(k), serializer)
+            }
+        }
+    }
 }
 
 /// A comma list of field names: trimmed, non-empty, snake_case, at most [`MAX_NAMES`].

@@ -176,7 +176,8 @@ fn list_articles_as_typed(
             |r: &ArticleSummaryRow| (r.published_at, r.id),
         )?,
     };
-    page.try_map_all(|rows| summaries(conn, caches, f.now, rows))
+    let translations = params.shape.includes("translations");
+    page.try_map_all(|rows| summaries(conn, caches, f.now, rows, translations))
 }
 
 /// One page of the article list with the expansions asked for: each item's
@@ -220,12 +221,14 @@ pub fn list_article_items(
     })
 }
 
-/// Attaches sections, tags and visible translations to rows, in three queries.
+/// Attaches sections, tags and (`with_translations`: lists leave them out
+/// unless included) visible translations to rows, in one query each.
 fn summaries(
     conn: &mut AnyConnection,
     caches: &Caches,
     now: NaiveDateTime,
     rows: Vec<ArticleSummaryRow>,
+    with_translations: bool,
 ) -> AppResult<Vec<ArticleSummary>> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -244,23 +247,29 @@ fn summaries(
     }
     // By group only (an index lookup); visibility is checked here, since planners
     // otherwise prefer a range scan of the public index with a generic plan.
-    let sibling_rows: Vec<(i64, i64, String, String)> = articles::table
-        .filter(articles::group_id.eq_any(groups))
-        .select((
-            (
-                articles::group_id,
-                articles::id,
-                articles::locale,
-                articles::slug,
-            ),
-            articles::status,
-            articles::published_at,
-        ))
-        .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .filter(|(_, status, published_at)| Visibility::Public.allows(status, *published_at, now))
-        .map(|(row, _, _)| row)
-        .collect();
+    let sibling_rows: Vec<(i64, i64, String, String)> = if !with_translations {
+        Vec::new()
+    } else {
+        articles::table
+            .filter(articles::group_id.eq_any(groups))
+            .select((
+                (
+                    articles::group_id,
+                    articles::id,
+                    articles::locale,
+                    articles::slug,
+                ),
+                articles::status,
+                articles::published_at,
+            ))
+            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
+            .into_iter()
+            .filter(|(_, status, published_at)| {
+                Visibility::Public.allows(status, *published_at, now)
+            })
+            .map(|(row, _, _)| row)
+            .collect()
+    };
     Ok(rows
         .into_iter()
         .map(|r| summary_from_row(r, &all_sections, &mut tags, &sibling_rows))
@@ -293,7 +302,7 @@ pub fn find_article(
         .select(articles::body_html)
         .first(conn)?;
     let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
-    let summary = summaries(conn, caches, now, vec![row])?
+    let summary = summaries(conn, caches, now, vec![row], true)?
         .pop()
         .ok_or_else(|| AppError::not_found("no such article"))?;
     Ok(Article {
@@ -398,6 +407,6 @@ pub fn latest_for_feed(
         .limit(n)
         .load(conn)?;
     let (rows, bodies): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    let items = summaries(conn, caches, f.now, rows)?;
+    let items = summaries(conn, caches, f.now, rows, false)?;
     Ok(items.into_iter().zip(bodies).collect())
 }
