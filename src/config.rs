@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 
 pub use crate::logging::LogFormat;
+pub use media::S3Settings;
+
+mod media;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,8 +34,13 @@ pub struct Config {
     pub media_decodes: usize,
     /// Megapixels all running decodes may hold together (`BELPORTAL_MEDIA_DECODE_MEGAPIXELS`).
     pub media_decode_megapixels: u32,
-    /// Directory of the filesystem media store.
+    /// Directory of the filesystem media store (`BELPORTAL_MEDIA_DIR` or a
+    /// `file://` `BELPORTAL_MEDIA_URL`); unused when `media_s3` is set.
     pub media_dir: std::path::PathBuf,
+    /// The S3-compatible media store (`BELPORTAL_MEDIA_URL=s3://bucket/prefix`).
+    pub media_s3: Option<S3Settings>,
+    /// `/media/{name}` redirects to this base + `/{name}` (`BELPORTAL_MEDIA_PUBLIC_URL`).
+    pub media_public_url: Option<String>,
     /// Largest accepted upload, in bytes.
     pub media_max_bytes: u64,
     /// `/v1/search` ranks this many of the newest matches of each type.
@@ -97,6 +105,8 @@ impl Default for Config {
             media_decodes: std::thread::available_parallelism().map_or(2, |n| n.get()),
             media_decode_megapixels: 100,
             media_dir: "data/media".into(),
+            media_s3: None,
+            media_public_url: None,
             media_max_bytes: 10 * 1024 * 1024,
             search_window: 500,
             search_bm25_max_docs: 100_000,
@@ -312,9 +322,12 @@ impl Config {
         if let Some(n) = number("BELPORTAL_MEDIA_DECODE_MEGAPIXELS", 50, 100_000)? {
             c.media_decode_megapixels = n as u32;
         }
-        if let Some(v) = get("BELPORTAL_MEDIA_DIR") {
-            c.media_dir = v.trim().into();
+        let media = media::read(&get)?;
+        if let Some(dir) = media.dir {
+            c.media_dir = dir;
         }
+        c.media_s3 = media.s3;
+        c.media_public_url = media.public_url;
         if let Some(v) = get("BELPORTAL_MEDIA_MAX_BYTES") {
             c.media_max_bytes = v
                 .trim()

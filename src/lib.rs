@@ -49,7 +49,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub backend: Backend,
     pub caches: cache::Caches,
-    /// Where media files are stored (the filesystem store, `BELPORTAL_MEDIA_DIR`).
+    /// Where media files are stored (`BELPORTAL_MEDIA_URL`: a directory or an S3 bucket).
     pub media: Arc<dyn media::storage::MediaStore>,
     /// Per-client request limits; None when `BELPORTAL_RATE_LIMIT=0`.
     pub limiter: Option<Arc<http::ratelimit::Limiter>>,
@@ -74,7 +74,7 @@ impl AppState {
         };
         let pool = db::build_pool(&backend, config.pool_size, limits, &config.node);
         let caches = cache::Caches::new(config.response_cache_ms);
-        let media = Arc::new(media::storage::FsStore::new(config.media_dir.clone()));
+        let media = media::storage::open_store(&config)?;
         let rate_limited = http::ratelimit::refused_counter();
         let limiter = http::ratelimit::Limiter::new(
             config.rate_limit,

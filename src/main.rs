@@ -255,8 +255,8 @@ fn import(config: Config, file: &std::path::Path) -> Result<(), String> {
             Box::new(std::io::BufReader::with_capacity(1 << 20, input)),
         )
     };
-    let store = belportal::media::storage::FsStore::new(ctx.config.media_dir.clone());
-    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, &store, input);
+    let store = belportal::media::storage::open_store(&ctx.config)?;
+    let report = belportal::transfer::import::import_ndjson(&mut conn, &ctx, store.as_ref(), input);
     pb.finish_and_clear();
     let report = report.map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

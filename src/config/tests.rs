@@ -126,3 +126,92 @@ fn bad_values_name_their_variable() {
         assert!(e.to_string().contains(k));
     }
 }
+
+#[test]
+fn media_url_names_a_directory_or_an_s3_bucket() {
+    let c = cfg(&[("BELPORTAL_MEDIA_URL", "file:///var/lib/belportal/media")]).unwrap();
+    assert_eq!(
+        c.media_dir,
+        std::path::Path::new("/var/lib/belportal/media")
+    );
+    assert!(c.media_s3.is_none());
+    // The older variable keeps working, alone or naming the same directory.
+    let c = cfg(&[("BELPORTAL_MEDIA_DIR", "/srv/media")]).unwrap();
+    assert_eq!(c.media_dir, std::path::Path::new("/srv/media"));
+    assert!(cfg(&[
+        ("BELPORTAL_MEDIA_DIR", "/srv/media"),
+        ("BELPORTAL_MEDIA_URL", "file:///srv/media"),
+    ])
+    .is_ok());
+
+    let c = cfg(&[
+        ("BELPORTAL_MEDIA_URL", "s3://portal-media/prod/images/"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "eu-central-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+    ])
+    .unwrap();
+    let s3 = c.media_s3.unwrap();
+    assert_eq!(
+        (s3.bucket.as_str(), s3.prefix.as_str()),
+        ("portal-media", "prod/images")
+    );
+    assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(s3.region.as_deref(), Some("eu-central-1"));
+    assert!(s3.allow_http);
+    assert!(
+        !format!("{s3:?}").contains("very-secret"),
+        "keys stay out of logs"
+    );
+    assert_eq!(
+        cfg(&[("BELPORTAL_MEDIA_URL", "s3://b")])
+            .unwrap()
+            .media_s3
+            .unwrap()
+            .prefix,
+        ""
+    );
+}
+
+#[test]
+fn a_bad_media_url_fails_at_start_naming_the_variable() {
+    for (pairs, words) in [
+        (
+            vec![("BELPORTAL_MEDIA_URL", "gs://bucket/x")],
+            "unknown scheme `gs:`",
+        ),
+        (vec![("BELPORTAL_MEDIA_URL", "media")], "is not a URL"),
+        (
+            vec![("BELPORTAL_MEDIA_URL", "file://relative/dir")],
+            "absolute",
+        ),
+        (vec![("BELPORTAL_MEDIA_URL", "s3:///prefix")], "s3://bucket"),
+        (
+            vec![
+                ("BELPORTAL_MEDIA_URL", "s3://b"),
+                ("BELPORTAL_MEDIA_DIR", "/srv/m"),
+            ],
+            "set only one",
+        ),
+        (
+            vec![
+                ("BELPORTAL_MEDIA_URL", "s3://b"),
+                ("AWS_ENDPOINT_URL", "http://minio:9000"),
+            ],
+            "AWS_ALLOW_HTTP",
+        ),
+        (vec![("BELPORTAL_MEDIA_PUBLIC_URL", "ftp://cdn")], "http(s)"),
+    ] {
+        let e = cfg(&pairs).unwrap_err().to_string();
+        assert!(e.contains(words), "{pairs:?}: {e}");
+    }
+    let e = cfg(&[("BELPORTAL_MEDIA_URL", "gs://bucket/x")]).unwrap_err();
+    assert_eq!(e.var, "BELPORTAL_MEDIA_URL");
+    let c = cfg(&[("BELPORTAL_MEDIA_PUBLIC_URL", "https://cdn.example.org/m/")]).unwrap();
+    assert_eq!(
+        c.media_public_url.as_deref(),
+        Some("https://cdn.example.org/m")
+    );
+}

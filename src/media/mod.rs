@@ -4,6 +4,7 @@
 //! cannot be deleted.
 
 pub mod handlers;
+pub mod object;
 pub mod serve;
 pub mod storage;
 pub mod sweep;

@@ -19,6 +19,9 @@ use crate::http::middleware::{if_none_match_matches, SelfValidated};
 use crate::AppState;
 
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+/// A redirect to `BELPORTAL_MEDIA_PUBLIC_URL` may be reused for a day: the
+/// target of a name never changes, but the operator may move the files.
+const CACHE_REDIRECT: &str = "public, max-age=86400";
 const CHUNK: u64 = 64 * 1024;
 
 /// A `Range` header as served: one `bytes` range, resolved against the length.
@@ -129,6 +132,7 @@ fn set(res: &mut HttpResponse, name: header::HeaderName, v: &str) {
         (status = 206, description = "The requested byte range, with `Content-Range`",
             content((ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/webp"))),
         (status = 304, description = "Not modified: If-None-Match names this file"),
+        (status = 307, description = "With `BELPORTAL_MEDIA_PUBLIC_URL` set (a bucket or CDN): `Location` is that URL + `/{name}`"),
         (status = 404, description = "No such file"),
         (status = 416, description = "The range lies outside the file; `Content-Range` gives its length"),
     )
@@ -144,6 +148,16 @@ pub async fn media_file(
         return Err(not_found());
     }
     let mime = Format::mime_of_name(&name).ok_or_else(not_found)?;
+    if let Some(base) = &state.config.media_public_url {
+        // 307, not 302: the client repeats the same method (HEAD stays HEAD)
+        // and keeps its Range and If-None-Match for the file's real home.
+        // Not 308: a permanent redirect would outlive a move of the files.
+        let mut res = HttpResponse::TemporaryRedirect().finish();
+        set(&mut res, header::LOCATION, &format!("{base}/{name}"));
+        set(&mut res, header::CACHE_CONTROL, CACHE_REDIRECT);
+        res.extensions_mut().insert(SelfValidated);
+        return Ok(res);
+    }
     let hash = name.split('.').next().unwrap_or_default();
     let etag = format!("\"{hash}\"");
     let header_str = |n: header::HeaderName| {

@@ -1,11 +1,24 @@
 //! Where media files live. Names are content-addressed (`<sha256 hex>.<ext>`), so a
-//! file never changes once written. The filesystem store is the one shipped; an
-//! object store (S3-compatible) can implement the same trait when the service runs
-//! on several machines (see docs/OPERATIONS.md).
+//! file never changes once written. Two stores implement the trait: files in one
+//! directory (`FsStore`, the default) and an S3-compatible bucket
+//! (`object::ObjectMediaStore`), which every node of a cluster shares;
+//! `BELPORTAL_MEDIA_URL` chooses (see docs/OPERATIONS.md, "Media storage").
 
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::config::Config;
+
+/// The store `config` names: the bucket of `media_s3`, else the directory
+/// `media_dir`. An unreachable bucket is an error here, at start.
+pub fn open_store(config: &Config) -> Result<Arc<dyn MediaStore>, String> {
+    Ok(match &config.media_s3 {
+        Some(s3) => Arc::new(super::object::ObjectMediaStore::connect(s3)?),
+        None => Arc::new(FsStore::new(config.media_dir.clone())),
+    })
+}
 
 /// A readable, seekable stored file (for range requests).
 pub trait ReadSeek: Read + Seek + Send {}
@@ -50,6 +63,23 @@ fn older_than(entry: &std::fs::DirEntry, age: Duration) -> bool {
         .ok()
         .and_then(|t| t.elapsed().ok())
         .is_some_and(|e| e > age)
+}
+
+/// Removes the files in `dir` last modified more than `age` ago; returns how many.
+pub(super) fn remove_old_files(dir: &Path, age: Duration) -> io::Result<usize> {
+    remove_entries(entries(dir)?.into_iter().filter(|e| older_than(e, age)))
+}
+
+fn remove_entries(list: impl Iterator<Item = std::fs::DirEntry>) -> io::Result<usize> {
+    let mut removed = 0;
+    for e in list {
+        match std::fs::remove_file(e.path()) {
+            Ok(()) => removed += 1,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(removed)
 }
 
 /// The entries of `dir` (none when it does not exist yet).
@@ -188,15 +218,7 @@ impl MediaStore for FsStore {
                 && e.file_type().is_ok_and(|t| t.is_file())
         });
         let spools = entries(&self.dir.join(".incoming"))?.into_iter();
-        let mut removed = 0;
-        for e in temp.chain(spools).filter(|e| older_than(e, age)) {
-            match std::fs::remove_file(e.path()) {
-                Ok(()) => removed += 1,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(removed)
+        remove_entries(temp.chain(spools).filter(|e| older_than(e, age)))
     }
 }
 

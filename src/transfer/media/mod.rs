@@ -2,9 +2,10 @@
 //! `{"type": "media", ...}` line per media item (id order): its id in the
 //! exporting database, the stored file names of the original and of every
 //! variant, sizes, texts and instants. The files themselves stay in the media
-//! store (`BELPORTAL_MEDIA_DIR`): a backup is the NDJSON plus a copy of that
-//! directory, and content-addressed names mean copying it never overwrites a
-//! different file.
+//! store (`BELPORTAL_MEDIA_URL`, a directory or an S3 bucket): a backup is the
+//! NDJSON plus a copy of that store, and content-addressed names mean copying
+//! it never overwrites a different file. Nodes that share a bucket share the
+//! files, so an import there needs no copy at all.
 //!
 //! On import a media line is validated field by field, its files must be in the
 //! target's store, and it updates the stored item with the same original file
@@ -165,7 +166,7 @@ fn check_file(
         Ok(None) => add(
             "file_name",
             format!(
-                "`{file_name}` is not in the media store: copy the exporting server's media directory (BELPORTAL_MEDIA_DIR) before importing"
+                "`{file_name}` is not in the media store: copy the exporting server's media files (its BELPORTAL_MEDIA_URL directory or bucket) into this server's store before importing"
             ),
         ),
         Err(e) => {
