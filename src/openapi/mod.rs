@@ -1,31 +1,49 @@
-//! The OpenAPI root: info, tags and shared components. Paths are collected from
-//! the routes themselves by utoipa-actix-web.
+//! The OpenAPI root: info, servers, tags and shared components. Paths are
+//! collected from the routes themselves by utoipa-actix-web; [`complete`] then
+//! adds, in one place, what every operation shares (error statuses, caching and
+//! paging headers, optional auth on previews, comma lists, examples), so the
+//! spec generates clean clients without 70 hand edits.
+
+mod examples;
+mod operations;
+mod responses;
 
 use utoipa::OpenApi;
+
+pub use responses::declare_errors;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "belportal",
-        description = "Headless content API of a national information and tourism portal: news, reference data and (in later versions) places and events. Errors are RFC 9457 problem+json.",
-        license(name = "MIT OR Apache-2.0")
+        description = "Headless content API of a national information and tourism portal of Belarus: news (sections, articles, archive calendar, Atom/RSS), the events calendar (events, month calendar, iCalendar), places (top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search, `/v1/nearby` and GeoJSON), regions, full-text search and suggestions, a media library, a changes feed for mirrors, webhooks and NDJSON export/import.\n\n\
+Content is in Belarusian (`be`), Russian (`ru`) and English (`en`): `lang` or `Accept-Language` picks the locale, and `Content-Language` says which one answered. Lists page with an opaque `cursor` (`meta.next_cursor`, `links.next` and the `Link` header) or a numbered `page`. Every GET carries a strong `ETag`: send it back in `If-None-Match` for a `304`. Errors are RFC 9457 problem+json (`application/problem+json`) with a `detail` saying what to change; `429` and `503` carry `Retry-After`.\n\n\
+Reads are public. Writes, editor previews (`status=draft|published|archived|any`) and the admin endpoints take `Authorization: Bearer <api key>`.\n\n\
+Versioning: the path prefix `/v1` is the contract. Within v1 fields and operations are only added (clients must ignore unknown fields); a breaking change would come as `/v2`, with `/v1` kept alongside. `info.version` is the server's release.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+        contact(name = "belportal maintainers", url = "https://example.invalid/belportal")
+    ),
+    servers(
+        (url = "/", description = "This server (the origin the document was fetched from)"),
+        (url = "http://127.0.0.1:8080", description = "Local demo: `belportal demo` or `cargo run -- serve` with the demo data"),
     ),
     tags(
-        (name = "news", description = "Sections, articles, archive calendar and feeds"),
-        (name = "events", description = "The Belarus Events Calendar: events, month calendar, iCalendar feed"),
-        (name = "places", description = "Top tourist sites, UNESCO listings, sanatoria, war monuments, souvenirs; geo search and GeoJSON"),
-        (name = "reference", description = "Regions of Belarus"),
-        (name = "search", description = "Full-text search across resources"),
-        (name = "media", description = "The media library: image uploads with responsive variants, and the files themselves at /media/{name}"),
-        (name = "sync", description = "The changes feed for mirrors and importers"),
-        (name = "admin", description = "API keys, webhooks, NDJSON export and import (admin role)"),
-        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "news", description = "Sections, articles, the archive calendar and the Atom/RSS feeds. Articles are newest first by default."),
+        (name = "events", description = "The Belarus Events Calendar: events by date, the month calendar and the iCalendar feed. Days are Minsk days (Europe/Minsk)."),
+        (name = "places", description = "Top tourist sites, UNESCO World Heritage listings, sanatoria, war monuments and souvenirs; filters by region and vocabulary, `near`/`bbox` geo search, `/v1/nearby` across kinds, and GeoJSON at each located list's `.geojson` path."),
+        (name = "reference", description = "The regions of Belarus: six oblasts and the city of Minsk, with capitals and centre points."),
+        (name = "search", description = "Ranked full-text search across articles, places and events, and as-you-type suggestions of names and titles."),
+        (name = "media", description = "The media library: image uploads with responsive WebP/JPEG variants (editor key), and the immutable files themselves at `/media/{name}` (public)."),
+        (name = "sync", description = "The changes feed: every create, update and delete in commit order, for mirrors, search indexes and importers."),
+        (name = "admin", description = "API keys, webhooks and their deliveries, NDJSON export and import: an `admin` key only."),
+        (name = "operations", description = "Liveness, readiness and Prometheus metrics, for load balancers and monitoring."),
     ),
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
         crate::error::UsedBy,
         crate::resources::vocab::RegionSlug,
+        crate::resources::jsonld::JsonLd,
     )),
     modifiers(&SecurityAddon)
 )]
@@ -52,83 +70,11 @@ impl utoipa::Modify for SecurityAddon {
     }
 }
 
-/// Declares the error responses once for every operation: `4XX` and `5XX` answer
-/// with RFC 9457 problem details, and every error status an operation names for a
-/// client to handle (404, 409, 412, 422, ...) carries the same problem+json body,
-/// so an annotation only says which status and why.
-pub fn declare_errors(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = || {
-        ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build()
-    };
-    let class = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content("application/problem+json", problem())
-            .build()
-    };
-    let components = api.components.get_or_insert_with(Default::default);
-    components.responses.insert(
-        "ClientError".into(),
-        class("Client error (bad parameter or body, missing or bad key, unknown item, ...): a problem+json whose `detail` says what to change").into(),
-    );
-    components.responses.insert(
-        "ServerError".into(),
-        class("Server error or the database unavailable (503 with `Retry-After`): a problem+json that leaks no internals").into(),
-    );
-    let header = |ty: Type, description: &str| {
-        HeaderBuilder::new()
-            .schema(Some(ObjectBuilder::new().schema_type(ty)))
-            .description(Some(description))
-            .build()
-    };
-    components.responses.insert(
-        "TooManyRequests".into(),
-        ResponseBuilder::new()
-            .description("Rate limit exceeded (per API key, or per client address without one): retry after `Retry-After` seconds")
-            .content("application/problem+json", problem())
-            .header("Retry-After", header(Type::Integer, "Whole seconds to wait, at least 1"))
-            .header("RateLimit-Policy", header(Type::String, "The quota policy (draft-ietf-httpapi-ratelimit-headers-10), e.g. `\"default\";q=100;w=2`; on every response while limiting is on"))
-            .header("RateLimit", header(Type::String, "What is left of the quota, e.g. `\"default\";r=0;t=1`; on every response while limiting is on"))
-            .build()
-            .into(),
-    );
-    for item in api.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for op in ops.into_iter().flatten() {
-            for (status, response) in op.responses.responses.iter_mut() {
-                let is_error = status.starts_with('4') || status.starts_with('5');
-                if let (true, RefOr::T(r)) = (is_error, response) {
-                    if r.content.is_empty() {
-                        r.content
-                            .insert("application/problem+json".into(), problem().into());
-                    }
-                }
-            }
-            let classes = [
-                ("429", "TooManyRequests"),
-                ("4XX", "ClientError"),
-                ("5XX", "ServerError"),
-            ];
-            for (status, name) in classes {
-                op.responses.responses.insert(
-                    status.into(),
-                    RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))),
-                );
-            }
-        }
-    }
+/// Finishes the document the routes produced: the shared error responses,
+/// then what each operation gets by its method and kind (see `operations`),
+/// then the examples of bodies and parameters.
+pub fn complete(api: &mut utoipa::openapi::OpenApi) {
+    declare_errors(api);
+    operations::apply(api);
+    examples::apply(api);
 }
