@@ -96,10 +96,9 @@ fn item_response(status: u16, item: &MediaItem) -> HttpResponse {
 
 /// Upload an image
 ///
-/// Stores a JPEG, PNG or WebP image sent as `multipart/form-data` (the `file`
-/// part, and optional `alt`, `caption` and `credit`) and makes its responsive
-/// variants; answers 201 with the media item and its `Location`. Reference it
-/// from content as `{"media": id}`. Needs an editor key.
+/// Stores a JPEG, PNG or WebP image sent as `multipart/form-data` (`file`; optional `alt`, `caption`,
+/// `credit`), makes its responsive variants and answers 201 with the media item and its `Location`.
+/// Reference it from content as `{"media": id}`. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     request_body(content = inline(MediaUpload), content_type = "multipart/form-data",
@@ -239,9 +238,8 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<Med
 
 /// List media items
 ///
-/// The media library, newest first (`-created_at`, the default) or by `id`,
-/// searchable with `q` in alt, caption and credit; pages follow `links.next` or
-/// `cursor`. Needs an editor key (the files themselves stay public).
+/// The media library, newest first (`-created_at`, the default) or by `id`, searchable with `q` in alt,
+/// caption and credit; pages follow `links.next` or `cursor`. Needs an editor key (files stay public).
 #[utoipa::path(
     tag = "media",
     params(ListQuery<MediaFilters>),
@@ -291,9 +289,8 @@ pub async fn get_media(
 
 /// Update a media item's texts
 ///
-/// A JSON Merge Patch of `alt`, `caption` and `credit`; content already using the
-/// image keeps the texts it was saved with. `If-Match` refuses lost updates. Needs
-/// an editor key.
+/// A JSON Merge Patch of `alt`, `caption` and `credit`; content already using the image keeps the
+/// texts it was saved with. `If-Match` refuses lost updates. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     request_body(content = MediaWrite, description = "JSON Merge Patch (RFC 7396) of alt, caption and credit", content_type = "application/merge-patch+json"),
@@ -366,8 +363,8 @@ pub async fn update_media(
 
 /// Delete a media item
 ///
-/// Deletes the item and the files no other item shares; refused with a 409
-/// listing the content that still uses it. Needs an editor key.
+/// Deletes the item and the files no other item shares; refused with a 409 listing the content that
+/// still uses it. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),

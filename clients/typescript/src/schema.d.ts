@@ -564,18 +564,16 @@ export interface paths {
         };
         /**
          * List media items
-         * @description The media library, newest first (`-created_at`, the default) or by `id`,
-         *     searchable with `q` in alt, caption and credit; pages follow `links.next` or
-         *     `cursor`. Needs an editor key (the files themselves stay public).
+         * @description The media library, newest first (`-created_at`, the default) or by `id`, searchable with `q` in alt,
+         *     caption and credit; pages follow `links.next` or `cursor`. Needs an editor key (files stay public).
          */
         get: operations["list_media"];
         put?: never;
         /**
          * Upload an image
-         * @description Stores a JPEG, PNG or WebP image sent as `multipart/form-data` (the `file`
-         *     part, and optional `alt`, `caption` and `credit`) and makes its responsive
-         *     variants; answers 201 with the media item and its `Location`. Reference it
-         *     from content as `{"media": id}`. Needs an editor key.
+         * @description Stores a JPEG, PNG or WebP image sent as `multipart/form-data` (`file`; optional `alt`, `caption`,
+         *     `credit`), makes its responsive variants and answers 201 with the media item and its `Location`.
+         *     Reference it from content as `{"media": id}`. Needs an editor key.
          */
         post: operations["upload_media"];
         delete?: never;
@@ -600,17 +598,16 @@ export interface paths {
         post?: never;
         /**
          * Delete a media item
-         * @description Deletes the item and the files no other item shares; refused with a 409
-         *     listing the content that still uses it. Needs an editor key.
+         * @description Deletes the item and the files no other item shares; refused with a 409 listing the content that
+         *     still uses it. Needs an editor key.
          */
         delete: operations["delete_media"];
         options?: never;
         head?: never;
         /**
          * Update a media item's texts
-         * @description A JSON Merge Patch of `alt`, `caption` and `credit`; content already using the
-         *     image keeps the texts it was saved with. `If-Match` refuses lost updates. Needs
-         *     an editor key.
+         * @description A JSON Merge Patch of `alt`, `caption` and `credit`; content already using the image keeps the
+         *     texts it was saved with. `If-Match` refuses lost updates. Needs an editor key.
          */
         patch: operations["update_media"];
         trace?: never;
