@@ -8,12 +8,26 @@ use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::http::params::CursorKey;
 
-/// A cursor as `meta.next_cursor` gives it (opaque to clients).
-fn cursor() -> String {
+/// A cursor as `meta.next_cursor` gives it for the collection's default sort
+/// (opaque to clients, and bound to the sort it was made for).
+fn cursor(collection: &str) -> String {
+    let c = collection.split(['/', '.']).next().unwrap_or_default();
+    let (sort, key) = match c {
+        _ if collection.ends_with("/revisions") => ("-number", json!(3)),
+        _ if collection.ends_with("/deliveries") => ("-id", json!(120)),
+        "articles" => ("-published_at", json!("2026-05-30T09:15:00Z")),
+        "events" => ("starts_at", json!("2026-12-15T16:00:00Z")),
+        "tourist-sites" => ("rank", json!(6)),
+        "regions" | "sections" => ("position", json!(3)),
+        "media" => ("-created_at", json!("2026-05-30T09:15:00Z")),
+        "search" => ("relevance", json!(20)),
+        "nearby" => ("distance", json!(12.5)),
+        _ => ("name", json!("Mir Castle")),
+    };
     CursorKey {
-        sort: "-published_at".into(),
-        key: json!("2026-05-30T09:15:00Z"),
-        id: 1234,
+        sort: sort.into(),
+        key,
+        id: 42,
     }
     .encode()
 }
@@ -39,7 +53,7 @@ fn param_example(path: &str, name: &str) -> Option<Value> {
         "q" => json!("Minsk"),
         "lang" => json!("be"),
         "limit" => json!(20),
-        "cursor" => json!(cursor()),
+        "cursor" => json!(cursor(collection)),
         "page" => json!(2),
         "updated_since" => json!("2026-05-01T00:00:00Z"),
         "since" => json!(1500),

@@ -3468,7 +3468,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoiLWlkIiwiayI6MTIwLCJpIjo0Mn0
                  */
                 cursor?: string;
                 /**
@@ -3541,7 +3541,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjQyfQ
                  */
                 cursor?: string;
                 /**
@@ -4071,7 +4071,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoiLW51bWJlciIsImsiOjMsImkiOjQyfQ
                  */
                 cursor?: string;
                 /**
@@ -4188,7 +4188,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoic3RhcnRzX2F0IiwiayI6IjIwMjYtMTItMTVUMTY6MDA6MDBaIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -4740,7 +4740,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoiLWNyZWF0ZWRfYXQiLCJrIjoiMjAyNi0wNS0zMFQwOToxNTowMFoiLCJpIjo0Mn0
                  */
                 cursor?: string;
                 /**
@@ -5064,7 +5064,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -5268,7 +5268,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -5613,7 +5613,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoiZGlzdGFuY2UiLCJrIjoxMi41LCJpIjo0Mn0
                  */
                 cursor?: string;
                 /**
@@ -5692,7 +5692,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoicG9zaXRpb24iLCJrIjozLCJpIjo0Mn0
                  */
                 cursor?: string;
                 /**
@@ -5811,7 +5811,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -6041,7 +6041,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -6397,7 +6397,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoicmVsZXZhbmNlIiwiayI6MjAsImkiOjQyfQ
                  */
                 cursor?: string;
                 /**
@@ -6464,7 +6464,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoicG9zaXRpb24iLCJrIjozLCJpIjo0Mn0
                  */
                 cursor?: string;
                 /**
@@ -6815,7 +6815,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -7261,7 +7261,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoicmFuayIsImsiOjYsImkiOjQyfQ
                  */
                 cursor?: string;
                 /**
@@ -7475,7 +7475,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoicmFuayIsImsiOjYsImkiOjQyfQ
                  */
                 cursor?: string;
                 /**
@@ -7795,7 +7795,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
@@ -8016,7 +8016,7 @@ export interface operations {
                 limit?: number;
                 /**
                  * @description Opaque cursor from `meta.next_cursor`.
-                 * @example eyJzIjoiLXB1Ymxpc2hlZF9hdCIsImsiOiIyMDI2LTA1LTMwVDA5OjE1OjAwWiIsImkiOjEyMzR9
+                 * @example eyJzIjoibmFtZSIsImsiOiJNaXIgQ2FzdGxlIiwiaSI6NDJ9
                  */
                 cursor?: string;
                 /**
