@@ -150,21 +150,25 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resources::articles::write::delete_article)
         .service(resources::articles::write::list_article_revisions)
         .service(resources::places::tourist_sites::list_tourist_sites)
+        .service(resources::places::tourist_sites::list_tourist_sites_geojson)
         .service(resources::places::tourist_sites::get_tourist_site)
         .service(resources::places::tourist_sites::create_tourist_site)
         .service(resources::places::tourist_sites::update_tourist_site)
         .service(resources::places::tourist_sites::delete_tourist_site)
         .service(resources::places::unesco_sites::list_unesco_sites)
+        .service(resources::places::unesco_sites::list_unesco_sites_geojson)
         .service(resources::places::unesco_sites::get_unesco_site)
         .service(resources::places::unesco_sites::create_unesco_site)
         .service(resources::places::unesco_sites::update_unesco_site)
         .service(resources::places::unesco_sites::delete_unesco_site)
         .service(resources::places::sanatoria::list_sanatoria)
+        .service(resources::places::sanatoria::list_sanatoria_geojson)
         .service(resources::places::sanatoria::get_sanatorium)
         .service(resources::places::sanatoria::create_sanatorium)
         .service(resources::places::sanatoria::update_sanatorium)
         .service(resources::places::sanatoria::delete_sanatorium)
         .service(resources::places::monuments::list_monuments)
+        .service(resources::places::monuments::list_monuments_geojson)
         .service(resources::places::monuments::get_monument)
         .service(resources::places::monuments::create_monument)
         .service(resources::places::monuments::update_monument)
@@ -207,7 +211,7 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// The OpenAPI document, built from the routes without a database.
 pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     let (_, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
-    openapi::declare_errors(&mut api);
+    openapi::complete(&mut api);
     api
 }
 
@@ -284,7 +288,7 @@ pub fn build_app(
         .registry
         .register(Box::new(state.rate_limited.clone()));
     let (app, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
-    openapi::declare_errors(&mut api);
+    openapi::complete(&mut api);
     let table = web::Data::new(RouteTable::from_openapi(&api));
     app.app_data(state)
         .app_data(settings)

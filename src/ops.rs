@@ -23,6 +23,11 @@ fn no_store(status: &str) -> HttpResponse {
         })
 }
 
+/// Liveness probe
+///
+/// Answers 200 `{"status": "ok"}` while the process serves requests, without
+/// touching the database: for a load balancer or orchestrator deciding whether to
+/// restart the process. Use `/readyz` to decide whether to send it traffic.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The process is alive", body = Health))
@@ -32,6 +37,11 @@ pub async fn healthz() -> HttpResponse {
     no_store("ok")
 }
 
+/// Readiness probe
+///
+/// Answers 200 when the database is reachable and accepts writes, and 503 (with
+/// `Retry-After`) while it is unreachable or read-only, so a load balancer sends
+/// traffic only to nodes that can serve it.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -49,9 +59,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     Ok(no_store("ready"))
 }
 
-/// Documents `/metrics`; the Prometheus middleware answers it before routing.
-/// With `BELPORTAL_METRICS_ADDR` set it is served on that listener only and this
-/// route answers 404.
+/// Prometheus metrics
+///
+/// Prometheus text exposition: request counts and latency histograms per route
+/// pattern and status, response cache hits and misses, compressions and requests
+/// refused by the rate limiter. The Prometheus middleware answers it before
+/// routing. With `BELPORTAL_METRICS_ADDR` set it is served on that separate
+/// listener only and this path answers 404.
 #[utoipa::path(
     tag = "operations",
     responses(

@@ -106,10 +106,10 @@ fn controlled_vocabularies_are_enums_in_the_spec() {
             .unwrap_or_else(|| panic!("{name} is an enum"));
         assert!(values.iter().any(|v| v == value), "{name} lists {value}");
     }
-    let geo = &spec["paths"]["/v1/tourist-sites"]["get"]["responses"]["200"]["content"];
+    let geo = &spec["paths"]["/v1/tourist-sites.geojson"]["get"]["responses"]["200"]["content"];
     assert!(
         geo["application/geo+json"].is_object(),
-        "GeoJSON is documented"
+        "GeoJSON is documented at its own path"
     );
 }
 

@@ -136,9 +136,16 @@ fn parse_int(field: &str, v: Option<&str>, default: i64, min: i64, max: i64) -> 
     }
 }
 
+/// The changes feed
+///
+/// Every create, update and delete after the sequence number `since`, in commit
+/// order, for mirrors and importers: store `meta.next_since` and ask again (with
+/// `links.next` while `meta.has_more`). Anonymous readers see the changes of
+/// public items; with an editor key the feed has every entry and slug.
 #[utoipa::path(
     tag = "sync",
     params(ChangesQuery),
+    security((), ("api_key" = [])),
     responses(
         (status = 200, description = "Creates, updates and deletes after `since`, in commit order; a scheduled item that has turned public gets an `updated` entry at its `published_at`. Editors (with a key) see every entry with no gaps in `seq`, and every slug. Anonymous readers see only entries of items the public could see before or after the change: creating or editing a draft or a not-yet-due item is skipped (a gap in `seq`), while unpublishing or deleting a public item is shown (its slug null), so a mirror removes it; resume with `meta.next_since` as usual.", body = ChangesBody),
     )

@@ -27,6 +27,11 @@ macro_rules! write_routes {
     ) => {
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Create a new ", $noun),
+            description = concat!("Creates a ", $noun, " from a JSON body (the schema says which fields POST needs) and answers 201 with the stored ", $noun, ", its `Location` and `ETag`. \
+A draft (the default `publication_status`) stays invisible to the public until published; a future `published_at` schedules it. \
+With `Idempotency-Key`, a retried POST with the same key and body replays the first response instead of creating a second ", $noun, ". \
+Needs an `editor` or `admin` key; an invalid field is a 422 with one `errors` entry per field."),
             request_body = $write,
             params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated POST with the same key and body")),
             security(("api_key" = [])),
@@ -49,6 +54,10 @@ macro_rules! write_routes {
 
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Update an existing ", $noun),
+            description = concat!("Applies a JSON Merge Patch (RFC 7396; `application/merge-patch+json`, `application/json` is taken too) to the ", $noun, " with this numeric id: fields present are set, `null` clears an optional field, absent fields keep their values. \
+Send the `ETag` you read in `If-Match` so a concurrent change is a 412 rather than a lost update. Answers the updated ", $noun, " with its new `ETag`; caches, webhooks and the changes feed follow. \
+Needs an `editor` or `admin` key."),
             request_body(content = $write, description = "JSON Merge Patch (RFC 7396) of the writable fields", content_type = "application/merge-patch+json"),
             params(
                 ("id" = i64, Path, description = $id_doc),
@@ -77,6 +86,10 @@ macro_rules! write_routes {
 
         #[utoipa::path(
             tag = $tag,
+            summary = concat!("Delete an existing ", $noun),
+            description = concat!("Deletes the ", $noun, " with this numeric id (answers 204); webhooks and the changes feed report the deletion and caches drop it. \
+`If-Match` with the `ETag` you read refuses to delete a version you have not seen (412). \
+Needs an `editor` or `admin` key."),
             params(
                 ("id" = i64, Path, description = $id_doc),
                 ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; a stale one is a 412"),

@@ -12,6 +12,10 @@ use crate::http::response::{self, ListBody};
 use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
 use crate::AppState;
 
+/// List API keys
+///
+/// Every key, revoked ones included, with its name, role and prefix, never the
+/// secret. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     security(("api_key" = [])),
@@ -29,6 +33,10 @@ pub async fn list_api_keys(
     Ok(response::admin_list(&req, all))
 }
 
+/// Create an API key
+///
+/// Creates an `editor` or `admin` key; the secret `key` is in this response only,
+/// so store it now. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     request_body = ApiKeyWrite,
@@ -64,6 +72,10 @@ pub async fn create_api_key(
     Ok(response::created_secret(&created, &location))
 }
 
+/// Revoke an API key
+///
+/// Requests with the key fail from now on; the key stays listed as revoked.
+/// Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "Key id")),

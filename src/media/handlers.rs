@@ -94,6 +94,11 @@ fn item_response(status: u16, item: &MediaItem) -> HttpResponse {
     res
 }
 
+/// Upload an image
+///
+/// Stores a JPEG, PNG or WebP image sent as `multipart/form-data` (`file`; optional `alt`, `caption`,
+/// `credit`), makes its responsive variants and answers 201 with the media item and its `Location`.
+/// Reference it from content as `{"media": id}`. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     request_body(content = inline(MediaUpload), content_type = "multipart/form-data",
@@ -231,6 +236,10 @@ fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<Med
     }
 }
 
+/// List media items
+///
+/// The media library, newest first (`-created_at`, the default) or by `id`, searchable with `q` in alt,
+/// caption and credit; pages follow `links.next` or `cursor`. Needs an editor key (files stay public).
 #[utoipa::path(
     tag = "media",
     params(ListQuery<MediaFilters>),
@@ -255,6 +264,9 @@ pub async fn list_media(
     Ok(response::list_in(&req, None, &params, page, None))
 }
 
+/// Get a media item
+///
+/// One media item with its URL, size, texts and variants. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),
@@ -275,6 +287,10 @@ pub async fn get_media(
     Ok(response::json(None, &item))
 }
 
+/// Update a media item's texts
+///
+/// A JSON Merge Patch of `alt`, `caption` and `credit`; content already using the image keeps the
+/// texts it was saved with. `If-Match` refuses lost updates. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     request_body(content = MediaWrite, description = "JSON Merge Patch (RFC 7396) of alt, caption and credit", content_type = "application/merge-patch+json"),
@@ -345,6 +361,10 @@ pub async fn update_media(
     Ok(item_response(200, &item))
 }
 
+/// Delete a media item
+///
+/// Deletes the item and the files no other item shares; refused with a 409 listing the content that
+/// still uses it. Needs an editor key.
 #[utoipa::path(
     tag = "media",
     params(("id" = i64, Path, description = "Media item id")),

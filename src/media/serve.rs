@@ -119,6 +119,12 @@ fn set(res: &mut HttpResponse, name: header::HeaderName, v: &str) {
     }
 }
 
+/// Get a media file
+///
+/// The bytes of an uploaded image or one of its responsive variants (JPEG, PNG or
+/// WebP), by the content-addressed name a media item's `url` or `variants` give.
+/// Immutable: cached for a year, with a strong `ETag` and byte ranges (`Range`).
+/// Public.
 #[utoipa::path(
     tag = "media",
     params(
@@ -127,10 +133,10 @@ fn set(res: &mut HttpResponse, name: header::HeaderName, v: &str) {
         ("If-None-Match" = Option<String>, Header, description = "The ETag held; a match is a 304"),
     ),
     responses(
-        (status = 200, description = "The file; `Cache-Control: public, max-age=31536000, immutable`, a strong ETag (the hash) and `Accept-Ranges: bytes`",
-            content((ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/webp"))),
+        (status = 200, description = "The file (`image/jpeg`, `image/png` or `image/webp`, as its name says); `Cache-Control: public, max-age=31536000, immutable`, a strong ETag (the hash) and `Accept-Ranges: bytes`",
+            content((ImageBytes = "image/*"))),
         (status = 206, description = "The requested byte range, with `Content-Range`",
-            content((ImageBytes = "image/jpeg"), (ImageBytes = "image/png"), (ImageBytes = "image/webp"))),
+            content((ImageBytes = "image/*"))),
         (status = 304, description = "Not modified: If-None-Match names this file"),
         (status = 307, description = "With `BELPORTAL_MEDIA_PUBLIC_URL` set (a bucket or CDN): `Location` is that URL + `/{name}`"),
         (status = 404, description = "No such file"),

@@ -82,6 +82,11 @@ fn feed_response(content_type: &str, locale: &str, body: String) -> HttpResponse
         .body(body)
 }
 
+/// Articles as an Atom feed
+///
+/// An Atom 1.0 feed of the 50 latest published articles, optionally of one
+/// `section`, in the requested locale, for feed readers and aggregators. Public
+/// and cacheable.
 #[utoipa::path(
     tag = "news",
     params(FeedQuery),
@@ -155,6 +160,11 @@ pub async fn atom_feed(
     ))
 }
 
+/// Articles as an RSS feed
+///
+/// An RSS 2.0 feed of the 50 latest published articles, optionally of one
+/// `section`, in the requested locale, for feed readers and aggregators. Public
+/// and cacheable.
 #[utoipa::path(
     tag = "news",
     params(FeedQuery),

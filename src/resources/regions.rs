@@ -121,6 +121,12 @@ pub fn load_regions(
         .collect())
 }
 
+/// List regions
+///
+/// The six regions (oblasts) of Belarus and the city of Minsk, in their usual
+/// order (`position`, the default) or by `name`, in the requested locale, each
+/// with its capital, centre point and aliases. Public and cacheable; one page
+/// holds them all.
 #[utoipa::path(
     tag = "reference",
     params(ListQuery<RegionFilters>),
@@ -150,6 +156,10 @@ pub async fn list_regions(
     Ok(response::list(&req, &locale, &params, page))
 }
 
+/// Get a region
+///
+/// One region by its slug (`grodno`, `minsk-city`, ...), in the requested locale.
+/// Public and cacheable.
 #[utoipa::path(
     tag = "reference",
     params(("slug" = String, Path, description = "Region slug"), LangQuery),

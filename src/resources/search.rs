@@ -53,9 +53,12 @@ pub fn mark_snippet(raw: &str) -> String {
 #[into_params(parameter_in = Query)]
 pub struct SearchFilters {
     /// The words to find (any text; quotes and operators are treated as spaces). Required, at most 200 characters.
+    #[param(value_type = String)]
     pub q: Option<String>,
-    /// Comma-separated types to search (default all): article, tourist_site, unesco_site, sanatorium, monument, souvenir, event.
-    /// Collection names (`unesco-sites`, as `/v1/nearby` took them) are accepted too.
+    /// Comma-separated item types to search (default all): `article`,
+    /// `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir`,
+    /// `event`, the words of each hit's `type`. (The collection names, like
+    /// `unesco-sites`, are accepted too.)
     pub types: Option<String>,
 }
 
@@ -73,6 +76,12 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
         .map_err(|message| AppError::bad_param("types", message))
 }
 
+/// Search everything
+///
+/// Ranked full-text search over public articles, places of every kind and events
+/// in one locale: hits carry `type` (the item type, like `unesco_site`), id, slug,
+/// title, a highlighted snippet and a score, best first. `types` narrows the item
+/// types; pages follow `links.next` or `cursor`, or `page`. Public and cacheable.
 #[utoipa::path(
     tag = "search",
     params(ListQuery<SearchFilters>),

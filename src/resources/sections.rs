@@ -168,6 +168,11 @@ pub struct ItemQuery {
     pub fields: Option<String>,
 }
 
+/// List sections
+///
+/// The news sections in the requested locale, in editorial order (`position`, the
+/// default) or by `title`; `parent` keeps the children of one section. Items
+/// leave out `translations` unless `include` asks for it. Public and cacheable.
 #[utoipa::path(
     tag = "news",
     params(ListQuery<SectionFilters>),
@@ -216,6 +221,10 @@ pub async fn list_sections(
     Ok(response::list(&req, &locale, &params, page))
 }
 
+/// Get a section
+///
+/// One news section by numeric id or slug, with its parent and children. Public
+/// and cacheable.
 #[utoipa::path(
     tag = "news",
     params(("id" = String, Path, description = "Section id or slug"), ItemQuery),

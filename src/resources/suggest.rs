@@ -45,13 +45,17 @@ pub struct SuggestBody {
 #[into_params(parameter_in = Query)]
 pub struct SuggestParams {
     /// What was typed so far (any script; 1-100 characters). Required.
+    #[param(value_type = String)]
     pub q: Option<String>,
-    /// Comma-separated types (default all): tourist_site, unesco_site, sanatorium, monument, souvenir, event, article.
-    /// Collection names (`unesco-sites`, as `/v1/nearby` took them) are accepted too.
+    /// Comma-separated item types (default all): `tourist_site`, `unesco_site`,
+    /// `sanatorium`, `monument`, `souvenir`, `event`, `article`, the words of
+    /// each item's `type`. (The collection names, like `unesco-sites`, are
+    /// accepted too.)
     pub types: Option<String>,
     /// Only items in this locale (`be`, `ru`, `en`); items of every locale when absent.
     pub lang: Option<String>,
     /// 1-20, default 8.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 20)]
     pub limit: Option<String>,
 }
 
@@ -130,6 +134,12 @@ fn parse_limit(v: Option<&str>) -> AppResult<usize> {
     }
 }
 
+/// Suggest as you type
+///
+/// Up to `limit` (1-20, default 8) public items whose names, aliases or titles
+/// begin with the words typed, for a search box: each with its type, id, slug,
+/// title, locale and a highlight. Latin and Cyrillic spellings meet (`Нясвіж`, `Niasviž`,
+/// `niasviz`). Public and cacheable.
 #[utoipa::path(
     tag = "search",
     params(SuggestParams),

@@ -33,6 +33,12 @@ pub struct ImportProblem {
     pub report: ImportReport,
 }
 
+/// Export everything as NDJSON
+///
+/// Streams every item of every collection, locale and publication status, one
+/// JSON object a line, for backups and moves between databases (SQLite and
+/// PostgreSQL alike); `POST /v1/admin/import` or `belportal import` restores it.
+/// Not cached. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     security(("api_key" = [])),
@@ -87,6 +93,10 @@ fn is_ndjson(req: &HttpRequest) -> bool {
         })
 }
 
+/// Import NDJSON
+///
+/// Upserts the items of an export (by type, locale and slug) in one transaction:
+/// all or nothing, with a 422 naming each bad line. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     request_body(content = String, content_type = "application/x-ndjson",

@@ -97,6 +97,10 @@ fn list_all(conn: &mut AnyConnection) -> AppResult<Vec<Webhook>> {
     Ok(rows.into_iter().map(to_api).collect())
 }
 
+/// List webhooks
+///
+/// Every webhook subscription, newest first, never with its secret. Needs an
+/// admin key.
 #[utoipa::path(
     tag = "admin",
     security(("api_key" = [])),
@@ -158,6 +162,11 @@ fn validate(w: WebhookWrite, allow_private: bool) -> AppResult<(String, String, 
     Ok((url, secret, events.join(",")))
 }
 
+/// Register a webhook
+///
+/// Subscribes a URL to `published`, `updated` and `deleted` events: each is
+/// POSTed as JSON signed with HMAC-SHA256 of the secret, retried with backoff.
+/// Answers 201 with its `Location`. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     request_body = WebhookWrite,
@@ -208,6 +217,10 @@ fn exists(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Delete a webhook
+///
+/// Removes the subscription with its delivery log; pending deliveries are
+/// dropped. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "Webhook id")),
@@ -283,6 +296,11 @@ fn to_delivery(r: DeliveryRow) -> Delivery {
     }
 }
 
+/// List a webhook's deliveries
+///
+/// The delivery log of one webhook, newest first: event, item, receiver status,
+/// attempts, last error, next attempt and delivery time; pages follow
+/// `links.next` or `cursor`. Needs an admin key.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "Webhook id"), ListQuery<DeliveryFilters>),

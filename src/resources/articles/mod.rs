@@ -29,7 +29,7 @@ use crate::http::locale::{content_language, negotiate, negotiate_list};
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
-use crate::resources::jsonld::{self, JsonLd};
+use crate::resources::jsonld;
 use crate::AppState;
 
 /// The article list's own filters.
@@ -65,6 +65,21 @@ impl ListFilters for ArticleFilters {
     const FALLBACK: bool = true;
 }
 
+/// List articles
+///
+/// Published news articles in the requested locale (`lang`, or `Accept-Language`;
+/// `fallback=true` or `lang=be,ru,en` gives each article once in the best locale
+/// available), newest first (`sort=-published_at`, the default) or by `title`.
+/// Filter by `section`, `tag`, a Minsk day range `from`/`to`, `updated_since`, and
+/// search title, lead and body with `q`.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the
+/// `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered
+/// `page`. Items leave out `body_html`, `related` and `translations` unless
+/// `include` names them; `fields` keeps only the fields named.
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews drafts, scheduled and archived articles.
 #[utoipa::path(
     tag = "news",
     params(ListQuery<ArticleFilters>),
@@ -126,12 +141,23 @@ pub async fn list_articles(
     Ok(response::list(&req, &language, &params, page))
 }
 
+/// Get an article
+///
+/// One published article by numeric id or by its slug in the requested locale,
+/// with its body (`body_html`, sanitized), image, tags, `related` articles and
+/// `translations` (the same article in the other locales); `fields` keeps only
+/// the fields named. With `Accept: application/ld+json` the answer is its
+/// schema.org `NewsArticle` (headline, dates, section, image, author, publisher,
+/// language, url), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable: the `ETag` is `"<own>-<body>"`; send it in
+/// `If-None-Match` for a 304, or its own part in `If-Match` when writing. With an
+/// editor key, `status` previews an article the public cannot see yet.
 #[utoipa::path(
     tag = "news",
     params(("id" = String, Path, description = "Article id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One article; with `Accept: application/ld+json`, its schema.org `NewsArticle` (headline, dates, section, image, author, publisher, language, url)",
-            content((Article = "application/json"), (JsonLd = "application/ld+json")),
+        (status = 200, description = "The article", body = Article,
             headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such published article"),
@@ -166,6 +192,11 @@ pub struct CalendarQuery {
     pub lang: Option<String>,
 }
 
+/// Article archive calendar
+///
+/// How many articles were published on each Minsk day of a `month` (`YYYY-MM`),
+/// optionally in one `section`, for an archive calendar widget: every day of
+/// the month in order, with its count (0 included). Public and cacheable.
 #[utoipa::path(
     tag = "news",
     params(CalendarQuery),

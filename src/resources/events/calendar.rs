@@ -111,6 +111,11 @@ pub fn month_calendar(
     })
 }
 
+/// Events month calendar
+///
+/// The events of a `month` (`YYYY-MM`) grouped by Minsk day, for a month view:
+/// a multi-day event appears on each of its days. Filter by `category` and
+/// `region`. Public and cacheable.
 #[utoipa::path(
     tag = "events",
     params(EventCalendarQuery),

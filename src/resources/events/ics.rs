@@ -119,6 +119,11 @@ pub fn calendar_text(rows: &[EventRow], base: &str) -> String {
     }
 }
 
+/// Events as iCalendar
+///
+/// An RFC 5545 calendar of up to 1000 published events, earliest first, with the
+/// same filters as `GET /v1/events` (day range, category, region, tag, text and
+/// geo): subscribe to it from a calendar application. Public and cacheable.
 #[utoipa::path(
     tag = "events",
     params(EventIcsQuery),

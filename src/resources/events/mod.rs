@@ -24,7 +24,7 @@ use crate::http::locale::{content_language, negotiate_list};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
-use crate::resources::jsonld::{self, JsonLd};
+use crate::resources::jsonld;
 use crate::AppState;
 
 /// The event list's own filters.
@@ -91,6 +91,21 @@ impl ListQuery<EventFilters> {
     }
 }
 
+/// List events
+///
+/// Events of the Belarus Events Calendar in the requested locale, earliest first
+/// (`starts_at`, the default; or `title`): those overlapping the Minsk day range
+/// `from`/`to`, or without a range the upcoming and ongoing ones. Filter by
+/// `category`, `region`, `tag`, `near`/`radius_km` or `bbox` (the venue's
+/// location), `updated_since`, and search with `q`.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the
+/// `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered
+/// `page`. Items leave out `translations` unless `include` asks for it; `fields`
+/// keeps only the fields named.
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews unpublished events.
 #[utoipa::path(
     tag = "events",
     params(ListQuery<EventFilters>),
@@ -135,12 +150,22 @@ pub async fn list_events(
     Ok(response::list(&req, &language, &params, page))
 }
 
+/// Get an event
+///
+/// One published event by numeric id or by its slug in the requested locale, with
+/// its venue, dates (`starts_at`/`ends_at` with the Minsk offset, and the Minsk
+/// `start_date`/`end_date`), status, price and `translations`; `fields` keeps only
+/// the fields named. With `Accept: application/ld+json` the answer is its
+/// schema.org `Event` (start and end, eventStatus, location with address and geo,
+/// organizer, offers, isAccessibleForFree), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, 304 with `If-None-Match`). With an editor key,
+/// `status` previews an event the public cannot see yet.
 #[utoipa::path(
     tag = "events",
     params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
     responses(
-        (status = 200, description = "One event; with `Accept: application/ld+json`, its schema.org `Event` (start and end with the Minsk offset, eventStatus, location Place with address and geo, organizer, offers, isAccessibleForFree)",
-            content((Event = "application/json"), (JsonLd = "application/ld+json")),
+        (status = 200, description = "The event", body = Event,
             headers(("ETag" = String, description = "`\"<own>-<body>\"`: If-Match compares the own part (the item's own fields), If-None-Match the whole"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 404, description = "No such event"),

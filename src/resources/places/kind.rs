@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::request::{apply_common, wants_geojson, PlaceQuery};
+use super::request::{apply_common, wants_geojson, ListPath, PlaceQuery};
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite, PlaceWriteCore};
 use super::{context, context_of, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceRow};
 use crate::db::{self, AnyConnection};
@@ -148,17 +148,19 @@ impl<K: Kind> Resource for Place<K> {
 }
 
 /// The list flow of kind `K`: visibility (public or an editor's preview),
-/// locale, the shared and the kind's filters, query, then JSON or GeoJSON.
+/// locale, the shared and the kind's filters, query, then JSON or GeoJSON
+/// (always GeoJSON at the `.geojson` path).
 pub async fn list<K: Kind>(
     req: &HttpRequest,
     state: &AppState,
     query: &ListQuery<K::Filters>,
+    path: ListPath,
 ) -> AppResult<HttpResponse> {
     let vis = crate::http::auth::visibility(req, K::preview(query)).await?;
     let c = &query.common;
     let prefs = negotiate_list(req, c.lang.as_deref(), c.fallback.as_deref(), &state.config)?;
     let locale = prefs[0].clone();
-    let geojson = wants_geojson(req, query.filters.format())?;
+    let geojson = wants_geojson(req, query.filters.format(), path)?;
     let raw_filter = query.filters.raw_filter();
     let params = query.params()?;
     let mut f = PlaceFilter {

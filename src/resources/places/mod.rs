@@ -27,7 +27,7 @@ pub use model::{
 pub use query::{find_place, list_places, PlaceFilter};
 pub use request::{
     apply_common, parse_bbox, parse_list, parse_radius, point, wants_geojson, KindFilters,
-    PlaceFilters, PlaceParams, PlaceQuery, RawPlaceFilter,
+    ListPath, PlaceFilters, PlaceParams, PlaceQuery, RawPlaceFilter,
 };
 
 pub use crate::resource::PlaceKind;

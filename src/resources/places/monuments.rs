@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
+    item, list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter, PlaceFilters,
+    PlaceRow,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -16,7 +17,6 @@ use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
-use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::MonumentKind;
 use crate::AppState;
 
@@ -53,15 +53,23 @@ impl KindFilters for MonumentFilters {
     );
 }
 
+/// List war monuments
+///
+/// The published Great Patriotic War monuments and memorials in the requested locale (`lang`, or
+/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
+/// the best locale available), by `name`. Filter by `kind`, `region`, `tag`,
+/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
+/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/monuments.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews items the public cannot see yet.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<PlaceFilters<MonumentFilters>>),
     responses(
-        (status = 200, description = "Great Patriotic War monuments: a list, or a GeoJSON FeatureCollection",
-            content(
-                (ListBody<Monument> = "application/json"),
-                (super::geojson::FeatureCollection = "application/geo+json"),
-            )),
+        (status = 200, description = "A page of Great Patriotic War monuments and memorials", body = ListBody<Monument>),
     )
 )]
 #[get("/monuments")]
@@ -70,16 +78,48 @@ pub async fn list_monuments(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<MonumentFilters>>,
 ) -> AppResult<HttpResponse> {
-    list::<Monument>(&req, &state, &query).await
+    list::<Monument>(&req, &state, &query, ListPath::Json).await
 }
 
+/// War monuments as GeoJSON
+///
+/// The list of `GET /v1/monuments` as an RFC 7946 FeatureCollection: one
+/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
+/// (`fields` and `include` apply), and paging as the foreign members `meta`
+/// and `links` and in the `Link` header. Places without a location are left
+/// out. Same parameters, sort, paging and caching as the JSON list.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
+    params(ListQuery<PlaceFilters<MonumentFilters>>),
     responses(
-        (status = 200, description = "One monument; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings`, address, geo)",
-            content((Monument = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such monument"),
+        (status = 200, description = "A page of Great Patriotic War monuments and memorials as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
+    )
+)]
+#[get("/monuments.geojson")]
+pub async fn list_monuments_geojson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: ListQuery<PlaceFilters<MonumentFilters>>,
+) -> AppResult<HttpResponse> {
+    list::<Monument>(&req, &state, &query, ListPath::GeoJson).await
+}
+
+/// Get a monument
+///
+/// One published monument by numeric id or by its slug in the requested
+/// locale, with every field (`description_html`, `gallery` where the kind has
+/// one, and `translations`, the same item in the other locales); `fields` keeps
+/// only the fields named. With `Accept: application/ld+json` the answer is
+/// its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings`, address, geo), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews a monument the public cannot see yet.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "brest-fortress-memorial"), ContentItemQuery),
+    responses(
+        (status = 200, description = "The monument", body = Monument),
+        (status = 404, description = "No such monument (or not visible without a key)"),
     )
 )]
 #[get("/monuments/{id}")]

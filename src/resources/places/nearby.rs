@@ -16,8 +16,11 @@ use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NearbyPlace {
-    /// The collection: `tourist-sites`, `unesco-sites`, `sanatoria` or `monuments`.
+    /// The item type, as in `/v1/search` hits: `tourist_site`, `unesco_site`,
+    /// `sanatorium` or `monument` (the collection is its plural path, like
+    /// `/v1/unesco-sites`).
     #[serde(rename = "type")]
+    #[schema(example = "unesco_site")]
     pub kind: String,
     #[serde(flatten)]
     pub core: PlaceCore,
@@ -36,9 +39,10 @@ pub struct NearbyFilters {
     /// Radius in km (default 25, at most 500).
     #[param(value_type = Option<f64>, minimum = 0, maximum = 500)]
     pub radius_km: Option<String>,
-    /// Comma-separated types: `tourist_site,unesco_site,sanatorium,monument`
-    /// (default all), the words `/v1/search` takes. The collection names
-    /// (`tourist-sites,unesco-sites,sanatoria,monuments`) are accepted too.
+    /// Comma-separated item types: `tourist_site`, `unesco_site`, `sanatorium`,
+    /// `monument` (default all), the words of each item's `type`, as in
+    /// `/v1/search`. (The collection names, like `unesco-sites`, are accepted
+    /// too.)
     #[param(example = "unesco_site,monument")]
     pub types: Option<String>,
 }
@@ -69,7 +73,7 @@ fn coordinate(field: &str, v: Option<&str>) -> AppResult<f64> {
 }
 
 /// The places `/v1/nearby` finds (souvenirs have no location).
-const NEARBY_TYPES: [ResourceType; 4] = [
+pub const NEARBY_TYPES: [ResourceType; 4] = [
     ResourceType::Place(PlaceKind::TouristSite),
     ResourceType::Place(PlaceKind::UnescoSite),
     ResourceType::Place(PlaceKind::Sanatorium),
@@ -88,6 +92,13 @@ fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
         .collect())
 }
 
+/// Places near a point
+///
+/// Tourist sites, UNESCO listings, sanatoria and monuments within `radius_km`
+/// (default 25, at most 500) of `lat`/`lon`, nearest first, each with its item
+/// `type` (`unesco_site`, as in search) and `distance_km`. `types` keeps some
+/// kinds. Pages hold `limit` items: follow `links.next` or `cursor`. Public and
+/// cacheable.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<NearbyFilters>),
@@ -129,7 +140,7 @@ pub async fn nearby(
         ctx.distances = distances;
         Ok(page.map(|r| NearbyPlace {
             kind: PlaceKind::from_type_str(&r.kind)
-                .map(PlaceKind::collection)
+                .map(PlaceKind::as_str)
                 .unwrap_or_default()
                 .to_string(),
             core: ctx.core(&r),

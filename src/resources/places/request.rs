@@ -140,8 +140,26 @@ pub fn apply_common(
     Ok(())
 }
 
-/// Whether the client asked for GeoJSON (`format=geojson` or `Accept: application/geo+json`).
-pub fn wants_geojson(req: &HttpRequest, format: Option<&str>) -> AppResult<bool> {
+/// Which path a place list was asked at: its JSON path, which also answers
+/// GeoJSON on request, or its `.geojson` path, which always does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListPath {
+    Json,
+    GeoJson,
+}
+
+/// Whether the client asked for GeoJSON (the `.geojson` path, `format=geojson`
+/// or `Accept: application/geo+json`).
+pub fn wants_geojson(req: &HttpRequest, format: Option<&str>, path: ListPath) -> AppResult<bool> {
+    if path == ListPath::GeoJson {
+        return match format {
+            None | Some("geojson") => Ok(true),
+            Some(other) => Err(AppError::bad_param(
+                "format",
+                format!("`{other}`: a `.geojson` path always answers GeoJSON; leave `format` out"),
+            )),
+        };
+    }
     match format {
         Some("geojson") => Ok(true),
         Some("json") => Ok(false),

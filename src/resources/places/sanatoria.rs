@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
-    PlaceRow,
+    item, list, parse_list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter,
+    PlaceFilters, PlaceRow,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -17,7 +17,6 @@ use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
-use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{MedicalProfile, Treatment};
 use crate::AppState;
 
@@ -72,15 +71,23 @@ impl KindFilters for SanatoriumFilters {
     );
 }
 
+/// List sanatoria
+///
+/// The published sanatoria and health resorts in the requested locale (`lang`, or
+/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
+/// the best locale available), by `name`. Filter by `profile` and `treatment` (all of a comma list), `region`, `tag`,
+/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
+/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/sanatoria.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews items the public cannot see yet.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<PlaceFilters<SanatoriumFilters>>),
     responses(
-        (status = 200, description = "Sanatoria and health resorts: a list, or a GeoJSON FeatureCollection",
-            content(
-                (ListBody<Sanatorium> = "application/json"),
-                (super::geojson::FeatureCollection = "application/geo+json"),
-            )),
+        (status = 200, description = "A page of sanatoria and health resorts", body = ListBody<Sanatorium>),
     )
 )]
 #[get("/sanatoria")]
@@ -89,16 +96,48 @@ pub async fn list_sanatoria(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<SanatoriumFilters>>,
 ) -> AppResult<HttpResponse> {
-    list::<Sanatorium>(&req, &state, &query).await
+    list::<Sanatorium>(&req, &state, &query, ListPath::Json).await
 }
 
+/// Sanatoria as GeoJSON
+///
+/// The list of `GET /v1/sanatoria` as an RFC 7946 FeatureCollection: one
+/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
+/// (`fields` and `include` apply), and paging as the foreign members `meta`
+/// and `links` and in the `Link` header. Places without a location are left
+/// out. Same parameters, sort, paging and caching as the JSON list.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
+    params(ListQuery<PlaceFilters<SanatoriumFilters>>),
     responses(
-        (status = 200, description = "One sanatorium; with `Accept: application/ld+json`, its schema.org form (`LodgingBusiness` and `Resort`, address, geo, priceRange)",
-            content((Sanatorium = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such sanatorium"),
+        (status = 200, description = "A page of sanatoria and health resorts as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
+    )
+)]
+#[get("/sanatoria.geojson")]
+pub async fn list_sanatoria_geojson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: ListQuery<PlaceFilters<SanatoriumFilters>>,
+) -> AppResult<HttpResponse> {
+    list::<Sanatorium>(&req, &state, &query, ListPath::GeoJson).await
+}
+
+/// Get a sanatorium
+///
+/// One published sanatorium by numeric id or by its slug in the requested
+/// locale, with every field (`description_html`, `gallery` where the kind has
+/// one, and `translations`, the same item in the other locales); `fields` keeps
+/// only the fields named. With `Accept: application/ld+json` the answer is
+/// its schema.org form (`LodgingBusiness` and `Resort`, address, geo, priceRange), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews a sanatorium the public cannot see yet.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "naroch-bereg-sanatorium"), ContentItemQuery),
+    responses(
+        (status = 200, description = "The sanatorium", body = Sanatorium),
+        (status = 404, description = "No such sanatorium (or not visible without a key)"),
     )
 )]
 #[get("/sanatoria/{id}")]

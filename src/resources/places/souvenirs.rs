@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{KindFields, PlaceWriteCore};
 use super::{
-    item, list, Ctx, Kind, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow, RawPlaceFilter,
-    RegionRef,
+    item, list, Ctx, Kind, ListPath, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow,
+    RawPlaceFilter, RegionRef,
 };
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
@@ -20,7 +20,6 @@ use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
-use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{RegionSlug, SouvenirCategory};
 use crate::AppState;
 
@@ -92,11 +91,23 @@ impl PlaceQuery for SouvenirFilters {
     }
 }
 
+/// List souvenirs
+///
+/// The published traditional Belarusian souvenirs and crafts in the requested locale (`lang`, or
+/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
+/// the best locale available), by `name`. Filter by `category`, `material`, origin `region`, `tag`,
+/// `updated_since`, and search names and summaries with `q`.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html` and `translations` unless `include` names them; `fields` keeps
+/// only the fields named.
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews items the public cannot see yet.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<SouvenirFilters>),
     responses(
-        (status = 200, description = "Souvenirs from Belarus", body = ListBody<Souvenir>),
+        (status = 200, description = "A page of traditional Belarusian souvenirs and crafts", body = ListBody<Souvenir>),
     )
 )]
 #[get("/souvenirs")]
@@ -105,16 +116,25 @@ pub async fn list_souvenirs(
     state: web::Data<AppState>,
     query: ListQuery<SouvenirFilters>,
 ) -> AppResult<HttpResponse> {
-    list::<Souvenir>(&req, &state, &query).await
+    list::<Souvenir>(&req, &state, &query, ListPath::Json).await
 }
 
+/// Get a souvenir
+///
+/// One published souvenir by numeric id or by its slug in the requested
+/// locale, with every field (`description_html`, `gallery` where the kind has
+/// one, and `translations`, the same item in the other locales); `fields` keeps
+/// only the fields named. With `Accept: application/ld+json` the answer is
+/// its schema.org `Product`, for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews a souvenir the public cannot see yet.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
+    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "slutsk-sash"), ContentItemQuery),
     responses(
-        (status = 200, description = "One souvenir; with `Accept: application/ld+json`, its schema.org `Product`",
-            content((Souvenir = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such souvenir"),
+        (status = 200, description = "The souvenir", body = Souvenir),
+        (status = 404, description = "No such souvenir (or not visible without a key)"),
     )
 )]
 #[get("/souvenirs/{id}")]

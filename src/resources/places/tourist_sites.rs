@@ -6,7 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
+    item, list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter, PlaceFilters,
+    PlaceRow,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
@@ -16,7 +17,6 @@ use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
-use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::TouristCategory;
 use crate::AppState;
 
@@ -58,15 +58,23 @@ impl KindFilters for TouristSiteFilters {
     );
 }
 
+/// List top tourist sites
+///
+/// The published top tourist sites in the requested locale (`lang`, or
+/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
+/// the best locale available), in `rank` order by default (unranked sites last), or by `name`. Filter by `category`, `region`, `tag`,
+/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
+/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/tourist-sites.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews items the public cannot see yet.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<PlaceFilters<TouristSiteFilters>>),
     responses(
-        (status = 200, description = "Top tourist sites: a list, or a GeoJSON FeatureCollection with `format=geojson` or `Accept: application/geo+json`",
-            content(
-                (ListBody<TouristSite> = "application/json"),
-                (super::geojson::FeatureCollection = "application/geo+json"),
-            )),
+        (status = 200, description = "A page of top tourist sites", body = ListBody<TouristSite>),
     )
 )]
 #[get("/tourist-sites")]
@@ -75,16 +83,48 @@ pub async fn list_tourist_sites(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<TouristSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    list::<TouristSite>(&req, &state, &query).await
+    list::<TouristSite>(&req, &state, &query, ListPath::Json).await
 }
 
+/// Top tourist sites as GeoJSON
+///
+/// The list of `GET /v1/tourist-sites` as an RFC 7946 FeatureCollection: one
+/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
+/// (`fields` and `include` apply), and paging as the foreign members `meta`
+/// and `links` and in the `Link` header. Places without a location are left
+/// out. Same parameters, sort, paging and caching as the JSON list.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
+    params(ListQuery<PlaceFilters<TouristSiteFilters>>),
     responses(
-        (status = 200, description = "One tourist site; with `Accept: application/ld+json`, its schema.org `TouristAttraction` (address, geo, opening hours)",
-            content((TouristSite = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such tourist site"),
+        (status = 200, description = "A page of top tourist sites as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
+    )
+)]
+#[get("/tourist-sites.geojson")]
+pub async fn list_tourist_sites_geojson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: ListQuery<PlaceFilters<TouristSiteFilters>>,
+) -> AppResult<HttpResponse> {
+    list::<TouristSite>(&req, &state, &query, ListPath::GeoJson).await
+}
+
+/// Get a tourist site
+///
+/// One published tourist site by numeric id or by its slug in the requested
+/// locale, with every field (`description_html`, `gallery` where the kind has
+/// one, and `translations`, the same item in the other locales); `fields` keeps
+/// only the fields named. With `Accept: application/ld+json` the answer is
+/// its schema.org `TouristAttraction` (address, geo, opening hours), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews a tourist site the public cannot see yet.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "mir-castle"), ContentItemQuery),
+    responses(
+        (status = 200, description = "The tourist site", body = TouristSite),
+        (status = 404, description = "No such tourist site (or not visible without a key)"),
     )
 )]
 #[get("/tourist-sites/{id}")]

@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters,
-    PlaceRow, Terms, TouristSiteRef,
+    item, list, parse_list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter,
+    PlaceFilters, PlaceRow, Terms, TouristSiteRef,
 };
 use crate::db::schema::places;
 use crate::db::AnyConnection;
@@ -20,7 +20,6 @@ use crate::http::list::ListQuery;
 use crate::http::params::ContentItemQuery;
 use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
-use crate::resources::jsonld::JsonLd;
 use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
 use crate::AppState;
 
@@ -79,15 +78,23 @@ impl KindFilters for UnescoSiteFilters {
     const STATUS_DOC: Option<&'static str> = None;
 }
 
+/// List UNESCO World Heritage listings
+///
+/// The published UNESCO World Heritage listings in the requested locale (`lang`, or
+/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
+/// the best locale available), by `name`. Filter by listing `status` (`inscribed` or `tentative`), `category`, `criterion` (all of a comma list), `region`, `tag`,
+/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
+///
+/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
+/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/unesco-sites.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// may instead be a publication status (`draft`, `any`, ...) to preview listings.
 #[utoipa::path(
     tag = "places",
     params(ListQuery<PlaceFilters<UnescoSiteFilters>>),
     responses(
-        (status = 200, description = "UNESCO World Heritage listings: a list, or a GeoJSON FeatureCollection",
-            content(
-                (ListBody<UnescoSite> = "application/json"),
-                (super::geojson::FeatureCollection = "application/geo+json"),
-            )),
+        (status = 200, description = "A page of UNESCO World Heritage listings", body = ListBody<UnescoSite>),
     )
 )]
 #[get("/unesco-sites")]
@@ -96,16 +103,48 @@ pub async fn list_unesco_sites(
     state: web::Data<AppState>,
     query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
 ) -> AppResult<HttpResponse> {
-    list::<UnescoSite>(&req, &state, &query).await
+    list::<UnescoSite>(&req, &state, &query, ListPath::Json).await
 }
 
+/// UNESCO listings as GeoJSON
+///
+/// The list of `GET /v1/unesco-sites` as an RFC 7946 FeatureCollection: one
+/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
+/// (`fields` and `include` apply), and paging as the foreign members `meta`
+/// and `links` and in the `Link` header. Places without a location are left
+/// out. Same parameters, sort, paging and caching as the JSON list.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale"), ContentItemQuery),
+    params(ListQuery<PlaceFilters<UnescoSiteFilters>>),
     responses(
-        (status = 200, description = "One UNESCO listing; with `Accept: application/ld+json`, its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria)",
-            content((UnescoSite = "application/json"), (JsonLd = "application/ld+json"))),
-        (status = 404, description = "No such listing"),
+        (status = 200, description = "A page of UNESCO World Heritage listings as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
+    )
+)]
+#[get("/unesco-sites.geojson")]
+pub async fn list_unesco_sites_geojson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
+) -> AppResult<HttpResponse> {
+    list::<UnescoSite>(&req, &state, &query, ListPath::GeoJson).await
+}
+
+/// Get a UNESCO listing
+///
+/// One published UNESCO listing by numeric id or by its slug in the requested
+/// locale, with every field (`description_html`, `gallery` where the kind has
+/// one, and `translations`, the same item in the other locales); `fields` keeps
+/// only the fields named. With `Accept: application/ld+json` the answer is
+/// its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria), for search engines (schema `JsonLd`).
+///
+/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
+/// previews an UNESCO listing the public cannot see yet.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "radziwill-complex-nesvizh"), ContentItemQuery),
+    responses(
+        (status = 200, description = "The UNESCO listing", body = UnescoSite),
+        (status = 404, description = "No such UNESCO listing (or not visible without a key)"),
     )
 )]
 #[get("/unesco-sites/{id}")]

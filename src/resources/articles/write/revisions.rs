@@ -89,6 +89,10 @@ pub fn article_revisions(
     Ok((revisions, total))
 }
 
+/// List an article's revisions
+///
+/// Every saved version of an article, newest first, with who saved it and when,
+/// and the article as it was. Needs an editor key.
 #[utoipa::path(
     tag = "news",
     params(("id" = i64, Path, description = "Article id"), RevisionQuery),
