@@ -188,6 +188,44 @@ both_backends!(
     }
 );
 
+/// `(type, id)` of each suggestion of a response.
+fn keys(body: &serde_json::Value) -> Vec<(String, i64)> {
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["type"].as_str().unwrap().to_string(),
+                i["id"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+both_backends!(
+    async fn types_filter_keeps_the_order_of_the_unfiltered_suggestions(app) {
+        let mut compared = 0;
+        for q in ["m", "mi", "g", "br", "nes", "b"] {
+            let all = keys(&app.get(&format!("/v1/suggest?q={q}&limit=20")).await.json());
+            for types in ["tourist_site,monument", "unesco_site,event", "article,tourist_site", "monument"] {
+                let res = app.get(&format!("/v1/suggest?q={q}&limit=20&types={types}")).await;
+                assert_eq!(res.status, 200, "{q} {types}: {}", res.text());
+                let got = keys(&res.json());
+                let wanted: Vec<&str> = types.split(',').collect();
+                assert!(got.iter().all(|(t, _)| wanted.contains(&t.as_str())), "{q} {types}: {got:?}");
+                // The unfiltered suggestions of these types come first, in the same order.
+                let expected: Vec<(String, i64)> =
+                    all.iter().filter(|(t, _)| wanted.contains(&t.as_str())).cloned().collect();
+                assert!(got.len() >= expected.len(), "{q} {types}: {got:?}");
+                assert_eq!(got[..expected.len()], expected[..], "{q} {types}");
+                compared += expected.len();
+            }
+        }
+        assert!(compared > 40, "{compared}");
+    }
+);
+
 both_backends!(
     async fn bad_suggest_input_is_a_400_problem(app) {
         let long = "a".repeat(101);

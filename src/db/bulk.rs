@@ -63,3 +63,35 @@ pub fn plan_for_growing_tables(conn: &mut AnyConnection) -> QueryResult<()> {
         AnyConnection::Sqlite(_) => Ok(()),
     }
 }
+
+/// Pages SQLite keeps in memory during a bulk load (KiB; negative in the
+/// pragma): the index builds after it sort in memory up to this size.
+const SQLITE_BULK_CACHE_KIB: i64 = 256 * 1024;
+
+/// Runs `f` (a bulk load: a full search index rebuild) with a large SQLite
+/// page cache, then gives the connection its own back. Memory only: what is
+/// written and when it is synced do not change. PostgreSQL sets its memory
+/// per statement (`maintenance_work_mem`, in the load's transaction).
+pub fn with_bulk_cache<T, E: From<diesel::result::Error>>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    #[derive(QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    let before = match conn {
+        AnyConnection::Sqlite(c) => {
+            let CacheSize { cache_size } = diesel::sql_query("PRAGMA cache_size").get_result(c)?;
+            c.batch_execute(&format!("PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))?;
+            Some(cache_size)
+        }
+        AnyConnection::Postgresql(_) => None,
+    };
+    let out = f(conn);
+    if let (Some(size), AnyConnection::Sqlite(c)) = (before, &mut *conn) {
+        c.batch_execute(&format!("PRAGMA cache_size = {size}"))?;
+    }
+    out
+}

@@ -317,39 +317,43 @@ fn docs_of(
 }
 
 /// Rebuilds every search document (after bulk loads: demo content, the
-/// generator, imports), in chunks of ids, each chunk one transaction.
+/// generator, imports) in one transaction: all or nothing, and readers see
+/// the old index until it commits. The rows go in by chunks of ids, many per
+/// statement, and the indexes that are cheaper built once are built after
+/// them (`search::bulk_load`).
 pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
     const CHUNK: i64 = 2000;
-    search::clear(conn)?;
-    let mut n = 0u64;
     // One type per table: every place kind is in `places`.
     let tables = [
         ResourceType::Article,
         ResourceType::Place(PlaceKind::TouristSite),
         ResourceType::Event,
     ];
-    for table in tables {
-        let mut after = 0i64;
-        loop {
-            let rows = Rows::After {
-                after,
-                limit: CHUNK,
-            };
-            let docs = docs_of(conn, table, rows)?;
-            let Some(last) = docs.last().map(|d| d.item_id) else {
-                break;
-            };
-            conn.transaction::<_, AppError, _>(|conn| {
-                for d in &docs {
-                    search::insert(conn, d)?;
+    crate::db::bulk::with_bulk_cache(conn, |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            search::clear(conn)?;
+            search::bulk_load(conn, search::Load::Start)?;
+            let mut n = 0u64;
+            for table in tables {
+                let mut after = 0i64;
+                loop {
+                    let rows = Rows::After {
+                        after,
+                        limit: CHUNK,
+                    };
+                    let docs = docs_of(conn, table, rows)?;
+                    let Some(last) = docs.last().map(|d| d.item_id) else {
+                        break;
+                    };
+                    search::insert_many(conn, &docs)?;
+                    n += docs.len() as u64;
+                    after = last;
                 }
-                Ok(())
-            })?;
-            n += docs.len() as u64;
-            after = last;
-        }
-    }
-    Ok(n)
+            }
+            search::bulk_load(conn, search::Load::End)?;
+            Ok(n)
+        })
+    })
 }
 
 /// Rebuilds the search index when it is empty but content exists (after a

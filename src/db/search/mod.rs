@@ -58,6 +58,25 @@ pub fn clear(conn: &mut AnyConnection) -> AppResult<()> {
     }
 }
 
+/// The two ends of a full rebuild in one transaction (`reindex_all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Load {
+    Start,
+    End,
+}
+
+/// Around a full rebuild: the indexes that are cheaper built once over all
+/// the rows than kept up row by row (the suggest terms' B-trees; on
+/// PostgreSQL the GIN indexes of the words and the trigrams) are dropped at
+/// the start and built at the end.
+pub(crate) fn bulk_load(conn: &mut AnyConnection, at: Load) -> AppResult<()> {
+    suggest::bulk_load(conn, at)?;
+    match conn {
+        AnyConnection::Sqlite(_) => Ok(()),
+        AnyConnection::Postgresql(c) => postgres::bulk_load(c, at),
+    }
+}
+
 /// Adds a document that is not in the index yet.
 pub fn insert(conn: &mut AnyConnection, d: &SearchDoc) -> AppResult<()> {
     suggest::insert_many(conn, std::slice::from_ref(d))?;

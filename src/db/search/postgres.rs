@@ -2,6 +2,7 @@
 //! BRIN index on ids, searched a range of recent ids at a time.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
 use diesel::PgConnection;
@@ -12,6 +13,20 @@ use crate::resource::ResourceType;
 
 pub(super) fn clear(c: &mut PgConnection) -> AppResult<()> {
     diesel::sql_query("TRUNCATE search_documents").execute(c)?;
+    Ok(())
+}
+
+/// `search::bulk_load`: the GIN index of the words, built once after a full
+/// rebuild (with memory enough to sort in one pass), not row by row.
+pub(super) fn bulk_load(c: &mut PgConnection, at: super::Load) -> AppResult<()> {
+    c.batch_execute(match at {
+        super::Load::Start => {
+            "SET LOCAL maintenance_work_mem = '256MB'; DROP INDEX IF EXISTS search_documents_tsv;"
+        }
+        super::Load::End => {
+            "CREATE INDEX IF NOT EXISTS search_documents_tsv ON search_documents USING GIN (tsv);"
+        }
+    })?;
     Ok(())
 }
 

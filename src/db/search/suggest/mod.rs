@@ -7,78 +7,25 @@
 //! trigram index of every folded word (`suggest_words`: FTS5 `trigram` on
 //! SQLite, `pg_trgm` on PostgreSQL), checked by edit distance (`typo.rs`).
 
+mod index;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
-use super::{typo, SearchDoc};
+use super::typo;
 use crate::db::AnyConnection;
 use crate::domain::fold::{fold, fold_words};
 use crate::error::AppResult;
 use crate::resource::ResourceType;
+pub(super) use index::{bulk_load, clear, insert_many, is_empty, remove_many};
+pub use index::{entries, Entry};
 
-/// A name is suggested from its first words (a word of one or two letters
-/// after the first, such as `of`, is not a start).
-const MAX_STARTS: usize = 6;
-/// Terms are cut to this many characters (longer typing still matches a prefix).
-const MAX_TERM: usize = 120;
 /// Rank of an entry: place names, place aliases, event titles, article titles.
 const NAME: i32 = 0;
 const ALIAS: i32 = 1;
 const EVENT: i32 = 2;
 const ARTICLE: i32 = 3;
-
-/// One row of the index.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub term: String,
-    pub label: String,
-    pub rank: i32,
-}
-
-/// The entries of a search document: its title (and a place's aliases) from
-/// each word it can be typed from.
-pub fn entries(d: &SearchDoc) -> Vec<Entry> {
-    let labels: Vec<(&str, i32)> = match d.resource {
-        ResourceType::Place(_) => std::iter::once((d.title.as_str(), NAME))
-            .chain(d.aliases.iter().map(|a| (a.as_str(), ALIAS)))
-            .collect(),
-        ResourceType::Event => vec![(d.title.as_str(), EVENT)],
-        ResourceType::Article => vec![(d.title.as_str(), ARTICLE)],
-        ResourceType::Section => Vec::new(),
-    };
-    let mut out: Vec<Entry> = Vec::new();
-    for (label, rank) in labels {
-        let words = fold_words(label);
-        for i in 0..words.len().min(MAX_STARTS) {
-            if i > 0 && words[i].chars().count() < 3 {
-                continue;
-            }
-            let term: String = words[i..].join(" ").chars().take(MAX_TERM).collect();
-            if out.iter().any(|e| e.term == term && e.label == label) {
-                continue;
-            }
-            out.push(Entry {
-                term,
-                label: label.to_string(),
-                rank,
-            });
-        }
-    }
-    out
-}
-
-/// The words typos are corrected to: those of 4 letters or more.
-fn vocabulary<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<String> {
-    let mut words: Vec<String> = entries
-        .flat_map(|e| e.term.split(' '))
-        .filter(|w| w.chars().count() >= 4)
-        .map(str::to_string)
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
-}
 
 /// PostgreSQL's numbered placeholders for SQL written with `?` (no `?` is
 /// in the texts of these statements otherwise).
@@ -110,115 +57,6 @@ macro_rules! on_both {
             }
         }
     };
-}
-
-pub(super) fn clear(conn: &mut AnyConnection) -> AppResult<()> {
-    diesel::sql_query("DELETE FROM suggest_terms").execute(conn)?;
-    diesel::sql_query("DELETE FROM suggest_words").execute(conn)?;
-    Ok(())
-}
-
-pub(super) fn remove_many(
-    conn: &mut AnyConnection,
-    resource: ResourceType,
-    ids: &[i64],
-) -> AppResult<()> {
-    // Integers and our type names only: safe in the SQL text.
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    diesel::sql_query(format!(
-        "DELETE FROM suggest_terms WHERE resource = '{}' AND item_id IN ({list})",
-        resource.as_str()
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
-pub(super) fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let n: N =
-        diesel::sql_query("SELECT COUNT(*) AS n FROM (SELECT rank FROM suggest_terms LIMIT 1) t")
-            .get_result(conn)?;
-    Ok(n.n == 0)
-}
-
-/// One column of a chunk of rows, for `unnest`.
-fn col<'a>(
-    part: &'a [(&SearchDoc, Entry)],
-    f: impl Fn(&'a (&SearchDoc, Entry)) -> &'a str,
-) -> Vec<&'a str> {
-    part.iter().map(f).collect()
-}
-
-pub(super) fn insert_many(conn: &mut AnyConnection, docs: &[SearchDoc]) -> AppResult<()> {
-    let rows: Vec<(&SearchDoc, Entry)> = docs
-        .iter()
-        .flat_map(|d| entries(d).into_iter().map(move |e| (d, e)))
-        .collect();
-    let words = vocabulary(rows.iter().map(|(_, e)| e));
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            for (d, e) in &rows {
-                diesel::sql_query(
-                    "INSERT INTO suggest_terms (resource, item_id, locale, slug, title, label, term, rank, status, published_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind::<Text, _>(d.resource.as_str())
-                .bind::<BigInt, _>(d.item_id)
-                .bind::<Text, _>(&d.locale)
-                .bind::<Text, _>(&d.slug)
-                .bind::<Text, _>(&d.title)
-                .bind::<Text, _>(&e.label)
-                .bind::<Text, _>(&e.term)
-                .bind::<Integer, _>(e.rank)
-                .bind::<Text, _>(&d.status)
-                .bind::<Nullable<Timestamp>, _>(d.published_at)
-                .execute(c)?;
-            }
-            for w in &words {
-                diesel::sql_query("INSERT OR IGNORE INTO suggest_words (word) VALUES (?)")
-                    .bind::<Text, _>(w)
-                    .execute(c)?;
-            }
-        }
-        AnyConnection::Postgresql(c) => {
-            for part in rows.chunks(1000) {
-                diesel::sql_query(
-                    "INSERT INTO suggest_terms (resource, item_id, locale, slug, title, label, term, rank, status, published_at) \
-                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
-                     $7::text[], $8::int[], $9::text[], $10::timestamp[])",
-                )
-                .bind::<Array<Text>, _>(col(part, |(d, _)| d.resource.as_str()))
-                .bind::<Array<BigInt>, _>(part.iter().map(|(d, _)| d.item_id).collect::<Vec<_>>())
-                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.locale))
-                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.slug))
-                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.title))
-                .bind::<Array<Text>, _>(col(part, |(_, e)| &e.label))
-                .bind::<Array<Text>, _>(col(part, |(_, e)| &e.term))
-                .bind::<Array<Integer>, _>(part.iter().map(|(_, e)| e.rank).collect::<Vec<_>>())
-                .bind::<Array<Text>, _>(col(part, |(d, _)| &d.status))
-                .bind::<Array<Nullable<Timestamp>>, _>(
-                    part.iter().map(|(d, _)| d.published_at).collect::<Vec<_>>(),
-                )
-                .execute(c)?;
-            }
-            for part in words.chunks(1000) {
-                diesel::sql_query(
-                    "INSERT INTO suggest_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-                )
-                .bind::<Array<Text>, _>(part)
-                .execute(c)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// What the search box asked for.
@@ -280,6 +118,11 @@ pub struct Suggestion {
 
 /// The entries of rank `rank` whose term begins with `phrase`, public, in the
 /// locale and among the types asked for: first `limit` by term.
+///
+/// Every type of the rank asked for: one range of `(rank, term)`. Some of
+/// them (`types=`): one range of `(rank, resource, term)` per type, merged
+/// here; a filter on the type in one range made PostgreSQL read every
+/// matching term of the other types (or plan on the item index and sort).
 fn prefix_rows(
     conn: &mut AnyConnection,
     q: &SuggestQuery,
@@ -294,16 +137,46 @@ fn prefix_rows(
         .copied()
         .filter(|r| ranks(*r).contains(&rank))
         .collect();
-    // Our type names only: safe in the SQL text.
-    let types = kinds
+    let every = ResourceType::SEARCHABLE
         .iter()
-        .map(|r| format!("'{}'", r.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .filter(|r| ranks(**r).contains(&rank))
+        .all(|r| kinds.contains(r));
+    let mut rows = if every {
+        prefix_range(conn, q, phrase, rank, None, now, limit)?
+    } else {
+        let mut rows = Vec::new();
+        for kind in kinds {
+            rows.extend(prefix_range(conn, q, phrase, rank, Some(kind), now, limit)?);
+        }
+        rows.sort_by(|a, b| a.term.cmp(&b.term));
+        rows.truncate(limit);
+        rows
+    };
+    let typed = phrase.split(' ').count() as i32;
+    for s in &mut rows {
+        s.typed_words = typed;
+    }
+    Ok(rows)
+}
+
+/// One index range of [`prefix_rows`]: of one type, or of any.
+fn prefix_range(
+    conn: &mut AnyConnection,
+    q: &SuggestQuery,
+    phrase: &str,
+    rank: i32,
+    kind: Option<ResourceType>,
+    now: NaiveDateTime,
+    limit: usize,
+) -> AppResult<Vec<Suggestion>> {
+    // Our type names only: safe in the SQL text.
+    let of_kind = kind.map_or(String::new(), |k| {
+        format!("AND resource = '{}' ", k.as_str())
+    });
     let sql = format!(
         "SELECT resource, item_id, locale, slug, title, label, term, 0 AS typed_words FROM suggest_terms \
-         WHERE rank = ? AND term >= ? AND term < ? AND status = 'published' AND published_at <= ? \
-         AND (? = '' OR locale = ?) AND resource IN ({types}) ORDER BY term LIMIT ?"
+         WHERE rank = ? {of_kind}AND term >= ? AND term < ? AND status = 'published' AND published_at <= ? \
+         AND (? = '' OR locale = ?) ORDER BY term LIMIT ?"
     );
     let locale = q.locale.clone().unwrap_or_default();
     let upper = format!("{phrase}{}", char::MAX);
@@ -316,14 +189,7 @@ fn prefix_rows(
         .bind::<Text, _>(&locale)
         .bind::<BigInt, _>(limit as i64)
         .load(c))?;
-    let typed = phrase.split(' ').count() as i32;
-    Ok(rows
-        .into_iter()
-        .map(|mut s| {
-            s.typed_words = typed;
-            s
-        })
-        .collect())
+    Ok(rows)
 }
 
 /// The ranks of a type's entries.
