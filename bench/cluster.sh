@@ -49,6 +49,8 @@ cleanup() {
   [ -z "${lock_pid:-}" ] || kill "$lock_pid" 2>/dev/null || true
   scripts/pgbouncer.sh stop >/dev/null 2>&1 || true
   scripts/replica.sh stop >/dev/null 2>&1 || true
+  # KEEP_LOGS=DIR keeps the nodes' logs.
+  if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -270,8 +272,9 @@ lock_pid=""
 
 echo "== replica stopped for 5 s (anonymous reads fall back to the primary)"
 ( sleep 1; scripts/replica.sh stop-replica; sleep 3; scripts/replica.sh start-replica ) &
+outage=$!
 checks traffic "replica down" 6 0
-wait
+wait "$outage"
 
 echo "== failover: primary stopped, replica promoted (multi-host URL, target_session_attrs=read-write)"
 stop_nodes
@@ -279,6 +282,7 @@ multi="postgres://postgres@127.0.0.1:$P,127.0.0.1:$R/belportal?target_session_at
 both "$multi" BELPORTAL_LISTEN_URL="$multi" DATABASE_READ_URL="$replica"
 ( sleep 2; t0=$(date +%s.%N); scripts/replica.sh stop-primary; scripts/replica.sh promote
   printf 'primary stopped and replica promoted in %.2f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" ) &
+failover=$!
 checks traffic "failover" 10 1
-wait
+wait "$failover"
 echo "== done"
