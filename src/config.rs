@@ -64,6 +64,8 @@ pub struct Config {
     pub lock_timeout_ms: u64,
     /// The node's `application_name` and PgBouncer mode (`BELPORTAL_NODE_NAME`, `BELPORTAL_PGBOUNCER`).
     pub node: crate::db::NodeSettings,
+    /// The read replica (`DATABASE_READ_URL`, `BELPORTAL_REPLICA_MAX_LAG_MS`).
+    pub replica: crate::db::ReplicaSettings,
     /// How log lines are written (`BELPORTAL_LOG_FORMAT`).
     pub log_format: LogFormat,
     /// A separate listener for `/metrics` (then no longer served on `addr`).
@@ -117,6 +119,7 @@ impl Default for Config {
             read_timeout_ms: 2000,
             lock_timeout_ms: 5000,
             node: crate::db::NodeSettings::default(),
+            replica: crate::db::ReplicaSettings::default(),
             log_format: LogFormat::Text,
             metrics_addr: None,
         }
@@ -303,6 +306,7 @@ impl Config {
             }
             c.node.listen_url = Some(v.trim().to_string());
         }
+        c.replica = crate::db::ReplicaSettings::from_lookup(get, &c.database_url)?;
         if let Some(v) = get("BELPORTAL_PGBOUNCER") {
             let on = parse_bool(&v)
                 .ok_or_else(|| err("BELPORTAL_PGBOUNCER", "expected true or false"))?;

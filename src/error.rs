@@ -242,9 +242,11 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::ReadOnlyTransaction, _) => {
                 AppError::Busy(crate::db::health::READ_ONLY)
             }
-            E::DatabaseError(K::ClosedConnection, _) | E::BrokenTransactionManager => {
-                AppError::Unavailable(e.to_string())
-            }
+            // A pooled connection whose server went away (a failover): libpq
+            // says "no connection to the server" when sending; the next
+            // checkout connects again.
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _)
+            | E::BrokenTransactionManager => AppError::Unavailable(e.to_string()),
             E::DatabaseError(_, ref info) if crate::db::is_lock_timeout(info.message()) => {
                 AppError::Busy(LOCK_BUSY)
             }

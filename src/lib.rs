@@ -72,7 +72,11 @@ impl AppState {
             read_timeout_ms: config.read_timeout_ms,
             lock_timeout_ms: config.lock_timeout_ms,
         };
-        let pool = db::build_pool(&backend, config.pool_size, limits, &config.node);
+        let pool = db::build_pool(&backend, config.pool_size, limits, &config.node).with_replica(
+            &config.replica,
+            &config.database_url,
+            &config.node,
+        );
         let caches = cache::Caches::new(config.response_cache_ms);
         let media = media::storage::open_store(&config)?;
         let rate_limited = http::ratelimit::refused_counter();

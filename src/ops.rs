@@ -13,13 +13,23 @@ use crate::AppState;
 pub struct Health {
     /// `ok` or `ready`.
     pub status: String,
+    /// `/readyz` with a read replica (`DATABASE_READ_URL`): its state. A
+    /// lagging or unreachable replica does not fail readiness (reads then
+    /// use the primary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica: Option<crate::db::replica::ReplicaHealth>,
 }
 
 fn no_store(status: &str) -> HttpResponse {
+    no_store_with(status, None)
+}
+
+fn no_store_with(status: &str, replica: Option<crate::db::replica::ReplicaHealth>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Health {
             status: status.into(),
+            replica,
         })
 }
 
@@ -56,7 +66,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         crate::db::health::check_ready(&mut conn)
     })
     .await??;
-    Ok(no_store("ready"))
+    let replica = state.pool.replica_status().map(|r| r.health());
+    Ok(no_store_with("ready", replica))
 }
 
 /// Prometheus metrics

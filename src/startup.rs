@@ -38,9 +38,13 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     }
     drop(lock);
     if let Some(url) = listen {
-        let listener =
-            db::notify::Listener::start(&url, &state.config.node.name, state.caches.clone())
-                .map_err(|e| format!("cannot start the cache listener: {e}"))?;
+        let listener = db::notify::Listener::start(
+            &url,
+            &state.config.node.name,
+            state.caches.clone(),
+            state.pool.replica_status(),
+        )
+        .map_err(|e| format!("cannot start the cache listener: {e}"))?;
         state.listener = Some(listener);
     }
     Ok(state)

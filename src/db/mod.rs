@@ -11,6 +11,7 @@ pub mod keyset;
 pub mod limits;
 pub mod node;
 pub mod notify;
+pub mod replica;
 pub mod schema;
 pub mod search;
 pub mod startup;
@@ -25,7 +26,7 @@ use diesel::connection::{CacheSize, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 use crate::error::{AppError, AppResult};
 use limits::pg_url_with_limits;
@@ -33,7 +34,9 @@ pub use limits::{
     is_lock_timeout, is_read_timeout, lift_read_timeout, unbounded, writer_permits, Limits,
 };
 pub use node::NodeSettings;
-pub use startup::{migrate, StartupLock};
+pub use replica::{ReplicaSettings, ReplicaStatus};
+pub(crate) use startup::run_migrations_unlocked;
+pub use startup::{migrate, revert_all_migrations, run_migrations, StartupLock};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -55,6 +58,8 @@ pub struct DbPool {
     /// Permits for writers (see `run_write`): fewer than the pool's connections,
     /// so writers waiting for the write lock never hold every connection.
     writers: Arc<tokio::sync::Semaphore>,
+    /// The read replica anonymous GETs use (`DATABASE_READ_URL`), if any.
+    replica: Option<Arc<replica::Replica>>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -214,6 +219,17 @@ impl ManageConnection for Manager {
 /// Builds the pool. It starts empty, so a service whose database is down still
 /// starts and answers `/readyz` with 503 until the database comes back.
 pub fn build_pool(backend: &Backend, size: u32, limits: Limits, node: &NodeSettings) -> DbPool {
+    pool_with(backend, size, limits, node, false)
+}
+
+/// `build_pool`, with each connection pinged on checkout when `checked`.
+fn pool_with(
+    backend: &Backend,
+    size: u32,
+    limits: Limits,
+    node: &NodeSettings,
+    checked: bool,
+) -> DbPool {
     let manager = Manager::for_node(backend.clone(), limits, node);
     let pooled = manager.pooled();
     // SQLite allows one writer; a small pool avoids lock convoys while WAL lets readers run.
@@ -221,60 +237,15 @@ pub fn build_pool(backend: &Backend, size: u32, limits: Limits, node: &NodeSetti
         .max_size(size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
-        .test_on_check_out(false)
+        .test_on_check_out(checked)
         .build_unchecked(manager);
     DbPool {
         pool,
         limits,
         pooled,
         writers: Arc::new(tokio::sync::Semaphore::new(writer_permits(size))),
+        replica: None,
     }
-}
-
-/// Applies pending migrations for the backend, under the startup lock (see
-/// `startup::migrate`). Runs on a dedicated connection.
-pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
-    migrate(&Manager::new(backend.clone()))
-}
-
-/// Applies pending migrations on a connection of `manager`; the caller holds
-/// the startup lock (or is alone, as SQLite's one process is).
-pub(crate) fn run_migrations_unlocked(manager: &Manager) -> Result<usize, String> {
-    if let Backend::Sqlite(path) = &manager.backend {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() && path != ":memory:" {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-            }
-        }
-    }
-    let conn = manager
-        .connect()
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    let applied = match conn {
-        AnyConnection::Postgresql(mut c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-        AnyConnection::Sqlite(mut c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
-        }
-    };
-    applied.map_err(|e| format!("migration failed: {e}"))
-}
-
-/// Reverts every migration (used by the migration round-trip test).
-pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
-    let manager = Manager::new(backend.clone());
-    let conn = manager
-        .connect()
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    let reverted = match conn {
-        AnyConnection::Postgresql(mut c) => c
-            .revert_all_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-        AnyConnection::Sqlite(mut c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-    };
-    reverted.map_err(|e| format!("revert failed: {e}"))
 }
 
 /// The current instant as stored: UTC on the database's clock (see `clock`),
@@ -304,7 +275,8 @@ pub fn analyze(conn: &mut AnyConnection) -> AppResult<()> {
 /// Runs `f` on a pooled connection on the blocking thread pool, never on an actix
 /// worker, under the read timeout (`BELPORTAL_READ_TIMEOUT_MS`): PostgreSQL's
 /// `statement_timeout` per statement, on SQLite a deadline for all of `f`.
-/// A statement stopped by it is a 503 (`AppError::Busy`).
+/// A statement stopped by it is a 503 (`AppError::Busy`). Inside an anonymous
+/// GET (`replica::anonymous_read`) the read may go to the replica.
 pub async fn run<T, F>(pool: &DbPool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
@@ -312,8 +284,9 @@ where
 {
     let pool = pool.clone();
     let read_ms = pool.limits.read_timeout_ms;
+    let anonymous = replica::in_anonymous_read();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
+        let (mut conn, pool) = pool.read_conn(anonymous)?;
         let _deadline = (read_ms > 0 && is_sqlite(&conn)).then(|| {
             interrupt::set_deadline(Some(Instant::now() + Duration::from_millis(read_ms)))
         });
@@ -340,15 +313,23 @@ where
         .map_err(|_| AppError::Busy(crate::error::LOCK_BUSY))?
         .map_err(|_| AppError::Unavailable("writer permits closed".into()))?;
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    let written = actix_web::web::block(move || {
         let _permit = permit;
         let mut conn = pool.get()?;
-        if pool.pooled {
-            return limits::with_local_limits(&mut conn, pool.limits, false, f);
+        let written = if pool.pooled {
+            limits::with_local_limits(&mut conn, pool.limits, false, f)
+        } else {
+            f(&mut conn)
+        };
+        if let (Ok(_), Some(r)) = (&written, &pool.replica) {
+            // Committed: the caller clears caches next; reads must not refill
+            // them from a replica that has not replayed this write yet.
+            r.status.note_invalidation();
         }
-        f(&mut conn)
+        written
     })
-    .await?
+    .await?;
+    written
 }
 
 diesel::define_sql_function! {

@@ -17,7 +17,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::AnyConnection;
+use super::{AnyConnection, ReplicaStatus};
 use crate::cache::Caches;
 use crate::resource::ResourceType;
 
@@ -63,19 +63,44 @@ impl Drop for Listener {
 
 impl Listener {
     /// Listens on `url` (a direct PostgreSQL URL) and clears `caches` on every
-    /// announced write. `name` becomes its `application_name`.
-    pub fn start(url: &str, name: &str, caches: Caches) -> std::io::Result<Listener> {
+    /// announced write. `name` becomes its `application_name`. With a read
+    /// replica, each clearing is noted first (`replica`): reads then wait for
+    /// the replica to replay the write before refilling the caches from it.
+    pub fn start(
+        url: &str,
+        name: &str,
+        caches: Caches,
+        replica: Option<Arc<ReplicaStatus>>,
+    ) -> std::io::Result<Listener> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let url = super::node::with_application_name(url, &format!("{name} listener"));
         std::thread::Builder::new()
             .name("belportal-listen".into())
-            .spawn(move || listen(&url, &caches, &flag))?;
+            .spawn(move || {
+                let clear = Clear { caches, replica };
+                listen(&url, &clear, &flag)
+            })?;
         Ok(Listener { stop })
     }
 }
 
-fn listen(url: &str, caches: &Caches, stop: &AtomicBool) {
+/// The caches, and the replica routing told before they are cleared.
+struct Clear {
+    caches: Caches,
+    replica: Option<Arc<ReplicaStatus>>,
+}
+
+impl Clear {
+    fn noted(&self) -> &Caches {
+        if let Some(r) = &self.replica {
+            r.note_invalidation();
+        }
+        &self.caches
+    }
+}
+
+fn listen(url: &str, caches: &Clear, stop: &AtomicBool) {
     let mut backoff = Duration::from_millis(100);
     let mut lost = false;
     while !stop.load(Ordering::SeqCst) {
@@ -97,7 +122,7 @@ fn listen(url: &str, caches: &Caches, stop: &AtomicBool) {
         backoff = Duration::from_millis(100);
         if lost {
             // Announcements sent while disconnected are lost: drop everything.
-            caches.invalidate_all();
+            caches.noted().invalidate_all();
             tracing::info!("cache listener reconnected; caches cleared");
         }
         lost = true;
@@ -108,7 +133,7 @@ fn listen(url: &str, caches: &Caches, stop: &AtomicBool) {
 }
 
 /// Clears `caches` on each batch of announcements until the connection fails or `stop`.
-fn receive(conn: &mut PgConnection, caches: &Caches, stop: &AtomicBool) -> QueryResult<()> {
+fn receive(conn: &mut PgConnection, caches: &Clear, stop: &AtomicBool) -> QueryResult<()> {
     let mut pinged = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         for n in conn.notifications_iter() {
@@ -121,8 +146,8 @@ fn receive(conn: &mut PgConnection, caches: &Caches, stop: &AtomicBool) -> Query
                 .nth(1)
                 .and_then(ResourceType::from_type_str)
             {
-                Some(t) => caches.invalidate(t),
-                None => caches.invalidate_all(),
+                Some(t) => caches.noted().invalidate(t),
+                None => caches.noted().invalidate_all(),
             }
         }
         if pinged.elapsed() >= PING_EVERY {

@@ -14,7 +14,9 @@ use std::sync::{Condvar, Mutex};
 use diesel::connection::SimpleConnection;
 use diesel::PgConnection;
 
-use super::{AnyConnection, Manager};
+use diesel_migrations::MigrationHarness;
+
+use super::{AnyConnection, Backend, Manager, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
 /// The advisory lock key: "belportl" in ASCII, so other applications sharing
 /// the database are unlikely to use it.
@@ -34,7 +36,7 @@ pub struct StartupLock {
 impl StartupLock {
     /// Waits for the lock (as long as the node before takes to migrate and seed).
     pub fn acquire(manager: &Manager) -> Result<StartupLock, String> {
-        if let super::Backend::Sqlite(path) = manager.backend() {
+        if let Backend::Sqlite(path) = manager.backend() {
             // Poisoned: a thread panicked while holding it; the list is still right.
             let mut held = LOCAL.lock().unwrap_or_else(|p| p.into_inner());
             while held.contains(path) {
@@ -87,5 +89,51 @@ impl Drop for StartupLock {
 /// together, the first migrates and the others find nothing left to do.
 pub fn migrate(manager: &Manager) -> Result<usize, String> {
     let _lock = StartupLock::acquire(manager)?;
-    super::run_migrations_unlocked(manager)
+    run_migrations_unlocked(manager)
+}
+
+/// Applies pending migrations for the backend, under the startup lock (see
+/// `startup::migrate`). Runs on a dedicated connection.
+pub fn run_migrations(backend: &Backend) -> Result<usize, String> {
+    migrate(&Manager::new(backend.clone()))
+}
+
+/// Applies pending migrations on a connection of `manager`; the caller holds
+/// the startup lock (or is alone, as SQLite's one process is).
+pub(crate) fn run_migrations_unlocked(manager: &Manager) -> Result<usize, String> {
+    if let Backend::Sqlite(path) = manager.backend() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() && path != ":memory:" {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+        }
+    }
+    let conn = manager
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    let applied = match conn {
+        AnyConnection::Postgresql(mut c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Reverts every migration (used by the migration round-trip test).
+pub fn revert_all_migrations(backend: &Backend) -> Result<usize, String> {
+    let manager = Manager::new(backend.clone());
+    let conn = manager
+        .connect()
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    let reverted = match conn {
+        AnyConnection::Postgresql(mut c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        AnyConnection::Sqlite(mut c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    reverted.map_err(|e| format!("revert failed: {e}"))
 }

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, ResponseError};
 
@@ -111,7 +112,16 @@ pub async fn edge(
         }
         Ok(None) => {}
     }
-    let mut res = next.call(req).await?.map_into_boxed_body();
+    // Anonymous reads may come from the read replica (`db::replica`); a
+    // request with a key reads the primary, so an editor sees their writes.
+    let anonymous_read = !has_key && matches!(*req.method(), Method::GET | Method::HEAD);
+    let res = next.call(req);
+    let res = if anonymous_read {
+        crate::db::replica::anonymous_read(res).await
+    } else {
+        res.await
+    };
+    let mut res = res?.map_into_boxed_body();
     let headers = res.headers_mut();
     if let Some(d) = &decision {
         set_limit_headers(headers, d);

@@ -72,7 +72,7 @@ pub fn postgres_url() -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let mut u = url::Url::parse(url).unwrap_or_else(|e| panic!("TEST_POSTGRES_URL: {e}"));
     u.set_path(&format!("/{name}"));
     u.to_string()
@@ -297,23 +297,34 @@ pub struct FreshDb {
 impl FreshDb {
     /// `None` on PostgreSQL when TEST_POSTGRES_URL is unset.
     pub fn new(kind: Kind) -> Option<FreshDb> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (url, pg_drop) = match kind {
-            Kind::Sqlite => (
-                format!("sqlite://{}", dir.path().join("test.db").display()),
-                None,
-            ),
-            Kind::Postgres => {
-                let admin = postgres_url()?;
-                let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(&admin)
-                    .unwrap_or_else(|e| panic!("PostgreSQL is unreachable: {e}"));
-                conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                (with_database(&admin, &name), Some((admin, name)))
+        match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(FreshDb {
+                    url,
+                    dir,
+                    pg_drop: None,
+                })
             }
-        };
-        Some(FreshDb { url, dir, pg_drop })
+            Kind::Postgres => Some(FreshDb::on_server(&postgres_url()?)),
+        }
+    }
+
+    /// A new database on the PostgreSQL server `admin` (a URL with rights to
+    /// create databases), dropped afterwards.
+    pub fn on_server(admin: &str) -> FreshDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = format!("bp_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = diesel::PgConnection::establish(admin)
+            .unwrap_or_else(|e| panic!("PostgreSQL is unreachable: {e}"));
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        FreshDb {
+            url: with_database(admin, &name),
+            dir,
+            pg_drop: Some((admin.to_string(), name)),
+        }
     }
 
     /// The settings of a node on this database (test defaults, demo off).
