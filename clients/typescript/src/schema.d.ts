@@ -1590,6 +1590,7 @@ export interface components {
             message: string;
         };
         Health: {
+            replica?: components["schemas"]["ReplicaHealth"] | null;
             /** @description `ok` or `ready`. */
             status: string;
         };
@@ -2328,6 +2329,31 @@ export interface components {
             slug: string;
             title: string;
         };
+        /**
+         * @description The read replica's state in `/readyz` (which stays 200 while the primary
+         *     is fine: reads then go to the primary).
+         */
+        ReplicaHealth: {
+            /** @description Why it is unreachable. */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description How far the replica is behind the primary, in milliseconds.
+             */
+            lag_ms?: number | null;
+            /**
+             * @description Whether anonymous reads use it now: streaming, and past the last
+             *     write this node cleared its caches for.
+             */
+            serving_reads: boolean;
+            /**
+             * @description `streaming` (anonymous reads use it), `lagging` (further behind than
+             *     `BELPORTAL_REPLICA_MAX_LAG_MS`: reads use the primary) or
+             *     `unreachable` (reads use the primary).
+             * @example streaming
+             */
+            state: string;
+        };
         /** @description One saved version of an article. */
         Revision: {
             /** @description The article as it read right after this save. */
@@ -3032,6 +3058,13 @@ export interface operations {
             };
             /** @description Not modified: If-None-Match names this file */
             304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description With `BELPORTAL_MEDIA_PUBLIC_URL` set (a bucket or CDN): `Location` is that URL + `/{name}` */
+            307: {
                 headers: {
                     [name: string]: unknown;
                 };
