@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Several nodes on one machine over loopback, as issue 14 describes a national
 # portal: a PostgreSQL primary with a streaming replica (scripts/replica.sh),
-# PgBouncer in transaction mode in front of the primary (scripts/pgbouncer.sh)
+# PgBouncer in transaction mode in front of the primary (scripts/pgbouncer.sh),
+# an S3-compatible server holding the media of every node (scripts/s3.sh, moto)
 # and two release belportal nodes (rate limiting off: BELPORTAL_RATE_LIMIT=0;
 # response cache on, the default 1 s). Prints:
 #   - the start race: NODES nodes started at once on an empty database, RUNS runs
 #   - staleness on node B after a write on node A (item, list total, section tree)
 #   - feed entries under concurrent POSTs split over both nodes (duplicates, gaps)
+#   - media: an upload on node A served by node B from the bucket, deleted on B
 #   - 5xx while a write lock is held 15 s (`lock table articles in exclusive mode`)
 #   - 5xx while the replica is down
 #   - 5xx during a primary failover (multi-host URL with
@@ -31,6 +33,10 @@ export PGBOUNCER_PORT="${PGBOUNCER_PORT:-6442}"
 export PGBOUNCER_DIR="$work/pgbouncer"
 export PGBOUNCER_UPSTREAM_HOST=127.0.0.1 PGBOUNCER_UPSTREAM_PORT="$REPLICA_PRIMARY_PORT"
 export PGBOUNCER_USERS=postgres
+# Its own S3 server (CI's runs on 9000); the virtualenv is kept between runs.
+export S3_PORT="${S3_PORT:-9010}"
+export S3_BUCKET="${S3_BUCKET:-belportal-cluster}"
+export S3_DIR="${S3_DIR:-${TMPDIR:-/tmp}/belportal-s3-cluster-$(id -u)}"
 P=$REPLICA_PRIMARY_PORT
 R=$REPLICA_PORT
 NODE_PORTS=(8291 8292 8293 8294 8295 8296 8297 8298)
@@ -49,6 +55,7 @@ cleanup() {
   [ -z "${lock_pid:-}" ] || kill "$lock_pid" 2>/dev/null || true
   scripts/pgbouncer.sh stop >/dev/null 2>&1 || true
   scripts/replica.sh stop >/dev/null 2>&1 || true
+  scripts/s3.sh stop >/dev/null 2>&1 || true
   # KEEP_LOGS=DIR keeps the nodes' logs.
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$work"
@@ -67,7 +74,9 @@ start_node() {
   local name=$1 port=$2 url=$3
   shift 3
   env DATABASE_URL="$url" BELPORTAL_ADDR="127.0.0.1:$port" BELPORTAL_NODE_NAME="$name" \
-    BELPORTAL_RATE_LIMIT=0 BELPORTAL_DEMO=true BELPORTAL_MEDIA_DIR="$work/media" \
+    BELPORTAL_RATE_LIMIT=0 BELPORTAL_DEMO=true BELPORTAL_MEDIA_URL="s3://$S3_BUCKET/cluster" \
+    AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
     RUST_LOG="${RUST_LOG:-warn}" "$@" "$BIN" serve >>"$work/$name.log" 2>&1 &
   pids+=($!)
 }
@@ -83,9 +92,10 @@ wait_ready() {
   done
 }
 
-echo "== PostgreSQL primary :$P + streaming replica :$R, PgBouncer :$PGBOUNCER_PORT"
+echo "== PostgreSQL primary :$P + streaming replica :$R, PgBouncer :$PGBOUNCER_PORT, S3 (moto) :$S3_PORT"
 scripts/replica.sh start >/dev/null
 scripts/pgbouncer.sh start >/dev/null
+scripts/s3.sh start >/dev/null
 
 echo "== start race: $NODES nodes at once on an empty database (through PgBouncer), $RUNS runs"
 for run in $(seq 1 "$RUNS"); do
@@ -261,6 +271,28 @@ before=$(sql "$P" belportal "select coalesce(max(seq), 0) from changes")
 checks coherence
 sql "$P" belportal "select count(*), count(distinct seq), max(seq) - min(seq) + 1 from changes where seq > $before and slug like 'concurrent-%'" |
   awk -F'|' '{printf "feed entries for those POSTs: %d, distinct %d, duplicates %d, span %d (gaps %d)\n", $1, $2, $1 - $2, $3, $3 - $1}'
+
+echo "== media on the shared bucket (upload on A, read and delete on B)"
+png="$work/bench.png"
+python3 - "$png" <<'PY'
+import struct, sys, zlib
+w = h = 64
+raw = b"".join(b"\0" + bytes(v for x in range(w) for v in (x * 4 % 256, y * 4 % 256, 128)) for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+up=$(curl -s -H "Authorization: Bearer $key" -F "file=@$png;type=image/png" "http://127.0.0.1:$A/v1/media")
+id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$up")
+url=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])' <<<"$up")
+on_b=$(curl -s -o "$work/from-b.png" -w '%{http_code}' "http://127.0.0.1:$B$url")
+same=$(cmp -s "$png" "$work/from-b.png" && echo "the same bytes" || echo "DIFFERENT bytes")
+del=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $key" "http://127.0.0.1:$B/v1/media/$id")
+sleep 0.3
+after=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A$url")
+echo "upload on A: media $id at $url; GET on B: $on_b ($same); DELETE on B: $del; GET on A afterwards: $after"
 
 echo "== write lock held ${LOCK_SECONDS} s on the primary (lock table articles in exclusive mode)"
 sql "$P" belportal "begin; lock table articles in exclusive mode; select pg_sleep($LOCK_SECONDS); commit;" >/dev/null &
