@@ -287,12 +287,15 @@ PY
 up=$(curl -s -H "Authorization: Bearer $key" -F "file=@$png;type=image/png" "http://127.0.0.1:$A/v1/media")
 id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$up")
 url=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])' <<<"$up")
+# The stored original is the upload re-encoded without metadata: compare the
+# two nodes' answers with each other.
+on_a=$(curl -s -o "$work/from-a.png" -w '%{http_code}' "http://127.0.0.1:$A$url")
 on_b=$(curl -s -o "$work/from-b.png" -w '%{http_code}' "http://127.0.0.1:$B$url")
-same=$(cmp -s "$png" "$work/from-b.png" && echo "the same bytes" || echo "DIFFERENT bytes")
+same=$(cmp -s "$work/from-a.png" "$work/from-b.png" && echo "the same $(wc -c <"$work/from-b.png") bytes as A" || echo "DIFFERENT bytes from A")
 del=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $key" "http://127.0.0.1:$B/v1/media/$id")
 sleep 0.3
 after=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A$url")
-echo "upload on A: media $id at $url; GET on B: $on_b ($same); DELETE on B: $del; GET on A afterwards: $after"
+echo "upload on A: media $id at $url; GET on A: $on_a; GET on B: $on_b ($same); DELETE on B: $del; GET on A afterwards: $after"
 
 echo "== write lock held ${LOCK_SECONDS} s on the primary (lock table articles in exclusive mode)"
 sql "$P" belportal "begin; lock table articles in exclusive mode; select pg_sleep($LOCK_SECONDS); commit;" >/dev/null &
