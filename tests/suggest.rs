@@ -399,3 +399,35 @@ both_backends!(
         assert_eq!(found, vec!["grodno".to_string()]);
     }
 );
+
+both_backends!(
+    async fn an_interrupted_rebuild_is_redone_at_the_next_start(app) {
+        use diesel::RunQueryDsl;
+        let url = "/v1/suggest?q=nesv&limit=20";
+        let before = app.get(url).await.json();
+        assert!(!before["data"].as_array().unwrap().is_empty(), "{before}");
+        // What a rebuild stopped halfway leaves: its first step dropped the
+        // term indexes, and only some of the terms were written again.
+        app.with_conn(|conn| {
+            diesel::sql_query("DROP INDEX suggest_terms_prefix")
+                .execute(conn)
+                .unwrap();
+            diesel::sql_query("DELETE FROM suggest_terms WHERE rank > 0")
+                .execute(conn)
+                .unwrap();
+        })
+        .await;
+        assert!(!app.with_conn(|c| belportal::db::search::is_complete(c).unwrap()).await);
+        let n = app
+            .with_conn(|conn| belportal::db::search::ensure_index(conn).unwrap())
+            .await;
+        assert!(n > 0, "the rebuild is redone");
+        assert!(app.with_conn(|c| belportal::db::search::is_complete(c).unwrap()).await);
+        assert_eq!(app.get(url).await.json()["data"], before["data"]);
+        // A finished index is left alone.
+        let again = app
+            .with_conn(|conn| belportal::db::search::ensure_index(conn).unwrap())
+            .await;
+        assert_eq!(again, 0);
+    }
+);

@@ -317,11 +317,35 @@ fn docs_of(
 }
 
 /// Rebuilds every search document (after bulk loads: demo content, the
-/// generator, imports) in one transaction: all or nothing, and readers see
-/// the old index until it commits. The rows go in by chunks of ids, many per
-/// statement, and the indexes that are cheaper built once are built after
-/// them (`search::bulk_load`).
+/// generator, imports, `belportal reindex`). The rows go in by chunks of ids,
+/// many per statement, and the indexes that are cheaper built once are built
+/// after them (`search::bulk_load`).
+///
+/// PostgreSQL does it in one transaction: all or nothing, and readers (of
+/// every node) see the old index until it commits. SQLite commits every
+/// [`CHUNKS_PER_COMMIT`] chunks instead: one transaction of a million
+/// documents outgrows any page cache, and SQLite then spills it to the WAL
+/// and reads it back through a wal-index that grows with it (over an hour at
+/// 1,000,000 articles; a few minutes in steps). The suggest term indexes are
+/// dropped by the first step and built by the last, so a rebuild that was
+/// interrupted leaves them missing, and [`ensure_index`] redoes it at the
+/// next start.
 pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
+    crate::db::bulk::with_bulk_cache(conn, |conn| {
+        if matches!(conn, AnyConnection::Sqlite(_)) {
+            rebuild(conn)
+        } else {
+            // The steps' transactions become savepoints of this one.
+            conn.transaction(rebuild)
+        }
+    })
+}
+
+/// Chunks of [`reindex_all`] written per transaction on SQLite (20,000 items).
+const CHUNKS_PER_COMMIT: usize = 10;
+
+/// The steps of [`reindex_all`], each in a transaction of its own.
+fn rebuild(conn: &mut AnyConnection) -> AppResult<u64> {
     const CHUNK: i64 = 2000;
     // One type per table: every place kind is in `places`.
     let tables = [
@@ -329,37 +353,40 @@ pub fn reindex_all(conn: &mut AnyConnection) -> AppResult<u64> {
         ResourceType::Place(PlaceKind::TouristSite),
         ResourceType::Event,
     ];
-    crate::db::bulk::with_bulk_cache(conn, |conn| {
-        conn.transaction::<_, AppError, _>(|conn| {
-            search::clear(conn)?;
-            search::bulk_load(conn, search::Load::Start)?;
-            let mut n = 0u64;
-            for table in tables {
-                let mut after = 0i64;
-                loop {
+    conn.transaction::<_, AppError, _>(|conn| {
+        search::clear(conn)?;
+        search::bulk_load(conn, search::Load::Start)
+    })?;
+    let mut n = 0u64;
+    for table in tables {
+        let mut after = Some(0i64);
+        while let Some(from) = after {
+            after = conn.transaction::<_, AppError, _>(|conn| {
+                let mut next = Some(from);
+                for _ in 0..CHUNKS_PER_COMMIT {
+                    let Some(after) = next else { break };
                     let rows = Rows::After {
                         after,
                         limit: CHUNK,
                     };
                     let docs = docs_of(conn, table, rows)?;
-                    let Some(last) = docs.last().map(|d| d.item_id) else {
-                        break;
-                    };
+                    next = docs.last().map(|d| d.item_id);
                     search::insert_many(conn, &docs)?;
                     n += docs.len() as u64;
-                    after = last;
                 }
-            }
-            search::bulk_load(conn, search::Load::End)?;
-            Ok(n)
-        })
-    })
+                Ok(next)
+            })?;
+        }
+    }
+    conn.transaction::<_, AppError, _>(|conn| search::bulk_load(conn, search::Load::End))?;
+    Ok(n)
 }
 
 /// Rebuilds the search index when it is empty but content exists (after a
-/// migration that changed its layout). Returns the documents written.
+/// migration that changed its layout), or when a rebuild was interrupted
+/// (SQLite). Returns the documents written.
 pub fn ensure_index(conn: &mut AnyConnection) -> AppResult<u64> {
-    if !search::is_empty(conn)? {
+    if !search::is_empty(conn)? && search::is_complete(conn)? {
         return Ok(0);
     }
     let any_article = articles::table

@@ -124,6 +124,12 @@ pub fn is_empty(conn: &mut AnyConnection) -> AppResult<bool> {
     }
 }
 
+/// Whether the last full rebuild finished: the indexes it drops at its start
+/// are there (see `reindex_all`).
+pub fn is_complete(conn: &mut AnyConnection) -> AppResult<bool> {
+    suggest::indexes_built(conn)
+}
+
 /// `'article', 'event'`: the types' names as SQL literals. They are ours
 /// (constants), not the user's: safe in the SQL text.
 fn type_list(resources: &[ResourceType]) -> String {

@@ -213,6 +213,34 @@ const TERM_INDEXES: [(&str, &str); 3] = [
     ("suggest_terms_item", "suggest_terms (resource, item_id)"),
 ];
 
+/// Whether every index of [`TERM_INDEXES`] exists: false between the start
+/// and the end of a full rebuild, and after one that was interrupted.
+pub(in crate::db::search) fn indexes_built(conn: &mut AnyConnection) -> AppResult<bool> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    // Our constant names only: safe in the SQL text.
+    let names = TERM_INDEXES
+        .iter()
+        .map(|(name, _)| format!("'{name}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match conn {
+        AnyConnection::Sqlite(_) => format!(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name IN ({names})"
+        ),
+        // In the schemas of the search path, like the unqualified names of the queries.
+        AnyConnection::Postgresql(_) => format!(
+            "SELECT COUNT(*) AS n FROM pg_indexes WHERE schemaname = ANY (current_schemas(false)) \
+             AND indexname IN ({names})"
+        ),
+    };
+    let n: N = diesel::sql_query(sql).get_result(conn)?;
+    Ok(n.n == TERM_INDEXES.len() as i64)
+}
+
 /// Before (`Load::Start`) and after (`Load::End`) a full rebuild inside one
 /// transaction: the indexes of the terms (and on PostgreSQL the trigram
 /// index of the words) are dropped, then built once over all the rows.

@@ -18,7 +18,7 @@ use crate::db::AnyConnection;
 use crate::domain::fold::{fold, fold_words};
 use crate::error::AppResult;
 use crate::resource::ResourceType;
-pub(super) use index::{bulk_load, clear, insert_many, is_empty, remove_many};
+pub(super) use index::{bulk_load, clear, indexes_built, insert_many, is_empty, remove_many};
 pub use index::{entries, Entry};
 
 /// Rank of an entry: place names, place aliases, event titles, article titles.
