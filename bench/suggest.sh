@@ -65,7 +65,8 @@ for backend in $BACKENDS; do
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" "$(load_avg)" >> "$OUT"
   for spec in "1 letter|b" "2 letters|br" "4 letters|bres" "word|brest" "two words|bison%20br" \
               "Cyrillic|%D0%B1%D1%80%D1%8D%D1%81%D1%82" "typo|bresy" "typo, long word|generatd" \
-              "nothing|qqqqzzzz" "places only|gen&types=tourist_site,monument"; do
+              "nothing|qqqqzzzz" "places only|gen&types=tourist_site,monument" \
+              "a locale with few items, 1 letter|b&lang=be"; do
     IFS='|' read -r name q <<<"$spec"
     path="/v1/suggest?q=$q"
     items=$(curl -s "$base$path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("data", [])))' || echo error)

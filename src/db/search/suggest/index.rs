@@ -204,8 +204,9 @@ pub(in crate::db::search) fn insert_many(
 /// The indexes of `suggest_terms` (as the migrations create them): dropped
 /// before a full rebuild and built again after it ([`bulk_load`]), which
 /// sorts once instead of inserting millions of keys in random order.
-const TERM_INDEXES: [(&str, &str); 3] = [
+const TERM_INDEXES: [(&str, &str); 4] = [
     ("suggest_terms_prefix", "suggest_terms (rank, term)"),
+    ("suggest_terms_locale", "suggest_terms (rank, locale, term)"),
     (
         "suggest_terms_typed",
         "suggest_terms (rank, resource, term)",

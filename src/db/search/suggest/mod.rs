@@ -173,20 +173,27 @@ fn prefix_range(
     let of_kind = kind.map_or(String::new(), |k| {
         format!("AND resource = '{}' ", k.as_str())
     });
+    // A locale is one equality more of the range (`suggest_terms_locale`):
+    // filtered in a range of every locale, a locale with few entries made the
+    // database read all the others' first.
+    let in_locale = if q.locale.is_some() {
+        "AND locale = ? "
+    } else {
+        "AND ? = '' "
+    };
     let sql = format!(
         "SELECT resource, item_id, locale, slug, title, label, term, 0 AS typed_words FROM suggest_terms \
-         WHERE rank = ? {of_kind}AND term >= ? AND term < ? AND status = 'published' AND published_at <= ? \
-         AND (? = '' OR locale = ?) ORDER BY term LIMIT ?"
+         WHERE rank = ? {in_locale}{of_kind}AND term >= ? AND term < ? AND status = 'published' \
+         AND published_at <= ? ORDER BY term LIMIT ?"
     );
     let locale = q.locale.clone().unwrap_or_default();
     let upper = format!("{phrase}{}", char::MAX);
     let rows: Vec<Suggestion> = on_both!(conn, &sql, |s| |c| s
         .bind::<Integer, _>(rank)
+        .bind::<Text, _>(&locale)
         .bind::<Text, _>(phrase)
         .bind::<Text, _>(&upper)
         .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(&locale)
-        .bind::<Text, _>(&locale)
         .bind::<BigInt, _>(limit as i64)
         .load(c))?;
     Ok(rows)

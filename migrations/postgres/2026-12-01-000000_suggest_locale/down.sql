@@ -1,0 +1,1 @@
+DROP INDEX suggest_terms_locale;
