@@ -16,6 +16,7 @@ use crate::db::schema::api_keys;
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::resource::KeyId;
 
 /// What a key may do: `editor` writes content; `admin` also manages keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -183,7 +184,8 @@ pub fn list_keys(conn: &mut AnyConnection) -> AppResult<Vec<ApiKey>> {
 }
 
 /// Revokes a key (idempotent: revoking twice keeps the first time). 404 if unknown.
-pub fn revoke_key(conn: &mut AnyConnection, id: i64) -> AppResult<ApiKey> {
+pub fn revoke_key(conn: &mut AnyConnection, id: impl Into<KeyId>) -> AppResult<ApiKey> {
+    let id = id.into().get();
     let n = diesel::update(
         api_keys::table
             .filter(api_keys::id.eq(id))

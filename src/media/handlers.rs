@@ -21,6 +21,7 @@ use crate::http::params::write_id;
 use crate::http::params::ListParams;
 use crate::http::preconditions::check_if_match;
 use crate::http::response::{self, ListBody, Page};
+use crate::resource::MediaId;
 use crate::AppState;
 
 /// The `multipart/form-data` body of an upload.
@@ -282,7 +283,7 @@ pub async fn get_media(
     _editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let item = db::run(&state.pool, move |conn| find_media(conn, id)).await?;
     Ok(response::json(None, &item))
 }
@@ -314,7 +315,7 @@ pub async fn update_media(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let if_match = req
         .headers()
         .get(header::IF_MATCH)
@@ -345,7 +346,7 @@ pub async fn update_media(
             };
             let w: MediaWrite = parse_body(&merged, READ_ONLY)?;
             let t = MediaText::validate(w.alt, w.caption, w.credit)?;
-            diesel::update(media::table.find(id))
+            diesel::update(media::table.find(id.get()))
                 .set((
                     media::alt.eq(&t.alt),
                     media::caption.eq(&t.caption),
@@ -381,7 +382,7 @@ pub async fn delete_media(
     _editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let names = db::run_write(&state.pool, move |conn| {
         write_tx(conn, |conn| super::delete_media(conn, id))
     })
@@ -396,7 +397,7 @@ pub async fn delete_media(
     })
     .await;
     if let Err(e) = removed {
-        tracing::warn!(media = id, error = %e, "media files left for the sweep");
+        tracing::warn!(media = id.get(), error = %e, "media files left for the sweep");
     }
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
