@@ -1,8 +1,6 @@
 //! API keys: random keys shown once, stored as SHA-256 hashes, found by a public
 //! prefix and compared in constant time; roles `editor` and `admin`.
-//! `handlers` serves them under `/v1/admin/api-keys`.
-
-pub mod handlers;
+//! Model and store only: `admin::api_keys` serves them under `/v1/admin/api-keys`.
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
