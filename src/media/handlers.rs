@@ -8,19 +8,19 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::process::{self, ProcessError};
-use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
+use super::queries::list_rows;
+use super::{find_media, upload, with_variants, MediaItem, MediaText};
 use crate::changes::write_tx;
+use crate::db;
 use crate::db::schema::media;
-use crate::db::{self, keyset, like_pattern, lower};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::body::parse_body;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::middleware::etag_for;
 use crate::http::params::write_id;
-use crate::http::params::ListParams;
 use crate::http::preconditions::check_if_match;
-use crate::http::response::{self, ListBody, Page};
+use crate::http::response::{self, ListBody};
 use crate::resource::MediaId;
 use crate::AppState;
 
@@ -194,47 +194,6 @@ impl ListFilters for MediaFilters {
     const UPDATED_SINCE_DOC: Option<&'static str> =
         Some("Items changed at or after this RFC 3339 instant.");
     const LANG_DOC: Option<&'static str> = None;
-}
-
-/// One page of media rows matching `q` and `updated_since`.
-fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<MediaRow>> {
-    let filtered = || {
-        let mut q = media::table.into_boxed();
-        if let Some(text) = &p.q {
-            let pat = like_pattern(text);
-            q = q.filter(
-                lower(media::alt)
-                    .like(pat.clone())
-                    .escape('\\')
-                    .or(lower(media::caption.assume_not_null())
-                        .like(pat.clone())
-                        .escape('\\'))
-                    .or(lower(media::credit.assume_not_null())
-                        .like(pat)
-                        .escape('\\')),
-            );
-        }
-        if let Some(t) = p.updated_since {
-            q = q.filter(media::updated_at.ge(t));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let q = filtered().select(MediaRow::as_select());
-    match p.sort.field {
-        "id" => keyset::page(conn, q, media::id, media::id, p, total, |r: &MediaRow| {
-            (r.id, r.id)
-        }),
-        _ => keyset::page(
-            conn,
-            q,
-            media::created_at,
-            media::id,
-            p,
-            total,
-            |r: &MediaRow| (r.created_at, r.id),
-        ),
-    }
 }
 
 /// List media items

@@ -5,6 +5,7 @@
 
 pub mod handlers;
 pub mod object;
+pub mod queries;
 pub mod serve;
 pub mod storage;
 pub mod sweep;
