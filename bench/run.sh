@@ -46,28 +46,9 @@ fi
 mkdir -p bench/results
 printf 'scenario\tbackend\trows\tresponse_cache_ms\tendpoint\taccept_encoding\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
 
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
+WRK_TIMEOUT=5s
+source bench/lib.sh # stop_server, run_wrk
 trap stop_server EXIT
-
-run_wrk() { # url [header...] -> "rps p50 p99"
-  local url=$1 h
-  shift
-  local hdrs=()
-  for h in "$@"; do [ -n "$h" ] && hdrs+=(-H "$h"); done
-  # One second of warm-up (caches, connections), not recorded.
-  wrk -t"$THREADS" -c"$CONNS" -d1s "${hdrs[@]}" "$url" >/dev/null
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 5s "${hdrs[@]}" "$url")
-  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $url answered errors" >&2
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
-}
 
 new_database() { # backend name -> DATABASE_URL
   case $1 in

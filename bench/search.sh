@@ -22,16 +22,8 @@ BIN="${BIN:-target/release/belportal}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
 printf 'backend\tendpoint\tmatches\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
-server_pid=""
-stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+source bench/lib.sh
 trap stop_server EXIT
-run_wrk() {
-  wrk -t"$THREADS" -c"$CONNS" -d1s "$1" >/dev/null
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s "$1")
-  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $1 answered errors" >&2
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
-}
 for backend in $BACKENDS; do
   case $backend in
     sqlite) url="${SQLITE_URL:-sqlite://bench/results/bp_bench_search.db}" ;;
@@ -41,7 +33,7 @@ for backend in $BACKENDS; do
     BELPORTAL_RESPONSE_CACHE_MS=0 BELPORTAL_RATE_LIMIT=0 RUST_LOG=warn "$BIN" serve &
   server_pid=$!
   # A first start after the search-window migration rebuilds the SQLite index.
-  for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  wait_ready "$PORT"
   base="http://127.0.0.1:$PORT"
   read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" >> "$OUT"
@@ -54,7 +46,7 @@ for backend in $BACKENDS; do
     IFS='|' read -r name path <<<"$spec"
     matches=$(curl -s "$base$path" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("meta", {}).get("total", "error"))' || echo error)
     read -r rps p50 p99 < <(run_wrk "$base$path")
-    ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.4f", a / b}')
+    ratio=$(ratio "$rps" "$b_rps")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$name" "$matches" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
   done
   stop_server

@@ -31,17 +31,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
 mkdir -p bench/results
 printf 'backend\tarticles\tplaces\tendpoint\titems\trequests_per_s\tp50\tp99\tratio_to_baseline\tload_avg\n' > "$OUT"
-server_pid=""
-stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+source bench/lib.sh
 trap stop_server EXIT
-load_avg() { awk '{print $1}' /proc/loadavg; }
-run_wrk() {
-  wrk -t"$THREADS" -c"$CONNS" -d1s "$1" >/dev/null
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s "$1")
-  grep -q "Non-2xx or 3xx" <<<"$out" && echo "warning: $1 answered errors" >&2
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="50%" {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out")"
-}
 for backend in $BACKENDS; do
   case $backend in
     sqlite)
@@ -59,7 +50,7 @@ for backend in $BACKENDS; do
   DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT BELPORTAL_RATE_LIMIT=0 \
     BELPORTAL_RESPONSE_CACHE_MS=0 RUST_LOG=warn "$BIN" serve &
   server_pid=$!
-  for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  wait_ready "$PORT"
   base="http://127.0.0.1:$PORT"
   read -r b_rps b50 b99 < <(run_wrk "$base/healthz")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "healthz (baseline)" "-" "$b_rps" "$b50" "$b99" "1.000" "$(load_avg)" >> "$OUT"
@@ -72,7 +63,7 @@ for backend in $BACKENDS; do
     items=$(curl -s "$base$path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("data", [])))' || echo error)
     for _ in $(seq 1 "$RUNS"); do
       read -r rps p50 p99 < <(run_wrk "$base$path")
-      ratio=$(awk -v a="$rps" -v b="$b_rps" 'BEGIN {printf "%.4f", a / b}')
+      ratio=$(ratio "$rps" "$b_rps")
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$ARTICLES" "$PLACES" "suggest $name ($q)" "$items" "$rps" "$p50" "$p99" "$ratio" "$(load_avg)" >> "$OUT"
     done
   done

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 pub use crate::logging::LogFormat;
 pub use media::S3Settings;
 
+mod edge;
 mod media;
 
 #[derive(Debug, Clone)]
@@ -205,23 +206,7 @@ impl Config {
             ));
         }
         if let Some(v) = get("BELPORTAL_CORS_ORIGINS") {
-            let mut origins = Vec::new();
-            for o in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let parsed = url::Url::parse(o).map_err(|_| {
-                    err(
-                        "BELPORTAL_CORS_ORIGINS",
-                        format!("`{o}` is not an origin URL"),
-                    )
-                })?;
-                if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-                    return Err(err(
-                        "BELPORTAL_CORS_ORIGINS",
-                        format!("`{o}` is not an http(s) origin"),
-                    ));
-                }
-                origins.push(o.trim_end_matches('/').to_string());
-            }
-            c.cors_origins = origins;
+            c.cors_origins = edge::cors_origins(&v)?;
         }
         if let Some(v) = get("BELPORTAL_CACHE_MAX_AGE") {
             c.cache_max_age = v.trim().parse().map_err(|_| {
@@ -261,18 +246,7 @@ impl Config {
                     )
                 })?;
         }
-        let number = |var: &'static str, lo: u64, hi: u64| -> Result<Option<u64>, ConfigError> {
-            match get(var) {
-                None => Ok(None),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (lo..=hi).contains(n))
-                    .map(Some)
-                    .ok_or_else(|| err(var, format!("expected a number from {lo} to {hi}"))),
-            }
-        };
+        let number = |var, lo, hi| number(&get, var, lo, hi);
         if let Some(n) = number("BELPORTAL_IMPORT_MAX_MB", 1, 1 << 20)? {
             c.import_max_mb = n;
         }
@@ -345,32 +319,7 @@ impl Config {
                     )
                 })?;
         }
-        c.public_url = match get("BELPORTAL_PUBLIC_URL") {
-            Some(v) => parse_public_url(&v)?,
-            None => format!("http://{}", c.addr),
-        };
-        if let Some(v) = get("BELPORTAL_TRUSTED_PROXIES") {
-            c.trusted_proxies = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    crate::net::Cidr::parse(s).ok_or_else(|| {
-                        err(
-                            "BELPORTAL_TRUSTED_PROXIES",
-                            format!("`{s}` is not an address or CIDR block"),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(n) = number("BELPORTAL_RATE_LIMIT", 0, 1_000_000_000)? {
-            c.rate_limit = n as u32;
-        }
-        c.rate_limit_burst = match number("BELPORTAL_RATE_LIMIT_BURST", 1, 1_000_000_000)? {
-            Some(n) => n as u32,
-            None => c.rate_limit.saturating_mul(2).max(1),
-        };
+        edge::read(&get, &mut c)?;
         Ok(c)
     }
 
@@ -379,17 +328,23 @@ impl Config {
     }
 }
 
-/// `BELPORTAL_PUBLIC_URL`: an http(s) URL with a host and no query or fragment.
-fn parse_public_url(v: &str) -> Result<String, ConfigError> {
-    let bad = |m: &str| err("BELPORTAL_PUBLIC_URL", format!("`{v}` {m}"));
-    let u = url::Url::parse(v.trim()).map_err(|_| bad("is not a URL"))?;
-    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
-        return Err(bad("is not an http(s) URL with a host"));
+/// Variable `var` as a number from `lo` to `hi`, if set.
+fn number(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &'static str,
+    lo: u64,
+    hi: u64,
+) -> Result<Option<u64>, ConfigError> {
+    match get(var) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .map(Some)
+            .ok_or_else(|| err(var, format!("expected a number from {lo} to {hi}"))),
     }
-    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() {
-        return Err(bad("must not have a query, fragment or user"));
-    }
-    Ok(u.as_str().trim_end_matches('/').to_string())
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

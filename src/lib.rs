@@ -1,5 +1,6 @@
 //! belportal: a headless JSON content API. `build_app` is shared by the binary and the tests.
 
+pub mod admin;
 pub mod cache;
 pub mod changes;
 pub mod config;
@@ -201,9 +202,9 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(media::handlers::update_media)
         .service(media::handlers::delete_media)
         .service(changes::handlers::changes_feed)
-        .service(keys::handlers::list_api_keys)
-        .service(keys::handlers::create_api_key)
-        .service(keys::handlers::revoke_api_key)
+        .service(admin::api_keys::list_api_keys)
+        .service(admin::api_keys::create_api_key)
+        .service(admin::api_keys::revoke_api_key)
         .service(transfer::handlers::export)
         .service(transfer::handlers::import)
         .service(webhooks::handlers::list_webhooks)

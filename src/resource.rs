@@ -202,6 +202,21 @@ impl Serialize for ResourceType {
     }
 }
 
+/// A string enum of the `type` names (a component named `ResourceType`).
+impl utoipa::PartialSchema for ResourceType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "A resource type: its name in the changes feed, webhooks, search and NDJSON.",
+            ))
+            .enum_values(Some(ResourceType::ALL.map(ResourceType::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ResourceType {}
+
 impl<'de> Deserialize<'de> for ResourceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -256,6 +271,10 @@ id_type!(
     SectionId,
     /// The id of a media library item.
     MediaId,
+    /// The id of a webhook subscription.
+    WebhookId,
+    /// The id of an API key.
+    KeyId,
 );
 
 /// The id of any content item: its type and its number.

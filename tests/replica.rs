@@ -86,6 +86,47 @@ async fn serving(app: &TestApp) {
     until_replica(app, "served reads", |r| r["serving_reads"] == true).await;
 }
 
+/// What every test starts from: its turn, a database on the replicated
+/// primary, and a node on it. Fields drop in order: the node before its
+/// database, the turn last.
+struct Replicated {
+    app: TestApp,
+    db: FreshDb,
+    /// The replica's admin URL (to pause and resume replay).
+    replica: String,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// A node allowing `max_lag_ms` of lag, reading anonymously from
+/// `read_from` (default: the replica's copy of its database); `None`, and
+/// the test is not run, when TEST_REPLICA_* is unset.
+async fn replicated_node(max_lag_ms: u64, read_from: Option<&str>) -> Option<Replicated> {
+    let Some((primary, replica)) = servers() else {
+        eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
+        return None;
+    };
+    let turn = SERIAL.lock().await;
+    let (db, read_url) = replicated_db(&primary, &replica);
+    let app = node(&db, read_from.unwrap_or(&read_url), max_lag_ms);
+    Some(Replicated {
+        app,
+        db,
+        replica,
+        _turn: turn,
+    })
+}
+
+impl Replicated {
+    /// An editor key and a published article `slug` (its location), once the
+    /// replica serves reads.
+    async fn published(&self, slug: &str) -> (String, String) {
+        let key = self.app.key("editor").await;
+        let loc = article(&self.app, &key, slug).await;
+        serving(&self.app).await;
+        (key, loc)
+    }
+}
+
 /// A published article, created through the API; its location.
 async fn article(app: &TestApp, key: &str, slug: &str) -> String {
     let body = json!({
@@ -111,19 +152,15 @@ fn retitle_on_primary(db: &FreshDb, loc: &str, title: &str) {
 
 #[actix_web::test]
 async fn anonymous_reads_come_from_the_replica_and_editors_read_the_primary() {
-    let Some((primary, replica)) = servers() else {
-        return eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
+    let Some(t) = replicated_node(60_000, None).await else {
+        return;
     };
-    let _turn = SERIAL.lock().await;
-    let (db, read_url) = replicated_db(&primary, &replica);
-    let app = node(&db, &read_url, 60_000);
-    let key = app.key("editor").await;
-    let loc = article(&app, &key, "from-the-replica").await;
-    serving(&app).await;
+    let (app, db) = (&t.app, &t.db);
+    let (key, loc) = t.published("from-the-replica").await;
     assert_eq!(app.get(&loc).await.json()["title"], "As written");
 
-    replica_sql(&replica, "SELECT pg_wal_replay_pause()");
-    retitle_on_primary(&db, &loc, "Only on the primary");
+    replica_sql(&t.replica, "SELECT pg_wal_replay_pause()");
+    retitle_on_primary(db, &loc, "Only on the primary");
     // The replica has not replayed the change: anonymous reads show it as
     // it was, an editor's read shows the primary's row.
     let anonymous = app.get(&loc).await;
@@ -140,7 +177,7 @@ async fn anonymous_reads_come_from_the_replica_and_editors_read_the_primary() {
         "editor read from the primary"
     );
 
-    replica_sql(&replica, "SELECT pg_wal_replay_resume()");
+    replica_sql(&t.replica, "SELECT pg_wal_replay_resume()");
     let started = Instant::now();
     while app.get(&loc).await.json()["title"] != "Only on the primary" {
         assert!(
@@ -153,17 +190,15 @@ async fn anonymous_reads_come_from_the_replica_and_editors_read_the_primary() {
 
 #[actix_web::test]
 async fn an_editors_write_is_read_at_once_and_anonymous_reads_wait_for_the_replica_to_replay_it() {
-    let Some((primary, replica)) = servers() else {
-        return eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
+    let Some(t) = replicated_node(60_000, None).await else {
+        return;
     };
-    let _turn = SERIAL.lock().await;
-    let (db, read_url) = replicated_db(&primary, &replica);
-    let app = node(&db, &read_url, 60_000);
+    let app = &t.app;
     let key = app.key("editor").await;
-    serving(&app).await;
+    serving(app).await;
 
-    replica_sql(&replica, "SELECT pg_wal_replay_pause()");
-    let loc = article(&app, &key, "read-your-writes").await;
+    replica_sql(&t.replica, "SELECT pg_wal_replay_pause()");
+    let loc = article(app, &key, "read-your-writes").await;
     let res = app
         .patch(
             &loc,
@@ -183,8 +218,8 @@ async fn an_editors_write_is_read_at_once_and_anonymous_reads_wait_for_the_repli
     let r = app.get("/readyz").await.json()["replica"].clone();
     assert_eq!(r["serving_reads"], false, "{r}");
 
-    replica_sql(&replica, "SELECT pg_wal_replay_resume()");
-    serving(&app).await;
+    replica_sql(&t.replica, "SELECT pg_wal_replay_resume()");
+    serving(app).await;
     assert_eq!(
         app.get(&loc).await.json()["title"],
         "Edited while the replica waits"
@@ -193,19 +228,15 @@ async fn an_editors_write_is_read_at_once_and_anonymous_reads_wait_for_the_repli
 
 #[actix_web::test]
 async fn a_replica_further_behind_than_the_limit_sends_anonymous_reads_to_the_primary() {
-    let Some((primary, replica)) = servers() else {
-        return eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
+    let Some(t) = replicated_node(300, None).await else {
+        return;
     };
-    let _turn = SERIAL.lock().await;
-    let (db, read_url) = replicated_db(&primary, &replica);
-    let app = node(&db, &read_url, 300);
-    let key = app.key("editor").await;
-    let loc = article(&app, &key, "lagging-replica").await;
-    serving(&app).await;
+    let (app, db) = (&t.app, &t.db);
+    let (_, loc) = t.published("lagging-replica").await;
 
-    replica_sql(&replica, "SELECT pg_wal_replay_pause()");
-    retitle_on_primary(&db, &loc, "Newer than the replica");
-    let r = until_replica(&app, "lagged", |r| r["state"] == "lagging").await;
+    replica_sql(&t.replica, "SELECT pg_wal_replay_pause()");
+    retitle_on_primary(db, &loc, "Newer than the replica");
+    let r = until_replica(app, "lagged", |r| r["state"] == "lagging").await;
     assert!(r["lag_ms"].as_u64().unwrap() > 300, "{r}");
     assert_eq!(r["serving_reads"], false, "{r}");
     let res = app.get(&loc).await;
@@ -216,28 +247,23 @@ async fn a_replica_further_behind_than_the_limit_sends_anonymous_reads_to_the_pr
         "read from the primary"
     );
 
-    replica_sql(&replica, "SELECT pg_wal_replay_resume()");
-    let r = until_replica(&app, "caught up", |r| r["state"] == "streaming").await;
+    replica_sql(&t.replica, "SELECT pg_wal_replay_resume()");
+    let r = until_replica(app, "caught up", |r| r["state"] == "streaming").await;
     assert!(r["lag_ms"].as_u64().unwrap() <= 300, "{r}");
 }
 
 #[actix_web::test]
 async fn an_unreachable_replica_sends_reads_to_the_primary_without_errors() {
-    let Some((primary, replica)) = servers() else {
-        return eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
-    };
-    let _turn = SERIAL.lock().await;
-    let (db, _) = replicated_db(&primary, &replica);
     // A port nothing listens on: the node starts, reads use the primary.
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = free.local_addr().unwrap().port();
     drop(free);
-    let app = node(
-        &db,
-        &format!("postgres://postgres@127.0.0.1:{port}/x"),
-        1000,
-    );
-    let r = until_replica(&app, "was found unreachable", |r| {
+    let nowhere = format!("postgres://postgres@127.0.0.1:{port}/x");
+    let Some(t) = replicated_node(1000, Some(&nowhere)).await else {
+        return;
+    };
+    let app = &t.app;
+    let r = until_replica(app, "was found unreachable", |r| {
         r["state"] == "unreachable"
     })
     .await;
@@ -250,19 +276,17 @@ async fn an_unreachable_replica_sends_reads_to_the_primary_without_errors() {
 
 #[actix_web::test]
 async fn reads_survive_the_replica_dropping_the_nodes_connections() {
-    let Some((primary, replica)) = servers() else {
-        return eprintln!("TEST_REPLICA_URL unset: not run (scripts/replica.sh start)");
+    let Some(t) = replicated_node(1000, None).await else {
+        return;
     };
-    let _turn = SERIAL.lock().await;
-    let (db, read_url) = replicated_db(&primary, &replica);
-    let app = node(&db, &read_url, 1000);
-    serving(&app).await;
+    let app = &t.app;
+    serving(app).await;
     for _ in 0..4 {
         assert_eq!(app.get("/v1/sections").await.status, 200);
     }
     // What a replica restart does to the node's pooled connections.
     replica_sql(
-        &replica,
+        &t.replica,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE application_name LIKE 'replica-test%' AND pid <> pg_backend_pid()",
     );
@@ -270,7 +294,7 @@ async fn reads_survive_the_replica_dropping_the_nodes_connections() {
         let res = app.get("/v1/articles?limit=1").await;
         assert_eq!(res.status, 200, "{}", res.text());
     }
-    serving(&app).await;
+    serving(app).await;
 }
 
 #[test]

@@ -6,21 +6,8 @@
 mod common;
 
 use actix_web::test::TestRequest;
+use common::search::{hits, urlencode};
 use serde_json::json;
-
-fn hits(v: &serde_json::Value) -> Vec<(String, String)> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["type"].as_str().unwrap().to_string(),
-                h["slug"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 both_backends!(
     async fn search_ranks_title_matches_first_and_marks_the_words(app) {
@@ -144,10 +131,6 @@ both_backends!(
         assert!(!s["data"][0]["snippet"].as_str().unwrap().contains("<script"));
     }
 );
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 both_backends!(
     async fn search_follows_writes_and_never_shows_drafts(app) {

@@ -5,25 +5,8 @@
 #[macro_use]
 mod common;
 
+use common::search::{hits, urlencode};
 use serde_json::json;
-
-fn hits(v: &serde_json::Value) -> Vec<(String, String)> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["type"].as_str().unwrap().to_string(),
-                h["slug"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 both_backends!(
     async fn russian_words_find_other_inflections_by_their_snowball_stem(app) {

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth;
 use crate::http::response::{self, ListLinks};
 use crate::keys::Role;
+use crate::resource::ResourceType;
 use crate::AppState;
 
 /// One entry of the changes feed.
@@ -23,9 +24,8 @@ pub struct Change {
     /// see every number; anonymous readers skip the entries of items the public
     /// never saw (drafts, scheduled items not yet due), so their numbers have gaps.
     pub seq: i64,
-    /// `article`, `section`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ResourceType,
     pub id: i64,
     /// The item's slug; null for anonymous readers when the item was not public after the change.
     pub slug: Option<String>,
@@ -106,20 +106,25 @@ pub fn list_changes(
     rows.truncate(limit as usize);
     let data = rows
         .into_iter()
-        .map(|(seq, kind, id, slug, locale, action, public, at)| Change {
-            seq,
-            kind,
-            id,
-            slug: (public || editor).then_some(slug),
-            locale,
-            action: match action.as_str() {
-                "created" => Action::Created,
-                "deleted" => Action::Deleted,
-                _ => Action::Updated,
-            },
-            at: utc(at),
+        .map(|(seq, kind, id, slug, locale, action, public, at)| {
+            let kind = ResourceType::from_type_str(&kind).ok_or_else(|| {
+                AppError::Internal(format!("change {seq} of unknown type `{kind}`"))
+            })?;
+            Ok(Change {
+                seq,
+                kind,
+                id,
+                slug: (public || editor).then_some(slug),
+                locale,
+                action: match action.as_str() {
+                    "created" => Action::Created,
+                    "deleted" => Action::Deleted,
+                    _ => Action::Updated,
+                },
+                at: utc(at),
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok((data, more))
 }
 

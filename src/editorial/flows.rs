@@ -37,7 +37,7 @@ fn target<R: Resource>(
     path: &str,
 ) -> AppResult<(R::Id, Option<String>, SaveCtx)> {
     Ok((
-        R::Id::from(write_id(path)?),
+        write_id::<R::Id>(path)?,
         if_match(req),
         save_ctx(state, caller),
     ))

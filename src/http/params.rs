@@ -192,19 +192,19 @@ pub fn is_slug(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// An item path segment: a numeric id or a slug.
+/// An item path segment: a numeric id (typed: `ArticleId`, `PlaceId`, ...) or a slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemRef {
-    Id(i64),
+pub enum ItemRef<I> {
+    Id(I),
     Slug(String),
 }
 
-impl ItemRef {
+impl<I: From<i64>> ItemRef<I> {
     pub fn parse(v: &str) -> AppResult<Self> {
         if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
             return v
                 .parse::<i64>()
-                .map(ItemRef::Id)
+                .map(|id| ItemRef::Id(I::from(id)))
                 .map_err(|_| AppError::not_found("no such item"));
         }
         if is_slug(v) {
@@ -239,17 +239,19 @@ impl ContentItemQuery {
     }
 }
 
-/// Write paths address items by numeric id.
-pub fn write_id(path: &str) -> AppResult<i64> {
+/// Write paths address items by numeric id, typed as the resource's (`MediaId`, ...).
+pub fn write_id<I: From<i64>>(path: &str) -> AppResult<I> {
     path.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
+        .map(I::from)
         .ok_or_else(|| AppError::not_found("writes address items by their numeric id"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::ArticleId;
 
     fn raw(limit: Option<&str>, cursor: Option<&str>, page: Option<&str>) -> CommonParams {
         CommonParams {
@@ -309,7 +311,7 @@ mod tests {
         assert!(!is_slug("123"));
         assert!(!is_slug("Bad Slug"));
         assert!(!is_slug("-x"));
-        assert_eq!(ItemRef::parse("42").unwrap(), ItemRef::Id(42));
-        assert!(ItemRef::parse("99999999999999999999999").is_err());
+        assert_eq!(ItemRef::parse("42").unwrap(), ItemRef::Id(ArticleId(42)));
+        assert!(ItemRef::<ArticleId>::parse("99999999999999999999999").is_err());
     }
 }

@@ -1,8 +1,6 @@
 //! API keys: random keys shown once, stored as SHA-256 hashes, found by a public
 //! prefix and compared in constant time; roles `editor` and `admin`.
-//! `handlers` serves them under `/v1/admin/api-keys`.
-
-pub mod handlers;
+//! Model and store only: `admin::api_keys` serves them under `/v1/admin/api-keys`.
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -16,6 +14,7 @@ use crate::db::schema::api_keys;
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::resource::KeyId;
 
 /// What a key may do: `editor` writes content; `admin` also manages keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -183,7 +182,8 @@ pub fn list_keys(conn: &mut AnyConnection) -> AppResult<Vec<ApiKey>> {
 }
 
 /// Revokes a key (idempotent: revoking twice keeps the first time). 404 if unknown.
-pub fn revoke_key(conn: &mut AnyConnection, id: i64) -> AppResult<ApiKey> {
+pub fn revoke_key(conn: &mut AnyConnection, id: impl Into<KeyId>) -> AppResult<ApiKey> {
+    let id = id.into().get();
     let n = diesel::update(
         api_keys::table
             .filter(api_keys::id.eq(id))

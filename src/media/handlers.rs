@@ -8,19 +8,20 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::process::{self, ProcessError};
-use super::{find_media, upload, with_variants, MediaItem, MediaRow, MediaText};
+use super::queries::list_rows;
+use super::{find_media, upload, with_variants, MediaItem, MediaText};
 use crate::changes::write_tx;
+use crate::db;
 use crate::db::schema::media;
-use crate::db::{self, keyset, like_pattern, lower};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::body::parse_body;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::middleware::etag_for;
 use crate::http::params::write_id;
-use crate::http::params::ListParams;
 use crate::http::preconditions::check_if_match;
-use crate::http::response::{self, ListBody, Page};
+use crate::http::response::{self, ListBody};
+use crate::resource::MediaId;
 use crate::AppState;
 
 /// The `multipart/form-data` body of an upload.
@@ -195,47 +196,6 @@ impl ListFilters for MediaFilters {
     const LANG_DOC: Option<&'static str> = None;
 }
 
-/// One page of media rows matching `q` and `updated_since`.
-fn list_rows(conn: &mut db::AnyConnection, p: &ListParams) -> AppResult<Page<MediaRow>> {
-    let filtered = || {
-        let mut q = media::table.into_boxed();
-        if let Some(text) = &p.q {
-            let pat = like_pattern(text);
-            q = q.filter(
-                lower(media::alt)
-                    .like(pat.clone())
-                    .escape('\\')
-                    .or(lower(media::caption.assume_not_null())
-                        .like(pat.clone())
-                        .escape('\\'))
-                    .or(lower(media::credit.assume_not_null())
-                        .like(pat)
-                        .escape('\\')),
-            );
-        }
-        if let Some(t) = p.updated_since {
-            q = q.filter(media::updated_at.ge(t));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let q = filtered().select(MediaRow::as_select());
-    match p.sort.field {
-        "id" => keyset::page(conn, q, media::id, media::id, p, total, |r: &MediaRow| {
-            (r.id, r.id)
-        }),
-        _ => keyset::page(
-            conn,
-            q,
-            media::created_at,
-            media::id,
-            p,
-            total,
-            |r: &MediaRow| (r.created_at, r.id),
-        ),
-    }
-}
-
 /// List media items
 ///
 /// The media library, newest first (`-created_at`, the default) or by `id`, searchable with `q` in alt,
@@ -282,7 +242,7 @@ pub async fn get_media(
     _editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let item = db::run(&state.pool, move |conn| find_media(conn, id)).await?;
     Ok(response::json(None, &item))
 }
@@ -314,7 +274,7 @@ pub async fn update_media(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let if_match = req
         .headers()
         .get(header::IF_MATCH)
@@ -345,7 +305,7 @@ pub async fn update_media(
             };
             let w: MediaWrite = parse_body(&merged, READ_ONLY)?;
             let t = MediaText::validate(w.alt, w.caption, w.credit)?;
-            diesel::update(media::table.find(id))
+            diesel::update(media::table.find(id.get()))
                 .set((
                     media::alt.eq(&t.alt),
                     media::caption.eq(&t.caption),
@@ -381,7 +341,7 @@ pub async fn delete_media(
     _editor: Editor,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: MediaId = write_id(&path)?;
     let names = db::run_write(&state.pool, move |conn| {
         write_tx(conn, |conn| super::delete_media(conn, id))
     })
@@ -396,7 +356,7 @@ pub async fn delete_media(
     })
     .await;
     if let Err(e) = removed {
-        tracing::warn!(media = id, error = %e, "media files left for the sweep");
+        tracing::warn!(media = id.get(), error = %e, "media files left for the sweep");
     }
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -5,6 +5,7 @@
 
 pub mod handlers;
 pub mod object;
+pub mod queries;
 pub mod serve;
 pub mod storage;
 pub mod sweep;
@@ -236,9 +237,10 @@ pub fn insert_media(
 /// Deletes item `id` (409 listing the content that still uses it) and returns
 /// the names of its files. Files are removed only after the transaction has
 /// committed (`remove_unreferenced`): a rollback must never lose a file.
-pub fn delete_media(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<String>> {
+pub fn delete_media(conn: &mut AnyConnection, id: impl Into<MediaId>) -> AppResult<Vec<String>> {
+    let id: MediaId = id.into();
     let item = find_media(conn, id)?;
-    let users = usage::users_of(conn, crate::resource::MediaId(id))?;
+    let users = usage::users_of(conn, id)?;
     if !users.is_empty() {
         let list: Vec<String> = users
             .iter()
@@ -252,6 +254,7 @@ pub fn delete_media(conn: &mut AnyConnection, id: i64) -> AppResult<Vec<String>>
             used_by: users,
         });
     }
+    let id = id.get();
     let mut names: Vec<String> = media_variants::table
         .filter(media_variants::media_id.eq(id))
         .select(media_variants::file_name)

@@ -18,8 +18,8 @@ use crate::resources::jsonld;
 use crate::AppState;
 
 /// What a resource's lookup gets: the item asked for, in which locale, seen by whom.
-pub struct Lookup {
-    pub item: ItemRef,
+pub struct Lookup<I> {
+    pub item: ItemRef<I>,
     /// The negotiated locale (a slug is looked up in it).
     pub locale: String,
     /// The default locale, for names missing in `locale`.
@@ -32,7 +32,7 @@ pub struct Lookup {
 /// Runs `find` (the item, the locale it is in, and its own version: the
 /// If-Match part of its ETag) and answers with it as JSON, or as `to_jsonld`
 /// makes it (from the item's JSON and the base URL).
-pub async fn item<T, F>(
+pub async fn item<T, I, F>(
     req: &HttpRequest,
     state: &AppState,
     id: &str,
@@ -42,7 +42,8 @@ pub async fn item<T, F>(
 ) -> AppResult<HttpResponse>
 where
     T: Serialize + utoipa::ToSchema + Send + 'static,
-    F: FnOnce(&mut AnyConnection, Lookup) -> AppResult<(T, String, String)> + Send + 'static,
+    I: From<i64> + Send + 'static,
+    F: FnOnce(&mut AnyConnection, Lookup<I>) -> AppResult<(T, String, String)> + Send + 'static,
 {
     let locale = negotiate(req, query.lang.as_deref(), &state.config)?;
     let shape = query.shape()?;

@@ -20,6 +20,7 @@ use crate::http::locale::negotiate;
 use crate::http::params::ItemRef;
 use crate::http::response::{self, ListBody, Page};
 use crate::http::shape::Shape;
+use crate::resource::SectionId;
 use crate::AppState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -243,17 +244,17 @@ pub async fn get_section(
     let locale = negotiate(&req, query.lang.as_deref(), &state.config)?;
     let shape = Shape::parse(query.fields.as_deref(), None, &[])?;
     shape.check::<Section>()?;
-    let item = ItemRef::parse(&path)?;
+    let item = ItemRef::<SectionId>::parse(&path)?;
     let caches = state.caches.clone();
     let all = db::run(&state.pool, move |c| load_all(c, &caches)).await?;
     let row = all
         .iter()
         .find(|s| match &item {
-            ItemRef::Id(id) => s.id == *id,
+            ItemRef::Id(id) => s.id == id.get(),
             ItemRef::Slug(slug) => s.locale == locale && &s.slug == slug,
         })
         .ok_or_else(|| AppError::not_found("no such section"))?;
-    let id = crate::resource::SectionId::from(row.id);
+    let id = SectionId::from(row.id);
     let own = db::run(&state.pool, move |c| {
         crate::editorial::own_version::<write::Sections>(c, id)
     })

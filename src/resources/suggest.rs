@@ -23,7 +23,8 @@ pub const MAX_Q: usize = 100;
 pub struct SuggestItem {
     /// `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir`, `event` or `article`.
     #[serde(rename = "type")]
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: ResourceType,
     pub id: i64,
     pub slug: String,
     /// The item's name or title.
@@ -184,15 +185,20 @@ pub async fn suggest_items(
     };
     let data = found
         .iter()
-        .map(|s| SuggestItem {
-            kind: s.resource.clone(),
-            id: s.item_id,
-            slug: s.slug.clone(),
-            title: s.title.clone(),
-            locale: s.locale.clone(),
-            highlight: highlight(s),
+        .map(|s| {
+            let kind = ResourceType::from_type_str(&s.resource).ok_or_else(|| {
+                AppError::Internal(format!("suggestion of unknown type `{}`", s.resource))
+            })?;
+            Ok(SuggestItem {
+                kind,
+                id: s.item_id,
+                slug: s.slug.clone(),
+                title: s.title.clone(),
+                locale: s.locale.clone(),
+                highlight: highlight(s),
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(response::json(locale.as_deref(), &SuggestBody { data }))
 }
 

@@ -18,6 +18,7 @@ use crate::http::body::{parse_body, FieldErrors};
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::write_id;
 use crate::http::response::{self, ListBody, Page};
+use crate::resource::{ResourceType, WebhookId};
 use crate::AppState;
 
 /// A webhook subscription (the secret is never shown).
@@ -54,9 +55,8 @@ pub struct Delivery {
     pub id: i64,
     /// `published`, `updated` or `deleted`.
     pub event: String,
-    /// The item's type (`article`, `event`, ...).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ResourceType,
     pub item_id: i64,
     /// The change's position in `/v1/changes`.
     pub seq: i64,
@@ -206,9 +206,9 @@ pub async fn create_webhook(
     ))
 }
 
-fn exists(conn: &mut AnyConnection, id: i64) -> AppResult<()> {
+fn exists(conn: &mut AnyConnection, id: WebhookId) -> AppResult<()> {
     let n: i64 = webhooks::table
-        .filter(webhooks::id.eq(id))
+        .filter(webhooks::id.eq(id.get()))
         .count()
         .get_result(conn)?;
     if n == 0 {
@@ -236,10 +236,11 @@ pub async fn delete_webhook(
     _admin: Admin,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: WebhookId = write_id(&path)?;
     db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             exists(conn, id)?;
+            let id = id.get();
             diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
                 .execute(conn)?;
             diesel::delete(webhooks::table.find(id)).execute(conn)?;
@@ -268,7 +269,7 @@ type DeliveryRow = (
     (Option<NaiveDateTime>, Option<NaiveDateTime>, NaiveDateTime),
 );
 
-fn to_delivery(r: DeliveryRow) -> Delivery {
+fn to_delivery(r: DeliveryRow) -> AppResult<Delivery> {
     let (
         (id, event, kind, item_id, seq, attempts),
         (status_code, last_error, next),
@@ -279,7 +280,9 @@ fn to_delivery(r: DeliveryRow) -> Delivery {
         (None, Some(_)) => "failed",
         _ => "pending",
     };
-    Delivery {
+    let kind = ResourceType::from_type_str(&kind)
+        .ok_or_else(|| AppError::Internal(format!("delivery {id} of unknown type `{kind}`")))?;
+    Ok(Delivery {
         id,
         event,
         kind,
@@ -293,7 +296,7 @@ fn to_delivery(r: DeliveryRow) -> Delivery {
         delivered_at: done.map(utc),
         failed_at: failed.map(utc),
         created_at: utc(created),
-    }
+    })
 }
 
 /// List a webhook's deliveries
@@ -318,11 +321,12 @@ pub async fn list_deliveries(
     path: web::Path<String>,
     query: ListQuery<DeliveryFilters>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: WebhookId = write_id(&path)?;
     let params = query.params()?;
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
         exists(conn, id)?;
+        let id = id.get();
         // Paged in the database: a hook's log grows with every change.
         let total: i64 = webhook_deliveries::table
             .filter(webhook_deliveries::webhook_id.eq(id))
@@ -362,7 +366,9 @@ pub async fn list_deliveries(
             ))
             .load(conn)?;
         Ok(Page::from_offset_rows(
-            rows.into_iter().map(to_delivery).collect(),
+            rows.into_iter()
+                .map(to_delivery)
+                .collect::<AppResult<_>>()?,
             total,
             start,
             &p,

@@ -44,7 +44,7 @@ pub fn event_for(action: Action, was_public: bool, is_public: bool) -> Option<&'
 pub struct Payload<'a> {
     pub event: &'a str,
     #[serde(rename = "type")]
-    pub kind: &'a str,
+    pub kind: ResourceType,
     pub id: i64,
     pub slug: &'a str,
     pub locale: &'a str,
@@ -143,7 +143,7 @@ pub fn enqueue_to(
     }
     let payload = serde_json::to_string(&Payload {
         event,
-        kind: resource.as_str(),
+        kind: resource,
         id,
         slug: &meta.slug,
         locale: &meta.locale,

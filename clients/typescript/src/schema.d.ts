@@ -1356,8 +1356,7 @@ export interface components {
             seq: number;
             /** @description The item's slug; null for anonymous readers when the item was not public after the change. */
             slug?: string | null;
-            /** @description `article`, `section`, `tourist_site`, `unesco_site`, `sanatorium`, `monument`, `souvenir` or `event`. */
-            type: string;
+            type: components["schemas"]["ResourceType"];
         };
         ChangesBody: {
             data: components["schemas"]["Change"][];
@@ -1422,8 +1421,7 @@ export interface components {
              * @description The receiver's last HTTP status, if it answered.
              */
             status_code?: number | null;
-            /** @description The item's type (`article`, `event`, ...). */
-            type: string;
+            type: components["schemas"]["ResourceType"];
         };
         Event: {
             all_day: boolean;
@@ -1765,8 +1763,7 @@ export interface components {
                  * @description The receiver's last HTTP status, if it answered.
                  */
                 status_code?: number | null;
-                /** @description The item's type (`article`, `event`, ...). */
-                type: string;
+                type: components["schemas"]["ResourceType"];
             }[];
             links: components["schemas"]["ListLinks"];
             meta: components["schemas"]["ListMeta"];
@@ -2354,6 +2351,11 @@ export interface components {
              */
             state: string;
         };
+        /**
+         * @description A resource type: its name in the changes feed, webhooks, search and NDJSON.
+         * @enum {string}
+         */
+        ResourceType: "section" | "article" | "tourist_site" | "unesco_site" | "sanatorium" | "monument" | "souvenir" | "event";
         /** @description One saved version of an article. */
         Revision: {
             /** @description The article as it read right after this save. */

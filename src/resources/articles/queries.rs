@@ -23,7 +23,7 @@ use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::http::params::{is_slug, ItemRef, ListParams};
 use crate::http::response::Page;
-use crate::resource::ResourceType;
+use crate::resource::{ArticleId, ResourceType};
 use crate::resources::sections;
 
 /// Validated filters of the article list.
@@ -280,14 +280,14 @@ fn summaries(
 pub fn find_article(
     conn: &mut AnyConnection,
     caches: &Caches,
-    item: &ItemRef,
+    item: &ItemRef<ArticleId>,
     locale: &str,
     now: NaiveDateTime,
     vis: Visibility,
 ) -> AppResult<Article> {
     let mut q = visible(now, vis);
     q = match item {
-        ItemRef::Id(id) => q.filter(articles::id.eq(*id)),
+        ItemRef::Id(id) => q.filter(articles::id.eq(id.get())),
         ItemRef::Slug(slug) => q
             .filter(articles::locale.eq(locale.to_string()))
             .filter(articles::slug.eq(slug.clone())),

@@ -247,7 +247,6 @@ impl Resource for Articles {
         ctx: &SaveCtx,
         id: ArticleId,
     ) -> AppResult<Representation> {
-        let id = id.get();
         let a: Article = find_article(
             conn,
             &ctx.caches,

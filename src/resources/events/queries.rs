@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::list::CommonParams;
 use crate::http::params::{day_range, ItemRef, ListParams};
 use crate::http::response::Page;
-use crate::resource::ResourceType;
+use crate::resource::{EventId, ResourceType};
 use crate::resources::places::{apply_common, PlaceFilter, RawPlaceFilter};
 use crate::resources::vocab::EventCategory;
 
@@ -282,14 +282,14 @@ pub fn event_filter(raw: RawEventFilter<'_>, locale: &str) -> AppResult<EventFil
 /// An event `vis` may see, by id or by slug in `locale`.
 pub fn find_event(
     conn: &mut AnyConnection,
-    item: &ItemRef,
+    item: &ItemRef<EventId>,
     locale: &str,
     now: NaiveDateTime,
     vis: Visibility,
 ) -> AppResult<EventRow> {
     let q = crate::filter_visibility!(events::table.into_boxed::<MultiBackend>(), events, vis, now);
     let q = match item {
-        ItemRef::Id(id) => q.filter(events::id.eq(*id)),
+        ItemRef::Id(id) => q.filter(events::id.eq(id.get())),
         ItemRef::Slug(slug) => q
             .filter(events::locale.eq(locale.to_string()))
             .filter(events::slug.eq(slug.clone())),

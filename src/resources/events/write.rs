@@ -234,7 +234,6 @@ impl Resource for Events {
         ctx: &SaveCtx,
         id: EventId,
     ) -> AppResult<Representation> {
-        let id = id.get();
         let row = find_event(conn, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
         let ectx = context(
             conn,

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::geo::Point;
 use crate::http::params::{ItemRef, ListParams};
 use crate::http::response::Page;
+use crate::resource::PlaceId;
 
 /// Validated filters of a place list.
 #[derive(Debug, Clone, Default)]
@@ -218,7 +219,7 @@ fn list_places_as_typed(
 pub fn find_place(
     conn: &mut AnyConnection,
     kind: PlaceKind,
-    item: &ItemRef,
+    item: &ItemRef<PlaceId>,
     locale: &str,
     now: NaiveDateTime,
     vis: Visibility,
@@ -227,7 +228,7 @@ pub fn find_place(
         .into_boxed::<MultiBackend>()
         .filter(places::kind.eq(kind.as_str()));
     let q = match item {
-        ItemRef::Id(id) => q.filter(places::id.eq(*id)),
+        ItemRef::Id(id) => q.filter(places::id.eq(id.get())),
         ItemRef::Slug(slug) => q
             .filter(places::locale.eq(locale.to_string()))
             .filter(places::slug.eq(slug.clone())),

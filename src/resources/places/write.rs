@@ -22,6 +22,7 @@ use crate::editorial::common::{self, translation_group};
 use crate::editorial::{sanitize_html, FieldErrors, ItemMeta, Representation, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::http::params::ItemRef;
+use crate::resource::PlaceId;
 
 /// Fields of every place read shape that a write may not set.
 pub const READ_ONLY: &[&str] = &[
@@ -245,7 +246,14 @@ pub fn representation<T: Serialize>(
     id: i64,
     shape: fn(&PlaceRow, &Ctx) -> T,
 ) -> AppResult<Representation> {
-    let row = find_place(conn, kind, &ItemRef::Id(id), "", ctx.now, Visibility::Any)?;
+    let row = find_place(
+        conn,
+        kind,
+        &ItemRef::Id(PlaceId(id)),
+        "",
+        ctx.now,
+        Visibility::Any,
+    )?;
     let pctx = context_of(conn, &ctx.caches, &row, &ctx.config.default_locale, ctx.now)?;
     let meta = ItemMeta {
         slug: row.slug.clone(),

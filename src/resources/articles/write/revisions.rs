@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::auth::Editor;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::response::{self, ListBody, Page};
+use crate::resource::ArticleId;
 use crate::AppState;
 
 /// One saved version of an article.
@@ -110,12 +111,12 @@ pub async fn list_article_revisions(
     path: web::Path<String>,
     query: RevisionQuery,
 ) -> AppResult<HttpResponse> {
-    let id = editorial::write_id(&path)?;
+    let id: ArticleId = editorial::write_id(&path)?;
     let params = query.params()?;
     let start = Page::<Revision>::offset_of(&params);
     let limit = params.limit + 1;
     let (rows, total) = db::run(&state.pool, move |conn| {
-        article_revisions(conn, id, start, limit)
+        article_revisions(conn, id.get(), start, limit)
     })
     .await?;
     let page = Page::from_offset_rows(rows, total, start, &params);

@@ -10,6 +10,7 @@ use crate::http::body::parse_body;
 use crate::http::params::write_id;
 use crate::http::response::{self, ListBody};
 use crate::keys::{self, ApiKey, ApiKeyWrite, CreatedApiKey};
+use crate::resource::KeyId;
 use crate::AppState;
 
 /// List API keys
@@ -91,7 +92,7 @@ pub async fn revoke_api_key(
     _admin: Admin,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = write_id(&path)?;
+    let id: KeyId = write_id(&path)?;
     db::run(&state.pool, move |conn| keys::revoke_key(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
