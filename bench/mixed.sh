@@ -42,14 +42,15 @@ fi
 mkdir -p bench/results
 printf 'backend\tround\twrites\trequests\trequests_per_s\tp50\tp99\tnon_2xx_3xx\tcache_hits\tcache_misses\thit_ratio\tpatches\trss_mb\tload_avg\n' > "$OUT"
 
-server_pid=""
+source bench/lib.sh
 editor_pid=""
 stop_all() {
-  for pid in "$editor_pid" "$server_pid"; do
-    [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
-  done
-  editor_pid=""
-  server_pid=""
+  if [ -n "$editor_pid" ]; then
+    kill -TERM "$editor_pid" 2>/dev/null || true
+    wait "$editor_pid" 2>/dev/null || true
+    editor_pid=""
+  fi
+  stop_server
 }
 trap stop_all EXIT
 
@@ -58,7 +59,6 @@ counter() { # result -> belportal_response_cache_total{result=...}
   curl -s "$base/metrics" | awk -v r="$1" '$0 ~ "^belportal_response_cache_total\\{result=\"" r "\"\\}" {print $2}' | head -1
 }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status"; }
-load_avg() { cut -d' ' -f1 /proc/loadavg; }
 
 # An editor saving one article a second, as the issue describes; counts its 2xx.
 editor() { # key articles patches-file
@@ -90,10 +90,7 @@ for backend in $BACKENDS; do
   DATABASE_URL=$url BELPORTAL_DEMO=false BELPORTAL_ADDR=127.0.0.1:$PORT \
     BELPORTAL_RESPONSE_CACHE_MS=$CACHE_MS BELPORTAL_RATE_LIMIT=0 RUST_LOG=warn "$BIN" serve &
   server_pid=$!
-  for _ in $(seq 1 300); do
-    curl -sf "$base/readyz" >/dev/null && break
-    sleep 0.1
-  done
+  wait_ready "$PORT"
   urls=$(mktemp)
   python3 bench/mixed-urls.py "$base" "$URLS" > "$urls"
   # Warm-up (not recorded): every URL once, then the mix for a few seconds.

@@ -20,7 +20,8 @@
 # second of warm-up) and stops by itself. Results: bench/results/*.tsv.
 # The server runs with BELPORTAL_RATE_LIMIT=0 (the rate limiter off: wrk's 32
 # connections from one address would otherwise be refused with 429 after the
-# burst); bench/ratelimit.sh measures what the limiter costs.
+# burst); bench/ratelimit.sh measures what the limiter costs. After each server's
+# runs, its resident memory (VmRSS) goes to the .log beside the results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -97,6 +98,8 @@ measure() {
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$backend" "$rows" "$cache" "$name" "$enc" "$rps" "$p50" "$p99" "$ratio" >> "$OUT"
       done
     done
+    # Resident memory of the serving process after its runs (issue 17: under 150 MB).
+    echo "# $backend $scenario $rows rows, response cache $cache ms: RSS after the runs $(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")" | tee -a "$OUT.log"
     stop_server
   done
 }
