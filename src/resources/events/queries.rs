@@ -128,23 +128,25 @@ pub fn list_events_page(
     f: &EventFilter,
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
-    let kinds = [ResourceType::Event];
-    let text = search::ListText {
-        q: f.q.as_deref(),
-        locale: &f.locale,
-        resources: &kinds,
-    };
     search::list_forgiving(
         conn,
         f,
-        text,
-        |f, q| EventFilter {
-            q: Some(q),
-            ..f.clone()
-        },
         |conn, f| list_events_as_typed(conn, caches, f, params),
         |r| r.title.as_str(),
     )
+}
+
+impl search::TextFilter for EventFilter {
+    fn text(&self) -> search::ListText<'_> {
+        search::ListText {
+            q: self.q.as_deref(),
+            locale: &self.locale,
+            resources: vec![ResourceType::Event],
+        }
+    }
+    fn q_mut(&mut self) -> &mut Option<String> {
+        &mut self.q
+    }
 }
 
 fn list_events_as_typed(

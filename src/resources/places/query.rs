@@ -161,23 +161,26 @@ pub fn list_places(
     f: &PlaceFilter,
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    let kinds: Vec<crate::resource::ResourceType> = f.kinds.iter().map(|k| (*k).into()).collect();
-    let text = search::ListText {
-        q: f.q.as_deref(),
-        locale: &f.locale,
-        resources: &kinds,
-    };
     search::list_forgiving(
         conn,
         f,
-        text,
-        |f, q| PlaceFilter {
-            q: Some(q),
-            ..f.clone()
-        },
         |conn, f| list_places_as_typed(conn, caches, f, params),
         |r| r.name.as_str(),
     )
+}
+
+impl search::TextFilter for PlaceFilter {
+    fn text(&self) -> search::ListText<'_> {
+        let resources = self.kinds.iter().map(|k| (*k).into()).collect();
+        search::ListText {
+            q: self.q.as_deref(),
+            locale: &self.locale,
+            resources,
+        }
+    }
+    fn q_mut(&mut self) -> &mut Option<String> {
+        &mut self.q
+    }
 }
 
 fn list_places_as_typed(
