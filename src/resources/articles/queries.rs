@@ -158,26 +158,21 @@ fn list_articles_as_typed(
 ) -> AppResult<Page<ArticleSummary>> {
     let total = cached_total(conn, caches, f)?;
     let q = filtered(conn, f).select(ArticleSummaryRow::as_select());
-    let page = match params.sort.field {
-        "title" => keyset::page(
-            conn,
-            q,
-            articles::title,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.title.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            articles::published_at,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.published_at, r.id),
-        )?,
-    };
+    let title = keyset::key(articles::title, articles::id, |r: &ArticleSummaryRow| {
+        (r.title.clone(), r.id)
+    });
+    let published_at = keyset::key(
+        articles::published_at,
+        articles::id,
+        |r: &ArticleSummaryRow| (r.published_at, r.id),
+    );
+    let page = keyset::page_by(
+        conn,
+        q,
+        params,
+        total,
+        &[("title", &title), ("published_at", &published_at)],
+    )?;
     let translations = params.shape.includes("translations");
     page.try_map_all(|rows| summaries(conn, caches, f.now, rows, translations))
 }

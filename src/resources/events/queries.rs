@@ -194,26 +194,19 @@ fn list_events_as_typed(
             Ok(filtered(conn, f).count().get_result(conn)?)
         })?;
     let q = filtered(conn, f).select(EventRow::as_select());
-    let page = match params.sort.field {
-        "title" => keyset::page(
-            conn,
-            q,
-            events::title,
-            events::id,
-            params,
-            total,
-            |r: &EventRow| (r.title.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            events::starts_at,
-            events::id,
-            params,
-            total,
-            |r: &EventRow| (r.starts_at, r.id),
-        )?,
-    };
+    let title = keyset::key(events::title, events::id, |r: &EventRow| {
+        (r.title.clone(), r.id)
+    });
+    let starts_at = keyset::key(events::starts_at, events::id, |r: &EventRow| {
+        (r.starts_at, r.id)
+    });
+    let page = keyset::page_by(
+        conn,
+        q,
+        params,
+        total,
+        &[("title", &title), ("starts_at", &starts_at)],
+    )?;
     Ok((page, HashMap::new()))
 }
 

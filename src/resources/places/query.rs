@@ -194,26 +194,13 @@ fn list_places_as_typed(
     }
     let total = cached_total(conn, caches, f)?;
     let q = filtered(conn, f).select(PlaceRow::as_select());
-    let page = match params.sort.field {
-        "name" => keyset::page(
-            conn,
-            q,
-            places::name,
-            places::id,
-            params,
-            total,
-            |r: &PlaceRow| (r.name.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            places::rank_order,
-            places::id,
-            params,
-            total,
-            |r: &PlaceRow| (r.rank_order, r.id),
-        )?,
-    };
+    let name = keyset::key(places::name, places::id, |r: &PlaceRow| {
+        (r.name.clone(), r.id)
+    });
+    let rank = keyset::key(places::rank_order, places::id, |r: &PlaceRow| {
+        (r.rank_order, r.id)
+    });
+    let page = keyset::page_by(conn, q, params, total, &[("name", &name), ("rank", &rank)])?;
     Ok((page, HashMap::new()))
 }
 
