@@ -180,35 +180,19 @@ where
 
 /// One keyset page of `q` sorted by `key` (then `id`): `key_of` gives a row's
 /// sort value and id, from which the next cursor is made.
-pub fn page<Q, C, I, R, V>(
+pub fn page<Q, C, I, R, V, F>(
     conn: &mut AnyConnection,
     q: Q,
     key: C,
     id: I,
     params: &ListParams,
     total: i64,
-    key_of: impl Fn(&R) -> (V, i64),
+    key_of: F,
 ) -> AppResult<Page<R>>
 where
-    V: SortValue,
-    C: Expression + Copy,
-    C::SqlType: SingleValue,
-    I: Expression + Copy,
-    I::SqlType: SingleValue,
-    Q: FilterDsl<After<C, I, V::Bind>, Output = Q>
-        + OrderDsl<(dsl::Asc<C>, dsl::Asc<I>), Output = Q>
-        + OrderDsl<(dsl::Desc<C>, dsl::Desc<I>), Output = Q>
-        + OffsetDsl<Output = Q>
-        + LimitDsl<Output = Q>
-        + RunQueryDsl<AnyConnection>
-        + for<'a> diesel::query_dsl::LoadQuery<'a, AnyConnection, R>,
+    Key<C, I, F, V>: SortKey<Q, R>,
 {
-    let q = seek_and_order(q, key, id, params, V::decode)?;
-    let rows: Vec<R> = q.load(conn)?;
-    Ok(Page::from_rows(rows, total, params, |r| {
-        let (v, id) = key_of(r);
-        (v.encode(), id)
-    }))
+    self::key(key, id, key_of).page(conn, q, params, total)
 }
 
 /// A list's sort key: its column, the id column as the tiebreak, and a row's
@@ -264,7 +248,12 @@ where
         params: &ListParams,
         total: i64,
     ) -> AppResult<Page<R>> {
-        page(conn, q, self.key, self.id, params, total, &self.of)
+        let q = seek_and_order(q, self.key, self.id, params, V::decode)?;
+        let rows: Vec<R> = q.load(conn)?;
+        Ok(Page::from_rows(rows, total, params, |r| {
+            let (v, id) = (self.of)(r);
+            (v.encode(), id)
+        }))
     }
 }
 
