@@ -1,5 +1,5 @@
-//! The read operations every place kind shares: the list, its GeoJSON twin
-//! and one item, as one generic handler each, and their OpenAPI operations
+//! The read operations every place kind shares: the list (and its GeoJSON
+//! twin) and one item, as one generic handler each, and their OpenAPI operations
 //! built by one function from the kind's [`KindDoc`]. `lib.rs` registers
 //! [`Reads`]`::<K>` once per kind: the routes and their operations together,
 //! named as before (`list_monuments`, `list_monuments_geojson`,
@@ -54,20 +54,18 @@ pub struct KindDoc {
     pub example: &'static str,
 }
 
-async fn list_json<K: Kind>(
+/// The list of kind `K`, at its JSON path or (`GEOJSON`) its `.geojson` one.
+async fn list_at<K: Kind, const GEOJSON: bool>(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: ListQuery<K::Filters>,
 ) -> AppResult<HttpResponse> {
-    list::<K>(&req, &state, &query, ListPath::Json).await
-}
-
-async fn list_geojson<K: Kind>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<K::Filters>,
-) -> AppResult<HttpResponse> {
-    list::<K>(&req, &state, &query, ListPath::GeoJson).await
+    let path = if GEOJSON {
+        ListPath::GeoJson
+    } else {
+        ListPath::Json
+    };
+    list::<K>(&req, &state, &query, path).await
 }
 
 async fn get_item<K: Kind>(
@@ -120,13 +118,13 @@ impl<K: Kind> HttpServiceFactory for Reads<K> {
         Resource::new(n.list.as_str())
             .name(&n.list_id)
             .guard(guard::Get())
-            .to(list_json::<K>)
+            .to(list_at::<K, false>)
             .register(config);
         if K::DOC.geojson_summary.is_some() {
             Resource::new(n.geojson.as_str())
                 .name(&n.geojson_id)
                 .guard(guard::Get())
-                .to(list_geojson::<K>)
+                .to(list_at::<K, true>)
                 .register(config);
         }
         Resource::new(n.item.as_str())
