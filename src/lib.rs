@@ -154,32 +154,33 @@ fn v1_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resources::articles::write::update_article)
         .service(resources::articles::write::delete_article)
         .service(resources::articles::write::list_article_revisions)
-        .service(resources::places::tourist_sites::list_tourist_sites)
-        .service(resources::places::tourist_sites::list_tourist_sites_geojson)
-        .service(resources::places::tourist_sites::get_tourist_site)
+        .service(resources::places::api::reads::<
+            resources::places::tourist_sites::TouristSite,
+        >())
         .service(resources::places::tourist_sites::create_tourist_site)
         .service(resources::places::tourist_sites::update_tourist_site)
         .service(resources::places::tourist_sites::delete_tourist_site)
-        .service(resources::places::unesco_sites::list_unesco_sites)
-        .service(resources::places::unesco_sites::list_unesco_sites_geojson)
-        .service(resources::places::unesco_sites::get_unesco_site)
+        .service(resources::places::api::reads::<
+            resources::places::unesco_sites::UnescoSite,
+        >())
         .service(resources::places::unesco_sites::create_unesco_site)
         .service(resources::places::unesco_sites::update_unesco_site)
         .service(resources::places::unesco_sites::delete_unesco_site)
-        .service(resources::places::sanatoria::list_sanatoria)
-        .service(resources::places::sanatoria::list_sanatoria_geojson)
-        .service(resources::places::sanatoria::get_sanatorium)
+        .service(resources::places::api::reads::<
+            resources::places::sanatoria::Sanatorium,
+        >())
         .service(resources::places::sanatoria::create_sanatorium)
         .service(resources::places::sanatoria::update_sanatorium)
         .service(resources::places::sanatoria::delete_sanatorium)
-        .service(resources::places::monuments::list_monuments)
-        .service(resources::places::monuments::list_monuments_geojson)
-        .service(resources::places::monuments::get_monument)
+        .service(resources::places::api::reads::<
+            resources::places::monuments::Monument,
+        >())
         .service(resources::places::monuments::create_monument)
         .service(resources::places::monuments::update_monument)
         .service(resources::places::monuments::delete_monument)
-        .service(resources::places::souvenirs::list_souvenirs)
-        .service(resources::places::souvenirs::get_souvenir)
+        .service(resources::places::api::reads::<
+            resources::places::souvenirs::Souvenir,
+        >())
         .service(resources::places::souvenirs::create_souvenir)
         .service(resources::places::souvenirs::update_souvenir)
         .service(resources::places::souvenirs::delete_souvenir)

@@ -1,8 +1,10 @@
 //! Keyset paging for any sort key: the seek condition after a cursor and the
 //! ORDER BY (key, then id as the tiebreak), ascending or descending. A list
-//! declares one line per sort key, e.g.
-//! `"title" => keyset::page(conn, q, articles::title, articles::id, params, total, |r| (r.title.clone(), r.id))`,
+//! declares one line per sort key to [`page_by`], e.g.
+//! `("title", &keyset::key(articles::title, articles::id, |r: &Row| (r.title.clone(), r.id)))`,
 //! and writes no keyset SQL.
+
+use std::marker::PhantomData;
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
@@ -16,7 +18,7 @@ use serde_json::Value;
 
 use crate::db::AnyConnection;
 use crate::domain::time::rfc3339_utc;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::paging::{invalid_cursor, CursorKey, ListParams, Page};
 
 /// A sort key's value as a cursor stores it (`encode`) and as the seek binds it (`decode`).
@@ -178,16 +180,54 @@ where
 
 /// One keyset page of `q` sorted by `key` (then `id`): `key_of` gives a row's
 /// sort value and id, from which the next cursor is made.
-pub fn page<Q, C, I, R, V>(
+pub fn page<Q, C, I, R, V, F>(
     conn: &mut AnyConnection,
     q: Q,
     key: C,
     id: I,
     params: &ListParams,
     total: i64,
-    key_of: impl Fn(&R) -> (V, i64),
+    key_of: F,
 ) -> AppResult<Page<R>>
 where
+    Key<C, I, F, V>: SortKey<Q, R>,
+{
+    self::key(key, id, key_of).page(conn, q, params, total)
+}
+
+/// A list's sort key: its column, the id column as the tiebreak, and a row's
+/// values of both (`of`), from which the next cursor is made. See [`key`].
+pub struct Key<C, I, F, V> {
+    key: C,
+    id: I,
+    of: F,
+    value: PhantomData<fn() -> V>,
+}
+
+/// The sort key on `key` (then `id`), `of` giving a row's values.
+pub fn key<C, I, F, V>(key: C, id: I, of: F) -> Key<C, I, F, V> {
+    Key {
+        key,
+        id,
+        of,
+        value: PhantomData,
+    }
+}
+
+/// A sort key a list of rows `R`, queried by `Q`, can be paged by.
+pub trait SortKey<Q, R> {
+    fn page(
+        &self,
+        conn: &mut AnyConnection,
+        q: Q,
+        params: &ListParams,
+        total: i64,
+    ) -> AppResult<Page<R>>;
+}
+
+impl<Q, R, C, I, F, V> SortKey<Q, R> for Key<C, I, F, V>
+where
+    F: Fn(&R) -> (V, i64),
     V: SortValue,
     C: Expression + Copy,
     C::SqlType: SingleValue,
@@ -201,12 +241,37 @@ where
         + RunQueryDsl<AnyConnection>
         + for<'a> diesel::query_dsl::LoadQuery<'a, AnyConnection, R>,
 {
-    let q = seek_and_order(q, key, id, params, V::decode)?;
-    let rows: Vec<R> = q.load(conn)?;
-    Ok(Page::from_rows(rows, total, params, |r| {
-        let (v, id) = key_of(r);
-        (v.encode(), id)
-    }))
+    fn page(
+        &self,
+        conn: &mut AnyConnection,
+        q: Q,
+        params: &ListParams,
+        total: i64,
+    ) -> AppResult<Page<R>> {
+        let q = seek_and_order(q, self.key, self.id, params, V::decode)?;
+        let rows: Vec<R> = q.load(conn)?;
+        Ok(Page::from_rows(rows, total, params, |r| {
+            let (v, id) = (self.of)(r);
+            (v.encode(), id)
+        }))
+    }
+}
+
+/// One page of `q` by the sort `params` names: `keys` gives each sort field's
+/// key, the last one also every field not listed (the list's default).
+pub fn page_by<Q, R>(
+    conn: &mut AnyConnection,
+    q: Q,
+    params: &ListParams,
+    total: i64,
+    keys: &[(&str, &dyn SortKey<Q, R>)],
+) -> AppResult<Page<R>> {
+    let chosen = keys
+        .iter()
+        .find(|(field, _)| *field == params.sort.field)
+        .or(keys.last())
+        .ok_or_else(|| AppError::Internal("a list without sort keys".into()))?;
+    chosen.1.page(conn, q, params, total)
 }
 
 #[cfg(test)]

@@ -129,7 +129,13 @@ pub async fn search_all(
                 bm25_max_docs: state.config.search_bm25_max_docs,
             };
             db::run(&state.pool, move |conn| {
-                search::search_forgiving(conn, &q, &types, db::now(), limits, limit + 1, offset)
+                let at = search::SearchPage {
+                    now: db::now(),
+                    limits,
+                    limit: limit + 1,
+                    offset,
+                };
+                search::search_forgiving(conn, &q, &types, at)
             })
             .await?
         }

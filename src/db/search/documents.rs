@@ -54,87 +54,62 @@ pub fn reindex(conn: &mut AnyConnection, resource: ResourceType, id: i64) -> App
     reindex_many(conn, &[(resource, id)])
 }
 
-type ArticleText = (
-    i64,
-    String,
-    String,
-    String,
-    Option<chrono::NaiveDateTime>,
-    String,
-    String,
-    String,
-    Option<String>,
-);
+/// The columns every document's row opens with (id, locale, slug, status,
+/// `published_at`), nested first in each table's select by `head!`.
+type Head = (i64, String, String, String, Option<chrono::NaiveDateTime>);
+
+macro_rules! head {
+    ($tb:ident) => {
+        (
+            $tb::id,
+            $tb::locale,
+            $tb::slug,
+            $tb::status,
+            $tb::published_at,
+        )
+    };
+}
+
+/// A document of `resource` from its row's head and its text.
+fn doc(
+    resource: ResourceType,
+    head: Head,
+    title: String,
+    summary: String,
+    body: String,
+    aliases: Vec<String>,
+) -> SearchDoc {
+    let (item_id, locale, slug, status, published_at) = head;
+    SearchDoc {
+        resource,
+        item_id,
+        locale,
+        slug,
+        status,
+        published_at,
+        title,
+        summary,
+        body,
+        aliases,
+    }
+}
+
+type ArticleText = (Head, String, String, String, Option<String>);
 
 fn article_docs(rows: Vec<ArticleText>) -> Vec<SearchDoc> {
     rows.into_iter()
-        .map(
-            |(id, locale, slug, status, published_at, title, lead, body, author)| SearchDoc {
-                resource: ResourceType::Article,
-                item_id: id,
-                locale,
-                slug,
-                status,
-                published_at,
-                // (Before `title` moves.)
-                body: join(&[
-                    Some(&plain_text(&body)),
-                    author.as_deref(),
-                    Some(&fold(&title)),
-                ]),
-                title,
-                summary: lead,
-                aliases: Vec::new(),
-            },
-        )
+        .map(|(head, title, lead, body, author)| {
+            let body = join(&[
+                Some(&plain_text(&body)),
+                author.as_deref(),
+                Some(&fold(&title)),
+            ]);
+            doc(ResourceType::Article, head, title, lead, body, Vec::new())
+        })
         .collect()
 }
 
-macro_rules! article_text {
-    () => {
-        (
-            articles::id,
-            articles::locale,
-            articles::slug,
-            articles::status,
-            articles::published_at,
-            articles::title,
-            articles::lead,
-            articles::body_html,
-            articles::author,
-        )
-    };
-}
-
-type PlaceText = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<chrono::NaiveDateTime>,
-    String,
-    String,
-    String,
-    Option<String>,
-);
-
-macro_rules! place_text {
-    () => {
-        (
-            places::id,
-            places::kind,
-            places::locale,
-            places::slug,
-            places::status,
-            places::published_at,
-            places::name,
-            places::summary,
-            places::description_html,
-            places::locality,
-        )
-    };
-}
+type PlaceText = (Head, String, String, String, String, Option<String>);
 
 /// The aliases of these places, in order.
 fn place_aliases(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<HashMap<i64, Vec<String>>> {
@@ -156,89 +131,37 @@ fn place_aliases(conn: &mut AnyConnection, ids: &[i64]) -> AppResult<HashMap<i64
 /// Places' documents: the aliases and the folds of the names (`domain::fold`)
 /// are searched with the body, so other spellings and scripts find them.
 fn place_docs(conn: &mut AnyConnection, rows: Vec<PlaceText>) -> AppResult<Vec<SearchDoc>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.0 .0).collect();
     let mut aliases = place_aliases(conn, &ids)?;
     rows.into_iter()
-        .map(
-            |(id, kind, locale, slug, status, published_at, name, summary, html, locality)| {
-                let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
-                    AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
-                })?;
-                let aliases = aliases.remove(&id).unwrap_or_default();
-                let names = std::iter::once(&name).chain(&aliases);
-                let folds = names.map(|n| fold(n)).collect::<Vec<_>>().join(" ");
-                let also = join(&[Some(&aliases.join(" ")), Some(&folds)]);
-                Ok(SearchDoc {
-                    resource: kind.into(),
-                    item_id: id,
-                    locale,
-                    slug,
-                    status,
-                    published_at,
-                    title: name,
-                    summary,
-                    body: join(&[Some(&plain_text(&html)), locality.as_deref(), Some(&also)]),
-                    aliases,
-                })
-            },
-        )
+        .map(|(head, kind, name, summary, html, locality)| {
+            let id = head.0;
+            let kind = PlaceKind::from_type_str(&kind).ok_or_else(|| {
+                AppError::Internal(format!("place {id} has unknown kind `{kind}`"))
+            })?;
+            let aliases = aliases.remove(&id).unwrap_or_default();
+            let names = std::iter::once(&name).chain(&aliases);
+            let folds = names.map(|n| fold(n)).collect::<Vec<_>>().join(" ");
+            let also = join(&[Some(&aliases.join(" ")), Some(&folds)]);
+            let body = join(&[Some(&plain_text(&html)), locality.as_deref(), Some(&also)]);
+            Ok(doc(kind.into(), head, name, summary, body, aliases))
+        })
         .collect()
 }
 
-type EventText = (
-    i64,
-    String,
-    String,
-    String,
-    Option<chrono::NaiveDateTime>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-macro_rules! event_text {
-    () => {
-        (
-            events::id,
-            events::locale,
-            events::slug,
-            events::status,
-            events::published_at,
-            events::title,
-            events::summary,
-            events::description_html,
-            events::venue_name,
-            events::venue_locality,
-        )
-    };
-}
+type EventText = (Head, String, String, String, Option<String>, Option<String>);
 
 fn event_docs(rows: Vec<EventText>) -> Vec<SearchDoc> {
     rows.into_iter()
-        .map(
-            |(id, locale, slug, status, published_at, title, summary, html, venue, locality)| {
-                SearchDoc {
-                    resource: ResourceType::Event,
-                    item_id: id,
-                    locale,
-                    slug,
-                    status,
-                    published_at,
-                    // (Before `title` moves.)
-                    body: join(&[
-                        Some(&plain_text(&html)),
-                        venue.as_deref(),
-                        locality.as_deref(),
-                        Some(&fold(&title)),
-                    ]),
-                    title,
-                    summary,
-                    aliases: Vec::new(),
-                }
-            },
-        )
+        .map(|(head, title, summary, html, venue, locality)| {
+            let body = join(&[
+                Some(&plain_text(&html)),
+                venue.as_deref(),
+                locality.as_deref(),
+                Some(&fold(&title)),
+            ]);
+            doc(ResourceType::Event, head, title, summary, body, Vec::new())
+        })
         .collect()
 }
 
@@ -306,11 +229,40 @@ fn docs_of(
     }
     Ok(match resource {
         ResourceType::Section => Vec::new(),
-        ResourceType::Article => article_docs(load!(articles, article_text!())),
-        ResourceType::Event => event_docs(load!(events, event_text!())),
+        ResourceType::Article => article_docs(load!(
+            articles,
+            (
+                head!(articles),
+                articles::title,
+                articles::lead,
+                articles::body_html,
+                articles::author,
+            )
+        )),
+        ResourceType::Event => event_docs(load!(
+            events,
+            (
+                head!(events),
+                events::title,
+                events::summary,
+                events::description_html,
+                events::venue_name,
+                events::venue_locality,
+            )
+        )),
         // All kinds share the table: the rows give each document its kind.
         ResourceType::Place(_) => {
-            let rows = load!(places, place_text!());
+            let rows = load!(
+                places,
+                (
+                    head!(places),
+                    places::kind,
+                    places::name,
+                    places::summary,
+                    places::description_html,
+                    places::locality,
+                )
+            );
             place_docs(conn, rows)?
         }
     })

@@ -3,9 +3,7 @@
 //! the typo rules of `typo.rs`) is searched too, its hits ranked below every
 //! exact one; with no exact hit at all, that spelling is the `did_you_mean`.
 
-use chrono::NaiveDateTime;
-
-use super::{any_match, search, suggest, Found, Limits, SearchQuery};
+use super::{any_match, search, suggest, Found, SearchPage, SearchQuery};
 use crate::db::AnyConnection;
 use crate::domain::fold::fold_word;
 use crate::error::AppResult;
@@ -22,17 +20,14 @@ pub struct Forgiven {
 /// `search`, then (first page only, when fewer than `limit - 1` hits came) the
 /// hits of the closest corrected spelling, up to `limit - 1` in all (so they
 /// never make another page).
-#[allow(clippy::too_many_arguments)]
 pub fn search_forgiving(
     conn: &mut AnyConnection,
     q: &SearchQuery,
     resources: &[ResourceType],
-    now: NaiveDateTime,
-    limits: Limits,
-    limit: i64,
-    offset: i64,
+    at: SearchPage,
 ) -> AppResult<Forgiven> {
-    let mut found = search(conn, q, resources, now, limits, limit, offset)?;
+    let SearchPage { limit, offset, .. } = at;
+    let mut found = search(conn, q, resources, at)?;
     let room = usize::try_from(limit - 1).unwrap_or(0);
     if offset > 0 || found.hits.len() >= room {
         return Ok(Forgiven {
@@ -46,7 +41,7 @@ pub fn search_forgiving(
         let Some(alt) = SearchQuery::parse(phrase, &q.locale) else {
             continue;
         };
-        let more = search(conn, &alt, resources, now, limits, limit, 0)?;
+        let more = search(conn, &alt, resources, SearchPage { offset: 0, ..at })?;
         if more.hits.is_empty() {
             continue;
         }
@@ -84,7 +79,15 @@ pub fn search_forgiving(
 pub struct ListText<'a> {
     pub q: Option<&'a str>,
     pub locale: &'a str,
-    pub resources: &'a [ResourceType],
+    pub resources: Vec<ResourceType>,
+}
+
+/// A list filter with a `q` that forgives typos (see [`list_forgiving`]).
+pub trait TextFilter: Clone {
+    /// What its `q` searches.
+    fn text(&self) -> ListText<'_>;
+    /// Its `q`, which a respelled run replaces.
+    fn q_mut(&mut self) -> &mut Option<String>;
 }
 
 /// A list whose `q` forgives typos: `list` runs with the words as typed; when
@@ -93,11 +96,9 @@ pub struct ListText<'a> {
 /// `/v1/search`), named in `meta.did_you_mean`. A list is ordered by its sort,
 /// not by relevance, so it filters by one spelling, never a mix, and every
 /// page of it agrees. The extra work is paid by empty lists only.
-pub fn list_forgiving<F, T, X>(
+pub fn list_forgiving<F: TextFilter, T, X>(
     conn: &mut AnyConnection,
     filter: &F,
-    text: ListText<'_>,
-    with_q: impl FnOnce(&F, String) -> F,
     mut list: impl FnMut(&mut AnyConnection, &F) -> AppResult<(Page<T>, X)>,
     title: impl Fn(&T) -> &str,
 ) -> AppResult<(Page<T>, X)> {
@@ -105,10 +106,12 @@ pub fn list_forgiving<F, T, X>(
     if typed.0.total > 0 {
         return Ok(typed);
     }
-    let Some(alt) = respelled(conn, &text)? else {
+    let Some(alt) = respelled(conn, &filter.text())? else {
         return Ok(typed);
     };
-    let (mut page, extra) = list(conn, &with_q(filter, alt.phrase.clone()))?;
+    let mut respelled = filter.clone();
+    *respelled.q_mut() = Some(alt.phrase.clone());
+    let (mut page, extra) = list(conn, &respelled)?;
     page.did_you_mean = Some(alt.shown(page.items.iter().map(title)));
     Ok((page, extra))
 }
@@ -119,13 +122,13 @@ fn respelled(conn: &mut AnyConnection, text: &ListText<'_>) -> AppResult<Option<
     let Some(sq) = text.q.and_then(|q| SearchQuery::parse(q, text.locale)) else {
         return Ok(None);
     };
-    if any_match(conn, &sq, text.resources)? {
+    if any_match(conn, &sq, &text.resources)? {
         return Ok(None);
     }
     let words: Vec<String> = sq.words.iter().map(|w| fold_word(w)).collect();
     for phrase in suggest::corrected(conn, &words, false)?.iter().take(3) {
         if let Some(alt) = SearchQuery::parse(phrase, text.locale) {
-            if any_match(conn, &alt, text.resources)? {
+            if any_match(conn, &alt, &text.resources)? {
                 return Ok(Some(Respelled {
                     phrase: phrase.clone(),
                     typed: sq.words,

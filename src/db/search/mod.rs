@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 pub use documents::{ensure_index, plain_text, reindex, reindex_all, reindex_many};
-pub use forgiving::{list_forgiving, search_forgiving, Forgiven, ListText};
+pub use forgiving::{list_forgiving, search_forgiving, Forgiven, ListText, TextFilter};
 pub use query::SearchQuery;
 
 use super::AnyConnection;
@@ -223,8 +223,10 @@ struct Ranked {
     score: f64,
 }
 
+/// A matched document as a page's snippet query reads it. `id` is the FTS5
+/// rowid on SQLite, the item id on PostgreSQL.
 #[derive(QueryableByName)]
-struct Snippet {
+struct DocRef {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
@@ -235,6 +237,12 @@ struct Snippet {
     slug: String,
     #[diesel(sql_type = Text)]
     title: String,
+}
+
+#[derive(QueryableByName)]
+struct Snippet {
+    #[diesel(embed)]
+    doc: DocRef,
     #[diesel(sql_type = Text)]
     snippet: String,
 }
@@ -277,6 +285,15 @@ pub struct Limits {
     /// SQLite: words in more documents than this are scored without bm25.
     pub bm25_max_docs: i64,
 }
+/// Which page of a search to rank and show, at `now`, within `limits`.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchPage {
+    pub now: NaiveDateTime,
+    pub limits: Limits,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// The public documents matching `q` in its locale among `resources`, one page
 /// ranked best first (ties by type and id).
 ///
@@ -293,15 +310,17 @@ pub fn search(
     conn: &mut AnyConnection,
     q: &SearchQuery,
     resources: &[ResourceType],
-    now: NaiveDateTime,
-    limits: Limits,
-    limit: i64,
-    offset: i64,
+    at: SearchPage,
 ) -> AppResult<Found> {
-    let Limits {
-        window,
-        bm25_max_docs,
-    } = limits;
+    let SearchPage {
+        now,
+        limits: Limits {
+            window,
+            bm25_max_docs,
+        },
+        limit,
+        offset,
+    } = at;
     let window = window.max(1);
     let windows = match conn {
         AnyConnection::Sqlite(c) => sqlite::windows(c, q, resources, now, window, bm25_max_docs)?,
@@ -348,15 +367,15 @@ pub fn search(
 fn in_rank_order(page: Vec<(ResourceType, Ranked)>, snippets: Vec<Snippet>) -> Vec<Hit> {
     let mut by_id: std::collections::HashMap<(String, i64), Snippet> = snippets
         .into_iter()
-        .map(|s| ((s.resource.clone(), s.id), s))
+        .map(|s| ((s.doc.resource.clone(), s.doc.id), s))
         .collect();
     page.into_iter()
         .filter_map(|(r, m)| {
             by_id.remove(&(r.as_str().to_string(), m.id)).map(|s| Hit {
                 resource: r,
-                item_id: s.item_id,
-                slug: s.slug,
-                title: s.title,
+                item_id: s.doc.item_id,
+                slug: s.doc.slug,
+                title: s.doc.title,
                 snippet: s.snippet,
                 score: m.score,
             })

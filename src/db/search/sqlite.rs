@@ -8,7 +8,9 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::SqliteConnection;
 
-use super::{in_rank_order, stems, Hit, Id, Ranked, SearchDoc, SearchQuery, Snippet, Window};
+use super::{
+    in_rank_order, stems, DocRef, Hit, Id, Ranked, SearchDoc, SearchQuery, Snippet, Window,
+};
 use crate::error::AppResult;
 use crate::resource::ResourceType;
 
@@ -317,16 +319,8 @@ pub(super) fn snippets(
 /// The original text of a page's documents, for snippets made in Rust.
 #[derive(QueryableByName)]
 struct Texts {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    resource: String,
-    #[diesel(sql_type = BigInt)]
-    item_id: i64,
-    #[diesel(sql_type = Text)]
-    slug: String,
-    #[diesel(sql_type = Text)]
-    title: String,
+    #[diesel(embed)]
+    doc: DocRef,
     #[diesel(sql_type = Text)]
     summary: String,
     #[diesel(sql_type = Text)]
@@ -350,12 +344,8 @@ fn stemmed_snippets(
     let snippets = rows
         .into_iter()
         .map(|r| Snippet {
-            snippet: stems::snippet(&[&r.title, &r.summary, &r.body], &wanted, 24),
-            id: r.id,
-            resource: r.resource,
-            item_id: r.item_id,
-            slug: r.slug,
-            title: r.title,
+            snippet: stems::snippet(&[&r.doc.title, &r.summary, &r.body], &wanted, 24),
+            doc: r.doc,
         })
         .collect();
     Ok(in_rank_order(page, snippets))

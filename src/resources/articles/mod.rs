@@ -2,6 +2,7 @@
 //! articles, and the archive calendar.
 
 mod api;
+mod filters;
 mod model;
 mod queries;
 mod related;
@@ -12,10 +13,11 @@ pub use crate::domain::time::days_of_month;
 pub use api::{
     Article, ArticleCalendar, ArticleListItem, ArticleSummary, CalendarDay, RelatedArticle,
 };
+pub use filters::{section_filter, validate_tag};
 pub use model::ArticleSummaryRow;
 pub use queries::{
     article_calendar_counts, find_article, latest_for_feed, list_article_items, list_articles_page,
-    section_filter, validate_tag, ArticleFilter,
+    ArticleFilter,
 };
 
 use actix_web::{get, web, HttpRequest, HttpResponse};

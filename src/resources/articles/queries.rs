@@ -21,7 +21,7 @@ use crate::db::{keyset, AnyConnection, MultiBackend};
 use crate::domain::time::{days_of_month, minsk_day, minsk_day_start};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
-use crate::http::params::{is_slug, ItemRef, ListParams};
+use crate::http::params::{ItemRef, ListParams};
 use crate::http::response::Page;
 use crate::resource::{ArticleId, ResourceType};
 use crate::resources::sections;
@@ -128,24 +128,26 @@ pub fn list_articles_page(
     f: &ArticleFilter,
     params: &ListParams,
 ) -> AppResult<Page<ArticleSummary>> {
-    let kinds = [ResourceType::Article];
-    let text = search::ListText {
-        q: f.q.as_deref(),
-        locale: &f.locale,
-        resources: &kinds,
-    };
     let (page, ()) = search::list_forgiving(
         conn,
         f,
-        text,
-        |f, q| ArticleFilter {
-            q: Some(q),
-            ..f.clone()
-        },
         |conn, f| Ok((list_articles_as_typed(conn, caches, f, params)?, ())),
         |a| a.title.as_str(),
     )?;
     Ok(page)
+}
+
+impl search::TextFilter for ArticleFilter {
+    fn text(&self) -> search::ListText<'_> {
+        search::ListText {
+            q: self.q.as_deref(),
+            locale: &self.locale,
+            resources: vec![ResourceType::Article],
+        }
+    }
+    fn q_mut(&mut self) -> &mut Option<String> {
+        &mut self.q
+    }
 }
 
 fn list_articles_as_typed(
@@ -156,26 +158,21 @@ fn list_articles_as_typed(
 ) -> AppResult<Page<ArticleSummary>> {
     let total = cached_total(conn, caches, f)?;
     let q = filtered(conn, f).select(ArticleSummaryRow::as_select());
-    let page = match params.sort.field {
-        "title" => keyset::page(
-            conn,
-            q,
-            articles::title,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.title.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            articles::published_at,
-            articles::id,
-            params,
-            total,
-            |r: &ArticleSummaryRow| (r.published_at, r.id),
-        )?,
-    };
+    let title = keyset::key(articles::title, articles::id, |r: &ArticleSummaryRow| {
+        (r.title.clone(), r.id)
+    });
+    let published_at = keyset::key(
+        articles::published_at,
+        articles::id,
+        |r: &ArticleSummaryRow| (r.published_at, r.id),
+    );
+    let page = keyset::page_by(
+        conn,
+        q,
+        params,
+        total,
+        &[("title", &title), ("published_at", &published_at)],
+    )?;
     let translations = params.shape.includes("translations");
     page.try_map_all(|rows| summaries(conn, caches, f.now, rows, translations))
 }
@@ -310,58 +307,6 @@ pub fn find_article(
         body_html,
         related,
     })
-}
-
-/// Resolves the `section` filter (slug in `locale`) to the ids of its subtree.
-pub fn section_filter(
-    conn: &mut AnyConnection,
-    caches: &Caches,
-    locale: &str,
-    slug: Option<&str>,
-) -> AppResult<Option<Vec<i64>>> {
-    let Some(slug) = slug else { return Ok(None) };
-    let all = sections::load_all(conn, caches)?;
-    let root = all.iter().find(|s| s.locale == locale && s.slug == slug);
-    match root {
-        Some(r) => {
-            // The subtree's sections in every locale: a fallback list shows
-            // articles of other locales, filed under their own section rows.
-            let ids = sections::subtree_ids(&all, r.id);
-            let groups: Vec<i64> = all
-                .iter()
-                .filter(|s| ids.contains(&s.id))
-                .map(|s| s.group_id)
-                .collect();
-            Ok(Some(
-                all.iter()
-                    .filter(|s| groups.contains(&s.group_id))
-                    .map(|s| s.id)
-                    .collect(),
-            ))
-        }
-        None => {
-            let known: Vec<&str> = all
-                .iter()
-                .filter(|s| s.locale == locale)
-                .map(|s| s.slug.as_str())
-                .collect();
-            Err(AppError::bad_param(
-                "section",
-                format!("unknown section `{slug}`; known: {}", known.join(", ")),
-            ))
-        }
-    }
-}
-
-pub fn validate_tag(tag: Option<&str>) -> AppResult<Option<String>> {
-    match tag {
-        None => Ok(None),
-        Some(t) if is_slug(t) => Ok(Some(t.to_string())),
-        Some(_) => Err(AppError::bad_param(
-            "tag",
-            "must be a slug: lowercase letters, digits and hyphens",
-        )),
-    }
 }
 
 pub fn article_calendar_counts(

@@ -128,23 +128,25 @@ pub fn list_events_page(
     f: &EventFilter,
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
-    let kinds = [ResourceType::Event];
-    let text = search::ListText {
-        q: f.q.as_deref(),
-        locale: &f.locale,
-        resources: &kinds,
-    };
     search::list_forgiving(
         conn,
         f,
-        text,
-        |f, q| EventFilter {
-            q: Some(q),
-            ..f.clone()
-        },
         |conn, f| list_events_as_typed(conn, caches, f, params),
         |r| r.title.as_str(),
     )
+}
+
+impl search::TextFilter for EventFilter {
+    fn text(&self) -> search::ListText<'_> {
+        search::ListText {
+            q: self.q.as_deref(),
+            locale: &self.locale,
+            resources: vec![ResourceType::Event],
+        }
+    }
+    fn q_mut(&mut self) -> &mut Option<String> {
+        &mut self.q
+    }
 }
 
 fn list_events_as_typed(
@@ -192,26 +194,19 @@ fn list_events_as_typed(
             Ok(filtered(conn, f).count().get_result(conn)?)
         })?;
     let q = filtered(conn, f).select(EventRow::as_select());
-    let page = match params.sort.field {
-        "title" => keyset::page(
-            conn,
-            q,
-            events::title,
-            events::id,
-            params,
-            total,
-            |r: &EventRow| (r.title.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            events::starts_at,
-            events::id,
-            params,
-            total,
-            |r: &EventRow| (r.starts_at, r.id),
-        )?,
-    };
+    let title = keyset::key(events::title, events::id, |r: &EventRow| {
+        (r.title.clone(), r.id)
+    });
+    let starts_at = keyset::key(events::starts_at, events::id, |r: &EventRow| {
+        (r.starts_at, r.id)
+    });
+    let page = keyset::page_by(
+        conn,
+        q,
+        params,
+        total,
+        &[("title", &title), ("starts_at", &starts_at)],
+    )?;
     Ok((page, HashMap::new()))
 }
 

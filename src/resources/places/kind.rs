@@ -1,7 +1,8 @@
 //! The one shape of every place kind: what a kind declares ([`Kind`]), and the
 //! list, item and write flows every kind runs on it (`Place<K>` is its
 //! `Resource`). A kind's module holds only its fields, filters, shape and
-//! checks, and thin handlers that call [`list`] and [`item`].
+//! checks, and its wording; `api.rs` serves every kind's reads on [`list`]
+//! and [`item`].
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::api::KindDoc;
 use super::request::{apply_common, wants_geojson, ListPath, PlaceQuery};
 use super::write::{self as pw, KindFields, KindWrite, PlaceWrite, PlaceWriteCore};
 use super::{context, context_of, find_place, geojson, list_places, Ctx, PlaceFilter, PlaceRow};
@@ -36,6 +38,8 @@ pub type Terms = HashMap<String, Vec<String>>;
 /// list filters, and how its own fields are read, checked and stored.
 pub trait Kind: Serialize + ToSchema + Send + Sized + 'static {
     const KIND: PlaceKind;
+    /// The kind's wording in the spec of its reads (see [`Reads`](super::api::Reads)).
+    const DOC: KindDoc;
     /// Alternative names of write fields (see `Resource::SYNONYMS`).
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[("status", "publication_status")];
     /// The kind's own write fields (beside the shared [`PlaceWriteCore`]).

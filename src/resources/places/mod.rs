@@ -3,10 +3,12 @@
 //! engine (SQL keyset, or geo radius search in memory after an indexed bounding
 //! box prefilter), GeoJSON and item lookup, and the one [`Kind`] trait with its
 //! generic flows (`kind.rs`): each kind's module declares only its fields,
-//! filters, shape and checks, and thin handlers over [`list`] and [`item`].
+//! filters, shape, checks and wording; one generic handler per read serves
+//! every kind (`api.rs`).
 
 mod write;
 
+pub mod api;
 pub mod geojson;
 mod kind;
 mod model;

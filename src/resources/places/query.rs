@@ -162,23 +162,26 @@ pub fn list_places(
     f: &PlaceFilter,
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    let kinds: Vec<crate::resource::ResourceType> = f.kinds.iter().map(|k| (*k).into()).collect();
-    let text = search::ListText {
-        q: f.q.as_deref(),
-        locale: &f.locale,
-        resources: &kinds,
-    };
     search::list_forgiving(
         conn,
         f,
-        text,
-        |f, q| PlaceFilter {
-            q: Some(q),
-            ..f.clone()
-        },
         |conn, f| list_places_as_typed(conn, caches, f, params),
         |r| r.name.as_str(),
     )
+}
+
+impl search::TextFilter for PlaceFilter {
+    fn text(&self) -> search::ListText<'_> {
+        let resources = self.kinds.iter().map(|k| (*k).into()).collect();
+        search::ListText {
+            q: self.q.as_deref(),
+            locale: &self.locale,
+            resources,
+        }
+    }
+    fn q_mut(&mut self) -> &mut Option<String> {
+        &mut self.q
+    }
 }
 
 fn list_places_as_typed(
@@ -192,26 +195,13 @@ fn list_places_as_typed(
     }
     let total = cached_total(conn, caches, f)?;
     let q = filtered(conn, f).select(PlaceRow::as_select());
-    let page = match params.sort.field {
-        "name" => keyset::page(
-            conn,
-            q,
-            places::name,
-            places::id,
-            params,
-            total,
-            |r: &PlaceRow| (r.name.clone(), r.id),
-        )?,
-        _ => keyset::page(
-            conn,
-            q,
-            places::rank_order,
-            places::id,
-            params,
-            total,
-            |r: &PlaceRow| (r.rank_order, r.id),
-        )?,
-    };
+    let name = keyset::key(places::name, places::id, |r: &PlaceRow| {
+        (r.name.clone(), r.id)
+    });
+    let rank = keyset::key(places::rank_order, places::id, |r: &PlaceRow| {
+        (r.rank_order, r.id)
+    });
+    let page = keyset::page_by(conn, q, params, total, &[("name", &name), ("rank", &rank)])?;
     Ok((page, HashMap::new()))
 }
 

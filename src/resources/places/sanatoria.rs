@@ -1,24 +1,20 @@
 //! Sanatoria and health resorts: medical profiles, treatments, capacity, prices.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::api::KindDoc;
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, parse_list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter,
-    PlaceFilters, PlaceRow,
+    parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
 };
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::FieldErrors;
 use crate::error::AppResult;
-use crate::http::list::ListQuery;
-use crate::http::params::ContentItemQuery;
-use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
 use crate::resources::vocab::{MedicalProfile, Treatment};
-use crate::AppState;
 
 /// A price in a currency (ISO 4217).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -71,85 +67,6 @@ impl KindFilters for SanatoriumFilters {
     );
 }
 
-/// List sanatoria
-///
-/// The published sanatoria and health resorts in the requested locale (`lang`, or
-/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
-/// the best locale available), by `name`. Filter by `profile` and `treatment` (all of a comma list), `region`, `tag`,
-/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
-///
-/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
-/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/sanatoria.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews items the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<SanatoriumFilters>>),
-    responses(
-        (status = 200, description = "A page of sanatoria and health resorts", body = ListBody<Sanatorium>),
-    )
-)]
-#[get("/sanatoria")]
-pub async fn list_sanatoria(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<SanatoriumFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<Sanatorium>(&req, &state, &query, ListPath::Json).await
-}
-
-/// Sanatoria as GeoJSON
-///
-/// The list of `GET /v1/sanatoria` as an RFC 7946 FeatureCollection: one
-/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
-/// (`fields` and `include` apply), and paging as the foreign members `meta`
-/// and `links` and in the `Link` header. Places without a location are left
-/// out. Same parameters, sort, paging and caching as the JSON list.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<SanatoriumFilters>>),
-    responses(
-        (status = 200, description = "A page of sanatoria and health resorts as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
-    )
-)]
-#[get("/sanatoria.geojson")]
-pub async fn list_sanatoria_geojson(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<SanatoriumFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<Sanatorium>(&req, &state, &query, ListPath::GeoJson).await
-}
-
-/// Get a sanatorium
-///
-/// One published sanatorium by numeric id or by its slug in the requested
-/// locale, with every field (`description_html`, `gallery` where the kind has
-/// one, and `translations`, the same item in the other locales); `fields` keeps
-/// only the fields named. With `Accept: application/ld+json` the answer is
-/// its schema.org form (`LodgingBusiness` and `Resort`, address, geo, priceRange), for search engines (schema `JsonLd`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews a sanatorium the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "naroch-bereg-sanatorium"), ContentItemQuery),
-    responses(
-        (status = 200, description = "The sanatorium", body = Sanatorium),
-        (status = 404, description = "No such sanatorium (or not visible without a key)"),
-    )
-)]
-#[get("/sanatoria/{id}")]
-pub async fn get_sanatorium(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<ContentItemQuery>,
-) -> AppResult<HttpResponse> {
-    item::<Sanatorium>(&req, &state, &path, &query).await
-}
-
 /// The body of sanatorium writes. Every field is optional in a PATCH (a
 /// merge patch onto the stored sanatorium); POST needs `slug` and `name`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -186,6 +103,19 @@ pub type Sanatoria = Place<Sanatorium>;
 
 impl Kind for Sanatorium {
     const KIND: PlaceKind = PlaceKind::Sanatorium;
+    const DOC: KindDoc = KindDoc {
+        list_summary: "List sanatoria",
+        geojson_summary: Some("Sanatoria as GeoJSON"),
+        get_summary: "Get a sanatorium",
+        plural: "sanatoria and health resorts",
+        order: "by `name`",
+        filters: "`profile` and `treatment` (all of a comma list), `region`, `tag`",
+        list_preview: "previews items the public cannot see yet.",
+        noun: "sanatorium",
+        a_noun: "a sanatorium",
+        jsonld: "form (`LodgingBusiness` and `Resort`, address, geo, priceRange)",
+        example: "naroch-bereg-sanatorium",
+    };
     type Own = SanatoriumFields;
     type Write = SanatoriumWrite;
     type Filters = PlaceFilters<SanatoriumFilters>;

@@ -1,27 +1,24 @@
 //! Souvenirs from Belarus: crafts and produce, by category, material and region
 //! of origin. Stored like places, without a location.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use utoipa::{IntoParams, ToSchema};
 
+use super::api::KindDoc;
 use super::write::{KindFields, PlaceWriteCore};
 use super::{
-    item, list, Ctx, Kind, ListPath, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow,
-    RawPlaceFilter, RegionRef,
+    Ctx, Kind, Place, PlaceBody, PlaceFilter, PlaceQuery, PlaceRow, RawPlaceFilter, RegionRef,
 };
 use crate::db::AnyConnection;
 use crate::domain::{ContentStatus, Image, Translation};
 use crate::editorial::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::http::list::{ListFilters, ListQuery};
-use crate::http::params::ContentItemQuery;
-use crate::http::response::ListBody;
+use crate::http::list::ListFilters;
 use crate::resource::PlaceKind;
 use crate::resources::vocab::{RegionSlug, SouvenirCategory};
-use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Souvenir {
@@ -89,62 +86,6 @@ impl PlaceQuery for SouvenirFilters {
     fn format(&self) -> Option<&str> {
         None
     }
-}
-
-/// List souvenirs
-///
-/// The published traditional Belarusian souvenirs and crafts in the requested locale (`lang`, or
-/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
-/// the best locale available), by `name`. Filter by `category`, `material`, origin `region`, `tag`,
-/// `updated_since`, and search names and summaries with `q`.
-///
-/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html` and `translations` unless `include` names them; `fields` keeps
-/// only the fields named.
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews items the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<SouvenirFilters>),
-    responses(
-        (status = 200, description = "A page of traditional Belarusian souvenirs and crafts", body = ListBody<Souvenir>),
-    )
-)]
-#[get("/souvenirs")]
-pub async fn list_souvenirs(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<SouvenirFilters>,
-) -> AppResult<HttpResponse> {
-    list::<Souvenir>(&req, &state, &query, ListPath::Json).await
-}
-
-/// Get a souvenir
-///
-/// One published souvenir by numeric id or by its slug in the requested
-/// locale, with every field (`description_html`, `gallery` where the kind has
-/// one, and `translations`, the same item in the other locales); `fields` keeps
-/// only the fields named. With `Accept: application/ld+json` the answer is
-/// its schema.org `Product`, for search engines (schema `JsonLd`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews a souvenir the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "slutsk-sash"), ContentItemQuery),
-    responses(
-        (status = 200, description = "The souvenir", body = Souvenir),
-        (status = 404, description = "No such souvenir (or not visible without a key)"),
-    )
-)]
-#[get("/souvenirs/{id}")]
-pub async fn get_souvenir(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<ContentItemQuery>,
-) -> AppResult<HttpResponse> {
-    item::<Souvenir>(&req, &state, &path, &query).await
 }
 
 /// The body of souvenir writes. Every field is optional in a PATCH (a merge
@@ -263,6 +204,19 @@ impl PlaceBody for SouvenirWrite {
 
 impl Kind for Souvenir {
     const KIND: PlaceKind = PlaceKind::Souvenir;
+    const DOC: KindDoc = KindDoc {
+        list_summary: "List souvenirs",
+        geojson_summary: None,
+        get_summary: "Get a souvenir",
+        plural: "traditional Belarusian souvenirs and crafts",
+        order: "by `name`",
+        filters: "`category`, `material`, origin `region`, `tag`",
+        list_preview: "previews items the public cannot see yet.",
+        noun: "souvenir",
+        a_noun: "a souvenir",
+        jsonld: "`Product`",
+        example: "slutsk-sash",
+    };
     type Own = SouvenirOwn;
     type Write = SouvenirWrite;
     type Filters = SouvenirFilters;

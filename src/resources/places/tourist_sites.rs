@@ -1,24 +1,18 @@
 //! Top tourist sites: the place core plus category, rank, opening hours, admission.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::api::KindDoc;
 use super::write::{self as pw, KindFields, PlaceWrite};
-use super::{
-    item, list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter, PlaceFilters,
-    PlaceRow,
-};
+use super::{Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow};
 use crate::db::AnyConnection;
 use crate::domain::ContentStatus;
 use crate::editorial::FieldErrors;
 use crate::error::AppResult;
-use crate::http::list::ListQuery;
-use crate::http::params::ContentItemQuery;
-use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
 use crate::resources::vocab::TouristCategory;
-use crate::AppState;
 
 /// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -58,85 +52,6 @@ impl KindFilters for TouristSiteFilters {
     );
 }
 
-/// List top tourist sites
-///
-/// The published top tourist sites in the requested locale (`lang`, or
-/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
-/// the best locale available), in `rank` order by default (unranked sites last), or by `name`. Filter by `category`, `region`, `tag`,
-/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
-///
-/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
-/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/tourist-sites.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews items the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<TouristSiteFilters>>),
-    responses(
-        (status = 200, description = "A page of top tourist sites", body = ListBody<TouristSite>),
-    )
-)]
-#[get("/tourist-sites")]
-pub async fn list_tourist_sites(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<TouristSiteFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<TouristSite>(&req, &state, &query, ListPath::Json).await
-}
-
-/// Top tourist sites as GeoJSON
-///
-/// The list of `GET /v1/tourist-sites` as an RFC 7946 FeatureCollection: one
-/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
-/// (`fields` and `include` apply), and paging as the foreign members `meta`
-/// and `links` and in the `Link` header. Places without a location are left
-/// out. Same parameters, sort, paging and caching as the JSON list.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<TouristSiteFilters>>),
-    responses(
-        (status = 200, description = "A page of top tourist sites as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
-    )
-)]
-#[get("/tourist-sites.geojson")]
-pub async fn list_tourist_sites_geojson(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<TouristSiteFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<TouristSite>(&req, &state, &query, ListPath::GeoJson).await
-}
-
-/// Get a tourist site
-///
-/// One published tourist site by numeric id or by its slug in the requested
-/// locale, with every field (`description_html`, `gallery` where the kind has
-/// one, and `translations`, the same item in the other locales); `fields` keeps
-/// only the fields named. With `Accept: application/ld+json` the answer is
-/// its schema.org `TouristAttraction` (address, geo, opening hours), for search engines (schema `JsonLd`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews a tourist site the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "mir-castle"), ContentItemQuery),
-    responses(
-        (status = 200, description = "The tourist site", body = TouristSite),
-        (status = 404, description = "No such tourist site (or not visible without a key)"),
-    )
-)]
-#[get("/tourist-sites/{id}")]
-pub async fn get_tourist_site(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<ContentItemQuery>,
-) -> AppResult<HttpResponse> {
-    item::<TouristSite>(&req, &state, &path, &query).await
-}
-
 /// The body of tourist site writes. Every field is optional in a PATCH (a
 /// merge patch onto the stored site); POST needs `slug` and `name`.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -159,6 +74,19 @@ pub type TouristSites = Place<TouristSite>;
 
 impl Kind for TouristSite {
     const KIND: PlaceKind = PlaceKind::TouristSite;
+    const DOC: KindDoc = KindDoc {
+        list_summary: "List top tourist sites",
+        geojson_summary: Some("Top tourist sites as GeoJSON"),
+        get_summary: "Get a tourist site",
+        plural: "top tourist sites",
+        order: "in `rank` order by default (unranked sites last), or by `name`",
+        filters: "`category`, `region`, `tag`",
+        list_preview: "previews items the public cannot see yet.",
+        noun: "tourist site",
+        a_noun: "a tourist site",
+        jsonld: "`TouristAttraction` (address, geo, opening hours)",
+        example: "mir-castle",
+    };
     type Own = TouristSiteFields;
     type Write = TouristSiteWrite;
     type Filters = PlaceFilters<TouristSiteFilters>;

@@ -1,15 +1,16 @@
 //! UNESCO World Heritage listings of Belarus: inscribed properties and the
 //! Tentative List, with criteria, years, areas and the matching tourist site.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, patch, post};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::api::KindDoc;
 use super::write::{self as pw, KindFields, PlaceWrite};
 use super::{
-    item, list, parse_list, Ctx, Kind, KindFilters, ListPath, Place, PlaceCore, PlaceFilter,
-    PlaceFilters, PlaceRow, Terms, TouristSiteRef,
+    parse_list, Ctx, Kind, KindFilters, Place, PlaceCore, PlaceFilter, PlaceFilters, PlaceRow,
+    Terms, TouristSiteRef,
 };
 use crate::db::schema::places;
 use crate::db::AnyConnection;
@@ -17,11 +18,8 @@ use crate::domain::{ContentStatus, Visibility};
 use crate::editorial::FieldErrors;
 use crate::error::AppResult;
 use crate::http::list::ListQuery;
-use crate::http::params::ContentItemQuery;
-use crate::http::response::ListBody;
 use crate::resource::PlaceKind;
 use crate::resources::vocab::{UnescoCategory, UnescoCriterion, UnescoStatus};
-use crate::AppState;
 
 /// Kind fields kept in `details`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -76,85 +74,6 @@ pub struct UnescoSiteFilters {
 
 impl KindFilters for UnescoSiteFilters {
     const STATUS_DOC: Option<&'static str> = None;
-}
-
-/// List UNESCO World Heritage listings
-///
-/// The published UNESCO World Heritage listings in the requested locale (`lang`, or
-/// `Accept-Language`; `fallback=true` or `lang=be,ru,en` gives each one once in
-/// the best locale available), by `name`. Filter by listing `status` (`inscribed` or `tentative`), `category`, `criterion` (all of a comma list), `region`, `tag`,
-/// `updated_since`, and search names and summaries with `q`. With `near` (`lat,lon`) only places within `radius_km` are kept, each with `distance_km`, nearest first unless `sort` is given; `bbox` keeps a rectangle.
-///
-/// Pages hold `limit` items (default 20, at most 100): follow `links.next` (or the `Link` header, or `meta.next_cursor` as `cursor`), or ask for a numbered `page`. Items leave out `description_html`, `gallery` and `translations` unless `include` names them; `fields` keeps
-/// only the fields named. The same list as a GeoJSON FeatureCollection is `GET /v1/unesco-sites.geojson` (this path also answers GeoJSON to `Accept: application/geo+json`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// may instead be a publication status (`draft`, `any`, ...) to preview listings.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<UnescoSiteFilters>>),
-    responses(
-        (status = 200, description = "A page of UNESCO World Heritage listings", body = ListBody<UnescoSite>),
-    )
-)]
-#[get("/unesco-sites")]
-pub async fn list_unesco_sites(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<UnescoSite>(&req, &state, &query, ListPath::Json).await
-}
-
-/// UNESCO listings as GeoJSON
-///
-/// The list of `GET /v1/unesco-sites` as an RFC 7946 FeatureCollection: one
-/// Point feature (`[lon, lat]`) per place, the item's fields as `properties`
-/// (`fields` and `include` apply), and paging as the foreign members `meta`
-/// and `links` and in the `Link` header. Places without a location are left
-/// out. Same parameters, sort, paging and caching as the JSON list.
-#[utoipa::path(
-    tag = "places",
-    params(ListQuery<PlaceFilters<UnescoSiteFilters>>),
-    responses(
-        (status = 200, description = "A page of UNESCO World Heritage listings as a GeoJSON FeatureCollection", body = super::geojson::FeatureCollection, content_type = "application/geo+json"),
-    )
-)]
-#[get("/unesco-sites.geojson")]
-pub async fn list_unesco_sites_geojson(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: ListQuery<PlaceFilters<UnescoSiteFilters>>,
-) -> AppResult<HttpResponse> {
-    list::<UnescoSite>(&req, &state, &query, ListPath::GeoJson).await
-}
-
-/// Get a UNESCO listing
-///
-/// One published UNESCO listing by numeric id or by its slug in the requested
-/// locale, with every field (`description_html`, `gallery` where the kind has
-/// one, and `translations`, the same item in the other locales); `fields` keeps
-/// only the fields named. With `Accept: application/ld+json` the answer is
-/// its schema.org form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria), for search engines (schema `JsonLd`).
-///
-/// Public and cacheable (`ETag`, `Cache-Control`). With an editor key, `status`
-/// previews an UNESCO listing the public cannot see yet.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = String, Path, description = "Id, or slug in the requested locale", example = "radziwill-complex-nesvizh"), ContentItemQuery),
-    responses(
-        (status = 200, description = "The UNESCO listing", body = UnescoSite),
-        (status = 404, description = "No such UNESCO listing (or not visible without a key)"),
-    )
-)]
-#[get("/unesco-sites/{id}")]
-pub async fn get_unesco_site(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<ContentItemQuery>,
-) -> AppResult<HttpResponse> {
-    item::<UnescoSite>(&req, &state, &path, &query).await
 }
 
 /// The body of UNESCO listing writes. Every field is optional in a PATCH (a
@@ -232,6 +151,19 @@ pub type UnescoSites = Place<UnescoSite>;
 
 impl Kind for UnescoSite {
     const KIND: PlaceKind = PlaceKind::UnescoSite;
+    const DOC: KindDoc = KindDoc {
+        list_summary: "List UNESCO World Heritage listings",
+        geojson_summary: Some("UNESCO listings as GeoJSON"),
+        get_summary: "Get a UNESCO listing",
+        plural: "UNESCO World Heritage listings",
+        order: "by `name`",
+        filters: "listing `status` (`inscribed` or `tentative`), `category`, `criterion` (all of a comma list), `region`, `tag`",
+        list_preview: "may instead be a publication status (`draft`, `any`, ...) to preview listings.",
+        noun: "UNESCO listing",
+        a_noun: "an UNESCO listing",
+        jsonld: "form (`TouristAttraction` and `LandmarksOrHistoricalBuildings` with the World Heritage status, reference, year and criteria)",
+        example: "radziwill-complex-nesvizh",
+    };
     // `status` is the listing status here, not a synonym.
     const SYNONYMS: &'static [(&'static str, &'static str)] = &[];
     type Own = UnescoSiteFields;
