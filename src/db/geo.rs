@@ -1,7 +1,9 @@
 //! Geo search without extensions, for every list with a location (places of any
 //! kind, `/v1/nearby`, events): SQL prefilters on indexed lat/lon (and the grid
-//! cell where the table has one), Rust computes exact great-circle distances,
-//! filters to the circle, sorts and pages in memory.
+//! cell where the table has one) and reads only small candidate tuples (id,
+//! lat, lon and the one sort key the order needs, see [`RankKey`]); Rust
+//! computes exact great-circle distances, filters to the circle, orders just
+//! the page's part and pages in memory; then one query loads the page's rows.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -69,15 +71,49 @@ where
     }
 }
 
+/// The sort key a radius search ranks by, so that its candidate query selects
+/// only that column besides id, lat and lon (none for `distance`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankKey {
+    Distance,
+    /// `name`, `title`: the candidate's `text`.
+    Text,
+    /// `rank`, `starts_at`: the candidate's `num`.
+    Num,
+}
+
+impl RankKey {
+    pub fn of(field: &str) -> Self {
+        match field {
+            "name" | "title" => RankKey::Text,
+            "rank" | "starts_at" => RankKey::Num,
+            _ => RankKey::Distance,
+        }
+    }
+}
+
 /// A row of a radius search: enough to filter, sort and page in memory.
 pub struct Candidate {
     pub id: i64,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    /// The text sort key (`name`, `title`).
+    /// The text sort key (`name`, `title`); empty unless the order needs it.
     pub text: String,
-    /// The numeric sort key (`rank`, `starts_at` in microseconds).
+    /// The numeric sort key (`rank`, `starts_at` in microseconds); 0 unless the order needs it.
     pub num: i64,
+}
+
+impl Candidate {
+    /// A candidate ranked by distance alone (no sort key read).
+    pub fn at(id: i64, lat: Option<f64>, lon: Option<f64>) -> Self {
+        Candidate {
+            id,
+            lat,
+            lon,
+            text: String::new(),
+            num: 0,
+        }
+    }
 }
 
 /// A candidate inside the circle, with its exact distance in km.
@@ -88,20 +124,20 @@ struct Near {
     num: i64,
 }
 
-/// Sort fields of an in-memory page: text keys, numeric keys, or `distance`.
-fn candidate_key(c: &Near, field: &str) -> Value {
-    match field {
-        "name" | "title" => serde_json::json!(c.text),
-        "rank" | "starts_at" => serde_json::json!(c.num),
-        _ => serde_json::json!(c.distance),
+/// The cursor key of a candidate: its text or numeric sort key, or its distance.
+fn candidate_key(c: &Near, key: RankKey) -> Value {
+    match key {
+        RankKey::Text => serde_json::json!(c.text),
+        RankKey::Num => serde_json::json!(c.num),
+        RankKey::Distance => serde_json::json!(c.distance),
     }
 }
 
-fn compare(a: &Near, b: &Near, field: &str) -> Ordering {
-    let primary = match field {
-        "name" | "title" => a.text.cmp(&b.text),
-        "rank" | "starts_at" => a.num.cmp(&b.num),
-        _ => a.distance.total_cmp(&b.distance),
+fn compare(a: &Near, b: &Near, key: RankKey) -> Ordering {
+    let primary = match key {
+        RankKey::Text => a.text.cmp(&b.text),
+        RankKey::Num => a.num.cmp(&b.num),
+        RankKey::Distance => a.distance.total_cmp(&b.distance),
     };
     primary.then(a.id.cmp(&b.id))
 }
@@ -131,29 +167,34 @@ fn page_within(
             })
         })
         .collect();
-    let field = params.sort.field;
-    near.sort_by(|a, b| {
-        let o = compare(a, b, field);
+    let key = RankKey::of(params.sort.field);
+    let order = |a: &Near, b: &Near| {
+        let o = compare(a, b, key);
         if params.sort.desc {
             o.reverse()
         } else {
             o
         }
-    });
+    };
     let total = near.len() as i64;
-    let start = match &params.paging {
-        Paging::Page(_) => params.offset() as usize,
+    let skip = match &params.paging {
+        Paging::Page(_) => params.offset().max(0) as usize,
         Paging::Cursor(None) => 0,
         Paging::Cursor(Some(c)) => {
-            // The first candidate strictly after the cursor in this order.
-            let after = |cand: &Near| {
-                let key = candidate_key(cand, field);
-                let o = match (&key, &c.key) {
-                    (Value::String(a), Value::String(b)) => a.cmp(b),
-                    (a, b) => a
-                        .as_f64()
-                        .unwrap_or(f64::NAN)
-                        .total_cmp(&b.as_f64().unwrap_or(f64::NAN)),
+            // Only the candidates strictly after the cursor in this order.
+            // (Compared as `candidate_key` would, without building a JSON value each.)
+            let cursor_num = c.key.as_f64().unwrap_or(f64::NAN);
+            near.retain(|cand| {
+                let o = match (key, &c.key) {
+                    (RankKey::Text, Value::String(b)) => cand.text.as_str().cmp(b.as_str()),
+                    _ => {
+                        let a = match key {
+                            RankKey::Text => f64::NAN,
+                            RankKey::Num => cand.num as f64,
+                            RankKey::Distance => cand.distance,
+                        };
+                        a.total_cmp(&cursor_num)
+                    }
                 }
                 .then(cand.id.cmp(&c.id));
                 if params.sort.desc {
@@ -161,16 +202,20 @@ fn page_within(
                 } else {
                     o == Ordering::Greater
                 }
-            };
-            near.iter().position(after).unwrap_or(near.len())
+            });
+            0
         }
     };
-    let rows: Vec<&Near> = near
-        .iter()
-        .skip(start)
-        .take(params.limit as usize + 1)
-        .collect();
-    Page::from_rows(rows, total, params, |c| (candidate_key(c, field), c.id))
+    // Order only what the page needs: the first `skip + limit + 1` candidates
+    // (a linear selection, then a sort of those few), not the whole circle.
+    let wanted = skip.saturating_add(params.limit.max(0) as usize + 1);
+    if near.len() > wanted {
+        near.select_nth_unstable_by(wanted - 1, order);
+        near.truncate(wanted);
+    }
+    near.sort_unstable_by(order);
+    let rows: Vec<&Near> = near.iter().skip(skip).collect();
+    Page::from_rows(rows, total, params, |c| (candidate_key(c, key), c.id))
         .map(|c| (c.id, round_km(c.distance)))
 }
 
@@ -269,6 +314,90 @@ mod tests {
         let (page, _) = radius_page(cands(), (MINSK, 25.0), &p, Ok, |i| *i).unwrap();
         assert_eq!(page.items, vec![4]);
         assert!(page.next_key.is_none());
+    }
+
+    /// 60 candidates around Minsk with repeated names and ranks (ties broken by id).
+    fn many() -> Vec<Candidate> {
+        (1..=60)
+            .map(|i: i64| Candidate {
+                id: i,
+                lat: Some(53.9006 + 0.003 * ((i * 7) % 13) as f64),
+                lon: Some(27.5590 - 0.004 * ((i * 5) % 11) as f64),
+                text: format!("n{}", i % 9),
+                num: i % 4,
+            })
+            .collect()
+    }
+
+    fn sorted(sort: &str, paging: (Option<&str>, Option<&str>)) -> ListParams {
+        ListParams::parse(
+            &CommonParams {
+                limit: Some("7".into()),
+                cursor: paging.0.map(str::to_string),
+                page: paging.1.map(str::to_string),
+                sort: Some(sort.into()),
+                ..Default::default()
+            },
+            &["distance", "name", "rank"],
+            "distance",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn pages_ordered_partially_equal_the_fully_sorted_list_by_cursor_and_by_page() {
+        for sort in ["distance", "-distance", "name", "-name", "rank", "-rank"] {
+            let key = RankKey::of(sort.trim_start_matches('-'));
+            let mut all: Vec<(i64, f64, String, i64)> = many()
+                .into_iter()
+                .map(|c| {
+                    let p = Point {
+                        lat: c.lat.unwrap(),
+                        lon: c.lon.unwrap(),
+                    };
+                    (c.id, haversine_km(MINSK, p), c.text, c.num)
+                })
+                .collect();
+            all.sort_by(|a, b| {
+                let o = match key {
+                    RankKey::Text => a.2.cmp(&b.2),
+                    RankKey::Num => a.3.cmp(&b.3),
+                    RankKey::Distance => a.1.total_cmp(&b.1),
+                }
+                .then(a.0.cmp(&b.0));
+                if sort.starts_with('-') {
+                    o.reverse()
+                } else {
+                    o
+                }
+            });
+            let expected: Vec<i64> = all.iter().map(|a| a.0).collect();
+
+            let mut by_cursor = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let p = sorted(sort, (cursor.as_deref(), None));
+                let (page, _) = radius_page(many(), (MINSK, 50.0), &p, Ok, |i| *i).unwrap();
+                assert_eq!(page.total, 60);
+                by_cursor.extend(page.items);
+                match page.next_key {
+                    Some(k) => cursor = Some(k.encode()),
+                    None => break,
+                }
+            }
+            assert_eq!(by_cursor, expected, "by cursor, sort={sort}");
+
+            let by_page: Vec<i64> = (1..=9)
+                .flat_map(|n| {
+                    let p = sorted(sort, (None, Some(&n.to_string())));
+                    radius_page(many(), (MINSK, 50.0), &p, Ok, |i| *i)
+                        .unwrap()
+                        .0
+                        .items
+                })
+                .collect();
+            assert_eq!(by_page, expected, "by page, sort={sort}");
+        }
     }
 
     #[test]

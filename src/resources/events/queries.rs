@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::cache::Caches;
 use crate::db::fallback::BestLocale;
-use crate::db::geo::{self, Area, Candidate};
+use crate::db::geo::{self, Area, Candidate, RankKey};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -156,25 +156,34 @@ fn list_events_as_typed(
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
     if let Some(near) = f.area.near {
-        type GeoRow = (i64, Option<f64>, Option<f64>, String, NaiveDateTime);
-        let rows: Vec<GeoRow> = filtered(conn, f)
-            .select((
-                events::id,
-                events::lat,
-                events::lon,
-                events::title,
-                events::starts_at,
-            ))
-            .load(conn)?;
-        let cands = rows
-            .into_iter()
-            .map(|(id, lat, lon, title, starts_at)| Candidate {
-                id,
-                lat,
-                lon,
-                text: title,
-                num: micros(starts_at),
-            });
+        // Candidates carry only (id, lat, lon) and the one sort key the order needs.
+        let q = filtered(conn, f);
+        let cands: Vec<Candidate> = match RankKey::of(params.sort.field) {
+            RankKey::Distance => q
+                .select((events::id, events::lat, events::lon))
+                .load::<(i64, Option<f64>, Option<f64>)>(conn)?
+                .into_iter()
+                .map(|(id, lat, lon)| Candidate::at(id, lat, lon))
+                .collect(),
+            RankKey::Text => q
+                .select((events::id, events::lat, events::lon, events::title))
+                .load::<(i64, Option<f64>, Option<f64>, String)>(conn)?
+                .into_iter()
+                .map(|(id, lat, lon, title)| Candidate {
+                    text: title,
+                    ..Candidate::at(id, lat, lon)
+                })
+                .collect(),
+            RankKey::Num => q
+                .select((events::id, events::lat, events::lon, events::starts_at))
+                .load::<(i64, Option<f64>, Option<f64>, NaiveDateTime)>(conn)?
+                .into_iter()
+                .map(|(id, lat, lon, starts_at)| Candidate {
+                    num: micros(starts_at),
+                    ..Candidate::at(id, lat, lon)
+                })
+                .collect(),
+        };
         return geo::radius_page(
             cands,
             near,

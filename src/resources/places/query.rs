@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::fallback::BestLocale;
-use crate::db::geo::{self, Area, Candidate};
+use crate::db::geo::{self, Area, Candidate, RankKey};
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -114,33 +114,42 @@ fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> A
     })
 }
 
-/// A radius search: the box prefilter in SQL, then distances, order and paging in
-/// `db::geo`.
+/// A radius search: the box prefilter in SQL reads only (id, lat, lon) and the
+/// one sort key the order needs; distances, order and paging in `db::geo`; then
+/// the page's rows by id.
 fn near_page(
     conn: &mut AnyConnection,
     f: &PlaceFilter,
     near: (Point, f64),
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    type GeoRow = (i64, Option<f64>, Option<f64>, String, i32);
-    let rows: Vec<GeoRow> = filtered(conn, f)
-        .select((
-            places::id,
-            places::lat,
-            places::lon,
-            places::name,
-            places::rank_order,
-        ))
-        .load(conn)?;
-    let cands = rows
-        .into_iter()
-        .map(|(id, lat, lon, name, rank)| Candidate {
-            id,
-            lat,
-            lon,
-            text: name,
-            num: rank.into(),
-        });
+    let q = filtered(conn, f);
+    let cands: Vec<Candidate> = match RankKey::of(params.sort.field) {
+        RankKey::Distance => q
+            .select((places::id, places::lat, places::lon))
+            .load::<(i64, Option<f64>, Option<f64>)>(conn)?
+            .into_iter()
+            .map(|(id, lat, lon)| Candidate::at(id, lat, lon))
+            .collect(),
+        RankKey::Text => q
+            .select((places::id, places::lat, places::lon, places::name))
+            .load::<(i64, Option<f64>, Option<f64>, String)>(conn)?
+            .into_iter()
+            .map(|(id, lat, lon, name)| Candidate {
+                text: name,
+                ..Candidate::at(id, lat, lon)
+            })
+            .collect(),
+        RankKey::Num => q
+            .select((places::id, places::lat, places::lon, places::rank_order))
+            .load::<(i64, Option<f64>, Option<f64>, i32)>(conn)?
+            .into_iter()
+            .map(|(id, lat, lon, rank)| Candidate {
+                num: rank.into(),
+                ..Candidate::at(id, lat, lon)
+            })
+            .collect(),
+    };
     geo::radius_page(
         cands,
         near,
