@@ -40,7 +40,7 @@ for _ in range(60):
     path = nxt[len(base):] if nxt.startswith("http") else nxt
     urls.append(path)
 # Articles by id.
-ids = rng.sample(range(1, total + 1), min(total, 700))
+ids = rng.sample(range(1, total + 1), min(total, 850))
 urls += [f"/v1/articles/{i}" for i in ids]
 # Places: lists, items, radius searches and /v1/nearby around points in Belarus.
 urls += [f"/v1/tourist-sites?page={p}" for p in range(1, 61)]

@@ -7,7 +7,7 @@ local s = tonumber(os.getenv("ZIPF_S") or "1.0")
 for line in io.lines(os.getenv("MIXED_URLS")) do
   if line ~= "" then
     paths[#paths + 1] = line
-    total = total + 1 / (#paths ^ s)
+    total = total + 1 / ((#paths) ^ s)
     cum[#paths] = total
   end
 end

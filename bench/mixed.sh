@@ -56,7 +56,7 @@ trap stop_all EXIT
 
 base="http://127.0.0.1:$PORT"
 counter() { # result -> belportal_response_cache_total{result=...}
-  curl -s "$base/metrics" | awk -v r="$1" '$0 ~ "^belportal_response_cache_total\\{result=\"" r "\"\\}" {print $2}' | head -1
+  curl -s "$base/metrics" | awk -v r="result=\"$1\"" 'index($0, "belportal_response_cache_total{") == 1 && index($0, r) {v = $2} END {print v + 0}'
 }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status"; }
 
@@ -68,7 +68,7 @@ editor() { # key articles patches-file
     local id=$(( (i * 7919) % n + 1 ))
     curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "$base/v1/articles/$id" \
       -H "Authorization: Bearer $key" -H 'Content-Type: application/merge-patch+json' \
-      --data "{\"summary\": \"Edited by the mixed benchmark, save $i.\"}" >> "$log"
+      --data "{\"lead\": \"Edited by the mixed benchmark, save $i.\"}" >> "$log"
     sleep 1
   done
 }
