@@ -43,3 +43,32 @@ ratio() { # a b
 
 # The 1-minute load average: other work on the machine shows in p99 first.
 load_avg() { awk '{print $1}' /proc/loadavg; }
+
+# Needs wrk; sets BIN to the release build (built now) unless BIN is given.
+release_bin() {
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+  if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN="${CARGO_TARGET_DIR:-target}/release/belportal"
+  fi
+}
+
+# A new empty database for the backend, named $2 (SQLite: a file in
+# bench/results; PostgreSQL: a database beside PG_ADMIN's); prints its URL.
+new_database() { # backend name -> DATABASE_URL
+  case $1 in
+    sqlite)
+      rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm"
+      echo "sqlite://bench/results/$2.db" ;;
+    postgres)
+      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2" >/dev/null
+      echo "${PG_ADMIN%/*}/$2" ;;
+  esac
+}
+
+drop_database() { # backend name
+  case $1 in
+    sqlite) rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm" ;;
+    postgres) psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" >/dev/null ;;
+  esac
+}

@@ -34,15 +34,11 @@ CACHE_MS="${CACHE_MS:-1000}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 OUT="${OUT:-bench/results/mixed-$(date -u +%Y%m%d-%H%M%S).tsv}"
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/release/belportal"
-fi
+source bench/lib.sh
+release_bin
 mkdir -p bench/results
 printf 'backend\tround\twrites\trequests\trequests_per_s\tp50\tp99\tnon_2xx_3xx\tcache_hits\tcache_misses\thit_ratio\tpatches\trss_mb\tload_avg\n' > "$OUT"
 
-source bench/lib.sh
 editor_pid=""
 stop_all() {
   if [ -n "$editor_pid" ]; then
@@ -74,14 +70,7 @@ editor() { # key articles patches-file
 }
 
 for backend in $BACKENDS; do
-  case $backend in
-    sqlite)
-      rm -f bench/results/bp_bench_mixed.db*
-      url="sqlite://bench/results/bp_bench_mixed.db" ;;
-    postgres)
-      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS bp_bench_mixed WITH (FORCE)" -c "CREATE DATABASE bp_bench_mixed" >/dev/null
-      url="${PG_ADMIN%/*}/bp_bench_mixed" ;;
-  esac
+  url=$(new_database "$backend" bp_bench_mixed)
   start=$(date +%s)
   DATABASE_URL=$url RUST_LOG=warn "$BIN" generate --articles "$ARTICLES" --places "$PLACES" --seed 42 >/dev/null
   echo "# $backend: generated $ARTICLES articles and $PLACES places in $(( $(date +%s) - start )) s" | tee -a "$OUT.log"
@@ -128,10 +117,7 @@ for backend in $BACKENDS; do
   done
   rm -f "$urls"
   stop_all
-  case $backend in
-    sqlite) rm -f bench/results/bp_bench_mixed.db* ;;
-    postgres) psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS bp_bench_mixed WITH (FORCE)" >/dev/null ;;
-  esac
+  drop_database "$backend" bp_bench_mixed
 done
 column -t -s $'\t' "$OUT"
 # With writes against the read-only rounds: mean req/s and hit ratio per backend.

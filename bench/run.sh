@@ -39,35 +39,13 @@ ENCODINGS="${ENCODINGS:-browser none}"
 BROWSER_AE="Accept-Encoding: gzip, deflate, br, zstd"
 OUT="${OUT:-bench/results/run-$(date -u +%Y%m%d-%H%M%S).tsv}"
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/release/belportal"
-fi
+source bench/lib.sh # stop_server, run_wrk, release_bin, new_database, drop_database
+release_bin
 mkdir -p bench/results
 printf 'scenario\tbackend\trows\tresponse_cache_ms\tendpoint\taccept_encoding\trequests_per_s\tp50\tp99\tratio_to_baseline\n' > "$OUT"
 
 WRK_TIMEOUT=5s
-source bench/lib.sh # stop_server, run_wrk
 trap stop_server EXIT
-
-new_database() { # backend name -> DATABASE_URL
-  case $1 in
-    sqlite)
-      rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm"
-      echo "sqlite://bench/results/$2.db" ;;
-    postgres)
-      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" -c "CREATE DATABASE $2" >/dev/null
-      echo "${PG_ADMIN%/*}/$2" ;;
-  esac
-}
-
-drop_database() { # backend name
-  case $1 in
-    sqlite) rm -f "bench/results/$2.db" "bench/results/$2.db-wal" "bench/results/$2.db-shm" ;;
-    postgres) psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $2 WITH (FORCE)" >/dev/null ;;
-  esac
-}
 
 # scenario backend rows url endpoint-specs...; a spec is name|path|header
 measure() {
