@@ -309,6 +309,7 @@ fn rebuild(conn: &mut AnyConnection) -> AppResult<u64> {
         search::clear(conn)?;
         search::bulk_load(conn, search::Load::Start)
     })?;
+    let started = std::time::Instant::now();
     let mut n = 0u64;
     for table in tables {
         let mut after = Some(0i64);
@@ -329,8 +330,19 @@ fn rebuild(conn: &mut AnyConnection) -> AppResult<u64> {
                 Ok(next)
             })?;
         }
+        tracing::info!(
+            table = table.as_str(),
+            documents = n,
+            secs = started.elapsed().as_secs(),
+            "search index rebuild: table done"
+        );
     }
     conn.transaction::<_, AppError, _>(|conn| search::bulk_load(conn, search::Load::End))?;
+    tracing::info!(
+        documents = n,
+        secs = started.elapsed().as_secs(),
+        "search index rebuilt"
+    );
     Ok(n)
 }
 

@@ -75,8 +75,18 @@ const ROWS: usize = 200;
 
 /// In-process statements are cheap, but each is prepared afresh: many rows
 /// a statement. FTS5 keeps the terms of consecutive inserts in memory and
-/// writes them out in large segments.
+/// writes them out in large segments, but only while the rowids ascend: a
+/// rowid below the one before flushes what it holds as a segment of its own.
+/// The documents go in in rowid order, since the rowids of rows read in id
+/// order do not ascend (a table's rows differ in locale, and places in kind);
+/// unsorted, a rebuild made a tiny segment every few documents and spent its
+/// time in FTS5's merges of them (7 to 14 times longer at 100,000 articles).
 pub(super) fn insert_many(c: &mut SqliteConnection, docs: &[SearchDoc]) -> AppResult<()> {
+    let mut docs: Vec<(i64, &SearchDoc)> = docs
+        .iter()
+        .map(|d| (fts_rowid(d.resource, &d.locale, d.item_id), d))
+        .collect();
+    docs.sort_unstable_by_key(|(rowid, _)| *rowid);
     for part in docs.chunks(ROWS) {
         let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; part.len()].join(", ");
         let mut q = diesel::sql_query(format!(
@@ -84,7 +94,7 @@ pub(super) fn insert_many(c: &mut SqliteConnection, docs: &[SearchDoc]) -> AppRe
              resource, item_id, locale, slug, status, published_at) VALUES {values}"
         ))
         .into_boxed::<Sqlite>();
-        for d in part {
+        for (rowid, d) in part {
             // Russian documents also carry their stems (`stems`); other locales leave them empty.
             let stem = |text: &str| {
                 if stems::stemmed(&d.locale) {
@@ -94,7 +104,7 @@ pub(super) fn insert_many(c: &mut SqliteConnection, docs: &[SearchDoc]) -> AppRe
                 }
             };
             q = q
-                .bind::<BigInt, _>(fts_rowid(d.resource, &d.locale, d.item_id))
+                .bind::<BigInt, _>(*rowid)
                 .bind::<Text, _>(&d.title)
                 .bind::<Text, _>(&d.summary)
                 .bind::<Text, _>(&d.body)
