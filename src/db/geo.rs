@@ -246,6 +246,58 @@ pub fn radius_page<R>(
     ))
 }
 
+/// A radius search over table `$t` (places, events) whose rows are `$row`:
+/// the box prefilter `$q` reads only (id, lat, lon) and the one sort key the
+/// order needs (column `$text` for a text sort, column `$num` of type `$num_ty`
+/// made an `i64` by `$to_num` for a numeric one); then [`radius_page`]
+/// loads the page's rows by id. Evaluates to `AppResult<(Page<$row>, distances)>`.
+#[macro_export]
+macro_rules! radius_page_of {
+    ($conn:expr, $q:expr, $near:expr, $params:expr, $t:ident, $row:ty,
+     text = $text:ident, num = $num:ident: $num_ty:ty => $to_num:expr) => {{
+        use $crate::db::geo::{Candidate, RankKey};
+        let q = $q;
+        let cands: Vec<Candidate> = match RankKey::of($params.sort.field) {
+            RankKey::Distance => q
+                .select(($t::id, $t::lat, $t::lon))
+                .load::<(i64, Option<f64>, Option<f64>)>($conn)?
+                .into_iter()
+                .map(|(id, lat, lon)| Candidate::at(id, lat, lon))
+                .collect(),
+            RankKey::Text => q
+                .select(($t::id, $t::lat, $t::lon, $t::$text))
+                .load::<(i64, Option<f64>, Option<f64>, String)>($conn)?
+                .into_iter()
+                .map(|(id, lat, lon, text)| Candidate {
+                    text,
+                    ..Candidate::at(id, lat, lon)
+                })
+                .collect(),
+            RankKey::Num => q
+                .select(($t::id, $t::lat, $t::lon, $t::$num))
+                .load::<(i64, Option<f64>, Option<f64>, $num_ty)>($conn)?
+                .into_iter()
+                .map(|(id, lat, lon, n)| Candidate {
+                    num: ($to_num)(n),
+                    ..Candidate::at(id, lat, lon)
+                })
+                .collect(),
+        };
+        $crate::db::geo::radius_page(
+            cands,
+            $near,
+            $params,
+            |ids| {
+                Ok($t::table
+                    .filter($t::id.eq_any(ids))
+                    .select(<$row>::as_select())
+                    .load($conn)?)
+            },
+            |r| r.id,
+        )
+    }};
+}
+
 /// Whether a point lies within the area's circle (always, without `near`).
 pub fn within_radius(area: &Area, p: Option<Point>) -> bool {
     match area.near {

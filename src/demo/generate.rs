@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::schema::{article_tags, articles, sections};
 use crate::db::{self, AnyConnection};
 use crate::error::AppResult;
-use crate::resources::articles::write::ArticleForm;
+use crate::resources::articles::write::{ArticleColumns, ArticleForm};
 
 /// SplitMix64: tiny, fast and reproducible.
 struct Rng(u64);
@@ -146,14 +146,13 @@ pub fn generate_articles_with(
                 text.join(" ")
             );
             let published_at = start + Duration::seconds(rng.below(10 * 365 * 86_400) as i64);
-            rows.push(ArticleForm {
+            let columns = ArticleColumns {
                 group_id: 0,
                 locale: "en".into(),
                 slug: format!("gen-{i}-{}", w[0]),
                 section_id: section_ids[rng.below(section_ids.len() as u64) as usize],
                 title,
                 lead: format!("A generated lead about {} in {}.", w[1], w[2]),
-                body_html: body,
                 dateline: Some("MINSK, 1 January".into()),
                 source: Some("BelTA".into()),
                 author: None,
@@ -161,8 +160,12 @@ pub fn generate_articles_with(
                 reading_time_minutes: 1,
                 status: "published".into(),
                 published_at: Some(published_at),
-                created_at: now,
                 updated_at: now,
+            };
+            rows.push(ArticleForm {
+                columns,
+                body_html: body,
+                created_at: now,
             });
             for t in 0..(1 + rng.below(3)) {
                 tags.push((k, TAGS[((rng.below(12)) + t) as usize % 12]));

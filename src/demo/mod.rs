@@ -73,7 +73,7 @@ struct ArticleSeed {
     tags: Vec<String>,
 }
 
-use crate::resources::articles::write::ArticleForm;
+use crate::resources::articles::write::{ArticleColumns, ArticleForm};
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("demo content: {e}"))
@@ -189,15 +189,13 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
             let published_at = DateTime::parse_from_rfc3339(&s.published_at)
                 .map_err(internal)?
                 .naive_utc();
-            let new = ArticleForm {
+            let columns = ArticleColumns {
                 group_id: 0,
                 locale: "en".into(),
                 slug: s.slug.clone(),
                 section_id,
                 title: s.title.clone(),
                 lead: s.lead.clone(),
-                // Stored as the write API stores it, so an export re-imports unchanged.
-                body_html: crate::editorial::sanitize_html(&s.body_html),
                 dateline: s.dateline.clone(),
                 source: s.source.clone(),
                 author: s.author.clone(),
@@ -208,8 +206,13 @@ pub fn load_demo_text(conn: &mut AnyConnection) -> AppResult<usize> {
                 reading_time_minutes: reading_time_minutes(&s.body_html),
                 status: "published".into(),
                 published_at: Some(published_at),
-                created_at: published_at.min(now),
                 updated_at: published_at.min(now),
+            };
+            let new = ArticleForm {
+                columns,
+                // Stored as the write API stores it, so an export re-imports unchanged.
+                body_html: crate::editorial::sanitize_html(&s.body_html),
+                created_at: published_at.min(now),
             };
             let id: i64 = diesel::insert_into(articles::table)
                 .values(&new)

@@ -14,7 +14,7 @@ use crate::db::schema::{
 use crate::db::AnyConnection;
 use crate::domain::{reading_time_minutes, Image};
 use crate::error::{AppError, AppResult};
-use crate::resources::articles::write::ArticleForm;
+use crate::resources::articles::write::{ArticleColumns, ArticleForm};
 use crate::resources::events::EventForm;
 use crate::resources::events::EventRow;
 use crate::resources::places::PlaceForm;
@@ -165,14 +165,13 @@ fn articles_text(conn: &mut AnyConnection, list: &[ArticleText]) -> AppResult<()
             i.caption = t.caption.clone();
             i
         });
-        let new = ArticleForm {
+        let columns = ArticleColumns {
             group_id: group,
             locale: t.locale.clone(),
             slug: t.slug.clone(),
             section_id: section_in(conn, section, &t.locale)?,
             title: t.title.clone(),
             lead: t.lead.clone(),
-            body_html: t.body_html.clone(),
             dateline: t.dateline.clone(),
             source,
             author,
@@ -180,8 +179,12 @@ fn articles_text(conn: &mut AnyConnection, list: &[ArticleText]) -> AppResult<()
             reading_time_minutes: reading_time_minutes(&t.body_html),
             status,
             published_at,
-            created_at,
             updated_at,
+        };
+        let new = ArticleForm {
+            columns,
+            body_html: t.body_html.clone(),
+            created_at,
         };
         let id: i64 = diesel::insert_into(articles::table)
             .values(&new)

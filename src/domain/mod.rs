@@ -211,6 +211,35 @@ pub fn reading_time_minutes(html: &str) -> i32 {
     ((words + 199) / 200).max(1)
 }
 
+/// The visible translation siblings `(group_id, id, locale, slug)` of the
+/// translation groups `$groups` in table `$t` (articles, events, places), for
+/// [`siblings`]. Read by group only (an index lookup) and checked for
+/// visibility here, since planners otherwise prefer a range scan of the public
+/// index with a generic plan. `$groups` must not be empty.
+#[macro_export]
+macro_rules! visible_siblings {
+    ($conn:expr, $t:ident, $groups:expr, $now:expr) => {{
+        type Stored = (
+            (i64, i64, String, String),
+            String,
+            Option<chrono::NaiveDateTime>,
+        );
+        let stored: Vec<Stored> = $t::table
+            .filter($t::group_id.eq_any($groups))
+            .select((
+                ($t::group_id, $t::id, $t::locale, $t::slug),
+                $t::status,
+                $t::published_at,
+            ))
+            .load($conn)?;
+        stored
+            .into_iter()
+            .filter(|(_, status, at)| $crate::domain::Visibility::Public.allows(status, *at, $now))
+            .map(|(sibling, _, _)| sibling)
+            .collect::<Vec<(i64, i64, String, String)>>()
+    }};
+}
+
 /// Lists in-memory translation siblings grouped by `group_id`, excluding the item itself.
 pub fn siblings(
     rows: &[(i64, i64, String, String)],

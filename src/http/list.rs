@@ -18,9 +18,11 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::IntoParams;
 
 use super::invalid_query as invalid;
+use super::locale::{negotiate_list, ListLocales};
 use super::params::ListParams;
 use super::shape::Shape;
-use crate::error::AppError;
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
 
 /// A list's own filters, and what the list says about the shared parameters.
 pub trait ListFilters: DeserializeOwned + IntoParams + 'static {
@@ -118,6 +120,15 @@ const COMMON: [&str; 11] = [
 pub struct ListQuery<F> {
     pub common: CommonParams,
     pub filters: F,
+}
+
+impl<F> ListQuery<F> {
+    /// The locales the list answers in: `lang` (one, or a preference list),
+    /// `fallback`, else `Accept-Language` (see [`negotiate_list`]).
+    pub fn locales(&self, req: &HttpRequest, config: &Config) -> AppResult<ListLocales> {
+        let c = &self.common;
+        negotiate_list(req, c.lang.as_deref(), c.fallback.as_deref(), config)
+    }
 }
 
 impl<F: ListFilters> ListQuery<F> {

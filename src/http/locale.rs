@@ -38,7 +38,7 @@ pub fn negotiate_list(
     lang: Option<&str>,
     fallback: Option<&str>,
     config: &Config,
-) -> AppResult<Vec<String>> {
+) -> AppResult<ListLocales> {
     let wants = match fallback.map(str::trim) {
         None | Some("false") => false,
         Some("true") => true,
@@ -64,20 +64,41 @@ pub fn negotiate_list(
             }
         }
     }
-    Ok(out)
+    Ok(ListLocales(out))
 }
 
-/// `Content-Language` of a fallback list: the preferred locales its items are
-/// in, in preference order (the first preference when there are none).
-pub fn content_language(prefs: &[String], present: &[String]) -> String {
-    let used: Vec<&str> = prefs
-        .iter()
-        .filter(|p| present.contains(p))
-        .map(String::as_str)
-        .collect();
-    match used.as_slice() {
-        [] => prefs.first().cloned().unwrap_or_default(),
-        all => all.join(", "),
+/// The locales a list answers in, best first: one, or with fallback several.
+#[derive(Debug, Clone)]
+pub struct ListLocales(Vec<String>);
+
+impl ListLocales {
+    /// The locale asked for first: the items' locale unless they fall back.
+    pub fn first(&self) -> &str {
+        self.0.first().map_or("", String::as_str)
+    }
+
+    /// The preference list items fall back along; empty with one locale.
+    pub fn fallback(&self) -> Vec<String> {
+        if self.0.len() > 1 {
+            self.0.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `Content-Language` of the list: the preferred locales its items are in
+    /// (`present`), in preference order (the first preference when there are none).
+    pub fn content_language(&self, present: &[String]) -> String {
+        let used: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|p| present.contains(p))
+            .map(String::as_str)
+            .collect();
+        match used.as_slice() {
+            [] => self.first().to_string(),
+            all => all.join(", "),
+        }
     }
 }
 

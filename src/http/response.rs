@@ -1,6 +1,7 @@
 //! Response building: JSON bodies with Content-Language, and the list envelope
 //! with `meta`, `links` and an RFC 8288 `Link` header.
 
+use actix_web::body::MessageBody;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -50,6 +51,15 @@ pub struct ListLinks {
 }
 
 pub use crate::paging::Page;
+
+/// A 200 with a body of `content_type` (a feed, a calendar, GeoJSON, JSON-LD)
+/// in `locale`.
+pub fn typed(content_type: &str, locale: &str, body: impl MessageBody + 'static) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_LANGUAGE, locale.to_string()))
+        .body(body)
+}
 
 pub fn json<T: Serialize>(locale: Option<&str>, body: &T) -> HttpResponse {
     json_tagged(locale, body, None)

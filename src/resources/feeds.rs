@@ -11,6 +11,7 @@ use super::articles::{latest_for_feed, section_filter, ArticleFilter, ArticleSum
 use crate::db;
 use crate::error::AppResult;
 use crate::http::locale::negotiate;
+use crate::http::response;
 use crate::AppState;
 
 const FEED_SIZE: i64 = 50;
@@ -73,13 +74,6 @@ fn newest(items: &[(ArticleSummary, String)]) -> DateTime<Utc> {
         .map(|(a, _)| a.updated_at.max(a.published_at.unwrap_or(a.updated_at)))
         .max()
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-}
-
-fn feed_response(content_type: &str, locale: &str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Language", locale.to_string()))
-        .body(body)
 }
 
 /// Articles as an Atom feed
@@ -153,7 +147,7 @@ pub async fn atom_feed(
         })
         .collect::<Vec<_>>();
     feed.set_entries(entries);
-    Ok(feed_response(
+    Ok(response::typed(
         "application/atom+xml; charset=utf-8",
         &d.locale,
         feed.to_string(),
@@ -213,7 +207,7 @@ pub async fn rss_feed(
         .last_build_date(Some(newest(&d.items).to_rfc2822()))
         .items(items)
         .build();
-    Ok(feed_response(
+    Ok(response::typed(
         "application/rss+xml; charset=utf-8",
         &d.locale,
         channel.to_string(),

@@ -48,10 +48,7 @@ pub fn wanted(req: &HttpRequest) -> bool {
 /// The JSON-LD response (the ETag middleware hashes this body, so it has its own validator).
 pub fn respond(locale: &str, doc: Value) -> HttpResponse {
     let body = serde_json::to_vec(&doc).unwrap_or_default();
-    HttpResponse::Ok()
-        .content_type(LD_JSON)
-        .insert_header((header::CONTENT_LANGUAGE, locale.to_string()))
-        .body(body)
+    crate::http::response::typed(LD_JSON, locale, body)
 }
 
 /// The base of absolute URLs: `BELPORTAL_PUBLIC_URL`, never the request's headers.

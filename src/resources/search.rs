@@ -71,9 +71,25 @@ impl ListFilters for SearchFilters {
     const PARAM_ORDER: &'static [&'static str] = &["q", "types", "lang", "limit", "cursor", "page"];
 }
 
-fn parse_types(v: Option<&str>) -> AppResult<Vec<ResourceType>> {
-    ResourceType::parse_list(v, ResourceType::SEARCHABLE)
-        .map_err(|message| AppError::bad_param("types", message))
+/// The `types` parameter (search, suggestions, nearby): some of `allowed`, all
+/// when absent.
+pub fn parse_types(v: Option<&str>, allowed: &[ResourceType]) -> AppResult<Vec<ResourceType>> {
+    ResourceType::parse_list(v, allowed).map_err(|message| AppError::bad_param("types", message))
+}
+
+/// `q` of search and suggestions: required, trimmed, at most `max` characters.
+pub fn required_q(q: Option<&str>, max: usize) -> AppResult<&str> {
+    let text = q
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::bad_param("q", "is required"))?;
+    if text.chars().count() > max {
+        return Err(AppError::bad_param(
+            "q",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Search everything
@@ -98,15 +114,8 @@ pub async fn search_all(
 ) -> AppResult<HttpResponse> {
     let p = &query.filters;
     let locale = negotiate(&req, query.common.lang.as_deref(), &state.config)?;
-    let text =
-        p.q.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::bad_param("q", "is required"))?;
-    if text.chars().count() > 200 {
-        return Err(AppError::bad_param("q", "must be at most 200 characters"));
-    }
-    let types = parse_types(p.types.as_deref())?;
+    let text = required_q(p.q.as_deref(), 200)?;
+    let types = parse_types(p.types.as_deref(), ResourceType::SEARCHABLE)?;
     let params = query.params()?;
     let offset = match &params.paging {
         Paging::Cursor(Some(c)) => c.key_i64()?.max(0),

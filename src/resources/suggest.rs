@@ -12,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::response;
 use crate::resource::ResourceType;
+use crate::resources::search::{parse_types, required_q};
 use crate::AppState;
 
 pub const DEFAULT_LIMIT: usize = 8;
@@ -156,19 +157,8 @@ pub async fn suggest_items(
     query: web::Query<SuggestParams>,
 ) -> AppResult<HttpResponse> {
     let p = query.into_inner();
-    let text =
-        p.q.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| AppError::bad_param("q", "is required"))?;
-    if text.chars().count() > MAX_Q {
-        return Err(AppError::bad_param(
-            "q",
-            format!("must be at most {MAX_Q} characters"),
-        ));
-    }
-    let types = ResourceType::parse_list(p.types.as_deref(), ResourceType::SEARCHABLE)
-        .map_err(|message| AppError::bad_param("types", message))?;
+    let text = required_q(p.q.as_deref(), MAX_Q)?;
+    let types = parse_types(p.types.as_deref(), ResourceType::SEARCHABLE)?;
     let locale = match p.lang.as_deref() {
         Some(l) => Some(negotiate(&req, Some(l), &state.config)?),
         None => None,

@@ -27,7 +27,7 @@ use utoipa::IntoParams;
 use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::{content_language, negotiate, negotiate_list};
+use crate::http::locale::negotiate;
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
@@ -96,26 +96,15 @@ pub async fn list_articles(
     state: web::Data<AppState>,
     query: ListQuery<ArticleFilters>,
 ) -> AppResult<HttpResponse> {
-    let c = &query.common;
-    let prefs = negotiate_list(
-        &req,
-        c.lang.as_deref(),
-        c.fallback.as_deref(),
-        &state.config,
-    )?;
-    let locale = prefs[0].clone();
-    let fallback = if prefs.len() > 1 {
-        prefs.clone()
-    } else {
-        Vec::new()
-    };
+    let locales = query.locales(&req, &state.config)?;
+    let fallback = locales.fallback();
     let vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     let params = query.params()?;
     let q = query.filters;
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let tag = validate_tag(q.tag.as_deref())?;
     let caches = state.caches.clone();
-    let loc = locale.clone();
+    let loc = locales.first().to_string();
     let section = q.section.clone();
     let p = params.clone();
     let page = db::run(&state.pool, move |conn| {
@@ -139,7 +128,7 @@ pub async fn list_articles(
         .iter()
         .map(|a| a.summary.locale.clone())
         .collect();
-    let language = content_language(&prefs, &present);
+    let language = locales.content_language(&present);
     Ok(response::list(&req, &language, &params, page))
 }
 

@@ -242,30 +242,10 @@ fn summaries(
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }
-    // By group only (an index lookup); visibility is checked here, since planners
-    // otherwise prefer a range scan of the public index with a generic plan.
     let sibling_rows: Vec<(i64, i64, String, String)> = if !with_translations {
         Vec::new()
     } else {
-        articles::table
-            .filter(articles::group_id.eq_any(groups))
-            .select((
-                (
-                    articles::group_id,
-                    articles::id,
-                    articles::locale,
-                    articles::slug,
-                ),
-                articles::status,
-                articles::published_at,
-            ))
-            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
-            .into_iter()
-            .filter(|(_, status, published_at)| {
-                Visibility::Public.allows(status, *published_at, now)
-            })
-            .map(|(row, _, _)| row)
-            .collect()
+        crate::visible_siblings!(conn, articles, groups, now)
     };
     Ok(rows
         .into_iter()

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::model::{ArticleColumns, ArticleForm};
 use super::{find_article, Article};
 use crate::db::schema::{article_revisions, article_tags, articles, sections as sections_t};
 use crate::db::{self, AnyConnection};
@@ -49,30 +50,6 @@ pub struct ArticleWrite {
     pub status: Option<ContentStatus>,
     /// RFC 3339; defaults to now when published. A future instant schedules the article.
     pub published_at: Option<DateTime<FixedOffset>>,
-}
-
-/// An article's row as a write (and the demo loader) stores it; an UPDATE
-/// keeps `created_at`.
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = articles, treat_none_as_null = true)]
-pub struct ArticleForm {
-    pub group_id: i64,
-    pub locale: String,
-    pub slug: String,
-    pub section_id: i64,
-    pub title: String,
-    pub lead: String,
-    pub body_html: String,
-    pub dateline: Option<String>,
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub image: Option<String>,
-    pub reading_time_minutes: i32,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
-    #[diesel(skip_update)]
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
 
 /// The section named `slug` in `locale` (`section` is required; errors go to `e`).
@@ -208,7 +185,7 @@ impl Resource for Articles {
             "article"
         );
         e.finish()?;
-        let mut form = ArticleForm {
+        let columns = ArticleColumns {
             group_id,
             locale: head.locale,
             slug: head.slug,
@@ -216,15 +193,18 @@ impl Resource for Articles {
             title: head.title,
             lead,
             reading_time_minutes: reading_time_minutes(&body_html),
-            body_html,
             dateline,
             source,
             author,
             image: tail.image,
             status: tail.status,
             published_at: tail.published_at,
-            created_at: ctx.created_at(),
             updated_at: ctx.updated_at(),
+        };
+        let mut form = ArticleForm {
+            columns,
+            body_html,
+            created_at: ctx.created_at(),
         };
         let new_id = crate::save_translatable_row!(conn, articles, id, form, "no such article");
         if id.is_some() {

@@ -11,7 +11,7 @@ use super::model::*;
 use crate::cache::Caches;
 use crate::db::schema::{event_tags, events};
 use crate::db::AnyConnection;
-use crate::domain::{siblings, utc, ContentStatus, Image, Translation, Visibility};
+use crate::domain::{siblings, utc, ContentStatus, Image, Translation};
 use crate::error::AppResult;
 use crate::resources::places::{regions_for, RegionRef};
 use crate::resources::regions::{Location, Region};
@@ -150,19 +150,7 @@ pub fn context(
             tags.entry(id).or_default().push(tag);
         }
         let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
-        // By group only (an index lookup); visibility is checked here.
-        sibling_rows = events::table
-            .filter(events::group_id.eq_any(groups))
-            .select((
-                (events::group_id, events::id, events::locale, events::slug),
-                events::status,
-                events::published_at,
-            ))
-            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
-            .into_iter()
-            .filter(|(_, s, p)| Visibility::Public.allows(s, *p, now))
-            .map(|(r, _, _)| r)
-            .collect();
+        sibling_rows = crate::visible_siblings!(conn, events, groups, now);
     }
     Ok(EventCtx {
         regions,

@@ -15,6 +15,7 @@ use crate::db::geo;
 use crate::db::schema::events;
 use crate::error::AppResult;
 use crate::http::locale::negotiate;
+use crate::http::response;
 use crate::resources::vocab::{EventCategory, RegionSlug};
 use crate::AppState;
 
@@ -168,8 +169,9 @@ pub async fn events_ics(
     })
     .await?;
     let base = crate::http::public_url(&req);
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Content-Language", locale))
-        .body(calendar_text(&rows, &base)))
+    Ok(response::typed(
+        "text/calendar; charset=utf-8",
+        &locale,
+        calendar_text(&rows, &base),
+    ))
 }

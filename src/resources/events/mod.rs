@@ -20,7 +20,6 @@ use super::vocab::{EventCategory, RegionSlug};
 use crate::db;
 use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::{content_language, negotiate_list};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::{self, ListBody};
 use crate::resources::item::item;
@@ -120,18 +119,9 @@ pub async fn list_events(
     state: web::Data<AppState>,
     query: ListQuery<EventFilters>,
 ) -> AppResult<HttpResponse> {
-    let c = &query.common;
-    let prefs = negotiate_list(
-        &req,
-        c.lang.as_deref(),
-        c.fallback.as_deref(),
-        &state.config,
-    )?;
-    let locale = prefs[0].clone();
-    let mut f = event_filter(query.raw_filter(), &locale)?;
-    if prefs.len() > 1 {
-        f.fallback = prefs.clone();
-    }
+    let locales = query.locales(&req, &state.config)?;
+    let mut f = event_filter(query.raw_filter(), locales.first())?;
+    f.fallback = locales.fallback();
     f.vis = crate::http::auth::visibility(&req, query.common.status.as_deref()).await?;
     let params = query.params()?;
     let caches = state.caches.clone();
@@ -146,7 +136,7 @@ pub async fn list_events(
         Ok((page.map(|r| ctx.event(&r)), present))
     })
     .await?;
-    let language = content_language(&prefs, &present);
+    let language = locales.content_language(&present);
     Ok(response::list(&req, &language, &params, page))
 }
 

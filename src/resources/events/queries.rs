@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::cache::Caches;
 use crate::db::fallback::BestLocale;
-use crate::db::geo::{self, Area, Candidate, RankKey};
+use crate::db::geo::{self, Area};
 use crate::db::schema::{event_tags, events};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -156,45 +156,15 @@ fn list_events_as_typed(
     params: &ListParams,
 ) -> AppResult<(Page<EventRow>, HashMap<i64, f64>)> {
     if let Some(near) = f.area.near {
-        // Candidates carry only (id, lat, lon) and the one sort key the order needs.
-        let q = filtered(conn, f);
-        let cands: Vec<Candidate> = match RankKey::of(params.sort.field) {
-            RankKey::Distance => q
-                .select((events::id, events::lat, events::lon))
-                .load::<(i64, Option<f64>, Option<f64>)>(conn)?
-                .into_iter()
-                .map(|(id, lat, lon)| Candidate::at(id, lat, lon))
-                .collect(),
-            RankKey::Text => q
-                .select((events::id, events::lat, events::lon, events::title))
-                .load::<(i64, Option<f64>, Option<f64>, String)>(conn)?
-                .into_iter()
-                .map(|(id, lat, lon, title)| Candidate {
-                    text: title,
-                    ..Candidate::at(id, lat, lon)
-                })
-                .collect(),
-            RankKey::Num => q
-                .select((events::id, events::lat, events::lon, events::starts_at))
-                .load::<(i64, Option<f64>, Option<f64>, NaiveDateTime)>(conn)?
-                .into_iter()
-                .map(|(id, lat, lon, starts_at)| Candidate {
-                    num: micros(starts_at),
-                    ..Candidate::at(id, lat, lon)
-                })
-                .collect(),
-        };
-        return geo::radius_page(
-            cands,
+        return crate::radius_page_of!(
+            conn,
+            filtered(conn, f),
             near,
             params,
-            |ids| {
-                Ok(events::table
-                    .filter(events::id.eq_any(ids))
-                    .select(EventRow::as_select())
-                    .load(conn)?)
-            },
-            |r| r.id,
+            events,
+            EventRow,
+            text = title,
+            num = starts_at: NaiveDateTime => micros
         );
     }
     let total = caches

@@ -2,14 +2,13 @@
 //! item fields as properties, paging as foreign members (`meta`, `links`) and in
 //! the `Link` header. Places without a location are left out.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::geo::Point;
 use crate::http::params::ListParams;
-use crate::http::response::{list_parts, with_link_header, ListLinks, ListMeta, Page};
+use crate::http::response::{self, list_parts, with_link_header, ListLinks, ListMeta, Page};
 
 pub const GEO_JSON: &str = "application/geo+json";
 
@@ -87,9 +86,10 @@ pub fn feature_collection<T: Serialize + ToSchema + 'static>(
         meta,
         links,
     };
-    let res = HttpResponse::Ok()
-        .content_type(GEO_JSON)
-        .insert_header((header::CONTENT_LANGUAGE, locale.to_string()))
-        .body(serde_json::to_vec(&body).unwrap_or_default());
+    let res = response::typed(
+        GEO_JSON,
+        locale,
+        serde_json::to_vec(&body).unwrap_or_default(),
+    );
     with_link_header(res, link)
 }

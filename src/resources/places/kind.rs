@@ -24,7 +24,6 @@ use crate::editorial::{FieldErrors, Representation, Resource, SaveCtx};
 use crate::error::{AppError, AppResult};
 use crate::geo::Point;
 use crate::http::list::{ListFilters, ListQuery};
-use crate::http::locale::{content_language, negotiate_list};
 use crate::http::params::ContentItemQuery;
 use crate::http::response;
 use crate::resource::{PlaceId, PlaceKind, ResourceType};
@@ -161,21 +160,15 @@ pub async fn list<K: Kind>(
     path: ListPath,
 ) -> AppResult<HttpResponse> {
     let vis = crate::http::auth::visibility(req, K::preview(query)).await?;
-    let c = &query.common;
-    let prefs = negotiate_list(req, c.lang.as_deref(), c.fallback.as_deref(), &state.config)?;
-    let locale = prefs[0].clone();
+    let locales = query.locales(req, &state.config)?;
     let geojson = wants_geojson(req, query.filters.format(), path)?;
     let raw_filter = query.filters.raw_filter();
     let params = query.params()?;
     let mut f = PlaceFilter {
         kinds: vec![K::KIND],
         vis,
-        locale: locale.clone(),
-        fallback: if prefs.len() > 1 {
-            prefs.clone()
-        } else {
-            Vec::new()
-        },
+        locale: locales.first().to_string(),
+        fallback: locales.fallback(),
         ..Default::default()
     };
     apply_common(&mut f, &raw_filter, &params)?;
@@ -193,7 +186,7 @@ pub async fn list<K: Kind>(
         Ok((page.map(|r| K::shape(&r, &ctx)), points, present))
     })
     .await?;
-    let locale = content_language(&prefs, &present);
+    let locale = locales.content_language(&present);
     if geojson {
         return Ok(geojson::feature_collection(
             req, &locale, &params, page, points,

@@ -255,19 +255,7 @@ pub fn context(
     let siblings = if groups.is_empty() {
         Vec::new()
     } else {
-        // By group only (an index lookup); visibility is checked here.
-        places::table
-            .filter(places::group_id.eq_any(groups))
-            .select((
-                (places::group_id, places::id, places::locale, places::slug),
-                places::status,
-                places::published_at,
-            ))
-            .load::<((i64, i64, String, String), String, Option<NaiveDateTime>)>(conn)?
-            .into_iter()
-            .filter(|(_, s, p)| Visibility::Public.allows(s, *p, now))
-            .map(|(r, _, _)| r)
-            .collect()
+        crate::visible_siblings!(conn, places, groups, now)
     };
     let wanted: Vec<i64> = rows
         .iter()

@@ -12,6 +12,7 @@ use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::response::{self, ListBody};
 use crate::resource::ResourceType;
+use crate::resources::search::parse_types;
 use crate::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -80,18 +81,6 @@ pub const NEARBY_TYPES: [ResourceType; 4] = [
     ResourceType::Place(PlaceKind::Monument),
 ];
 
-fn parse_types(v: Option<&str>) -> AppResult<Vec<PlaceKind>> {
-    let types = ResourceType::parse_list(v, &NEARBY_TYPES)
-        .map_err(|message| AppError::bad_param("types", message))?;
-    Ok(types
-        .into_iter()
-        .filter_map(|t| match t {
-            ResourceType::Place(k) => Some(k),
-            _ => None,
-        })
-        .collect())
-}
-
 /// Places near a point
 ///
 /// Tourist sites, UNESCO listings, sanatoria and monuments within `radius_km`
@@ -119,7 +108,10 @@ pub async fn nearby(
     let lon = coordinate("lon", q.lon.as_deref())?;
     let center = point("lat", lat, lon)?;
     let radius = parse_radius(q.radius_km.as_deref())?;
-    let kinds = parse_types(q.types.as_deref())?;
+    let kinds = parse_types(q.types.as_deref(), &NEARBY_TYPES)?
+        .into_iter()
+        .filter_map(ResourceType::place_kind)
+        .collect();
     let params = query.params()?;
     let mut f = PlaceFilter {
         kinds,

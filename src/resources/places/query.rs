@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::{PlaceKind, PlaceRow};
 use crate::cache::Caches;
 use crate::db::fallback::BestLocale;
-use crate::db::geo::{self, Area, Candidate, RankKey};
+use crate::db::geo::{self, Area};
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -123,44 +123,15 @@ fn near_page(
     near: (Point, f64),
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
-    let q = filtered(conn, f);
-    let cands: Vec<Candidate> = match RankKey::of(params.sort.field) {
-        RankKey::Distance => q
-            .select((places::id, places::lat, places::lon))
-            .load::<(i64, Option<f64>, Option<f64>)>(conn)?
-            .into_iter()
-            .map(|(id, lat, lon)| Candidate::at(id, lat, lon))
-            .collect(),
-        RankKey::Text => q
-            .select((places::id, places::lat, places::lon, places::name))
-            .load::<(i64, Option<f64>, Option<f64>, String)>(conn)?
-            .into_iter()
-            .map(|(id, lat, lon, name)| Candidate {
-                text: name,
-                ..Candidate::at(id, lat, lon)
-            })
-            .collect(),
-        RankKey::Num => q
-            .select((places::id, places::lat, places::lon, places::rank_order))
-            .load::<(i64, Option<f64>, Option<f64>, i32)>(conn)?
-            .into_iter()
-            .map(|(id, lat, lon, rank)| Candidate {
-                num: rank.into(),
-                ..Candidate::at(id, lat, lon)
-            })
-            .collect(),
-    };
-    geo::radius_page(
-        cands,
+    crate::radius_page_of!(
+        conn,
+        filtered(conn, f),
         near,
         params,
-        |ids| {
-            Ok(places::table
-                .filter(places::id.eq_any(ids))
-                .select(PlaceRow::as_select())
-                .load(conn)?)
-        },
-        |r| r.id,
+        places,
+        PlaceRow,
+        text = name,
+        num = rank_order: i32 => i64::from
     )
 }
 
