@@ -343,3 +343,52 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    config = |c| c.response_cache_ms = 60_000,
+    async fn an_edit_of_todays_article_drops_only_the_articles_that_show_it(app) {
+        let key = app.key("editor").await;
+        let first = app.get(ALL_ARTICLES).await.json()["data"][0].clone();
+        let body = json!({
+            "slug": "zubrovich-today", "section": first["section"]["slug"],
+            "title": "Zubrovich", "lead": "New.", "body_html": "<p>New.</p>",
+            "tags": first["tags"], "publication_status": "published"
+        });
+        let res = app.post("/v1/articles", &key, body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let today = res.json()["id"].as_i64().unwrap();
+        // Every other article cached, some showing today's among their related.
+        let list = app.get(ALL_ARTICLES).await.json();
+        let mut cached = Vec::new();
+        for a in list["data"].as_array().unwrap() {
+            if a["id"] == today {
+                continue;
+            }
+            let uri = format!("/v1/articles/{}", a["id"]);
+            let r = app.get(&uri).await;
+            let shows = ids(&r.json(), "related").contains(&today);
+            cached.push((uri, r.body, shows));
+        }
+        let showing = cached.iter().filter(|c| c.2).count();
+        assert!(showing > 0 && showing < cached.len(), "{showing} of {}", cached.len());
+
+        let res = app
+            .patch(&format!("/v1/articles/{today}"), &key, json!({"title": "Zubrovich today", "lead": "Edited."}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let hits = cache_hits(&app);
+        for (uri, old, shows) in &cached {
+            let r = app.get(uri).await;
+            if *shows {
+                assert!(r.text().contains("Zubrovich today"), "{uri} is fresh");
+            } else {
+                assert_eq!(&r.body, old, "{uri} unchanged");
+            }
+        }
+        assert_eq!(
+            cache_hits(&app),
+            hits + (cached.len() - showing) as u64,
+            "the articles that do not show it stay cached"
+        );
+    }
+);

@@ -6,7 +6,8 @@ use std::sync::Arc;
 /// within the item's collection: a write drops the collection's item responses
 /// whose `Dep`s meet its own (`Caches::invalidate`). The item flow lists an item
 /// response's (`resources::item::deps::of_item`), the write flow a write's
-/// before and after it (`deps::of_write`); the rules that tie them are there.
+/// before and after it (`deps::state`, `deps::touched`); the rules that tie
+/// them are there.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dep {
     /// One item, by id: the item itself, a translation or a related article shown.

@@ -16,6 +16,7 @@ use crate::http::json_object;
 use crate::http::params::write_id;
 use crate::http::preconditions::{self, check_own_if_match, if_match};
 use crate::keys::Caller;
+use crate::resources::item::deps;
 use crate::AppState;
 
 fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
@@ -110,19 +111,14 @@ async fn run_write<R: Resource>(
 ) -> AppResult<HttpResponse> {
     let written = db::run_write(&state.pool, move |conn| {
         write_tx(conn, |conn| {
-            let touches = |conn: &mut AnyConnection, id: R::Id| {
-                crate::resources::item::deps::of_write(conn, R::TYPE, id.into(), db::now())
+            let state = |conn: &mut AnyConnection, id: Option<R::Id>| match id {
+                Some(id) => deps::state(conn, R::TYPE, id.into(), db::now()).map(Some),
+                None => Ok(None),
             };
-            let mut deps = match target {
-                Some(id) => touches(conn, id)?,
-                None => Vec::new(),
-            };
+            let before = state(conn, target)?;
             let (w, made) = f(conn)?;
-            if let Some(id) = made.or(target) {
-                deps.extend(touches(conn, id)?);
-            }
-            deps.sort();
-            deps.dedup();
+            let after = state(conn, made.or(target))?;
+            let deps = deps::touched(before, after);
             db::notify::note_deps(conn, &deps)?;
             Ok((w, deps))
         })
