@@ -1,8 +1,9 @@
 //! Short-lived in-process caches (mini-moka) for values that are read on every
 //! request but change rarely: list totals, the section tree and whole anonymous
 //! GET responses. A write of one item calls `invalidate` (only what it can
-//! change), other writes `invalidate_all`; the TTLs bound staleness across
-//! several instances.
+//! change: of its collection's item responses only those that show what the
+//! write touched, see `Dep`), other writes `invalidate_all`; the TTLs bound
+//! staleness across several instances.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -18,11 +19,17 @@ use prometheus::IntCounterVec;
 use crate::http::encoding::{Coding, CODINGS};
 use crate::resource::ResourceType;
 
+mod dep;
+pub use dep::{Dep, ItemDeps};
+
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
 pub struct CachedResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// For an item response, what it shows (`ItemDeps`); None for anything
+    /// else (lists, feeds, ...), which every write of its collection drops.
+    pub deps: Option<Arc<[Dep]>>,
     /// `body` in each content coding (`Coding::index`), made on first demand:
     /// a hit with `Accept-Encoding` costs no compression.
     encoded: [OnceLock<Bytes>; CODINGS],
@@ -33,8 +40,15 @@ impl CachedResponse {
         CachedResponse {
             headers,
             body,
+            deps: None,
             encoded: Default::default(),
         }
+    }
+
+    /// This response, as an item response that shows `deps`.
+    pub fn with_deps(mut self, deps: Option<Arc<[Dep]>>) -> Self {
+        self.deps = deps;
+        self
     }
 
     /// The body in `coding`, compressed by the first caller that asks and kept
@@ -155,10 +169,15 @@ impl<V: Clone + Send + Sync + 'static> SwrCache<V> {
     /// Drops the entries whose key `pred` accepts (a walk over all entries:
     /// once per write, not per read).
     pub fn invalidate_if(&self, pred: impl Fn(&str) -> bool) {
+        self.invalidate_where(|k, _| pred(k));
+    }
+
+    /// Drops the entries whose key and value `pred` accepts (likewise).
+    pub fn invalidate_where(&self, pred: impl Fn(&str, &V) -> bool) {
         let doomed: Vec<String> = self
             .inner
             .iter()
-            .filter(|e| pred(e.key()))
+            .filter(|e| pred(e.key(), &e.value().value))
             .map(|e| e.key().clone())
             .collect();
         for k in doomed {
@@ -202,7 +221,10 @@ impl Caches {
                 fresh,
                 fresh.max(Duration::from_secs(2)),
                 64 << 20,
-                |r: &Arc<CachedResponse>| (2 * r.body.len() + 256).min(u32::MAX as usize) as u32,
+                |r: &Arc<CachedResponse>| {
+                    let deps = r.deps.as_ref().map_or(0, |d| 32 * d.len());
+                    (2 * r.body.len() + 256 + deps).min(u32::MAX as usize) as u32
+                },
             )
         });
         let response_results = IntCounterVec::new(
@@ -275,11 +297,16 @@ impl Caches {
 
 impl Caches {
     /// Called after a write of one item of type `t`: drops only what it can
-    /// change. Its collection's responses (the item in every locale, lists,
-    /// feeds, calendars, `events.ics`) and totals, search and suggest (every
-    /// type), and `/v1/nearby` for a place. A section is shown in its
-    /// articles, events and the section tree, so a section write drops everything.
-    pub fn invalidate(&self, t: ResourceType) {
+    /// change. Its collection's lists, feeds, calendars and `events.ics`, and
+    /// of its item responses those that show what the write touched (`deps`:
+    /// the item in every locale, and articles whose related articles it can
+    /// change; all of them when `deps` is None, as after a failed write or an
+    /// announcement from an older node); its totals; search and suggest
+    /// (every type), the changes feed and media usage; `/v1/nearby` for a
+    /// place, and UNESCO listings (which show their tourist site) for a
+    /// tourist site. A section is shown in its articles, events and the
+    /// section tree, so a section write drops everything.
+    pub fn invalidate(&self, t: ResourceType, deps: Option<&[Dep]>) {
         if t == ResourceType::Section {
             return self.invalidate_all();
         }
@@ -290,28 +317,54 @@ impl Caches {
         };
         self.counts.invalidate_if(|k| k.starts_with(counts_prefix));
         if let Some(r) = &self.responses {
-            let place = matches!(t, ResourceType::Place(_));
-            r.invalidate_if(|key| response_shows(key, t.collection(), place));
+            r.invalidate_where(|key, cached| match response_shows(key, t) {
+                Shows::Nothing => false,
+                Shows::Collection => match (&cached.deps, deps) {
+                    (Some(shown), Some(touched)) => shown.iter().any(|d| touched.contains(d)),
+                    _ => true,
+                },
+                Shows::Other => true,
+            });
         }
     }
 }
 
+/// Whether a cached response may show an item of a type.
+#[derive(Debug, PartialEq, Eq)]
+enum Shows {
+    Nothing,
+    /// It is under the type's collection: a list, or an item response, which
+    /// shows the written item when their `Dep`s meet.
+    Collection,
+    /// It is elsewhere and may show it (search, nearby, ...).
+    Other,
+}
+
 /// Whether the cached response under `key` (`"<uri>|<accept>|<language>"`) may
-/// show an item of `collection` (media items list where they are used).
-fn response_shows(key: &str, collection: &str, place: bool) -> bool {
+/// show an item of type `t` (media items list where they are used).
+fn response_shows(key: &str, t: ResourceType) -> Shows {
     let Some(path) = key.strip_prefix("/v1/") else {
-        return false;
+        return Shows::Nothing;
     };
     let under = |p: &str| {
         path.strip_prefix(p)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '.', '|']))
     };
-    under(collection)
-        || under("search")
+    let place = matches!(t, ResourceType::Place(_));
+    let tourist_site = t == ResourceType::Place(crate::resource::PlaceKind::TouristSite);
+    if under(t.collection()) {
+        Shows::Collection
+    } else if under("search")
         || under("suggest")
         || under("changes")
         || under("media")
         || (place && under("nearby"))
+        || (tourist_site && under("unesco-sites"))
+    {
+        Shows::Other
+    } else {
+        Shows::Nothing
+    }
 }
 
 #[cfg(test)]

@@ -129,3 +129,90 @@ async fn a_write_on_one_node_is_visible_on_another_within_250_ms() {
         "B stale for {took:?} after reconnecting"
     );
 }
+
+fn hits(app: &TestApp) -> u64 {
+    app.state
+        .caches
+        .response_results
+        .with_label_values(&["hit"])
+        .get()
+}
+
+#[actix_web::test]
+async fn a_write_on_one_node_drops_only_that_item_on_another() {
+    let Some(db) = FreshDb::new(Kind::Postgres) else {
+        return eprintln!("TEST_POSTGRES_URL unset: not run");
+    };
+    let (a, b) = two_nodes(&db);
+    let key = a.key("editor").await;
+    let svc_b =
+        actix_web::test::init_service(belportal::build_app(b.state.clone(), b.metrics.clone()))
+            .await;
+    // Two articles that show nothing of each other: other sections, no
+    // shared tag, neither related to the other.
+    let list_uri = "/v1/articles?limit=100&include=related";
+    let list = b.get(list_uri).await.json();
+    let items = list["data"].as_array().unwrap();
+    let tags = |v: &serde_json::Value| v["tags"].as_array().cloned().unwrap_or_default();
+    let related = |v: &serde_json::Value| {
+        v["related"]
+            .as_array()
+            .map(|r| r.iter().map(|x| x["id"].clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let (x, y) = items
+        .iter()
+        .flat_map(|x| items.iter().map(move |y| (x, y)))
+        .find(|(x, y)| {
+            x["section"]["id"] != y["section"]["id"]
+                && !tags(x).iter().any(|t| tags(y).contains(t))
+                && !related(x).contains(&y["id"])
+                && !related(y).contains(&x["id"])
+        })
+        .expect("two unrelated articles");
+    let (x_item, y_item) = (
+        format!("/v1/articles/{}", x["id"]),
+        format!("/v1/articles/{}", y["id"]),
+    );
+    let x_body = b.get(&x_item).await.body;
+    assert_eq!(b.get(&y_item).await.status, 200);
+
+    let res = a
+        .patch(&y_item, &key, json!({"title": "Changed on node A"}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let took = visible_after!(&svc_b, &y_item, |v: &serde_json::Value| v["title"]
+        == "Changed on node A");
+    assert!(
+        took < Duration::from_millis(250),
+        "item stale on B for {took:?}"
+    );
+    visible_after!(&svc_b, list_uri, |v: &serde_json::Value| v
+        .to_string()
+        .contains("Changed on node A"));
+    let before = hits(&b);
+    assert_eq!(b.get(&x_item).await.body, x_body);
+    assert_eq!(
+        hits(&b),
+        before + 1,
+        "the other article is still cached on B"
+    );
+
+    // An announcement of an older node (`seq,type,id`, nothing of what the
+    // write touched) drops every article on B.
+    a.exec("SELECT pg_notify('belportal_changes', '1,article,1')")
+        .await;
+    let started = Instant::now();
+    loop {
+        let before = hits(&b);
+        assert_eq!(b.get(&x_item).await.status, 200);
+        if hits(&b) == before {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "an older node's announcement kept the article cached on B"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+}

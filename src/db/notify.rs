@@ -1,11 +1,17 @@
 //! Cache coherence across nodes: every committed write announces itself on
-//! the PostgreSQL channel `belportal_changes` (payload `seq,type,id`: the
-//! last feed entry the write made, or `seq,,` for a write with none, such as
-//! a media upload), sent inside the write's transaction so it is delivered
-//! at commit and never for a rolled-back write. Each node keeps one
-//! listening connection outside the pool (`Listener`) and clears its caches
-//! when a write is announced; after a lost connection it reconnects with
-//! backoff and clears everything, as it may have missed announcements.
+//! the PostgreSQL channel `belportal_changes` (payload `seq,type,id,deps`: the
+//! last feed entry the write made, or `seq,,,` for a write with none, such as
+//! a media upload; `deps` is what a write of one item touched, `cache::Dep`
+//! words separated by spaces, empty for other writes), sent inside the write's
+//! transaction so it is delivered at commit and never for a rolled-back
+//! write. Each node keeps one listening connection outside the pool
+//! (`Listener`) and drops from its caches what the announced write can change
+//! (`Caches::invalidate`: with `deps`, only the item responses that show what
+//! it touched; without, all of the type's; without a type, everything); after
+//! a lost connection it reconnects with backoff and clears everything, as it
+//! may have missed announcements. Payloads of older nodes (`seq,type,id`)
+//! still parse, as writes without `deps`, and older nodes read the type of
+//! these: a rolling upgrade keeps every node coherent.
 //! Through a transaction-mode PgBouncer LISTEN cannot work (its session is
 //! not kept): the listener then needs `BELPORTAL_LISTEN_URL`, a direct URL.
 
@@ -15,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Text};
 
 use super::{AnyConnection, ReplicaStatus};
-use crate::cache::Caches;
+use crate::cache::{Caches, Dep};
 use crate::resource::ResourceType;
 
 pub const CHANNEL: &str = "belportal_changes";
@@ -28,6 +34,31 @@ const POLL: Duration = Duration::from_millis(20);
 /// How often an idle listener checks that its connection is alive.
 const PING_EVERY: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// The transaction-local setting `note_deps` leaves for `announce`.
+const DEPS_SETTING: &str = "belportal.deps";
+/// The longest `deps` announced (a payload holds under 8000 bytes); a longer
+/// one is left out, and the other nodes drop all of the type's responses.
+const MAX_DEPS: usize = 4000;
+
+/// Notes what the write in progress touched (call inside its transaction,
+/// before `announce`), for the other nodes. SQLite: one node, nothing to tell.
+pub fn note_deps(conn: &mut AnyConnection, deps: &[Dep]) -> QueryResult<()> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(());
+    };
+    let words: Option<Vec<String>> = deps.iter().map(Dep::word).collect();
+    let text = words.map(|w| w.join(" ")).unwrap_or_default();
+    let text = if text.len() > MAX_DEPS {
+        String::new()
+    } else {
+        text
+    };
+    diesel::sql_query("SELECT set_config($1, $2, true)")
+        .bind::<Text, _>(DEPS_SETTING)
+        .bind::<Text, _>(text)
+        .execute(c)
+        .map(|_| ())
+}
 
 /// Announces the write in progress (call inside its transaction, after its
 /// changes; `start` is the feed number before it). SQLite: one node, nothing to tell.
@@ -37,15 +68,17 @@ pub fn announce(conn: &mut AnyConnection, start: i64) -> QueryResult<()> {
     };
     // The type (and id) only when every change of the write has it: a write of
     // several types (an import) is announced without one, which clears all.
+    // Then what it touched, if `note_deps` said (else empty).
     diesel::sql_query(
         "SELECT pg_notify('belportal_changes', COALESCE(\
            (SELECT max(seq) || ',' \
               || CASE WHEN count(DISTINCT resource) = 1 THEN min(resource) ELSE '' END || ',' \
               || CASE WHEN count(*) = 1 THEN CAST(max(item_id) AS TEXT) ELSE '' END \
             FROM changes WHERE seq > $1 HAVING count(*) > 0), \
-           $1 || ',,'))",
+           $1 || ',,') || ',' || COALESCE(current_setting($2, true), ''))",
     )
     .bind::<BigInt, _>(start)
+    .bind::<Text, _>(DEPS_SETTING)
     .execute(c)
     .map(|_| ())
 }
@@ -137,16 +170,9 @@ fn receive(conn: &mut PgConnection, caches: &Clear, stop: &AtomicBool) -> QueryR
     let mut pinged = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         for n in conn.notifications_iter() {
-            // `seq,type,id`: drop what a write of that type can change; a
-            // notice without a known type (media, imports) clears everything.
             let n = n?;
-            match n
-                .payload
-                .split(',')
-                .nth(1)
-                .and_then(ResourceType::from_type_str)
-            {
-                Some(t) => caches.noted().invalidate(t),
+            match parse(&n.payload) {
+                Some((t, deps)) => caches.noted().invalidate(t, deps.as_deref()),
                 None => caches.noted().invalidate_all(),
             }
         }
@@ -159,9 +185,62 @@ fn receive(conn: &mut PgConnection, caches: &Clear, stop: &AtomicBool) -> QueryR
     Ok(())
 }
 
+/// The type of an announced write and what it touched (`seq,type,id,deps`,
+/// or `seq,type,id` from an older node: None, all of the type's responses);
+/// None without a known type (media, imports: clear everything).
+fn parse(payload: &str) -> Option<(ResourceType, Option<Vec<Dep>>)> {
+    let mut fields = payload.splitn(4, ',');
+    let t = fields.nth(1).and_then(ResourceType::from_type_str)?;
+    let deps = fields
+        .nth(1)
+        .filter(|d| !d.is_empty())
+        .and_then(|d| d.split(' ').map(Dep::from_word).collect());
+    Some((t, deps))
+}
+
 fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
     let until = Instant::now() + d;
     while Instant::now() < until && !stop.load(Ordering::SeqCst) {
         std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_of_this_and_older_nodes_parse() {
+        let article = ResourceType::Article;
+        assert_eq!(
+            parse("7,article,12,i12 g12 teconomy s3.be"),
+            Some((
+                article,
+                Some(vec![
+                    Dep::Item(12),
+                    Dep::Group(12),
+                    Dep::Tag("economy".into()),
+                    Dep::Section(3, "be".into())
+                ])
+            ))
+        );
+        assert_eq!(
+            parse("7,article,12"),
+            Some((article, None)),
+            "an older node"
+        );
+        assert_eq!(
+            parse("7,article,12,"),
+            Some((article, None)),
+            "no deps noted"
+        );
+        assert_eq!(
+            parse("7,article,,i1 x?"),
+            Some((article, None)),
+            "unknown word"
+        );
+        assert_eq!(parse("7,,,"), None);
+        assert_eq!(parse("7,,"), None);
+        assert_eq!(parse("7,media,,i1"), None);
     }
 }

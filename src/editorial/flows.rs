@@ -16,6 +16,7 @@ use crate::http::json_object;
 use crate::http::params::write_id;
 use crate::http::preconditions::{self, check_own_if_match, if_match};
 use crate::keys::Caller;
+use crate::resources::item::deps;
 use crate::AppState;
 
 fn save_ctx(state: &AppState, caller: Caller) -> SaveCtx {
@@ -97,17 +98,35 @@ fn saved<R: Resource>(
     Ok(rep)
 }
 
-/// Runs write `f` of an `R` in one `write_tx` on a pooled connection, then
-/// drops the cached values it can change (`Caches::invalidate`): also after a
-/// failed write, since a cache filled inside its rolled-back transaction may
-/// hold rows that never existed.
+/// Runs write `f` of an `R` (of item `target`, or of the item it returns) in
+/// one `write_tx` on a pooled connection, then drops the cached values it can
+/// change (`Caches::invalidate`, with what the write touched before and after
+/// it, which `db::notify` also tells the other nodes). Also after a failed
+/// write, type-wide: a cache filled inside its rolled-back transaction may hold
+/// rows that never existed.
 async fn run_write<R: Resource>(
     state: &web::Data<AppState>,
-    f: impl FnOnce(&mut AnyConnection) -> AppResult<Written> + Send + 'static,
+    target: Option<R::Id>,
+    f: impl FnOnce(&mut AnyConnection) -> AppResult<(Written, Option<R::Id>)> + Send + 'static,
 ) -> AppResult<HttpResponse> {
-    let written = db::run_write(&state.pool, move |conn| write_tx(conn, f)).await;
-    state.caches.invalidate(R::TYPE);
-    Ok(written?.into_response())
+    let written = db::run_write(&state.pool, move |conn| {
+        write_tx(conn, |conn| {
+            let state = |conn: &mut AnyConnection, id: Option<R::Id>| match id {
+                Some(id) => deps::state(conn, R::TYPE, id.into(), db::now()).map(Some),
+                None => Ok(None),
+            };
+            let before = state(conn, target)?;
+            let (w, made) = f(conn)?;
+            let after = state(conn, made.or(target))?;
+            let deps = deps::touched(before, after);
+            db::notify::note_deps(conn, &deps)?;
+            Ok((w, deps))
+        })
+    })
+    .await;
+    let deps = written.as_ref().ok().map(|(_, d)| d.as_slice());
+    state.caches.invalidate(R::TYPE, deps);
+    Ok(written?.0.into_response())
 }
 
 /// `POST /v1/{collection}`: 201 with `Location` and `ETag`; honours `Idempotency-Key`.
@@ -121,10 +140,10 @@ pub async fn create<R: Resource>(
     let key = idempotency_key(req)?;
     let fp = fingerprint(req.path(), &body);
     let ctx = save_ctx(state, caller);
-    run_write::<R>(state, move |conn| {
+    run_write::<R>(state, None, move |conn| {
         if let Some(k) = &key {
             if let Some(w) = replay(conn, &ctx.caller, k, &fp, ctx.now)? {
-                return Ok(w);
+                return Ok((w, None));
             }
         }
         let obj = json_object(body)?;
@@ -135,7 +154,7 @@ pub async fn create<R: Resource>(
         if let Some(k) = &key {
             remember(conn, &ctx.caller, k, &fp, &w, ctx.now)?;
         }
-        Ok(w)
+        Ok((w, Some(id)))
     })
     .await
 }
@@ -151,7 +170,7 @@ pub async fn update<R: Resource>(
 ) -> AppResult<HttpResponse> {
     let patch = patch.into_value();
     let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
-    run_write::<R>(state, move |conn| {
+    run_write::<R>(state, Some(id), move |conn| {
         let mut current = stored_fields::<R>(conn, id)?;
         check_own_if_match(if_match.as_deref(), &preconditions::own_version(&current))?;
         let before = R::representation(conn, &ctx, id)?;
@@ -168,7 +187,7 @@ pub async fn update<R: Resource>(
         let parsed = parse_body::<R::Write>(&merged, R::READ_ONLY)?;
         R::save(conn, &ctx, Some(id), parsed)?;
         let rep = saved::<R>(conn, &ctx, id, Action::Updated, before.meta.public)?;
-        Ok(Written::item(200, None, rep))
+        Ok((Written::item(200, None, rep), None))
     })
     .await
 }
@@ -181,7 +200,7 @@ pub async fn delete<R: Resource>(
     path: &str,
 ) -> AppResult<HttpResponse> {
     let (id, if_match, ctx) = target::<R>(req, state, caller, path)?;
-    run_write::<R>(state, move |conn| {
+    run_write::<R>(state, Some(id), move |conn| {
         check_own_if_match(if_match.as_deref(), &own_version::<R>(conn, id)?)?;
         let before = R::representation(conn, &ctx, id)?;
         R::delete(conn, &ctx, id)?;
@@ -199,14 +218,15 @@ pub async fn delete<R: Resource>(
                 at: ctx.now,
             },
         )?;
-        Ok(Written {
+        let w = Written {
             status: 204,
             location: None,
             etag: None,
             locale: None,
             body: Vec::new(),
             replayed: false,
-        })
+        };
+        Ok((w, None))
     })
     .await
 }

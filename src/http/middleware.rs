@@ -110,7 +110,8 @@ fn compressible(headers: &[(HeaderName, HeaderValue)], len: usize) -> bool {
 }
 
 /// Strong ETags and 304s on every successful GET, `Cache-Control`, and the
-/// short-lived response cache for anonymous GETs.
+/// short-lived response cache for anonymous GETs (an item response is kept
+/// with what it shows, `cache::ItemDeps`, for targeted invalidation).
 pub async fn conditional_get(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -184,6 +185,12 @@ pub async fn conditional_get(
         // Streams (exports) are not buffered to compute a validator.
         return Ok(res.map_into_boxed_body());
     }
+    // An item response says what it shows: a write drops it only if it can change it.
+    let deps = res
+        .response()
+        .extensions()
+        .get::<crate::cache::ItemDeps>()
+        .map(|d| d.0.clone());
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
     let bytes = match to_bytes(body).await {
@@ -220,7 +227,8 @@ pub async fn conditional_get(
     let no_store = headers
         .get(header::CACHE_CONTROL)
         .is_some_and(|v| v.as_bytes().windows(8).any(|w| w == b"no-store"));
-    let entry = std::sync::Arc::new(crate::cache::CachedResponse::new(stored, bytes));
+    let entry =
+        std::sync::Arc::new(crate::cache::CachedResponse::new(stored, bytes).with_deps(deps));
     if let (Some((c, _)), Some(key), false) = (&cache, key, no_store) {
         c.insert(key, entry.clone());
     }

@@ -1,19 +1,24 @@
 //! The item flow every content resource's GET of one item runs: the locale,
 //! who may see what (`status` is an editor's preview), the id or slug, then
-//! JSON, or the item's schema.org JSON-LD when the client asks for it.
+//! JSON, or the item's schema.org JSON-LD when the client asks for it. The
+//! response carries what it shows (`deps`), so that the response cache drops
+//! it only on a write that can change it.
+
+pub mod deps;
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cache::Caches;
+use crate::cache::{Caches, ItemDeps};
 use crate::db::{self, AnyConnection};
 use crate::domain::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::http::locale::negotiate;
 use crate::http::params::{ContentItemQuery, ItemRef};
 use crate::http::response;
+use crate::resource::ResourceType;
 use crate::resources::jsonld;
 use crate::AppState;
 
@@ -57,24 +62,50 @@ where
         caches: state.caches.clone(),
         now: db::now(),
     };
-    let (body, item_locale, own) = db::run(&state.pool, move |conn| {
+    // Only a response the cache may keep needs what it shows.
+    let cached = state.caches.responses.is_some()
+        && !req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION);
+    let t = cached.then(|| collection_type(req.path())).flatten();
+    let (body, item_locale, own, deps) = db::run(&state.pool, move |conn| {
         lookup.now = db::now();
-        find(conn, lookup)
+        let (body, item_locale, own) = find(conn, lookup)?;
+        let deps = match t {
+            Some(t) => {
+                let v = serde_json::to_value(&body)
+                    .map_err(|e| AppError::Internal(format!("item: {e}")))?;
+                deps::of_item(conn, t, &v)?
+            }
+            None => None,
+        };
+        Ok((body, item_locale, own, deps))
     })
     .await?;
-    if jsonld::wanted(req) {
+    let mut res = if jsonld::wanted(req) {
         let v =
             serde_json::to_value(&body).map_err(|e| AppError::Internal(format!("item: {e}")))?;
         let doc = to_jsonld(&v, &jsonld::base_url(req));
-        return Ok(jsonld::respond(&item_locale, doc));
-    }
-    match shape.fields {
-        None => Ok(response::item(Some(&item_locale), &body, &own)),
-        Some(_) => {
-            let v = shape
-                .value(&body)
-                .ok_or_else(|| AppError::Internal("item: serialization failed".into()))?;
-            Ok(response::item(Some(&item_locale), &v, &own))
+        jsonld::respond(&item_locale, doc)
+    } else {
+        match shape.fields {
+            None => response::item(Some(&item_locale), &body, &own),
+            Some(_) => {
+                let v = shape
+                    .value(&body)
+                    .ok_or_else(|| AppError::Internal("item: serialization failed".into()))?;
+                response::item(Some(&item_locale), &v, &own)
+            }
         }
+    };
+    if let Some(deps) = deps {
+        res.extensions_mut().insert(ItemDeps(deps.into()));
     }
+    Ok(res)
+}
+
+/// The type of the collection an item path is under (`/v1/articles/12`: articles).
+fn collection_type(path: &str) -> Option<ResourceType> {
+    let rest = path.strip_prefix("/v1/")?;
+    ResourceType::from_collection(rest.split('/').next()?)
 }

@@ -19,6 +19,7 @@ pub use queries::{
     article_calendar_counts, find_article, latest_for_feed, list_article_items, list_articles_page,
     ArticleFilter,
 };
+pub(crate) use related::{PER_TAG, RELATED};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -13,6 +13,12 @@ use crate::db::AnyConnection;
 use crate::domain::{utc, Visibility};
 use crate::error::AppResult;
 
+/// How many related articles an article shows.
+pub(crate) const RELATED: usize = 4;
+/// Per tag, how many of its newest taggings are candidates. Both bound what a
+/// write can change (`resources::item::deps`).
+pub(crate) const PER_TAG: i64 = 25;
+
 /// The article whose related articles are looked up.
 struct Of {
     id: i64,
@@ -31,10 +37,9 @@ pub(super) fn related_articles(
         locale: locale.to_string(),
         section_id,
     };
-    const N: usize = 4;
+    const N: usize = RELATED;
     // Per tag, the newest taggings by id (an index range scan of (tag, article_id)),
     // so the cost stays flat however many articles share a common tag.
-    const PER_TAG: i64 = 25;
     let my_tags: Vec<String> = article_tags::table
         .filter(article_tags::article_id.eq(row.id))
         .select(article_tags::tag)
