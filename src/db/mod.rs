@@ -17,6 +17,7 @@ pub mod schema;
 pub mod search;
 pub mod startup;
 pub mod text_filter;
+pub mod timestamp;
 pub mod write;
 
 use std::sync::Arc;
