@@ -301,15 +301,12 @@ fn find(
             .filter(articles::locale.eq(locale.to_string()))
             .filter(articles::slug.eq(slug.clone())),
     };
-    let row: Option<ArticleSummaryRow> = q
-        .select(ArticleSummaryRow::as_select())
+    // The body in the same statement: one round trip less.
+    let found: Option<(ArticleSummaryRow, String)> = q
+        .select((ArticleSummaryRow::as_select(), articles::body_html))
         .first(conn)
         .optional()?;
-    let row = row.ok_or_else(|| AppError::not_found("no such article"))?;
-    let body_html: String = articles::table
-        .find(row.id)
-        .select(articles::body_html)
-        .first(conn)?;
+    let (row, body_html) = found.ok_or_else(|| AppError::not_found("no such article"))?;
     let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
     let stored = with_own.then(|| row.clone());
     let summary = summaries(conn, caches, now, vec![row], true)?
