@@ -325,3 +325,84 @@ both_backends! {
         app.get("/v1/regions?lang=xx").await.problem(400);
     }
 }
+
+both_backends! {
+    async fn any_of_matches_the_listed_values_as_eq_any_does_for_any_length(app) {
+        use belportal::db::any_of::any_of;
+        use belportal::db::schema::articles;
+        use diesel::prelude::*;
+        app.with_conn(|c| {
+            let all: Vec<i64> = articles::table.select(articles::id).order(articles::id).load(c).unwrap();
+            assert!(all.len() >= 2);
+            let by_any_of = |c: &mut belportal::db::AnyConnection, ids: &[i64]| -> Vec<i64> {
+                articles::table
+                    .filter(any_of(c, articles::id, ids))
+                    .select(articles::id)
+                    .order(articles::id)
+                    .load(c)
+                    .unwrap()
+            };
+            assert_eq!(by_any_of(c, &[]), Vec::<i64>::new(), "an empty list matches nothing");
+            assert_eq!(by_any_of(c, &[all[1]]), vec![all[1]]);
+            // More values than SQLite's old limit of 999 parameters.
+            let mut many: Vec<i64> = (0..1500 - all.len() as i64).map(|i| 1_000_000 + i).collect();
+            many.extend(all.iter().rev());
+            assert_eq!(many.len(), 1500);
+            assert_eq!(by_any_of(c, &many), all);
+            let expected: Vec<i64> = articles::table
+                .filter(articles::id.eq_any(many.clone()))
+                .select(articles::id)
+                .order(articles::id)
+                .load(c)
+                .unwrap();
+            assert_eq!(by_any_of(c, &many), expected, "as eq_any");
+            // Text values, quotes and backslashes included.
+            let locales = vec!["en".to_string(), "b\"e\\".to_string(), "x'y".to_string()];
+            let found: Vec<i64> = articles::table
+                .filter(any_of(c, articles::locale, &locales))
+                .select(articles::id)
+                .order(articles::id)
+                .load(c)
+                .unwrap();
+            let expected: Vec<i64> = articles::table
+                .filter(articles::locale.eq_any(locales))
+                .select(articles::id)
+                .order(articles::id)
+                .load(c)
+                .unwrap();
+            assert!(!expected.is_empty());
+            assert_eq!(found, expected);
+            let odd = vec!["b\"e\\".to_string()];
+            let none: Vec<i64> = articles::table
+                .filter(any_of(c, articles::locale, &odd))
+                .select(articles::id)
+                .load(c)
+                .unwrap();
+            assert!(none.is_empty());
+        })
+        .await;
+    }
+}
+
+both_backends! {
+    async fn an_article_etag_carries_the_stored_own_version(app) {
+        let v = app.get("/v1/articles?limit=100&include=translations").await.json();
+        let found = ids(&v);
+        assert!(found.len() >= 20);
+        for id in found {
+            let r = app.get(&format!("/v1/articles/{id}")).await;
+            assert_eq!(r.status, 200);
+            let etag = r.header("etag").unwrap();
+            let own = app
+                .with_conn(move |c| {
+                    belportal::editorial::own_version::<belportal::resources::articles::write::Articles>(
+                        c,
+                        id.into(),
+                    )
+                    .unwrap()
+                })
+                .await;
+            assert!(etag.starts_with(&format!("\"{own}-")), "article {id}: {etag} vs {own}");
+        }
+    }
+}

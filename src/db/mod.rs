@@ -1,6 +1,7 @@
 //! Database access: one `AnyConnection` over SQLite or PostgreSQL, an r2d2 pool,
 //! embedded migrations, and the few places where SQL differs per backend.
 
+pub mod any_of;
 pub mod bulk;
 pub mod clock;
 pub mod fallback;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod search;
 pub mod startup;
 pub mod text_filter;
+pub mod timestamp;
 pub mod write;
 
 use std::sync::Arc;

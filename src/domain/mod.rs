@@ -224,8 +224,9 @@ macro_rules! visible_siblings {
             String,
             Option<chrono::NaiveDateTime>,
         );
+        let groups: Vec<i64> = $groups;
         let stored: Vec<Stored> = $t::table
-            .filter($t::group_id.eq_any($groups))
+            .filter($crate::db::any_of::any_of(&*$conn, $t::group_id, &groups))
             .select((
                 ($t::group_id, $t::id, $t::locale, $t::slug),
                 $t::status,

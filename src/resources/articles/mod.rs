@@ -16,8 +16,8 @@ pub use api::{
 pub use filters::{section_filter, validate_tag};
 pub use model::ArticleSummaryRow;
 pub use queries::{
-    article_calendar_counts, find_article, latest_for_feed, list_article_items, list_articles_page,
-    ArticleFilter,
+    article_calendar_counts, find_article, find_article_with_own, latest_for_feed,
+    list_article_items, list_articles_page, ArticleFilter,
 };
 pub(crate) use related::{PER_TAG, RELATED};
 
@@ -163,8 +163,7 @@ pub async fn get_article(
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
     item(&req, &state, &path, &query, jsonld::article, |c, l| {
-        let article = find_article(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
-        let own = crate::editorial::own_version::<write::Articles>(c, article.summary.id.into())?;
+        let (article, own) = find_article_with_own(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
         let locale = article.summary.locale.clone();
         Ok((article, locale, own))
     })

@@ -22,7 +22,10 @@ pub struct ArticleColumns {
     pub image: Option<String>,
     pub reading_time_minutes: i32,
     pub status: String,
+    // Read with `db::timestamp`: SQLite's text without chrono's format parser.
+    #[diesel(deserialize_as = crate::db::timestamp::OptTs)]
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = crate::db::timestamp::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -33,6 +36,7 @@ pub struct ArticleSummaryRow {
     pub id: i64,
     #[diesel(embed)]
     pub columns: ArticleColumns,
+    #[diesel(deserialize_as = crate::db::timestamp::Ts)]
     pub created_at: NaiveDateTime,
 }
 

@@ -13,6 +13,7 @@ use super::related::related_articles;
 
 use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
+use crate::db::any_of::any_of;
 use crate::db::fallback::BestLocale;
 use crate::db::schema::{article_tags, articles};
 use crate::db::search::{self, SearchQuery};
@@ -191,7 +192,11 @@ pub fn list_article_items(
     page.try_map_all(|items| {
         let mut bodies: HashMap<i64, String> = if with_body && !items.is_empty() {
             articles::table
-                .filter(articles::id.eq_any(items.iter().map(|a| a.id).collect::<Vec<_>>()))
+                .filter(any_of(
+                    conn,
+                    articles::id,
+                    &items.iter().map(|a| a.id).collect::<Vec<_>>(),
+                ))
                 .select((articles::id, articles::body_html))
                 .load::<(i64, String)>(conn)?
                 .into_iter()
@@ -234,7 +239,7 @@ fn summaries(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let groups: Vec<i64> = rows.iter().map(|r| r.group_id).collect();
     let tag_rows: Vec<(i64, String)> = article_tags::table
-        .filter(article_tags::article_id.eq_any(ids))
+        .filter(any_of(conn, article_tags::article_id, &ids))
         .select((article_tags::article_id, article_tags::tag))
         .order((article_tags::article_id, article_tags::tag))
         .load(conn)?;
@@ -262,6 +267,33 @@ pub fn find_article(
     now: NaiveDateTime,
     vis: Visibility,
 ) -> AppResult<Article> {
+    Ok(find(conn, caches, item, locale, now, vis, false)?.0)
+}
+
+/// `find_article` and the article's own version (the `own` part of its
+/// ETag, as `editorial::own_version` computes it), from the rows read.
+pub fn find_article_with_own(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    item: &ItemRef<ArticleId>,
+    locale: &str,
+    now: NaiveDateTime,
+    vis: Visibility,
+) -> AppResult<(Article, String)> {
+    let (article, own) = find(conn, caches, item, locale, now, vis, true)?;
+    let own = own.ok_or_else(|| AppError::Internal("no own version".into()))?;
+    Ok((article, own))
+}
+
+fn find(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    item: &ItemRef<ArticleId>,
+    locale: &str,
+    now: NaiveDateTime,
+    vis: Visibility,
+    with_own: bool,
+) -> AppResult<(Article, Option<String>)> {
     let mut q = visible(now, vis);
     q = match item {
         ItemRef::Id(id) => q.filter(articles::id.eq(id.get())),
@@ -269,24 +301,34 @@ pub fn find_article(
             .filter(articles::locale.eq(locale.to_string()))
             .filter(articles::slug.eq(slug.clone())),
     };
-    let row: Option<ArticleSummaryRow> = q
-        .select(ArticleSummaryRow::as_select())
+    // The body in the same statement: one round trip less.
+    let found: Option<(ArticleSummaryRow, String)> = q
+        .select((ArticleSummaryRow::as_select(), articles::body_html))
         .first(conn)
         .optional()?;
-    let row = row.ok_or_else(|| AppError::not_found("no such article"))?;
-    let body_html: String = articles::table
-        .find(row.id)
-        .select(articles::body_html)
-        .first(conn)?;
+    let (row, body_html) = found.ok_or_else(|| AppError::not_found("no such article"))?;
     let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
+    let stored = with_own.then(|| row.clone());
     let summary = summaries(conn, caches, now, vec![row], true)?
         .pop()
         .ok_or_else(|| AppError::not_found("no such article"))?;
-    Ok(Article {
-        summary,
-        body_html,
-        related,
-    })
+    let own = match stored {
+        Some(row) => Some(super::write::own_version_of(
+            conn,
+            row,
+            body_html.clone(),
+            summary.tags.clone(),
+        )?),
+        None => None,
+    };
+    Ok((
+        Article {
+            summary,
+            body_html,
+            related,
+        },
+        own,
+    ))
 }
 
 pub fn article_calendar_counts(

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::api::RelatedArticle;
 use super::queries::visible;
+use crate::db::any_of::any_of;
 use crate::db::schema::{article_tags, articles};
 use crate::db::AnyConnection;
 use crate::domain::{utc, Visibility};
@@ -75,7 +76,11 @@ pub(super) fn related_articles(
         Vec::new()
     } else {
         let rows: Vec<(Brief, String, String)> = articles::table
-            .filter(articles::id.eq_any(shared.keys().copied().collect::<Vec<_>>()))
+            .filter(any_of(
+                conn,
+                articles::id,
+                &shared.keys().copied().collect::<Vec<_>>(),
+            ))
             .select((
                 (
                     articles::id,

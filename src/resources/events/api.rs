@@ -142,7 +142,7 @@ pub fn context(
     let mut sibling_rows = Vec::new();
     if !ids.is_empty() {
         let tag_rows: Vec<(i64, String)> = event_tags::table
-            .filter(event_tags::event_id.eq_any(ids))
+            .filter(crate::db::any_of::any_of(conn, event_tags::event_id, &ids))
             .select((event_tags::event_id, event_tags::tag))
             .order((event_tags::event_id, event_tags::tag))
             .load(conn)?;

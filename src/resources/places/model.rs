@@ -233,7 +233,7 @@ pub fn context(
     let mut terms: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
     if !ids.is_empty() {
         let term_rows: Vec<(i64, String, String)> = place_terms::table
-            .filter(place_terms::place_id.eq_any(ids))
+            .filter(crate::db::any_of::any_of(conn, place_terms::place_id, &ids))
             .select((place_terms::place_id, place_terms::term, place_terms::value))
             .order((
                 place_terms::place_id,
@@ -277,7 +277,7 @@ pub fn context(
             Option<NaiveDateTime>,
         );
         let refs: Vec<RefRow> = places::table
-            .filter(places::group_id.eq_any(wanted))
+            .filter(crate::db::any_of::any_of(conn, places::group_id, &wanted))
             .filter(places::kind.eq(PlaceKind::TouristSite.as_str()))
             .select((
                 places::group_id,
