@@ -431,3 +431,49 @@ both_backends!(
         assert_eq!(again, 0);
     }
 );
+
+both_backends!(
+    config = |c| c.pool_size = 1,
+    /// Typing runs the same few statements on every keystroke: each is
+    /// prepared once per connection (diesel's statement cache), not parsed
+    /// and planned again per request. PostgreSQL lists a connection's kept
+    /// statements in `pg_prepared_statements`; SQLite has no such view, so
+    /// there the answers are checked alone.
+    async fn keystrokes_reuse_the_prepared_suggest_statements(app) {
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            for q in ["Nesvish", "Mir", "Hrodn"] {
+                let res = app.get(&format!("/v1/suggest?q={q}")).await;
+                assert_eq!(res.status, 200, "{q}: {}", res.text());
+                answers.push(res.json()["data"].clone());
+            }
+        }
+        assert_eq!(answers[0], answers[3]);
+        assert_eq!(answers[1], answers[7]);
+        assert!(!answers[0].as_array().unwrap().is_empty());
+        let kept = app
+            .with_conn(|conn| {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct N {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    n: i64,
+                }
+                match conn {
+                    belportal::db::AnyConnection::Postgresql(c) => diesel::sql_query(
+                        "SELECT COUNT(*) AS n FROM pg_prepared_statements \
+                         WHERE statement LIKE '%suggest_words%' OR statement LIKE '%FROM suggest_terms%'",
+                    )
+                    .get_result::<N>(c)
+                    .map(|r| Some(r.n)),
+                    belportal::db::AnyConnection::Sqlite(_) => Ok(None),
+                }
+            })
+            .await
+            .unwrap();
+        if let Some(n) = kept {
+            // The typo lookup and at least one prefix range.
+            assert!(n >= 2, "{n} suggest statements kept on the connection");
+        }
+    }
+);

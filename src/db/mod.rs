@@ -15,6 +15,7 @@ pub mod notify;
 pub mod replica;
 pub mod schema;
 pub mod search;
+pub mod sql;
 pub mod startup;
 pub mod text_filter;
 pub mod timestamp;

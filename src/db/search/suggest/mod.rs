@@ -27,32 +27,17 @@ const ALIAS: i32 = 1;
 const EVENT: i32 = 2;
 const ARTICLE: i32 = 3;
 
-/// PostgreSQL's numbered placeholders for SQL written with `?` (no `?` is
-/// in the texts of these statements otherwise).
-fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Runs one statement with `?` placeholders on either backend.
+/// Runs one statement with `?` placeholders on either backend, prepared once
+/// per connection (`db::sql::cached`: the texts are a few fixed ones).
 macro_rules! on_both {
     ($conn:expr, $sql:expr, |$q:ident| $then:expr) => {
         match $conn {
             AnyConnection::Sqlite(c) => {
-                let $q = diesel::sql_query($sql);
+                let $q = crate::db::sql::cached($sql);
                 $then(c)
             }
             AnyConnection::Postgresql(c) => {
-                let $q = diesel::sql_query(numbered($sql));
+                let $q = crate::db::sql::cached($sql);
                 $then(c)
             }
         }
@@ -338,17 +323,19 @@ fn candidates(conn: &mut AnyConnection, word: &str) -> AppResult<Vec<String>> {
                 .map(|g| format!("\"{}\"", g.replace('"', "")))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            diesel::sql_query(
+            crate::db::sql::cached(
                 "SELECT word FROM suggest_words_trgm WHERE suggest_words_trgm MATCH ? \
                  ORDER BY rank LIMIT 200",
             )
             .bind::<Text, _>(fts)
             .load(c)?
         }
-        AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT word FROM suggest_words WHERE word % $1 OR $1 <% word \
-             ORDER BY word_similarity($1, word) DESC LIMIT 200",
+        AnyConnection::Postgresql(c) => crate::db::sql::cached(
+            "SELECT word FROM suggest_words WHERE word % ? OR ? <% word \
+             ORDER BY word_similarity(?, word) DESC LIMIT 200",
         )
+        .bind::<Text, _>(word)
+        .bind::<Text, _>(word)
         .bind::<Text, _>(word)
         .load(c)?,
     };
