@@ -44,25 +44,7 @@ pub fn of_item(
     let Some(id) = body.get("id").and_then(Value::as_i64) else {
         return Ok(None);
     };
-    let group: Option<i64> = match t {
-        ResourceType::Article => articles::table
-            .find(id)
-            .select(articles::group_id)
-            .first(conn)
-            .optional()?,
-        ResourceType::Event => events::table
-            .find(id)
-            .select(events::group_id)
-            .first(conn)
-            .optional()?,
-        ResourceType::Place(_) => places::table
-            .find(id)
-            .select(places::group_id)
-            .first(conn)
-            .optional()?,
-        ResourceType::Section => None,
-    };
-    let Some(group) = group else {
+    let Some(group) = group_of(conn, t, id)? else {
         return Ok(None);
     };
     let mut deps = vec![Dep::Item(id), Dep::Group(group)];
@@ -128,6 +110,29 @@ pub fn touched(before: Option<State>, after: Option<State>) -> Vec<Dep> {
     deps
 }
 
+/// The translation group of item `id` of type `t` (None when it does not
+/// exist; sections have none).
+fn group_of(conn: &mut AnyConnection, t: ResourceType, id: i64) -> AppResult<Option<i64>> {
+    Ok(match t {
+        ResourceType::Article => articles::table
+            .find(id)
+            .select(articles::group_id)
+            .first(conn)
+            .optional()?,
+        ResourceType::Event => events::table
+            .find(id)
+            .select(events::group_id)
+            .first(conn)
+            .optional()?,
+        ResourceType::Place(_) => places::table
+            .find(id)
+            .select(places::group_id)
+            .first(conn)
+            .optional()?,
+        ResourceType::Section => None,
+    })
+}
+
 /// Item `id` of type `t` as it stands now (see `State`; the item alone when it
 /// does not exist).
 pub fn state(
@@ -140,24 +145,11 @@ pub fn state(
         own: vec![Dep::Item(id)],
         ..State::default()
     };
-    let group: Option<i64> = match t {
-        ResourceType::Article => {
-            article_state(conn, id, now, &mut state)?;
-            return Ok(state);
-        }
-        ResourceType::Event => events::table
-            .find(id)
-            .select(events::group_id)
-            .first(conn)
-            .optional()?,
-        ResourceType::Place(_) => places::table
-            .find(id)
-            .select(places::group_id)
-            .first(conn)
-            .optional()?,
-        ResourceType::Section => None,
-    };
-    state.own.extend(group.map(Dep::Group));
+    if t == ResourceType::Article {
+        article_state(conn, id, now, &mut state)?;
+        return Ok(state);
+    }
+    state.own.extend(group_of(conn, t, id)?.map(Dep::Group));
     Ok(state)
 }
 
