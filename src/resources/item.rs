@@ -34,12 +34,13 @@ pub struct Lookup<I> {
     pub now: NaiveDateTime,
 }
 
-/// Runs `find` (the item, the locale it is in, and its own version: the
-/// If-Match part of its ETag) and answers with it as JSON, or as `to_jsonld`
-/// makes it (from the item's JSON and the base URL).
+/// Runs `find` (the item of type `t`, the locale it is in, and its own
+/// version: the If-Match part of its ETag) and answers with it as JSON, or as
+/// `to_jsonld` makes it (from the item's JSON and the base URL).
 pub async fn item<T, I, F>(
     req: &HttpRequest,
     state: &AppState,
+    t: ResourceType,
     id: &str,
     query: &ContentItemQuery,
     to_jsonld: impl FnOnce(&Value, &str) -> Value,
@@ -67,24 +68,24 @@ where
         && !req
             .headers()
             .contains_key(actix_web::http::header::AUTHORIZATION);
-    let t = cached.then(|| collection_type(req.path())).flatten();
-    let (body, item_locale, own, deps) = db::run(&state.pool, move |conn| {
+    let (body, item_locale, own, json, deps) = db::run(&state.pool, move |conn| {
         lookup.now = db::now();
         let (body, item_locale, own) = find(conn, lookup)?;
-        let deps = match t {
-            Some(t) => {
-                let v = serde_json::to_value(&body)
-                    .map_err(|e| AppError::Internal(format!("item: {e}")))?;
-                deps::of_item(conn, t, &v)?
-            }
-            None => None,
+        let (json, deps) = if cached {
+            let v = to_json(&body)?;
+            let deps = deps::of_item(conn, t, &v)?;
+            (Some(v), deps)
+        } else {
+            (None, None)
         };
-        Ok((body, item_locale, own, deps))
+        Ok((body, item_locale, own, json, deps))
     })
     .await?;
     let mut res = if jsonld::wanted(req) {
-        let v =
-            serde_json::to_value(&body).map_err(|e| AppError::Internal(format!("item: {e}")))?;
+        let v = match json {
+            Some(v) => v,
+            None => to_json(&body)?,
+        };
         let doc = to_jsonld(&v, &jsonld::base_url(req));
         jsonld::respond(&item_locale, doc)
     } else {
@@ -104,8 +105,6 @@ where
     Ok(res)
 }
 
-/// The type of the collection an item path is under (`/v1/articles/12`: articles).
-fn collection_type(path: &str) -> Option<ResourceType> {
-    let rest = path.strip_prefix("/v1/")?;
-    ResourceType::from_collection(rest.split('/').next()?)
+fn to_json<T: Serialize>(body: &T) -> AppResult<Value> {
+    serde_json::to_value(body).map_err(|e| AppError::Internal(format!("item: {e}")))
 }

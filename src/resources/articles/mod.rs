@@ -31,6 +31,7 @@ use crate::http::list::{ListFilters, ListQuery};
 use crate::http::locale::negotiate;
 use crate::http::params::{day_range, parse_month, ContentItemQuery};
 use crate::http::response::{self, ListBody};
+use crate::resource::ResourceType;
 use crate::resources::item::item;
 use crate::resources::jsonld;
 use crate::AppState;
@@ -162,11 +163,20 @@ pub async fn get_article(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    item(&req, &state, &path, &query, jsonld::article, |c, l| {
-        let (article, own) = find_article_with_own(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
-        let locale = article.summary.locale.clone();
-        Ok((article, locale, own))
-    })
+    item(
+        &req,
+        &state,
+        ResourceType::Article,
+        &path,
+        &query,
+        jsonld::article,
+        |c, l| {
+            let (article, own) =
+                find_article_with_own(c, &l.caches, &l.item, &l.locale, l.now, l.vis)?;
+            let locale = article.summary.locale.clone();
+            Ok((article, locale, own))
+        },
+    )
     .await
 }
 

@@ -22,6 +22,7 @@ use crate::error::AppResult;
 use crate::http::list::{ListFilters, ListQuery};
 use crate::http::params::ContentItemQuery;
 use crate::http::response::{self, ListBody};
+use crate::resource::ResourceType;
 use crate::resources::item::item;
 use crate::resources::jsonld;
 use crate::AppState;
@@ -168,13 +169,21 @@ pub async fn get_event(
     path: web::Path<String>,
     query: web::Query<ContentItemQuery>,
 ) -> AppResult<HttpResponse> {
-    item(&req, &state, &path, &query, jsonld::event, |conn, l| {
-        let row = find_event(conn, &l.item, &l.locale, l.now, l.vis)?;
-        let own = crate::editorial::own_version::<write::Events>(conn, row.id.into())?;
-        let rows = std::slice::from_ref(&row);
-        let ctx = context(conn, &l.caches, rows, &row.locale, &l.fallback, l.now)?;
-        let event = ctx.event(&row);
-        Ok((event, row.locale.clone(), own))
-    })
+    item(
+        &req,
+        &state,
+        ResourceType::Event,
+        &path,
+        &query,
+        jsonld::event,
+        |conn, l| {
+            let row = find_event(conn, &l.item, &l.locale, l.now, l.vis)?;
+            let own = crate::editorial::own_version::<write::Events>(conn, row.id.into())?;
+            let rows = std::slice::from_ref(&row);
+            let ctx = context(conn, &l.caches, rows, &row.locale, &l.fallback, l.now)?;
+            let event = ctx.event(&row);
+            Ok((event, row.locale.clone(), own))
+        },
+    )
     .await
 }

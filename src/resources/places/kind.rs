@@ -203,11 +203,19 @@ pub async fn item<K: Kind>(
     query: &ContentItemQuery,
 ) -> AppResult<HttpResponse> {
     let to_jsonld = |v: &Value, base: &str| jsonld::place(K::KIND, v, base);
-    crate::resources::item::item(req, state, id, query, to_jsonld, |conn, l| {
-        let row = find_place(conn, K::KIND, &l.item, &l.locale, l.now, l.vis)?;
-        let own = crate::editorial::own_version::<Place<K>>(conn, PlaceId(row.id))?;
-        let ctx = context_of(conn, &l.caches, &row, &l.fallback, l.now)?;
-        Ok((K::shape(&row, &ctx), row.locale.clone(), own))
-    })
+    crate::resources::item::item(
+        req,
+        state,
+        K::KIND.into(),
+        id,
+        query,
+        to_jsonld,
+        |conn, l| {
+            let row = find_place(conn, K::KIND, &l.item, &l.locale, l.now, l.vis)?;
+            let own = crate::editorial::own_version::<Place<K>>(conn, PlaceId(row.id))?;
+            let ctx = context_of(conn, &l.caches, &row, &l.fallback, l.now)?;
+            Ok((K::shape(&row, &ctx), row.locale.clone(), own))
+        },
+    )
     .await
 }
