@@ -217,9 +217,10 @@ impl Caches {
             // Weighed by body size, twice: the compressed forms added later
             // together stay under the identity body's size for JSON. At most
             // 64 MiB in all.
+            // Stale for at most 2 s more, while one request refreshes it.
             SwrCache::new(
                 fresh,
-                fresh.max(Duration::from_secs(2)),
+                Duration::from_secs(2),
                 64 << 20,
                 |r: &Arc<CachedResponse>| {
                     let deps = r.deps.as_ref().map_or(0, |d| 32 * d.len());

@@ -19,8 +19,9 @@ pub struct Config {
     pub cache_max_age: u32,
     pub workers: Option<usize>,
     pub pool_size: u32,
-    /// Milliseconds an anonymous GET response is reused; 0 turns the cache off.
-    pub response_cache_ms: u64,
+    /// Milliseconds an anonymous GET response is reused; 0 turns the cache
+    /// off; None: `response_cache_fresh_ms`'s default.
+    pub response_cache_ms: Option<u64>,
     /// Largest `POST /v1/admin/import` body, in MiB.
     pub import_max_mb: u64,
     /// Attempts per webhook delivery before it is given up.
@@ -99,7 +100,7 @@ impl Default for Config {
             cache_max_age: 60,
             workers: None,
             pool_size: 16,
-            response_cache_ms: 1000,
+            response_cache_ms: None,
             import_max_mb: 1024,
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5000,
@@ -239,6 +240,7 @@ impl Config {
                 .parse()
                 .ok()
                 .filter(|n| *n <= 3_600_000)
+                .map(Some)
                 .ok_or_else(|| {
                     err(
                         "BELPORTAL_RESPONSE_CACHE_MS",
@@ -326,7 +328,34 @@ impl Config {
     pub fn is_supported_locale(&self, l: &str) -> bool {
         self.locales.iter().any(|x| x == l)
     }
+
+    /// How long a cached anonymous response stays fresh: the setting, else
+    /// `COHERENT_RESPONSE_CACHE_MS` where every write reaches this node's
+    /// caches as it commits (SQLite: one node; PostgreSQL with the cache
+    /// listener), else `UNTOLD_RESPONSE_CACHE_MS` (through PgBouncer without
+    /// `BELPORTAL_LISTEN_URL`, other nodes' writes show only on expiry).
+    pub fn response_cache_fresh_ms(&self) -> u64 {
+        if let Some(ms) = self.response_cache_ms {
+            return ms;
+        }
+        let sqlite = !(self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"));
+        if sqlite || self.node.listen_url(&self.database_url).is_some() {
+            COHERENT_RESPONSE_CACHE_MS
+        } else {
+            UNTOLD_RESPONSE_CACHE_MS
+        }
+    }
 }
+
+/// The response cache's default freshness where writes invalidate it on every
+/// node: what expiry alone still bounds is content that changes with time, not
+/// writes (an event that has ended leaves "upcoming"), and half the public
+/// `max-age` (60 s) keeps that within what any shared cache may serve.
+/// Scheduled publications are dropped when due (`changes::promoter`).
+pub const COHERENT_RESPONSE_CACHE_MS: u64 = 30_000;
+/// The default where other nodes' writes reach this node only by expiry.
+pub const UNTOLD_RESPONSE_CACHE_MS: u64 = 1_000;
 
 /// Variable `var` as a number from `lo` to `hi`, if set.
 fn number(

@@ -78,7 +78,7 @@ impl AppState {
             &config.database_url,
             &config.node,
         );
-        let caches = cache::Caches::new(config.response_cache_ms);
+        let caches = cache::Caches::new(config.response_cache_fresh_ms());
         let media = media::storage::open_store(&config)?;
         let rate_limited = http::ratelimit::refused_counter();
         let limiter = http::ratelimit::Limiter::new(

@@ -306,12 +306,13 @@ fn serve(config: Config) -> Result<(), String> {
     let outbox = state.pool.clone();
     let webhook_settings = belportal::webhooks::worker::WorkerSettings::from_config(&config);
     let media_sweep = (state.pool.clone(), state.media.clone());
+    let promoted = (state.pool.clone(), state.caches.clone());
     let registry = metrics.registry.clone();
     actix_web::rt::System::new().block_on(async move {
         // Webhook deliveries are sent after commit by this task, never by a request.
-        let promote = belportal::changes::promote_due;
-        let deliveries =
-            belportal::webhooks::worker::Worker::start(outbox, webhook_settings, promote);
+        let deliveries = belportal::webhooks::worker::Worker::start(outbox, webhook_settings);
+        // Scheduled items are announced, and dropped from the caches, when due.
+        let promoter = belportal::changes::promoter::start(promoted.0, promoted.1);
         // Orphaned media and temporary files: swept now and hourly.
         let sweep = belportal::media::sweep::start(media_sweep.0, media_sweep.1);
         let mut server =
@@ -345,6 +346,7 @@ fn serve(config: Config) -> Result<(), String> {
             handle.stop(true).await;
         }
         deliveries.stop().await;
+        promoter.abort();
         sweep.abort();
         served
     })

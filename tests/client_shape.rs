@@ -90,7 +90,7 @@ both_backends! {
 }
 
 both_backends! {
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn the_response_cache_and_etags_follow_the_fields(app) {
         let full = app.get("/v1/tourist-sites?limit=3").await;
         let slim = app.get("/v1/tourist-sites?limit=3&fields=name").await;

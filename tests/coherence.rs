@@ -16,7 +16,7 @@ fn two_nodes(db: &FreshDb) -> (TestApp, TestApp) {
     let start = |name: &str| {
         let mut c = db.config();
         c.demo = true;
-        c.response_cache_ms = 10_000;
+        c.response_cache_ms = Some(10_000);
         c.node.name = name.into();
         db.app(belportal::startup::prepare(c).expect("node starts"))
     };

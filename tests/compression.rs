@@ -70,7 +70,7 @@ fn assert_varies_on_encoding(r: &Resp) {
 }
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn cached_list_hits_in_every_coding_decode_to_the_identity_body(app) {
         let plain = app.get("/v1/articles").await;
         assert_eq!(plain.status, 200);
@@ -107,7 +107,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn identity_and_refused_codings_are_honoured_on_cache_hits(app) {
         let plain = app.get("/v1/articles").await;
         let identity = get_enc(&app, "/v1/articles", "identity").await;
@@ -128,7 +128,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn if_none_match_gives_304_with_an_encoding(app) {
         let first = get_enc(&app, "/v1/articles", BROWSER).await;
         let etag = first.header("etag").expect("etag");

@@ -248,7 +248,7 @@ async fn anonymous_gets_are_served_from_the_response_cache_until_a_write_invalid
     let mut app = TestApp::new(Kind::Sqlite).await.unwrap();
     // A state with the cache on, over the same database.
     let config = belportal::config::Config {
-        response_cache_ms: 60_000,
+        response_cache_ms: Some(60_000),
         ..(*app.state.config).clone()
     };
     let cached = actix_web::web::Data::new(belportal::AppState::new(config).unwrap());

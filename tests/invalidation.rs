@@ -19,7 +19,7 @@ fn first_id(list: &Value) -> i64 {
 }
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn an_event_write_keeps_cached_articles_and_refreshes_every_event_view(app) {
         let key = app.key("editor").await;
         let events = app.get("/v1/events").await.json();
@@ -50,7 +50,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_place_write_refreshes_nearby_and_keeps_other_kinds(app) {
         let key = app.key("editor").await;
         let monuments = app.get("/v1/monuments").await.json();
@@ -76,7 +76,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_section_write_refreshes_articles_that_show_it(app) {
         let key = app.key("editor").await;
         let list = app.get("/v1/articles").await.json();
@@ -181,7 +181,7 @@ async fn get_view(
 }
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_write_keeps_other_items_cached_responses(app) {
         let key = app.key("editor").await;
         let (x, y) = unrelated_pair(&app).await;
@@ -213,7 +213,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_write_still_drops_the_lists_feeds_and_search_of_its_type(app) {
         let key = app.key("editor").await;
         let (_, y) = unrelated_pair(&app).await;
@@ -241,7 +241,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_write_drops_the_items_responses_in_every_locale(app) {
         let key = app.key("editor").await;
         let list = app.get(ALL_ARTICLES).await.json();
@@ -279,7 +279,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_write_refreshes_the_articles_that_show_it_as_related(app) {
         let key = app.key("editor").await;
         let list = app.get(ALL_ARTICLES).await.json();
@@ -321,7 +321,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn a_tourist_site_write_refreshes_the_unesco_listings_that_show_it(app) {
         let key = app.key("editor").await;
         let list = app.get("/v1/unesco-sites?limit=100").await.json();
@@ -345,7 +345,7 @@ both_backends!(
 );
 
 both_backends!(
-    config = |c| c.response_cache_ms = 60_000,
+    config = |c| c.response_cache_ms = Some(60_000),
     async fn an_edit_of_todays_article_drops_only_the_articles_that_show_it(app) {
         let key = app.key("editor").await;
         let first = app.get(ALL_ARTICLES).await.json()["data"][0].clone();
@@ -390,5 +390,54 @@ both_backends!(
             hits + (cached.len() - showing) as u64,
             "the articles that do not show it stay cached"
         );
+    }
+);
+
+both_backends!(
+    config = |c| c.response_cache_ms = Some(60_000),
+    async fn a_scheduled_article_shows_in_cached_views_once_promoted(app) {
+        let key = app.key("editor").await;
+        let list = app.get("/v1/articles?limit=100").await.json();
+        let id = first_id(&list);
+        let item = format!("/v1/articles/{id}");
+        // Rescheduled a moment ahead: hidden until then.
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+        let res = app.patch(&item, &key, json!({"published_at": soon})).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let shows = |list: &Value| list["data"].as_array().unwrap().iter().any(|a| a["id"] == id);
+        assert!(!shows(&app.get("/v1/articles?limit=100").await.json()));
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+        // Due now, but no write has happened: the cached list does not show it yet.
+        let hits = cache_hits(&app);
+        assert!(!shows(&app.get("/v1/articles?limit=100").await.json()));
+        assert_eq!(cache_hits(&app), hits + 1, "served from the cache");
+        // The promoter's tick announces it and drops what may show it.
+        belportal::changes::promoter::tick(&app.state.pool, &app.state.caches)
+            .await
+            .unwrap();
+        assert!(shows(&app.get("/v1/articles?limit=100").await.json()));
+        assert_eq!(app.get(&item).await.status, 200);
+        let feed = app.get("/v1/changes").await.json();
+        assert!(feed["data"].as_array().unwrap().iter().any(|c| c["id"] == id), "{feed}");
+    }
+);
+
+both_backends!(
+    config = |c| c.response_cache_ms = Some(60_000),
+    async fn reading_the_changes_feed_promotes_due_items_and_drops_their_cached_lists(app) {
+        let key = app.key("editor").await;
+        let list = app.get("/v1/events?limit=100").await.json();
+        let id = first_id(&list);
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+        let res = app
+            .patch(&format!("/v1/events/{id}"), &key, json!({"published_at": soon}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let shows = |list: &Value| list["data"].as_array().unwrap().iter().any(|e| e["id"] == id);
+        assert!(!shows(&app.get("/v1/events?limit=100").await.json()));
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+        assert!(!shows(&app.get("/v1/events?limit=100").await.json()), "still cached");
+        assert_eq!(app.get("/v1/changes").await.status, 200);
+        assert!(shows(&app.get("/v1/events?limit=100").await.json()));
     }
 );

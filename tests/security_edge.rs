@@ -48,7 +48,7 @@ fn from(ip: &str, uri: &str) -> TestRequest {
 /// The response cache on, and a public URL that no request header names.
 fn public_and_cached(c: &mut Config) {
     c.public_url = "https://portal.example".into();
-    c.response_cache_ms = 60_000;
+    c.response_cache_ms = Some(60_000);
 }
 
 /// One request per second, two at once; the 10/8 proxies are trusted.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{promote_due, Action};
+use super::{promote_due, promoter, Action};
 use crate::db::schema::changes;
 use crate::db::{self, AnyConnection};
 use crate::domain::utc;
@@ -172,16 +172,21 @@ pub async fn changes_feed(
     } else {
         false
     };
-    let (data, has_more) = db::run(&state.pool, move |conn| {
-        // Best effort: the webhook worker promotes them too, and a reader must
+    let (data, has_more, promoted) = db::run(&state.pool, move |conn| {
+        // Best effort: the promoter task promotes them too, and a reader must
         // not wait for (or fail on) a write lock an import holds.
-        match promote_due(conn, db::now()) {
-            Err(AppError::Busy(_)) => tracing::debug!("due changes left to the worker"),
+        let promoted = match promote_due(conn, db::now()) {
+            Err(AppError::Busy(_)) => {
+                tracing::debug!("due changes left to the promoter");
+                Vec::new()
+            }
             other => other?,
-        }
-        list_changes(conn, since, limit, editor)
+        };
+        let (data, has_more) = list_changes(conn, since, limit, editor)?;
+        Ok((data, has_more, promoted))
     })
     .await?;
+    promoter::after_promotion(&state.pool, &state.caches, &promoted);
     let next_since = data.last().map(|c| c.seq).unwrap_or(since);
     let next = has_more.then(|| format!("/v1/changes?since={next_since}&limit={limit}"));
     let body = ChangesBody {

@@ -3,6 +3,7 @@
 //! has no gaps and commits in order. `handlers` reads it.
 
 pub mod handlers;
+pub mod promoter;
 
 pub use crate::domain::change::{Action, ItemMeta};
 use chrono::NaiveDateTime;
@@ -214,17 +215,20 @@ pub fn replace_schedules(
 }
 
 /// Appends `updated` entries for scheduled items that have turned public since
-/// the last read, so a mirror learns of them. Cheap when none are due; the
-/// write lock makes it safe with several instances (each due item once).
-pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()> {
+/// the last read, so a mirror learns of them, and returns the types of the
+/// items it promoted (each once), whose cached responses the caller drops
+/// (`promoter::after_promotion`). Cheap when none are due; the write lock
+/// makes it safe with several instances (each due item once).
+pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<Vec<ResourceType>> {
     let due: i64 = scheduled_changes::table
         .filter(scheduled_changes::due_at.le(now))
         .count()
         .get_result(conn)?;
     if due == 0 {
-        return Ok(());
+        return Ok(Vec::new());
     }
     write_tx(conn, |conn| {
+        let mut promoted = Vec::new();
         let rows: Vec<(String, i64, String, String, NaiveDateTime)> = scheduled_changes::table
             .filter(scheduled_changes::due_at.le(now))
             .order((
@@ -264,7 +268,10 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> AppResult<()
                 },
             )?;
             track_schedule(conn, resource, id, &meta, None)?;
+            if !promoted.contains(&resource) {
+                promoted.push(resource);
+            }
         }
-        Ok(())
+        Ok(promoted)
     })
 }

@@ -215,3 +215,24 @@ fn a_bad_media_url_fails_at_start_naming_the_variable() {
         Some("https://cdn.example.org/m")
     );
 }
+
+#[test]
+fn response_cache_stays_fresh_longer_only_where_every_write_reaches_it() {
+    let fresh = |pairs: &[(&str, &str)]| cfg(pairs).unwrap().response_cache_fresh_ms();
+    // SQLite is one node; a direct PostgreSQL URL gets the cache listener.
+    assert_eq!(fresh(&[]), COHERENT_RESPONSE_CACHE_MS);
+    let direct = ("DATABASE_URL", "postgres://u@db:5432/portal");
+    assert_eq!(fresh(&[direct]), COHERENT_RESPONSE_CACHE_MS);
+    // Through PgBouncer without a direct listener URL, only expiry bounds
+    // other nodes' writes.
+    let pooled = ("DATABASE_URL", "postgres://u@pgbouncer:6432/portal");
+    assert_eq!(fresh(&[pooled]), UNTOLD_RESPONSE_CACHE_MS);
+    let listen = ("BELPORTAL_LISTEN_URL", "postgres://u@db:5432/portal");
+    assert_eq!(fresh(&[pooled, listen]), COHERENT_RESPONSE_CACHE_MS);
+    // The setting wins, 0 included (off).
+    assert_eq!(
+        fresh(&[pooled, ("BELPORTAL_RESPONSE_CACHE_MS", "250")]),
+        250
+    );
+    assert_eq!(fresh(&[("BELPORTAL_RESPONSE_CACHE_MS", "0")]), 0);
+}

@@ -63,9 +63,6 @@ impl WorkerSettings {
     }
 }
 
-/// Work run before each claim, in its own transaction: promoting due items.
-pub type Promote = fn(&mut db::AnyConnection, NaiveDateTime) -> AppResult<()>;
-
 /// A running worker; `stop` ends it after the deliveries in flight.
 pub struct Worker {
     stop: Arc<AtomicBool>,
@@ -73,14 +70,12 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker on the current actix runtime. `promote` runs before
-    /// each claim: the caller passes `changes::promote_due`, which queues the
-    /// deliveries of scheduled items that have turned public (passed in, so
-    /// the outbox does not import the feed that imports it).
-    pub fn start(pool: DbPool, settings: WorkerSettings, promote: Promote) -> Worker {
+    /// Starts the worker on the current actix runtime. (Deliveries of scheduled
+    /// items that turn public are queued by `changes::promoter`.)
+    pub fn start(pool: DbPool, settings: WorkerSettings) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let task = actix_web::rt::spawn(async move { run(pool, settings, flag, promote).await });
+        let task = actix_web::rt::spawn(async move { run(pool, settings, flag).await });
         Worker { stop, task }
     }
 
@@ -270,7 +265,7 @@ pub fn prune_log(conn: &mut db::AnyConnection, before: NaiveDateTime) -> AppResu
 /// How often the delivery log is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
-async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>, promote: Promote) {
+async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>) {
     // Every host name is resolved and checked by `CheckingResolver`, and the
     // connection goes to the addresses it checked.
     let resolver = actix_tls::connect::Resolver::custom(CheckingResolver {
@@ -310,12 +305,7 @@ async fn run(pool: DbPool, s: WorkerSettings, stop: Arc<AtomicBool>, promote: Pr
             }
         }
         let settings = s.clone();
-        // Scheduled items that have turned public are announced (feed and webhooks).
-        let claimed = db::run(&pool, move |conn| {
-            promote(conn, db::now())?;
-            claim(conn, &settings)
-        })
-        .await;
+        let claimed = db::run(&pool, move |conn| claim(conn, &settings)).await;
         let claimed = match claimed {
             Ok(c) => c,
             Err(e) => {

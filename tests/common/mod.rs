@@ -134,7 +134,7 @@ impl TestApp {
             demo: false,
             pool_size: 4,
             // Tests change rows behind the API's back; the cache has its own test.
-            response_cache_ms: 0,
+            response_cache_ms: Some(0),
             // Tests send many requests from no address; the limiter has its own tests.
             rate_limit: 0,
             cors_origins: vec!["https://editor.example.org".into()],
@@ -249,8 +249,7 @@ impl TestApp {
         &self,
         settings: belportal::webhooks::worker::WorkerSettings,
     ) -> belportal::webhooks::worker::Worker {
-        let promote = belportal::changes::promote_due;
-        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings, promote)
+        belportal::webhooks::worker::Worker::start(self.state.pool.clone(), settings)
     }
 
     /// Runs raw statements on the test database (to set up states no endpoint creates yet).
@@ -336,7 +335,7 @@ impl FreshDb {
             database_url: self.url.clone(),
             demo: false,
             pool_size: 4,
-            response_cache_ms: 0,
+            response_cache_ms: Some(0),
             rate_limit: 0,
             media_dir: self.dir.path().join("media"),
             ..Config::default()
