@@ -401,12 +401,12 @@ both_backends!(
         let id = first_id(&list);
         let item = format!("/v1/articles/{id}");
         // Rescheduled a moment ahead: hidden until then.
-        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339();
         let res = app.patch(&item, &key, json!({"published_at": soon})).await;
         assert_eq!(res.status, 200, "{}", res.text());
         let shows = |list: &Value| list["data"].as_array().unwrap().iter().any(|a| a["id"] == id);
         assert!(!shows(&app.get("/v1/articles?limit=100").await.json()));
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2200)).await;
         // Due now, but no write has happened: the cached list does not show it yet.
         let hits = cache_hits(&app);
         assert!(!shows(&app.get("/v1/articles?limit=100").await.json()));
@@ -428,14 +428,14 @@ both_backends!(
         let key = app.key("editor").await;
         let list = app.get("/v1/events?limit=100").await.json();
         let id = first_id(&list);
-        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+        let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339();
         let res = app
             .patch(&format!("/v1/events/{id}"), &key, json!({"published_at": soon}))
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let shows = |list: &Value| list["data"].as_array().unwrap().iter().any(|e| e["id"] == id);
         assert!(!shows(&app.get("/v1/events?limit=100").await.json()));
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2200)).await;
         assert!(!shows(&app.get("/v1/events?limit=100").await.json()), "still cached");
         assert_eq!(app.get("/v1/changes").await.status, 200);
         assert!(shows(&app.get("/v1/events?limit=100").await.json()));
