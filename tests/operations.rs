@@ -101,6 +101,8 @@ both_backends! {
         // The API port no longer answers /metrics, but still counts requests.
         let res = test::call_service(&svc, TestRequest::get().uri("/healthz").to_request()).await;
         assert_eq!(res.status(), 200);
+        // Counted once its body has been sent.
+        test::read_body(res).await;
         let res = test::call_service(&svc, TestRequest::get().uri("/metrics").to_request()).await;
         assert_eq!(res.status(), 404);
         assert_eq!(
@@ -125,3 +127,26 @@ both_backends! {
         handle.stop(true).await;
     }
 }
+
+both_backends!(
+    config = |c| c.response_cache_ms = Some(60_000),
+    async fn metrics_count_cache_hits_and_are_never_served_from_the_cache(app) {
+        let count = |text: &str, line: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(line)?.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let requests = "belportal_http_requests_total{endpoint=\"/v1/regions\",method=\"GET\",status=\"200\"}";
+        let hits = "belportal_response_cache_total{result=\"hit\"}";
+        assert_eq!(app.get("/v1/regions").await.status, 200);
+        let first = app.get("/metrics").await;
+        assert_eq!(first.header("cache-control"), None, "{:?}", first.header("cache-control"));
+        let first = first.text();
+        assert_eq!(app.get("/v1/regions").await.status, 200);
+        assert_eq!(app.get("/v1/regions").await.status, 200);
+        // The same URL again: a fresh exposition, with both cache hits counted.
+        let second = app.get("/metrics").await.text();
+        assert_eq!(count(&second, hits), count(&first, hits) + 2, "{second}");
+        assert_eq!(count(&second, requests), count(&first, requests) + 2, "{second}");
+    }
+);
