@@ -314,10 +314,8 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::resource("/docs").route(web::get().to(ops::docs_redirect)))
         .default_service(web::to(http::fallback))
-        .wrap(from_fn(conditional_get))
-        // Outside the response cache: a hit is counted like any request, and
-        // `/metrics` is answered here, never from the cache.
         .wrap(metrics)
+        .wrap(from_fn(conditional_get))
         .wrap(from_fn(edge))
         .wrap(Compress::default())
         .wrap(cors)

@@ -133,8 +133,11 @@ pub async fn conditional_get(
         .map(str::to_string);
     let state = req.app_data::<web::Data<crate::AppState>>();
     let made = state.map(|s| s.caches.compressions.clone());
+    // Only the content API is cached: `/metrics` (answered by the Prometheus
+    // middleware inside this one), the probes and the docs never are.
+    let content = req.path().starts_with("/v1/");
     let cache = match state {
-        Some(state) if is_get && !authed => state
+        Some(state) if is_get && !authed && content => state
             .caches
             .responses
             .clone()
@@ -210,7 +213,7 @@ pub async fn conditional_get(
             headers.insert(header::ETAG, v);
         }
     }
-    if authed {
+    if authed || req.path() == "/metrics" {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(crate::http::edge::NO_STORE),
