@@ -107,14 +107,20 @@ impl FromSql<Timestamp, MultiBackend> for Ts {
     }
 }
 
-impl FromSql<Nullable<Timestamp>, MultiBackend> for OptTs {
-    fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(OptTs(Some(value.from_sql::<Ts, Timestamp>()?.0)))
+/// On every backend `Ts` is read on: diesel's rows (`MultiBackend`) and raw
+/// statements on a backend's own connection (`db::sql::cached`).
+impl<DB> FromSql<Nullable<Timestamp>, DB> for OptTs
+where
+    DB: Backend,
+    Ts: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(OptTs(Some(
+            <Ts as FromSql<Timestamp, DB>>::from_sql(value)?.0,
+        )))
     }
 
-    fn from_nullable_sql(
-        value: Option<<MultiBackend as Backend>::RawValue<'_>>,
-    ) -> deserialize::Result<Self> {
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
         match value {
             Some(v) => Self::from_sql(v),
             None => Ok(OptTs(None)),

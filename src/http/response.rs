@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 
 use super::params::{CursorKey, ListParams, Sort};
 
+pub mod rfc3339;
+
 /// `{data, meta, links}`: every list has this shape.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListBody<T> {

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::model::ArticleSummaryRow;
 use crate::domain::{siblings, utc, ContentStatus, Image, Translation};
+use crate::http::response::rfc3339;
 use crate::resources::sections::{SectionRef, SectionRow};
 
 /// An article as lists show it (no `body_html`).
@@ -27,11 +28,14 @@ pub struct ArticleSummary {
     pub author: Option<String>,
     pub image: Option<Image>,
     pub tags: Vec<String>,
+    #[serde(serialize_with = "rfc3339::opt_instant")]
     pub published_at: Option<DateTime<Utc>>,
     /// `published` for everything the public sees; editors previewing also see `draft` and `archived`.
     pub publication_status: ContentStatus,
     pub reading_time_minutes: i32,
+    #[serde(serialize_with = "rfc3339::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -55,6 +59,7 @@ pub struct RelatedArticle {
     pub id: i64,
     pub slug: String,
     pub title: String,
+    #[serde(serialize_with = "rfc3339::opt_instant")]
     pub published_at: Option<DateTime<Utc>>,
 }
 

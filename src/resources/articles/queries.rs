@@ -15,7 +15,7 @@ use super::model::ArticleSummaryRow;
 use crate::cache::Caches;
 use crate::db::any_of::any_of;
 use crate::db::fallback::BestLocale;
-use crate::db::schema::{article_tags, articles};
+use crate::db::schema::{article_tags, articles, sections as sections_t};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
 use crate::db::{keyset, AnyConnection, MultiBackend};
@@ -294,19 +294,30 @@ fn find(
     vis: Visibility,
     with_own: bool,
 ) -> AppResult<(Article, Option<String>)> {
-    let mut q = visible(now, vis);
+    let mut q = crate::filter_visibility!(
+        articles::table.inner_join(sections_t::table).into_boxed(),
+        articles,
+        vis,
+        now
+    );
     q = match item {
         ItemRef::Id(id) => q.filter(articles::id.eq(id.get())),
         ItemRef::Slug(slug) => q
             .filter(articles::locale.eq(locale.to_string()))
             .filter(articles::slug.eq(slug.clone())),
     };
-    // The body in the same statement: one round trip less.
-    let found: Option<(ArticleSummaryRow, String)> = q
-        .select((ArticleSummaryRow::as_select(), articles::body_html))
-        .first(conn)
+    // The body and the section's slug (for the own version) in the same
+    // statement: two round trips less.
+    let found: Option<(ArticleSummaryRow, String, String)> = q
+        .select((
+            ArticleSummaryRow::as_select(),
+            articles::body_html,
+            sections_t::slug,
+        ))
+        .first::<(ArticleSummaryRow, String, String)>(conn)
         .optional()?;
-    let (row, body_html) = found.ok_or_else(|| AppError::not_found("no such article"))?;
+    let (row, body_html, section_slug) =
+        found.ok_or_else(|| AppError::not_found("no such article"))?;
     let related = related_articles(conn, (row.id, &row.locale, row.section_id), now)?;
     let stored = with_own.then(|| row.clone());
     let summary = summaries(conn, caches, now, vec![row], true)?
@@ -314,8 +325,8 @@ fn find(
         .ok_or_else(|| AppError::not_found("no such article"))?;
     let own = match stored {
         Some(row) => Some(super::write::own_version_of(
-            conn,
             row,
+            section_slug,
             body_html.clone(),
             summary.tags.clone(),
         )?),

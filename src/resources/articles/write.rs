@@ -118,19 +118,15 @@ impl StoredArticle {
 }
 
 /// The own version (`editorial::own_version`, the `own` part of the ETag) of
-/// an article an item read has loaded: its row, body and tags (sorted, as
-/// `load_write` reads them). The same value, with one query (the section's
-/// slug) instead of loading the write shape again.
+/// an article an item read has loaded: its row, its section's slug, body and
+/// tags (sorted, as `load_write` reads them). The same value, without loading
+/// the write shape again.
 pub(super) fn own_version_of(
-    conn: &mut AnyConnection,
     row: ArticleSummaryRow,
+    section: String,
     body_html: String,
     tags: Vec<String>,
 ) -> AppResult<String> {
-    let section: String = sections_t::table
-        .find(row.section_id)
-        .select(sections_t::slug)
-        .first(conn)?;
     let c = row.columns;
     let write = StoredArticle {
         slug: c.slug,
