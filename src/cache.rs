@@ -20,7 +20,9 @@ use crate::http::encoding::{Coding, CODINGS};
 use crate::resource::ResourceType;
 
 mod dep;
+mod indexes;
 pub use dep::{Dep, ItemDeps};
+pub use indexes::Indexes;
 
 /// A whole anonymous GET response, reused for a short time (micro-caching): the
 /// same contract as `Cache-Control: public`, but inside the process.
@@ -202,6 +204,9 @@ pub struct Caches {
     /// `belportal_response_compressions_total{coding}`: GET bodies compressed
     /// (once per cached entry and coding, or once per uncached response).
     pub compressions: IntCounterVec,
+    /// Indexes built in memory from whole tables (the places' geo grid),
+    /// dropped by every place write and by `invalidate_all`.
+    pub indexes: Arc<Indexes>,
 }
 
 impl Default for Caches {
@@ -262,6 +267,7 @@ impl Caches {
             responses,
             response_results,
             compressions,
+            indexes: Arc::default(),
         }
     }
 
@@ -290,6 +296,7 @@ impl Caches {
     pub fn invalidate_all(&self) {
         self.counts.invalidate_all();
         self.sections.invalidate_all();
+        self.indexes.clear();
         if let Some(r) = &self.responses {
             r.invalidate_all();
         }
@@ -310,6 +317,9 @@ impl Caches {
     pub fn invalidate(&self, t: ResourceType, deps: Option<&[Dep]>) {
         if t == ResourceType::Section {
             return self.invalidate_all();
+        }
+        if matches!(t, ResourceType::Place(_)) {
+            self.indexes.clear();
         }
         let counts_prefix = match t {
             ResourceType::Article => "articles|",

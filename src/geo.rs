@@ -40,11 +40,21 @@ impl BBox {
 
 /// Great-circle distance in km.
 pub fn haversine_km(a: Point, b: Point) -> f64 {
-    let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dp = p2 - p1;
-    let dl = (b.lon - a.lon).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+    haversine_from(a)(b)
+}
+
+/// `haversine_km` from `a` to each point it is given, with `a`'s cosine
+/// computed once (the same operations, so the same values).
+pub fn haversine_from(a: Point) -> impl Fn(Point) -> f64 {
+    let p1 = a.lat.to_radians();
+    let cos_p1 = p1.cos();
+    move |b: Point| {
+        let p2 = b.lat.to_radians();
+        let dp = p2 - p1;
+        let dl = (b.lon - a.lon).to_radians();
+        let h = (dp / 2.0).sin().powi(2) + cos_p1 * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+    }
 }
 
 /// A box that contains every point within `radius_km` of `c`.
@@ -106,6 +116,15 @@ pub fn cells(b: &BBox) -> Option<Vec<i32>> {
             .flat_map(|r| (c0..=c1).map(move |c| r * CELL_COLUMNS + c))
             .collect(),
     )
+}
+
+/// The cells a box touches as runs of consecutive cell numbers, one per row
+/// of cells (first and last cell of each), however large the box: what an
+/// in-memory grid sorted by cell reads (see `db::geo::grid`).
+pub fn cell_runs(b: &BBox) -> impl Iterator<Item = (i32, i32)> {
+    let (c0, c1) = (cell_col(b.min_lon), cell_col(b.max_lon));
+    (cell_row(b.min_lat)..=cell_row(b.max_lat))
+        .map(move |r| (r * CELL_COLUMNS + c0, r * CELL_COLUMNS + c1))
 }
 
 /// Distances are shown to 0.01 km.

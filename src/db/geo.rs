@@ -15,8 +15,10 @@ use diesel::{dsl, ExpressionMethods};
 use serde_json::Value;
 
 use crate::error::AppResult;
-use crate::geo::{bbox_around, cells, haversine_km, round_km, BBox, Point};
+use crate::geo::{bbox_around, cells, haversine_from, haversine_km, round_km, BBox, Point};
 use crate::paging::{ListParams, Page, Paging};
+
+pub mod grid;
 
 /// The geographic part of a list filter: a box, a circle (`near` with a radius in km), or both.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -149,16 +151,14 @@ fn page_within(
     (center, radius): (Point, f64),
     params: &ListParams,
 ) -> Page<(i64, f64)> {
+    let distance_to = haversine_from(center);
     let mut near: Vec<Near> = cands
         .into_iter()
         .filter_map(|c| {
-            let distance = haversine_km(
-                center,
-                Point {
-                    lat: c.lat?,
-                    lon: c.lon?,
-                },
-            );
+            let distance = distance_to(Point {
+                lat: c.lat?,
+                lon: c.lon?,
+            });
             (distance <= radius).then_some(Near {
                 id: c.id,
                 distance,

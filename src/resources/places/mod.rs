@@ -10,6 +10,7 @@ mod write;
 
 pub mod api;
 pub mod geojson;
+mod index;
 mod kind;
 mod model;
 pub mod monuments;
@@ -26,7 +27,7 @@ pub use model::{
     context, context_of, regions_for, Ctx, PlaceCore, PlaceForm, PlaceRow, RegionRef,
     TouristSiteRef,
 };
-pub use query::{find_place, list_places, PlaceFilter};
+pub use query::{find_place, list_places, near_page_without_index, PlaceFilter};
 pub use request::{
     apply_common, parse_bbox, parse_list, parse_radius, point, wants_geojson, KindFilters,
     ListPath, PlaceFilters, PlaceParams, PlaceQuery, RawPlaceFilter,

@@ -45,7 +45,10 @@ pub struct PlaceForm {
     pub listing_status: Option<String>,
     pub details: String,
     pub status: String,
+    // Read with `db::timestamp`: SQLite's text without chrono's format parser.
+    #[diesel(deserialize_as = crate::db::timestamp::OptTs)]
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = crate::db::timestamp::Ts)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -56,6 +59,7 @@ pub struct PlaceRow {
     pub id: i64,
     #[diesel(embed)]
     pub form: PlaceForm,
+    #[diesel(deserialize_as = crate::db::timestamp::Ts)]
     pub created_at: NaiveDateTime,
 }
 

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{PlaceKind, PlaceRow};
+use super::{index, PlaceKind, PlaceRow};
 use crate::cache::Caches;
+use crate::db::any_of::any_of;
 use crate::db::fallback::BestLocale;
-use crate::db::geo::{self, Area};
+use crate::db::geo::{self, Area, RankKey};
 use crate::db::schema::{place_terms, places};
 use crate::db::search::{self, SearchQuery};
 use crate::db::text_filter::text_match;
@@ -114,10 +115,37 @@ fn cached_total(conn: &mut AnyConnection, caches: &Caches, f: &PlaceFilter) -> A
     })
 }
 
-/// A radius search: the box prefilter in SQL reads only (id, lat, lon) and the
-/// one sort key the order needs; distances, order and paging in `db::geo`; then
-/// the page's rows by id.
+/// A radius search: candidates from the in-memory index where it serves the
+/// filter (`index`), else from the box prefilter in SQL; distances, order and
+/// paging in `db::geo`; then the page's rows by id.
 fn near_page(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    f: &PlaceFilter,
+    near: (Point, f64),
+    params: &ListParams,
+) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
+    if !index::serves(f) {
+        return near_page_in_sql(conn, f, near, params);
+    }
+    let cands = index::candidates(conn, caches, f, RankKey::of(params.sort.field))?;
+    geo::radius_page(
+        cands,
+        near,
+        params,
+        |ids| {
+            Ok(places::table
+                .filter(any_of(conn, places::id, &ids))
+                .select(PlaceRow::as_select())
+                .load(conn)?)
+        },
+        |r| r.id,
+    )
+}
+
+/// The SQL path of a radius search: the box prefilter reads only (id, lat,
+/// lon) and the one sort key the order needs.
+fn near_page_in_sql(
     conn: &mut AnyConnection,
     f: &PlaceFilter,
     near: (Point, f64),
@@ -133,6 +161,21 @@ fn near_page(
         text = name,
         num = rank_order: i32 => i64::from
     )
+}
+
+/// A radius search (`f` with `near`) on the SQL path only, never the index:
+/// what tests compare the index's answers with.
+#[doc(hidden)]
+pub fn near_page_without_index(
+    conn: &mut AnyConnection,
+    f: &PlaceFilter,
+    params: &ListParams,
+) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
+    let near = f
+        .area
+        .near
+        .ok_or_else(|| AppError::Internal("a radius search without `near`".into()))?;
+    near_page_in_sql(conn, f, near, params)
 }
 
 /// One page of places matching `f` (radius search when `near` is set).
@@ -171,7 +214,7 @@ fn list_places_as_typed(
     params: &ListParams,
 ) -> AppResult<(Page<PlaceRow>, HashMap<i64, f64>)> {
     if let Some(near) = f.area.near {
-        return near_page(conn, f, near, params);
+        return near_page(conn, caches, f, near, params);
     }
     let total = cached_total(conn, caches, f)?;
     let q = filtered(conn, f).select(PlaceRow::as_select());
