@@ -13,6 +13,7 @@
 #   bench/mixed.sh                                   # both backends, about 6 minutes
 #   BACKENDS=sqlite ROUNDS=1 DURATION=10s bench/mixed.sh
 #   BIN=/path/to/belportal bench/mixed.sh            # another build (no cargo build)
+#   DB=bp_bench_mixed_2 PORT=8282 bench/mixed.sh     # beside another run
 #
 # The server runs with the default response cache (1 s, stale-while-revalidate)
 # and BELPORTAL_RATE_LIMIT=0 (the rate limiter off: wrk's connections come from
@@ -31,6 +32,7 @@ CONNS="${CONNS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-8182}"
 CACHE_MS="${CACHE_MS:-1000}"
+DB="${DB:-bp_bench_mixed}"
 PG_ADMIN="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 OUT="${OUT:-bench/results/mixed-$(date -u +%Y%m%d-%H%M%S).tsv}"
 
@@ -51,8 +53,10 @@ stop_all() {
 trap stop_all EXIT
 
 base="http://127.0.0.1:$PORT"
+# A new query string each time: /metrics is an anonymous GET, so with a long
+# BELPORTAL_RESPONSE_CACHE_MS the response cache would answer it unchanged.
 counter() { # result -> belportal_response_cache_total{result=...}
-  curl -s "$base/metrics" | awk -v r="result=\"$1\"" 'index($0, "belportal_response_cache_total{") == 1 && index($0, r) {v = $2} END {print v + 0}'
+  curl -s "$base/metrics?at=$(date +%s%N)" | awk -v r="result=\"$1\"" 'index($0, "belportal_response_cache_total{") == 1 && index($0, r) {v = $2} END {print v + 0}'
 }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status"; }
 
@@ -70,7 +74,7 @@ editor() { # key articles patches-file
 }
 
 for backend in $BACKENDS; do
-  url=$(new_database "$backend" bp_bench_mixed)
+  url=$(new_database "$backend" "$DB")
   start=$(date +%s)
   DATABASE_URL=$url RUST_LOG=warn "$BIN" generate --articles "$ARTICLES" --places "$PLACES" --seed 42 >/dev/null
   echo "# $backend: generated $ARTICLES articles and $PLACES places in $(( $(date +%s) - start )) s" | tee -a "$OUT.log"
@@ -117,7 +121,7 @@ for backend in $BACKENDS; do
   done
   rm -f "$urls"
   stop_all
-  drop_database "$backend" bp_bench_mixed
+  drop_database "$backend" "$DB"
 done
 column -t -s $'\t' "$OUT"
 # With writes against the read-only rounds: mean req/s and hit ratio per backend.

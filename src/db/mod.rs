@@ -16,6 +16,7 @@ pub mod replica;
 pub mod schema;
 pub mod search;
 pub mod sql;
+mod sqlite_alloc;
 pub mod startup;
 pub mod text_filter;
 pub mod timestamp;
@@ -126,8 +127,11 @@ pub struct Manager {
 
 // After `PRAGMA busy_timeout` (the lock wait, set first by `connect`): the WAL
 // switch may need the write lock briefly, and a pool opens several connections at once.
+// The page cache is per connection, so the pool holds up to 16 times it: 1 MB,
+// not 16 MB (256 MB in all); the OS page cache keeps the file's pages for every
+// connection (docs/PERFORMANCE.md, "What the serving process's RSS was made of").
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; \
-     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1000; \
      PRAGMA analysis_limit = 400;";
 // Statistics may need the write lock: skipped (not waited for) while a writer
 // or an import holds it, so connections still open for reads then.
@@ -183,6 +187,7 @@ impl Manager {
                     .map(AnyConnection::Postgresql)
             }
             Backend::Sqlite(path) => {
+                sqlite_alloc::install();
                 interrupt::install();
                 let mut conn = SqliteConnection::establish(path)?;
                 let busy = format!(
