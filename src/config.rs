@@ -338,8 +338,7 @@ impl Config {
         if let Some(ms) = self.response_cache_ms {
             return ms;
         }
-        let sqlite = !(self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://"));
+        let sqlite = crate::db::Backend::from_url(&self.database_url).is_ok_and(|b| b.is_sqlite());
         if sqlite || self.node.listen_url(&self.database_url).is_some() {
             COHERENT_RESPONSE_CACHE_MS
         } else {

@@ -119,7 +119,7 @@ pub fn metrics_with(on_api_port: bool) -> Result<PrometheusMetrics, String> {
     let mut builder =
         PrometheusMetricsBuilder::new("belportal").mask_unmatched_patterns("UNMATCHED");
     if on_api_port {
-        builder = builder.endpoint("/metrics");
+        builder = builder.endpoint(ops::METRICS_PATH);
     }
     builder
         .build()

@@ -70,6 +70,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     Ok(no_store_with("ready", replica))
 }
 
+/// Where the API port answers the metrics (unless `BELPORTAL_METRICS_ADDR`).
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Prometheus metrics
 ///
 /// Prometheus text exposition: request counts and latency histograms per route

@@ -2,19 +2,11 @@
 //! The news API through HTTP: lists, filters, pagination, items, calendar, feeds.
 
 mod common;
+use common::ids;
 
 use std::collections::HashSet;
 
 use serde_json::Value;
-
-fn ids(v: &Value) -> Vec<i64> {
-    v["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(|a| a["id"].as_i64().expect("id"))
-        .collect()
-}
 
 both_backends! {
     async fn article_list_is_newest_first_in_the_list_envelope(app) {

@@ -4,6 +4,7 @@
 //! and follow every place write at once.
 
 mod common;
+use common::ids;
 
 use belportal::cache::Caches;
 use belportal::db::geo::Area;
@@ -143,15 +144,6 @@ both_backends! {
             .await;
         assert!(compared > 1000, "{compared}");
     }
-}
-
-fn ids(list: &Value) -> Vec<i64> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_i64().unwrap())
-        .collect()
 }
 
 fn monument(slug: &str, lat: f64, lon: f64) -> Value {

@@ -4,6 +4,7 @@
 //! geo cell, the UNESCO → tourist site reference, translations and the changes feed.
 
 mod common;
+use common::ids;
 
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
@@ -88,15 +89,6 @@ fn souvenir(slug: &str) -> Value {
         "materials": ["Clay", "glaze", "clay"], "origin_region": "brest",
         "image": image(slug), "tags": ["pottery"], "publication_status": "published"
     })
-}
-
-fn ids(list: &Value) -> Vec<i64> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_i64().unwrap())
-        .collect()
 }
 
 fn feature_ids(fc: &Value) -> Vec<i64> {

@@ -289,7 +289,7 @@ macro_rules! radius_page_of {
             $params,
             |ids| {
                 Ok($t::table
-                    .filter($t::id.eq_any(ids))
+                    .filter($crate::db::any_of::any_of($conn, $t::id, &ids))
                     .select(<$row>::as_select())
                     .load($conn)?)
             },

@@ -213,7 +213,7 @@ pub async fn conditional_get(
             headers.insert(header::ETAG, v);
         }
     }
-    if authed || req.path() == "/metrics" {
+    if authed || req.path() == crate::ops::METRICS_PATH {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(crate::http::edge::NO_STORE),

@@ -369,3 +369,13 @@ impl Drop for FreshDb {
         }
     }
 }
+
+/// The ids of a list response's `data`, in order.
+pub fn ids(list: &serde_json::Value) -> Vec<i64> {
+    list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|x| x["id"].as_i64().expect("id"))
+        .collect()
+}
